@@ -1,0 +1,63 @@
+"""surveyapp: self-hostable feedback surveys with behavioural analytics and offline NLP."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from surveyapp.config import Settings
+
+__version__ = "0.1.0"
+
+
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """Build an app. ``config``: a Settings, a dict of setting overrides, or None (env only)."""
+    if isinstance(config, Settings):
+        settings = config
+    else:
+        settings = Settings.from_env(**dict(config or {}))
+
+    app = Flask(__name__)
+    app.config.from_mapping(settings.flask_config())
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    from surveyapp import errors
+    from surveyapp.extensions import csrf, db, init_celery, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    init_celery(app)
+    errors.init_app(app)
+
+    from surveyapp import api, auth, builder, collect, health, reports, templating, workspaces
+
+    templating.init_app(app)
+    auth.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(workspaces.bp)
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(builder.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the server API authenticates with keys, never with cookies
+    app.register_blueprint(collect.bp)
+    csrf.exempt(collect.bp)  # public, cookie-less collection endpoints
+
+    from surveyapp import tasks  # noqa: F401  (registers Celery tasks)
+
+    return app
+
+
+def _migrations_dir() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"

@@ -1,0 +1,3 @@
+from surveyapp.cli import main
+
+main()

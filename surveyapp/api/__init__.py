@@ -1,0 +1,162 @@
+"""Server API (``/api/v1``), authenticated with a workspace's secret API key.
+
+``Authorization: Bearer sk_...``. Every error uses the one JSON error shape.
+The public, widget-facing collection API lives elsewhere and uses public client keys.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request, url_for
+from sqlalchemy import select
+
+from surveyapp import jobs
+from surveyapp.errors import ApiError
+from surveyapp.extensions import db
+from surveyapp.models import Job, Response, Survey, utcnow
+from surveyapp.workspaces.services import authenticate_api_key
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_PAGE = 500
+
+
+def api_key_required(view: Any) -> Any:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise ApiError(401, "unauthorized",
+                           "Send your API key as 'Authorization: Bearer sk_...'.",
+                           headers={"WWW-Authenticate": "Bearer"})
+        key = authenticate_api_key(db.session, secret.strip())
+        if key is None:
+            raise ApiError(401, "invalid_api_key", "This API key is unknown or revoked.",
+                           headers={"WWW-Authenticate": "Bearer"})
+        key.last_used_at = utcnow()
+        g.api_key = key
+        g.workspace = key.workspace
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 4xx that says what is wrong with it."""
+    if not request.content_length and not request.data:
+        return {}
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "Send a JSON body with "
+                       "'Content-Type: application/json'.")
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.")
+    if not isinstance(data, dict):
+        raise ApiError(422, "invalid", "The JSON body must be an object.")
+    return data
+
+
+def _survey_or_404(survey_id: int) -> Survey:
+    survey = db.session.get(Survey, survey_id)
+    if survey is None or survey.workspace_id != g.workspace.id:
+        raise ApiError(404, "not_found", f"No survey {survey_id} in this workspace.")
+    return survey
+
+
+def _survey_json(s: Survey) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "name": s.name,
+        "kind": s.kind.value,
+        "status": s.status.value,
+        "environment": s.environment.name,
+        "version": s.current_version.number if s.current_version else None,
+        "created_at": s.created_at.isoformat(),
+    }
+
+
+@bp.get("/workspace")
+@api_key_required
+def workspace() -> Any:
+    ws = g.workspace
+    db.session.commit()  # persists last_used_at
+    return jsonify({
+        "id": ws.id, "slug": ws.slug, "name": ws.name,
+        "environments": [{"name": e.name, "client_key": e.client_key} for e in ws.environments],
+    })
+
+
+@bp.get("/surveys")
+@api_key_required
+def surveys() -> Any:
+    rows = db.session.scalars(
+        select(Survey).where(Survey.workspace_id == g.workspace.id).order_by(Survey.id)
+    ).all()
+    db.session.commit()
+    return jsonify({"surveys": [_survey_json(s) for s in rows]})
+
+
+@bp.get("/surveys/<int:survey_id>/responses")
+@api_key_required
+def responses(survey_id: int) -> Any:
+    survey = _survey_or_404(survey_id)
+    errors = {}
+    limit = request.args.get("limit", "100")
+    after = request.args.get("after", "0")
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
+        errors["limit"] = f"an integer from 1 to {MAX_PAGE}"
+    if not after.isdigit():
+        errors["after"] = "a response id (integer) from the previous page's 'next_after'"
+    if errors:
+        raise ApiError(422, "invalid", "Some query parameters are invalid.", errors)
+    rows = db.session.scalars(
+        select(Response).where(Response.survey_id == survey.id, Response.id > int(after))
+        .order_by(Response.id).limit(int(limit))
+    ).all()
+    db.session.commit()
+    return jsonify({
+        "responses": [
+            {
+                "id": r.id, "client_id": r.client_id, "version": r.version.number,
+                "finished": r.finished, "answers": r.answers, "meta": r.meta,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in rows
+        ],
+        "next_after": rows[-1].id if len(rows) == int(limit) else None,
+    })
+
+
+@bp.post("/surveys/<int:survey_id>/exports")
+@api_key_required
+def create_export(survey_id: int) -> Any:
+    body = json_body()
+    survey = _survey_or_404(survey_id)
+    finished_only = body.get("finished_only", False)
+    if not isinstance(finished_only, bool):
+        raise ApiError(422, "invalid", "Some fields are invalid.",
+                       {"finished_only": "must be true or false"})
+    unknown = set(body) - {"finished_only"}
+    if unknown:
+        raise ApiError(422, "invalid", "Unknown fields.", {k: "unknown field" for k in unknown})
+    job = jobs.create_job(db.session, "export_responses", g.workspace,
+                          {"survey_id": survey.id, "finished_only": finished_only})
+    db.session.commit()
+    queued = jobs.enqueue(job.id)
+    resp = jsonify({**job.as_dict(), "enqueued": queued})
+    resp.status_code = 202
+    resp.headers["Location"] = url_for("api.job", job_id=job.id)
+    return resp
+
+
+@bp.get("/jobs/<int:job_id>")
+@api_key_required
+def job(job_id: int) -> Any:
+    row = db.session.get(Job, job_id)
+    if row is None or row.workspace_id != g.workspace.id:
+        raise ApiError(404, "not_found", f"No job {job_id} in this workspace.")
+    db.session.commit()
+    return jsonify(row.as_dict())

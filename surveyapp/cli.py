@@ -1,0 +1,136 @@
+"""The ``surveyapp`` command: the Flask CLI plus our own commands.
+
+``surveyapp db upgrade`` (Alembic via Flask-Migrate), ``surveyapp demo``,
+``surveyapp worker``, ``surveyapp serve``, ``surveyapp create-owner``, and Flask's
+``run``/``shell``/``routes``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from surveyapp import create_app
+
+
+def _create_app() -> Flask:
+    from surveyapp.config import ConfigError
+
+    try:
+        return create_app()
+    except ConfigError as exc:
+        click.secho(f"Configuration error: {exc}", fg="red", err=True)
+        sys.exit(2)
+
+
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+    help="Self-hostable feedback surveys with behavioural analytics and offline NLP.\n\n"
+    "Configuration comes from SURVEYAPP_* environment variables (see README).",
+)
+@click.version_option(package_name="surveyapp")
+def main() -> None:
+    pass
+
+
+@main.command("worker")
+@click.option("--concurrency", "-c", default=1, show_default=True, help="Parallel jobs.")
+@click.option("--loglevel", default="INFO", show_default=True)
+@with_appcontext
+def worker(concurrency: int, loglevel: str) -> None:
+    """Start a Celery worker that runs background jobs (exports, analyses)."""
+    celery = current_app.extensions["celery"]
+    pool = "solo" if concurrency == 1 else "prefork"
+    celery.worker_main(["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}",
+                        f"--pool={pool}", "--without-gossip", "--without-mingle"])
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", "-w", default=2, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app with gunicorn (the production server)."""
+    run_gunicorn(host, port, workers)
+
+
+def run_gunicorn(host: str, port: int, workers: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class App(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("timeout", 60)
+
+        def load(self) -> Any:
+            return create_app()
+
+    App().run()
+
+
+@main.command("create-owner")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--workspace", "workspace_name", required=True)
+@click.password_option()
+@with_appcontext
+def create_owner(email: str, name: str, workspace_name: str, password: str) -> None:
+    """Create a user who owns a new workspace (for scripted installs)."""
+    from surveyapp.errors import ApiError
+    from surveyapp.extensions import db
+    from surveyapp.workspaces import services
+
+    try:
+        user = services.create_user(db.session, email, name, password)
+    except ApiError as exc:
+        raise click.ClickException(exc.message) from None
+    ws = services.create_workspace(db.session, workspace_name, user)
+    db.session.commit()
+    click.echo(f"Created {user.email}, owner of workspace '{ws.name}' (/w/{ws.slug}/).")
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--seed-only", is_flag=True, help="Create the demo data, then exit.")
+@click.option("--responses", default=3000, show_default=True, type=int,
+              help="Number of survey responses to generate.")
+@with_appcontext
+def demo(host: str, port: int, seed_only: bool, responses: int) -> None:
+    """Create the demo workspace (idempotent), then run the web server and a worker."""
+    from flask_migrate import upgrade
+
+    from surveyapp.demo import DEMO_EMAIL, DEMO_PASSWORD, seed
+
+    click.echo("Applying database migrations…")
+    upgrade()
+    report = seed(responses=responses, echo=lambda msg: click.echo(f"  {msg}"))
+    click.echo(report)
+    click.secho(f"\n  Demo login:  {DEMO_EMAIL}  /  {DEMO_PASSWORD}", fg="green", bold=True)
+    if seed_only:
+        return
+    click.secho(f"  Open:        http://{host}:{port}/\n", fg="green", bold=True)
+    env = dict(os.environ)
+    settings = current_app.config["SETTINGS"]
+    env.setdefault("SURVEYAPP_DATA_DIR", str(settings.data_dir))
+    worker_proc = subprocess.Popen([sys.executable, "-m", "surveyapp", "worker"], env=env)
+    try:
+        run_gunicorn(host, port, 2)
+    finally:
+        worker_proc.terminate()
+        try:
+            worker_proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker_proc.kill()

@@ -1,0 +1,124 @@
+"""Public collection API for the widget and link pages: ``/api/v1/client/<key>/...``.
+
+The key is public (it is in every page that embeds the widget), so it can do nothing but
+collect. Requests are checked against the environment's allowed origins (CORS), rate
+limited per key and client address, size limited, and validated before anything is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, make_response, request
+
+from surveyapp.collect import payloads, service
+from surveyapp.errors import ApiError
+from surveyapp.extensions import db, limiter
+
+bp = Blueprint("collect", __name__, url_prefix="/api/v1/client/<key>")
+
+PREFLIGHT_MAX_AGE = "86400"
+
+
+def _rate_key() -> str:
+    return f"{request.view_args.get('key', '') if request.view_args else ''}|{request.remote_addr}"
+
+
+def _rate_limit() -> str:
+    return current_app.config["SETTINGS"].collect_rate_limit
+
+
+limiter.limit(_rate_limit, key_func=_rate_key)(bp)
+
+
+@bp.url_value_preprocessor
+def _load_environment(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    key = (values or {}).pop("key", "")
+    g.client_key = key
+    if request.method == "OPTIONS":
+        return
+    g.environment = service.environment_for_key(db.session, key)
+    origin = request.headers.get("Origin")
+    allowed = g.environment.allowed_origins
+    if origin and allowed and origin.rstrip("/") not in allowed:
+        raise ApiError(403, "origin_not_allowed",
+                       f"Pages on {origin} may not use this key. An owner can allow the origin "
+                       "in the environment's settings.")
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """The collection API is called from other sites' pages; no cookies are involved."""
+    origin = request.headers.get("Origin")
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
+        response.vary.add("Origin")
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match"
+        response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    return response
+
+
+def _privacy(data: dict[str, Any] | None = None) -> service.Privacy:
+    signal = request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1"
+    consent = (data or {}).get("consent")
+    return service.Privacy(do_not_track=signal, consent=consent if isinstance(consent, bool) else None)
+
+
+@bp.route("/config", methods=["GET", "OPTIONS"])
+def config() -> Any:
+    if request.method == "OPTIONS":
+        return "", 204
+    document = service.widget_config(db.session, g.environment)
+    etag = service.etag_of(document)
+    if request.if_none_match.contains(etag):
+        resp = make_response("", 304)
+    else:
+        resp = jsonify(document)
+    resp.set_etag(etag)
+    # Short freshness, then revalidation with the ETag: publishing shows up within a minute.
+    resp.headers["Cache-Control"] = "public, max-age=60, stale-while-revalidate=300"
+    return resp
+
+
+@bp.route("/displays", methods=["POST", "OPTIONS"])
+def displays() -> Any:
+    if request.method == "OPTIONS":
+        return "", 204
+    data = payloads.body()
+    result, created = service.record_display(db.session, g.environment, data, _privacy(data))
+    db.session.commit()
+    return jsonify(result), 201 if created else (200 if result["stored"] else 202)
+
+
+@bp.route("/responses/<response_id>", methods=["PUT", "OPTIONS"])
+def responses(response_id: str) -> Any:
+    if request.method == "OPTIONS":
+        return "", 204
+    data = payloads.body()
+    result, status = service.save_response(db.session, g.environment, response_id, data,
+                                           _privacy(data))
+    db.session.commit()
+    return jsonify(result), status
+
+
+@bp.route("/events", methods=["POST", "OPTIONS"])
+def events() -> Any:
+    if request.method == "OPTIONS":
+        return "", 204
+    data = payloads.body()
+    result = service.record_events(db.session, g.environment, data, _privacy(data))
+    db.session.commit()
+    return jsonify(result), 202
+
+
+@bp.route("/identify", methods=["POST", "OPTIONS"])
+def identify() -> Any:
+    if request.method == "OPTIONS":
+        return "", 204
+    data = payloads.body()
+    result = service.identify(db.session, g.environment, data, _privacy(data))
+    db.session.commit()
+    return jsonify(result), 200 if result["stored"] else 202

@@ -1,0 +1,159 @@
+"""Parsing the widget's JSON payloads: strict shapes, clear per-field errors, hard limits.
+
+Everything here is attacker-controlled input from a public key. Nothing is trusted:
+every field is type-checked and size-limited before a service sees it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from typing import Any
+
+from flask import request
+
+from surveyapp.errors import ApiError
+
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")  # UUIDs and similar
+EXTERNAL_ID_MAX = 255
+NAME_RE = re.compile(r"^[^\x00-\x1f]{1,200}$")
+MAX_EVENTS = 100
+MAX_ATTRIBUTES = 50
+MAX_STRING = 500
+MAX_PROPERTIES_BYTES = 4096
+META_KEYS = {"url": 2000, "locale": 35, "device": 20, "referrer": 2000, "user_agent": 300,
+             "hidden": 0}
+CLOCK_SKEW = dt.timedelta(days=1)
+MAX_AGE = dt.timedelta(days=30)
+
+
+def invalid(fields: dict[str, str], message: str = "Some fields are invalid.") -> ApiError:
+    return ApiError(422, "invalid", message, fields)
+
+
+def body() -> dict[str, Any]:
+    """The JSON object sent by the widget (``text/plain`` too: that is what sendBeacon sends)."""
+    if request.mimetype not in ("application/json", "text/plain"):
+        raise ApiError(415, "unsupported_media_type",
+                       "Send a JSON body ('Content-Type: application/json').")
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise invalid({"": "must be a JSON object"}, "The JSON body must be an object.")
+    return data
+
+
+def client_id(value: Any, field: str = "id") -> str:
+    if not isinstance(value, str) or not CLIENT_ID_RE.match(value):
+        raise invalid({field: "a client-generated id (UUID): 8-64 letters, digits, '-' or '_'"})
+    return value
+
+
+def optional_external_id(value: Any, field: str = "user_id") -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+        raise invalid({field: "a non-empty string"})
+    text = str(value).strip()
+    if len(text) > EXTERNAL_ID_MAX:
+        raise invalid({field: f"at most {EXTERNAL_ID_MAX} characters"})
+    return text
+
+
+def positive_int(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise invalid({field: "a positive integer"})
+    return value
+
+
+def boolean(value: Any, field: str, default: bool = False) -> bool:
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise invalid({field: "true or false"})
+    return value
+
+
+def attributes(value: Any, field: str = "attributes") -> dict[str, Any]:
+    """Contact attributes: a flat object of scalars, bounded in count and size."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise invalid({field: "an object of attribute names to values"})
+    if len(value) > MAX_ATTRIBUTES:
+        raise invalid({field: f"at most {MAX_ATTRIBUTES} attributes"})
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        if not isinstance(key, str) or not 0 < len(key) <= 64 or not NAME_RE.match(key):
+            raise invalid({f"{field}.{str(key)[:64]}": "names are 1-64 printable characters"})
+        if isinstance(item, str):
+            if len(item) > MAX_STRING:
+                raise invalid({f"{field}.{key}": f"at most {MAX_STRING} characters"})
+        elif item is not None and not isinstance(item, bool | int | float):
+            raise invalid({f"{field}.{key}": "a string, number, boolean or null"})
+        elif isinstance(item, float) and item != item:  # NaN
+            raise invalid({f"{field}.{key}": "not a number"})
+        out[key] = item
+    return out
+
+
+def properties(value: Any, field: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise invalid({field: "an object"})
+    if len(json.dumps(value, default=str)) > MAX_PROPERTIES_BYTES:
+        raise invalid({field: f"at most {MAX_PROPERTIES_BYTES} bytes of JSON"})
+    return value
+
+
+def meta(value: Any) -> dict[str, Any]:
+    """Where the answer was given. Only known keys are kept; never the IP address."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise invalid({"meta": "an object"})
+    out: dict[str, Any] = {}
+    for key, limit in META_KEYS.items():
+        item = value.get(key)
+        if item is None:
+            continue
+        if key == "hidden":
+            out[key] = attributes(item, "meta.hidden")
+            continue
+        if not isinstance(item, str):
+            raise invalid({f"meta.{key}": "a string"})
+        out[key] = item[:limit]
+    return out
+
+
+def timestamp(value: Any, field: str, now: dt.datetime) -> dt.datetime:
+    """Client clocks are wrong: accept ISO 8601 or epoch millis within sane bounds."""
+    if value is None:
+        return now
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        if isinstance(value, int | float):
+            when = dt.datetime.fromtimestamp(value / 1000, dt.UTC)
+        elif isinstance(value, str):
+            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=dt.UTC)
+        else:
+            raise ValueError
+    except (ValueError, OverflowError, OSError):
+        raise invalid({field: "an ISO 8601 time or epoch milliseconds"}) from None
+    if when > now + CLOCK_SKEW or when < now - MAX_AGE:
+        raise invalid({field: "more than a day in the future or a month in the past"})
+    return when.astimezone(dt.UTC)
+
+
+def event_name(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise invalid({field: "an event name: 1-200 printable characters"})
+    return value

@@ -1,0 +1,359 @@
+"""Collection operations behind the public widget API. Callers own the transaction.
+
+Every write is idempotent: displays and responses are keyed by the client's UUID per
+environment, events by their optional client id. A retried request finds its row and
+answers as the first one did; a lost race on the unique key is retried as an update.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from surveyapp.collect import payloads as p
+from surveyapp.errors import ApiError
+from surveyapp.models import (
+    ConsentMode,
+    ConsentState,
+    Contact,
+    Display,
+    Environment,
+    Event,
+    Response,
+    Survey,
+    SurveyStatus,
+    SurveyVersion,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """What the request says about the person's privacy choices."""
+
+    do_not_track: bool = False  # DNT: 1 or Sec-GPC: 1
+    consent: bool | None = None  # consent given in this request (widget setConsent)
+
+
+def environment_for_key(session: Session, key: str) -> Environment:
+    env = session.scalar(select(Environment).where(Environment.client_key == key))
+    if env is None:
+        raise ApiError(404, "unknown_key", "No environment has this public key. Check the "
+                       "data-key of your snippet (keys change when an owner rotates them).")
+    return env
+
+
+# ----------------------------------------------------------------------------- consent
+def may_store(env: Environment, kind: str, privacy: Privacy, contact: Contact | None) -> str | None:
+    """None if ``kind`` ("answer" or "tracking") may be stored, else the reason it may not."""
+    consented = privacy.consent is True or (
+        contact is not None and contact.consent == ConsentState.GRANTED
+    )
+    refused = privacy.consent is False or (
+        contact is not None and contact.consent in (ConsentState.DENIED, ConsentState.OPTED_OUT)
+    )
+    mode = env.workspace.consent_mode
+    if kind == "tracking":
+        if privacy.do_not_track:
+            return "do_not_track"
+        if refused:
+            return "opted_out"
+        if mode in (ConsentMode.REQUIRED, ConsentMode.TRACKING_ONLY) and not consented:
+            return "consent_required"
+        return None
+    if mode == ConsentMode.REQUIRED and not consented:
+        return "consent_required"
+    return None
+
+
+def find_contact(session: Session, env: Environment, external_id: str | None) -> Contact | None:
+    if external_id is None:
+        return None
+    return session.scalar(select(Contact).where(Contact.environment_id == env.id,
+                                                Contact.external_id == external_id))
+
+
+def get_or_create_contact(session: Session, env: Environment, external_id: str) -> Contact:
+    contact = find_contact(session, env, external_id)
+    if contact is not None:
+        return contact
+    try:
+        with session.begin_nested():
+            contact = Contact(environment_id=env.id, external_id=external_id, attributes={})
+            session.add(contact)
+    except IntegrityError:  # created concurrently by another request
+        contact = find_contact(session, env, external_id)
+        assert contact is not None
+    return contact
+
+
+# ----------------------------------------------------------------------------- config
+WIDGET_KEYS = ("questions", "logic", "targeting", "appearance", "thank_you", "locales",
+               "default_locale")
+
+
+def widget_survey(survey_id: int, version: int, definition: dict[str, Any]) -> dict[str, Any]:
+    """The public part of a published definition: what the widget needs, nothing internal."""
+    doc = {k: definition[k] for k in WIDGET_KEYS if k in definition}
+    doc.setdefault("questions", [])
+    doc.setdefault("logic", [])
+    doc.setdefault("targeting", {})
+    return {"id": survey_id, "version": version, **doc}
+
+
+def widget_config(session: Session, env: Environment) -> dict[str, Any]:
+    """Everything the loader needs to decide what to show, in one cacheable document."""
+    surveys = session.scalars(
+        select(Survey).where(Survey.environment_id == env.id, Survey.status == SurveyStatus.LIVE,
+                             Survey.current_version_id.is_not(None))
+        .order_by(Survey.id)
+    ).all()
+    return {
+        "environment": env.name,
+        "consent_mode": env.workspace.consent_mode.value,
+        "recontact_days": env.workspace.recontact_days,
+        "surveys": [widget_survey(s.id, s.current_version.number, s.current_version.definition)
+                    for s in surveys if s.current_version is not None],
+    }
+
+
+def etag_of(document: dict[str, Any]) -> str:
+    raw = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str).encode()
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+# ----------------------------------------------------------------------------- displays
+def _live_survey(session: Session, env: Environment, survey_id: int) -> Survey:
+    survey = session.get(Survey, survey_id)
+    if survey is None or survey.environment_id != env.id:
+        raise ApiError(404, "unknown_survey", f"No survey {survey_id} in this environment.",
+                       {"survey_id": "unknown"})
+    if survey.status != SurveyStatus.LIVE:
+        raise ApiError(409, "survey_not_live",
+                       f"Survey {survey_id} is {survey.status.value} and takes no answers.",
+                       {"survey_id": survey.status.value})
+    return survey
+
+
+def _version(session: Session, survey: Survey, number: Any) -> SurveyVersion:
+    if number is None:
+        assert survey.current_version is not None
+        return survey.current_version
+    number = p.positive_int(number, "version")
+    version = session.scalar(select(SurveyVersion).where(SurveyVersion.survey_id == survey.id,
+                                                         SurveyVersion.number == number))
+    if version is None:
+        raise ApiError(422, "invalid", f"Survey {survey.id} has no version {number}.",
+                       {"version": "unknown"})
+    return version
+
+
+def record_display(session: Session, env: Environment, data: dict[str, Any],
+                   privacy: Privacy) -> tuple[dict[str, Any], bool]:
+    """Returns the display and whether it was created (False for a retry or not stored)."""
+    client_id = p.client_id(data.get("id"))
+    existing = session.scalar(select(Display).where(Display.environment_id == env.id,
+                                                    Display.client_id == client_id))
+    if existing is not None:
+        return {"id": client_id, "stored": True}, False
+    survey = _live_survey(session, env, p.positive_int(data.get("survey_id"), "survey_id"))
+    version = _version(session, survey, data.get("version"))
+    external_id = p.optional_external_id(data.get("user_id"))
+    contact = find_contact(session, env, external_id)
+    reason = may_store(env, "answer", privacy, contact)
+    if reason:
+        return {"id": client_id, "stored": False, "reason": reason}, False
+    if external_id and not privacy.do_not_track:
+        contact = get_or_create_contact(session, env, external_id)
+    try:
+        with session.begin_nested():
+            session.add(Display(environment_id=env.id, client_id=client_id, survey_id=survey.id,
+                                version_id=version.id,
+                                contact_id=contact.id if contact and not privacy.do_not_track else None))
+    except IntegrityError:
+        return {"id": client_id, "stored": True}, False
+    return {"id": client_id, "stored": True}, True
+
+
+# ----------------------------------------------------------------------------- responses
+def _validate_answers(version: SurveyVersion, answers: dict[str, Any], finished: bool) -> dict[str, Any]:
+    from surveyapp.surveys.definition import InvalidResponse, validate_response
+
+    try:
+        return validate_response(version.definition, answers, finished)
+    except InvalidResponse as exc:
+        raise ApiError(422, "invalid_answers", str(exc), exc.fields) from None
+
+
+def _response_json(r: Response) -> dict[str, Any]:
+    return {"id": r.client_id, "survey_id": r.survey_id, "finished": r.finished,
+            "answers": r.answers, "stored": True}
+
+
+def save_response(session: Session, env: Environment, client_id: str, data: dict[str, Any],
+                  privacy: Privacy) -> tuple[dict[str, Any], int]:
+    """Create or update a response by the client's UUID. Returns (body, HTTP status)."""
+    client_id = p.client_id(client_id)
+    answers_in = data.get("answers", {})
+    if not isinstance(answers_in, dict):
+        raise p.invalid({"answers": "an object of question id to answer"})
+    finished = p.boolean(data.get("finished"), "finished")
+    existing = session.scalar(select(Response).where(Response.environment_id == env.id,
+                                                     Response.client_id == client_id))
+    if existing is not None:
+        return _update_response(session, env, existing, answers_in, finished, data)
+
+    survey = _live_survey(session, env, p.positive_int(data.get("survey_id"), "survey_id"))
+    version = _version(session, survey, data.get("version"))
+    meta = p.meta(data.get("meta"))
+    external_id = p.optional_external_id(data.get("user_id"))
+    contact = find_contact(session, env, external_id)
+    reason = may_store(env, "answer", privacy, contact)
+    if reason:
+        return {"id": client_id, "stored": False, "reason": reason}, 202
+    answers = _validate_answers(version, answers_in, finished)
+    cap = (version.definition.get("targeting") or {}).get("response_cap")
+    if cap and session.scalar(select(func.count()).select_from(Response).where(
+            Response.survey_id == survey.id, Response.finished.is_(True))) >= cap:
+        raise ApiError(409, "response_cap_reached", "This survey has all the responses it needs.")
+    if external_id and not privacy.do_not_track:
+        contact = get_or_create_contact(session, env, external_id)
+    display = None
+    if data.get("display_id") is not None:
+        display = session.scalar(select(Display).where(
+            Display.environment_id == env.id,
+            Display.client_id == p.client_id(data["display_id"], "display_id")))
+    now = utcnow()
+    response = Response(
+        environment_id=env.id, client_id=client_id, survey_id=survey.id, version_id=version.id,
+        contact_id=contact.id if contact and not privacy.do_not_track else None,
+        display_id=display.id if display else None, finished=finished, answers=answers,
+        meta=meta, finished_at=now if finished else None,
+    )
+    try:
+        with session.begin_nested():
+            session.add(response)
+    except IntegrityError:
+        # Another request with the same id won the race: this one is an update of it.
+        existing = session.scalar(select(Response).where(Response.environment_id == env.id,
+                                                         Response.client_id == client_id))
+        assert existing is not None
+        return _update_response(session, env, existing, answers_in, finished, data)
+    return _response_json(response), 201
+
+
+def _update_response(session: Session, env: Environment, response: Response,
+                     answers_in: dict[str, Any], finished: bool,
+                     data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    if data.get("survey_id") is not None and data.get("survey_id") != response.survey_id:
+        raise ApiError(409, "conflict", "This response id belongs to another survey.",
+                       {"survey_id": "does not match the response"})
+    merged = {**response.answers, **answers_in}
+    if response.finished:
+        if merged == response.answers:
+            return _response_json(response), 200  # a retry of the final write
+        raise ApiError(409, "response_finished",
+                       "This response is finished; its answers can no longer change.")
+    survey = session.get(Survey, response.survey_id)
+    if survey is None or survey.status != SurveyStatus.LIVE:
+        raise ApiError(409, "survey_not_live", "The survey stopped taking answers.")
+    version = session.get(SurveyVersion, response.version_id)
+    assert version is not None
+    response.answers = _validate_answers(version, merged, finished)
+    if finished:
+        response.finished = True
+        response.finished_at = utcnow()
+    if data.get("meta") is not None:
+        response.meta = {**response.meta, **p.meta(data.get("meta"))}
+    return _response_json(response), 200
+
+
+# ----------------------------------------------------------------------------- events
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> int:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Event).values(rows).on_conflict_do_nothing(
+        index_elements=["environment_id", "client_id"]).returning(Event.id)
+    return len(session.execute(stmt).all())  # rowcount is unreliable for multi-row inserts
+
+
+def record_events(session: Session, env: Environment, data: dict[str, Any],
+                  privacy: Privacy) -> dict[str, Any]:
+    items = data.get("events")
+    if not isinstance(items, list) or not items:
+        raise p.invalid({"events": "a non-empty list of events"})
+    if len(items) > p.MAX_EVENTS:
+        raise p.invalid({"events": f"at most {p.MAX_EVENTS} events per request"})
+    now = utcnow()
+    parsed = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise p.invalid({f"events.{i}": "an object"})
+        parsed.append({
+            "client_id": p.client_id(item["id"], f"events.{i}.id") if item.get("id") is not None else None,
+            "name": p.event_name(item.get("name"), f"events.{i}.name"),
+            "properties": p.properties(item.get("properties"), f"events.{i}.properties"),
+            "occurred_at": p.timestamp(item.get("timestamp"), f"events.{i}.timestamp", now),
+            "session_id": (str(item["session_id"])[:64] if item.get("session_id") else None),
+            "external_id": p.optional_external_id(item.get("user_id", data.get("user_id")),
+                                                  f"events.{i}.user_id"),
+        })
+    contacts: dict[str, Contact | None] = {}
+    for e in parsed:
+        ext = e["external_id"]
+        if ext is not None and ext not in contacts:
+            contacts[ext] = find_contact(session, env, ext)
+    reasons = {may_store(env, "tracking", privacy, contacts.get(e["external_id"])) for e in parsed}
+    reasons.discard(None)
+    if reasons:
+        return {"received": len(parsed), "stored": 0, "reason": sorted(reasons)[0]}
+    for ext in contacts:
+        contacts[ext] = get_or_create_contact(session, env, ext)
+    rows = []
+    for e in parsed:
+        contact = contacts.get(e.pop("external_id")) if e.get("external_id") else None
+        e.pop("external_id", None)
+        rows.append({**e, "environment_id": env.id, "contact_id": contact.id if contact else None,
+                     "received_at": now})
+    with_ids = [r for r in rows if r["client_id"] is not None]
+    without_ids = [r for r in rows if r["client_id"] is None]
+    stored = _insert_ignoring_duplicates(session, with_ids) if with_ids else 0
+    if without_ids:
+        session.execute(Event.__table__.insert(), without_ids)
+        stored += len(without_ids)
+    return {"received": len(parsed), "stored": stored}
+
+
+# ----------------------------------------------------------------------------- identify
+def identify(session: Session, env: Environment, data: dict[str, Any],
+             privacy: Privacy) -> dict[str, Any]:
+    external_id = p.optional_external_id(data.get("user_id"))
+    if external_id is None:
+        raise p.invalid({"user_id": "required"})
+    attrs = p.attributes(data.get("attributes"))
+    consent = p.boolean(data.get("consent"), "consent", default=None)  # type: ignore[arg-type]
+    contact = find_contact(session, env, external_id)
+    privacy = Privacy(privacy.do_not_track, consent if consent is not None else privacy.consent)
+    if consent is False and contact is not None:
+        # Withdrawing consent is always recorded, whatever else is allowed.
+        contact.consent = ConsentState.DENIED
+        contact.consent_updated_at = utcnow()
+        return {"user_id": external_id, "stored": True, "consent": "denied"}
+    reason = may_store(env, "tracking", privacy, contact)
+    if reason and not (consent is True and not privacy.do_not_track):
+        return {"user_id": external_id, "stored": False, "reason": reason}
+    contact = get_or_create_contact(session, env, external_id)
+    if consent is not None:
+        contact.consent = ConsentState.GRANTED if consent else ConsentState.DENIED
+        contact.consent_updated_at = utcnow()
+    if attrs:
+        contact.attributes = {**contact.attributes, **attrs}
+    contact.last_seen_at = utcnow()
+    return {"user_id": external_id, "stored": True, "consent": contact.consent.value}

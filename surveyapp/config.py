@@ -1,0 +1,165 @@
+"""Typed settings, read once from ``SURVEYAPP_*`` environment variables.
+
+This is the only module that reads the environment for the app: everything else gets a
+``Settings`` instance (``current_app.config["SETTINGS"]``), so a test can build an app
+from a plain dict without touching ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_SECRET_KEY = "dev-insecure-change-me"
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message says which and how to fix it."""
+
+
+def _default_data_dir() -> Path:
+    return Path.cwd() / "var"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob the app has. Field names map to ``SURVEYAPP_<NAME>`` variables."""
+
+    env: str = "development"
+    secret_key: str = DEFAULT_SECRET_KEY
+    data_dir: Path = field(default_factory=_default_data_dir)
+    database_url: str = ""  # empty: SQLite file in data_dir
+    broker_url: str = ""  # empty: embedded SQLite broker in data_dir
+    redis_url: str = ""  # used for rate-limit storage when set
+    ratelimit_storage_url: str = ""  # empty: redis_url if set, else in-memory
+    max_content_length: int = 1024 * 1024  # bytes; larger request bodies get 413
+    sqlite_busy_timeout_ms: int = 10_000
+    session_cookie_secure: bool | None = None  # None: True in production
+    login_rate_limit: str = "10 per minute"
+    collect_rate_limit: str = "300 per minute"  # per public key and client address
+    open_signup: bool = False  # allow sign-up after the first owner exists
+    invitation_days: int = 7
+    log_level: str = "INFO"
+
+    # ----------------------------------------------------------------- derived values
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            url = self.database_url
+            # Accept the common postgres:// and postgresql:// spellings; we use psycopg 3.
+            for prefix in ("postgres://", "postgresql://"):
+                if url.startswith(prefix):
+                    return "postgresql+psycopg://" + url[len(prefix) :]
+            return url
+        return f"sqlite:///{self.data_dir / 'surveyapp.sqlite'}"
+
+    @property
+    def celery_broker_url(self) -> str:
+        return self.broker_url or f"sqla+sqlite:///{self.data_dir / 'broker.sqlite'}"
+
+    @property
+    def limiter_storage_url(self) -> str:
+        return self.ratelimit_storage_url or self.redis_url or "memory://"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
+
+    # ----------------------------------------------------------------- construction
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``SURVEYAPP_*`` variables, then apply ``overrides``."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = environ.get(f"SURVEYAPP_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f.name, f.type, raw)
+        values.update(overrides)
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - names
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        clean = dict(values)
+        if "data_dir" in clean:
+            clean["data_dir"] = Path(clean["data_dir"])
+        settings = cls(**clean)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(
+                f"SURVEYAPP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {self.env!r}"
+            )
+        if self.env == "production" and (
+            self.secret_key == DEFAULT_SECRET_KEY or len(self.secret_key) < 32
+        ):
+            raise ConfigError(
+                "refusing to start in production with the default or a short secret key: "
+                "set SURVEYAPP_SECRET_KEY to a random string of at least 32 characters "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.max_content_length < 1024:
+            raise ConfigError("SURVEYAPP_MAX_CONTENT_LENGTH must be at least 1024 bytes")
+
+    def flask_config(self) -> dict[str, Any]:
+        """The subset of settings Flask and its extensions read from ``app.config``."""
+        secure = self.session_cookie_secure
+        if secure is None:
+            secure = self.env == "production"
+        return {
+            "SETTINGS": self,
+            "SECRET_KEY": self.secret_key,
+            "TESTING": self.env == "testing",
+            "SQLALCHEMY_DATABASE_URI": self.sqlalchemy_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(self),
+            "MAX_CONTENT_LENGTH": self.max_content_length,
+            "SESSION_COOKIE_SECURE": secure,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": secure,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+            "RATELIMIT_STORAGE_URI": self.limiter_storage_url,
+            "RATELIMIT_HEADERS_ENABLED": True,
+        }
+
+
+def _engine_options(settings: Settings) -> dict[str, Any]:
+    if settings.is_sqlite:
+        return {"connect_args": {"timeout": settings.sqlite_busy_timeout_ms / 1000}}
+    return {"pool_pre_ping": True}
+
+
+def _parse(name: str, type_: Any, raw: str) -> Any:
+    type_name = type_ if isinstance(type_, str) else getattr(type_, "__name__", str(type_))
+    try:
+        if type_name.startswith("bool"):
+            lowered = raw.strip().lower()
+            if lowered in {"1", "true", "yes", "on"}:
+                return True
+            if lowered in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if type_name == "int":
+            return int(raw)
+        if type_name == "Path":
+            return Path(raw).expanduser()
+    except ValueError:
+        raise ConfigError(f"SURVEYAPP_{name.upper()}: cannot read {raw!r} as {type_name}") from None
+    return raw

@@ -1,0 +1,130 @@
+"""One error shape for every API error, and proper pages for people.
+
+API clients (anything under ``/api/``, ``/healthz`` or asking for JSON) always get::
+
+    {"error": {"code": "snake_case", "message": "human sentence", "fields": {...}}}
+
+with a 4xx/5xx status. Browsers get an HTML page that says what happened and what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# Codes for the HTTP errors Werkzeug raises on its own.
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+_HTML_HINTS = {
+    400: "The request could not be understood. Go back and try again.",
+    403: "Your role in this workspace does not allow this. Ask a workspace owner.",
+    404: "There is nothing here, or you do not have access to it.",
+    405: "This page does not accept that kind of request.",
+    413: "What you sent is larger than this server accepts.",
+    429: "Too many attempts. Wait a minute and try again.",
+    500: "Something went wrong on our side. It has been logged.",
+}
+
+
+class ApiError(Exception):
+    """Raise from a view or service to answer with the JSON error shape."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+        self.headers = headers or {}
+
+
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, Any] | None = None
+) -> Response:
+    resp = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    resp.status_code = status
+    return resp
+
+
+def wants_json() -> bool:
+    path = request.path
+    if path.startswith("/api/") or path == "/healthz" or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes.accept_html
+
+
+def _html_error(status: int, title: str, message: str) -> tuple[str, int]:
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def handle_http_exception(exc: HTTPException) -> Any:
+    status = exc.code or 500
+    if isinstance(exc, CSRFError):
+        if wants_json():
+            return error_response(400, "csrf_failed", "The form's security token is missing or expired.")
+        return _html_error(400, "Form expired", "The form's security token is missing or expired. "
+                           "Reload the page and submit it again.")
+    code = _HTTP_CODES.get(status, "http_error")
+    if wants_json():
+        message = exc.description or exc.name
+        if status == 413:
+            message = (f"Request body is larger than the {request.max_content_length or 0} "
+                       "bytes this server accepts.")
+        resp = error_response(status, code, message)
+        for header in ("Retry-After", "Allow"):
+            value = exc.get_response().headers.get(header)
+            if value:
+                resp.headers[header] = value
+        return resp
+    body, status = _html_error(status, exc.name, _HTML_HINTS.get(status, exc.description or ""))
+    resp = Response(body, status=status, mimetype="text/html")
+    retry = exc.get_response().headers.get("Retry-After")
+    if retry:
+        resp.headers["Retry-After"] = retry
+    return resp
+
+
+def handle_api_error(exc: ApiError) -> Response:
+    resp = error_response(exc.status, exc.code, exc.message, exc.fields)
+    resp.headers.update(exc.headers)
+    return resp
+
+
+def handle_unexpected(exc: Exception) -> Any:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if wants_json():
+        return error_response(500, "internal_error", "Something went wrong on our side.")
+    return _html_error(500, "Server error", _HTML_HINTS[500])
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,83 @@
+"""Extensions, created once here and bound to an app in ``create_app`` via ``init_app``."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from celery import Celery, Task
+from flask import Flask, has_app_context
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from surveyapp.models.base import Base
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class AppContextTask(Task):
+    """Runs every task inside the Flask app its Celery app was made for."""
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        if has_app_context():
+            return self.run(*args, **kwargs)
+        with self.app.flask_app.app_context():  # type: ignore[attr-defined]
+            return self.run(*args, **kwargs)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    """SQLite tuned for a web server and a worker writing at once.
+
+    WAL lets readers proceed while one writer commits; the busy timeout makes a second
+    writer wait instead of failing with "database is locked"; foreign keys are off by
+    default in SQLite and we rely on them for cascades.
+    """
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def init_celery(app: Flask) -> Celery:
+    """One Celery app per Flask app (as in Flask's docs), configured from its settings.
+
+    Tasks are ``shared_task``s, so they bind to whichever Celery app is current: the one
+    of the Flask app most recently created in this process (a worker creates one).
+    """
+    settings = app.config["SETTINGS"]
+    celery = Celery(app.import_name, task_cls=AppContextTask)
+    broker = settings.celery_broker_url
+    if broker.startswith("sqla+sqlite"):
+        # The embedded broker: a SQLite file polled by the worker, no server needed.
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    celery.conf.update(
+        broker_url=broker,
+        broker_connection_retry_on_startup=True,
+        broker_connection_timeout=2,  # a request that enqueues must not hang on a dead broker
+        redis_socket_connect_timeout=2,
+        task_ignore_result=True,  # jobs record status and results in our own database
+        result_backend=None,
+        task_acks_late=True,  # a job whose worker dies is redelivered, and jobs are idempotent
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        worker_hijack_root_logger=False,
+    )
+    celery.flask_app = app  # type: ignore[attr-defined]
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

@@ -1,0 +1,24 @@
+"""All models, importable from one place (Alembic's autogenerate needs them loaded)."""
+
+from surveyapp.models.apikey import ApiKey
+from surveyapp.models.base import Base, utcnow
+from surveyapp.models.contact import ConsentState, Contact
+from surveyapp.models.event import Event
+from surveyapp.models.job import Job, JobStatus
+from surveyapp.models.response import Display, Response
+from surveyapp.models.survey import (
+    ImmutableVersionError,
+    Survey,
+    SurveyKind,
+    SurveyStatus,
+    SurveyVersion,
+)
+from surveyapp.models.user import Invitation, Membership, Role, User, hash_token
+from surveyapp.models.workspace import ConsentMode, Environment, Workspace
+
+__all__ = [
+    "ApiKey", "Base", "ConsentMode", "ConsentState", "Contact", "Display", "Environment", "Event",
+    "ImmutableVersionError", "Invitation", "Job", "JobStatus", "Membership", "Response",
+    "Role", "Survey", "SurveyKind", "SurveyStatus", "SurveyVersion", "User", "Workspace",
+    "hash_token", "utcnow",
+]

@@ -1,0 +1,88 @@
+"""Analyst pages: a survey's overview, and exports."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from surveyapp import jobs
+from surveyapp.extensions import db
+from surveyapp.models import Job, JobStatus, Response, Role, Survey
+from surveyapp.reports.exports import export_path
+from surveyapp.reports.summary import summarise
+from surveyapp.workspaces.access import get_or_404_in, workspace_view
+from surveyapp.workspaces.forms import EmptyForm
+
+bp = Blueprint("reports", __name__, url_prefix="/w/<slug>")
+
+
+@bp.url_defaults
+def _add_slug(endpoint: str, values: dict[str, Any]) -> None:
+    if "slug" not in values and "workspace" in g:
+        values["slug"] = g.workspace.slug
+
+
+@bp.route("/surveys/<int:survey_id>")
+@workspace_view(Role.VIEWER)
+def survey(survey_id: int) -> Any:
+    survey = get_or_404_in(Survey, survey_id)
+    counts = db.session.execute(
+        select(func.count(), func.count().filter(Response.finished.is_(True)))
+        .where(Response.survey_id == survey.id)
+    ).one()
+    recent = db.session.scalars(
+        select(Response).where(Response.survey_id == survey.id)
+        .order_by(Response.created_at.desc()).limit(20)
+    ).all()
+    export_job = None
+    job_id = request.args.get("job", type=int)
+    if job_id:
+        export_job = db.session.get(Job, job_id)
+        if export_job is None or export_job.workspace_id != g.workspace.id:
+            export_job = None
+    return render_template(
+        "reports/survey.html", survey=survey, total=counts[0], finished=counts[1],
+        summaries=summarise(db.session, survey), recent=recent, export_job=export_job,
+        empty_form=EmptyForm(), can_export=g.membership.role.allows(Role.ANALYST),
+    )
+
+
+@bp.route("/surveys/<int:survey_id>/export", methods=["POST"])
+@workspace_view(Role.ANALYST)
+def export(survey_id: int) -> Any:
+    survey = get_or_404_in(Survey, survey_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    job = jobs.create_job(
+        db.session, "export_responses", g.workspace,
+        {"survey_id": survey.id, "finished_only": request.form.get("finished_only") == "1"},
+        current_user,
+    )
+    db.session.commit()
+    if not jobs.enqueue(job.id):
+        flash("The job queue is not reachable right now; the export will start when it is.",
+              "error")
+    return redirect(url_for("reports.survey", survey_id=survey.id, job=job.id))
+
+
+@bp.route("/jobs/<int:job_id>/download")
+@workspace_view(Role.ANALYST)
+def download(job_id: int) -> Any:
+    job = get_or_404_in(Job, job_id)
+    if job.kind != "export_responses" or job.status != JobStatus.SUCCEEDED:
+        abort(404)
+    path = export_path(job)
+    if not path.exists():
+        abort(404)
+    survey = db.session.get(Survey, job.params["survey_id"])
+    name = f"{_filename(survey.name if survey else 'survey')}-responses-{job.id}.csv"
+    return send_file(path, mimetype="text/csv", as_attachment=True, download_name=name)
+
+
+def _filename(text: str) -> str:
+    from surveyapp.workspaces.services import slugify
+
+    return slugify(text)

@@ -1,0 +1,1 @@
+"""Survey definitions: question types, validation, branching, templates, import/export."""

@@ -1,0 +1,505 @@
+"""The survey definition: validation when a survey is published, the path a respondent
+takes through its branching, answer validation for the collection API, and a readable
+list of what changed between two versions.
+
+A definition is a JSON object (see docs/survey-format.md)::
+
+    {"questions": [...], "logic": [...], "targeting": {...}, "appearance": {...},
+     "thank_you": {...}, "default_locale": "en", "locales": ["en", "de"]}
+
+Logic rules are evaluated in order after a question is answered; the first rule whose
+``when`` matches decides where to go (``jump_to`` a later question or ``"end"``); with
+no match the next question follows. Jumps may only go forward, so no path can loop and
+every path reaches the end.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from surveyapp.surveys.errors import AnswerError, DefinitionError, InvalidResponse
+from surveyapp.surveys.questions import ID_RE, QUESTION_TYPES, QuestionType, _str, question
+
+__all__ = ["DefinitionError", "InvalidResponse", "LOCALE_RE", "describe_changes", "path",
+           "validate_definition", "validate_response"]
+
+LOCALE_RE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2}|-[A-Za-z]{4})?$")
+HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+MAX_QUESTIONS = 50
+MAX_RULES = 200
+END = "end"
+
+NUMERIC_OPS = {"eq", "neq", "lt", "lte", "gt", "gte"}
+PRESENCE_OPS = {"answered", "skipped"}
+OPS_BY_SUMMARY = {
+    "nps": NUMERIC_OPS | {"in", "not_in"} | PRESENCE_OPS,
+    "scale": NUMERIC_OPS | {"in", "not_in"} | PRESENCE_OPS,
+    "text": {"contains", "eq", "neq"} | PRESENCE_OPS,
+}
+CHOICE_OPS = {"eq", "neq", "in", "not_in"} | PRESENCE_OPS
+MULTI_OPS = {"contains", "in", "not_in"} | PRESENCE_OPS  # in: any picked; not_in: none picked
+
+URL_MATCHES = ("exact", "contains", "starts_with", "regex")
+TRIGGERS = ("page_view", "event", "click", "exit_intent", "scroll", "delay")
+ATTRIBUTE_OPS = ("eq", "neq", "contains", "exists", "not_exists", "gt", "lt")
+POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left", "center")
+THEMES = ("auto", "light", "dark")
+DISPLAY_LIMITS = ("once", "until_answered", "times", "always")
+
+
+def _fail(where: str, reason: str, message: str | None = None) -> DefinitionError:
+    return DefinitionError(message or f"{where}: {reason}", {where: reason})
+
+
+# ----------------------------------------------------------------------------- validation
+def validate_definition(definition: Any) -> dict[str, Any]:
+    """Return the normalised definition or raise ``DefinitionError`` naming the problem."""
+    if not isinstance(definition, dict):
+        raise _fail("definition", "must be a JSON object", "A survey definition is a JSON object.")
+    known = {"questions", "logic", "targeting", "appearance", "thank_you", "default_locale",
+             "locales"}
+    extra = sorted(set(definition) - known)
+    if extra:
+        raise _fail(extra[0], "unknown key", f"Unknown key {extra[0]!r} in the definition "
+                    f"(known: {', '.join(sorted(known))}).")
+    questions = _questions(definition.get("questions"))
+    out: dict[str, Any] = {"questions": questions,
+                           "logic": _logic(definition.get("logic") or [], questions)}
+    out["targeting"] = _targeting(definition.get("targeting") or {})
+    out["appearance"] = _appearance(definition.get("appearance") or {})
+    thank_you = definition.get("thank_you") or {}
+    if not isinstance(thank_you, dict):
+        raise _fail("thank_you", "must be an object with title and body")
+    out["thank_you"] = {k: v for k in ("title", "body")
+                        if (v := _str(thank_you, k, "thank_you", max_len=1000))}
+    default_locale = definition.get("default_locale", "en")
+    if not isinstance(default_locale, str) or not LOCALE_RE.match(default_locale):
+        raise _fail("default_locale", "a locale like 'en' or 'pt-BR'")
+    locales = definition.get("locales") or [default_locale]
+    if not isinstance(locales, list) or not all(
+            isinstance(loc, str) and LOCALE_RE.match(loc) for loc in locales):
+        raise _fail("locales", "a list of locales like 'en' or 'pt-BR'")
+    if default_locale not in locales:
+        locales = [default_locale, *locales]
+    out["default_locale"] = default_locale
+    out["locales"] = list(dict.fromkeys(locales))
+    return out
+
+
+def _questions(raw: Any) -> list[dict[str, Any]]:
+    if not isinstance(raw, list) or not raw:
+        raise _fail("questions", "add at least one question", "The survey has no questions.")
+    if len(raw) > MAX_QUESTIONS:
+        raise _fail("questions", f"at most {MAX_QUESTIONS} questions")
+    out, seen = [], set()
+    for i, config in enumerate(raw):
+        where = f"questions.{i}"
+        if not isinstance(config, dict):
+            raise _fail(where, "must be an object")
+        qid = config.get("id")
+        if not isinstance(qid, str) or not ID_RE.match(qid) or qid == END:
+            raise _fail(f"{where}.id", "a-z, 0-9 and _ only (not 'end')",
+                        f"Question {i + 1}: its id must use a-z, 0-9 and _ only, got {qid!r}.")
+        if qid in seen:
+            raise _fail(f"{where}.id", "used twice", f"Question id {qid!r} is used twice.")
+        seen.add(qid)
+        cls = QUESTION_TYPES.get(config.get("type"))  # type: ignore[arg-type]
+        if cls is None:
+            raise _fail(f"{where}.type", "unknown type",
+                        f"Question {qid!r}: unknown type {config.get('type')!r} "
+                        f"(one of {', '.join(QUESTION_TYPES)}).")
+        out.append(cls.validate_config(config, f"question {qid!r}"))
+    if all(q["type"] == "hidden" for q in out):
+        raise _fail("questions", "add at least one visible question",
+                    "The survey only has hidden fields; add a question to ask.")
+    return out
+
+
+def _logic(raw: Any, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if not isinstance(raw, list) or len(raw) > MAX_RULES:
+        raise _fail("logic", f"a list of at most {MAX_RULES} rules")
+    position = {q["id"]: i for i, q in enumerate(questions)}
+    by_id = {q["id"]: q for q in questions}
+    out = []
+    for i, rule in enumerate(raw):
+        where = f"logic.{i}"
+        if not isinstance(rule, dict):
+            raise _fail(where, "must be an object")
+        source, target = rule.get("from"), rule.get("jump_to")
+        if source not in position:
+            raise _fail(f"{where}.from", "unknown question",
+                        f"Logic rule {i + 1} starts from {source!r}, which is not a question.")
+        if by_id[source]["type"] == "hidden":
+            raise _fail(f"{where}.from", "hidden fields are not asked",
+                        f"Logic rule {i + 1} starts from hidden field {source!r}; "
+                        "use it in a condition of a visible question instead.")
+        if target != END and target not in position:
+            raise _fail(f"{where}.jump_to", "unknown question",
+                        f"Logic rule {i + 1} from {source!r} jumps to {target!r}, "
+                        "which is not a question (use 'end' to finish).")
+        if target != END and position[target] <= position[source]:
+            raise _fail(f"{where}.jump_to", "jumps can only go forward",
+                        f"Logic rule {i + 1} jumps back from {source!r} to {target!r}; jumps "
+                        "can only go forward, so a respondent can never loop.")
+        normalised = {"from": source, "jump_to": target}
+        when = rule.get("when")
+        if when is not None:
+            normalised["when"] = _condition(when, by_id[when.get("question", source)]
+                                            if isinstance(when, dict)
+                                            and when.get("question", source) in by_id
+                                            else None, f"{where}.when", i, source, position)
+        out.append(normalised)
+    return out
+
+
+def _condition(when: Any, subject: dict[str, Any] | None, where: str, i: int, source: str,
+               position: dict[str, int]) -> dict[str, Any]:
+    if not isinstance(when, dict):
+        raise _fail(where, "must be an object like {\"op\": \"lte\", \"value\": 6}")
+    if subject is None:
+        raise _fail(f"{where}.question", "unknown question",
+                    f"Logic rule {i + 1}: its condition asks about {when.get('question')!r}, "
+                    "which is not a question.")
+    if position[subject["id"]] > position[source] and subject["type"] != "hidden":
+        raise _fail(f"{where}.question", "not answered yet at that point",
+                    f"Logic rule {i + 1}: {subject['id']!r} comes after {source!r}, so it is "
+                    "not answered yet when the rule runs.")
+    op, value = when.get("op"), when.get("value")
+    allowed = _ops_for(subject)
+    if op not in allowed:
+        raise _fail(f"{where}.op", f"one of {', '.join(sorted(allowed))}",
+                    f"Logic rule {i + 1}: {op!r} cannot be used with {subject['type']} question "
+                    f"{subject['id']!r} (use one of {', '.join(sorted(allowed))}).")
+    out: dict[str, Any] = {"op": op}
+    if "question" in when and when["question"] != source:
+        out["question"] = when["question"]
+    if op in PRESENCE_OPS:
+        return out
+    values = value if op in ("in", "not_in") else [value]
+    if op in ("in", "not_in") and (not isinstance(value, list) or not value):
+        raise _fail(f"{where}.value", "a non-empty list")
+    for v in values:
+        _check_operand(subject, op, v, f"{where}.value", i)
+    out["value"] = value
+    return out
+
+
+def _ops_for(q: dict[str, Any]) -> set[str]:
+    t = q["type"]
+    if t == "multiple_choice":
+        return MULTI_OPS
+    if t == "single_choice":
+        return CHOICE_OPS
+    if t == "consent":
+        return {"eq"} | PRESENCE_OPS
+    if t == "hidden":
+        return {"eq", "neq", "in", "not_in", "contains"} | PRESENCE_OPS
+    return OPS_BY_SUMMARY[question(q).summary_kind]
+
+
+def _check_operand(q: dict[str, Any], op: str, value: Any, where: str, i: int) -> None:
+    t = q["type"]
+    bad = None
+    if t in ("single_choice", "multiple_choice"):
+        ids = {c["id"] for c in q["choices"]} | ({"other"} if q.get("other") else set())
+        if value not in ids:
+            bad = f"one of the choice ids: {', '.join(sorted(ids))}"
+    elif t == "consent":
+        if not isinstance(value, bool):
+            bad = "true or false"
+    elif t in ("open_text", "hidden"):
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            bad = "text"
+    else:
+        low, high = _bounds(q)
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value) or not low <= value <= high:
+            bad = f"a number from {low} to {high}"
+    if bad:
+        raise _fail(where, bad, f"Logic rule {i + 1}: {value!r} is not valid for "
+                    f"{q['id']!r} (expected {bad}).")
+
+
+def _bounds(q: dict[str, Any]) -> tuple[int, int]:
+    qt = question(q)
+    return qt.bounds()  # type: ignore[attr-defined,no-any-return]
+
+
+def _targeting(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise _fail("targeting", "must be an object")
+    known = {"urls", "trigger", "attributes", "segment", "sampling", "display_limit",
+             "recontact_days", "schedule", "response_cap"}
+    extra = sorted(set(raw) - known)
+    if extra:
+        raise _fail(f"targeting.{extra[0]}", "unknown key",
+                    f"Unknown targeting key {extra[0]!r} (known: {', '.join(sorted(known))}).")
+    out: dict[str, Any] = {}
+    urls = raw.get("urls") or []
+    if not isinstance(urls, list) or len(urls) > 50:
+        raise _fail("targeting.urls", "a list of at most 50 rules")
+    out["urls"] = []
+    for i, rule in enumerate(urls):
+        where = f"targeting.urls.{i}"
+        if not isinstance(rule, dict) or rule.get("match") not in URL_MATCHES:
+            raise _fail(f"{where}.match", f"one of {', '.join(URL_MATCHES)}")
+        value = rule.get("value")
+        if not isinstance(value, str) or not value or len(value) > 500:
+            raise _fail(f"{where}.value", "text of 1 to 500 characters")
+        if rule["match"] == "regex":
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise _fail(f"{where}.value", f"not a valid pattern: {exc}") from None
+        entry = {"match": rule["match"], "value": value}
+        if rule.get("exclude"):
+            entry["exclude"] = True
+        out["urls"].append(entry)
+    out["trigger"] = _trigger(raw.get("trigger") or {"type": "page_view"})
+    attributes = raw.get("attributes") or []
+    if not isinstance(attributes, list) or len(attributes) > 20:
+        raise _fail("targeting.attributes", "a list of at most 20 filters")
+    out["attributes"] = []
+    for i, f in enumerate(attributes):
+        where = f"targeting.attributes.{i}"
+        if not isinstance(f, dict) or not isinstance(f.get("key"), str) or not f["key"]:
+            raise _fail(f"{where}.key", "an attribute name")
+        if f.get("op", "eq") not in ATTRIBUTE_OPS:
+            raise _fail(f"{where}.op", f"one of {', '.join(ATTRIBUTE_OPS)}")
+        entry = {"key": f["key"][:100], "op": f.get("op", "eq")}
+        if entry["op"] not in ("exists", "not_exists"):
+            if not isinstance(f.get("value"), str | int | float | bool):
+                raise _fail(f"{where}.value", "text, a number or true/false")
+            entry["value"] = f["value"]
+        out["attributes"].append(entry)
+    if raw.get("segment") is not None:
+        if isinstance(raw["segment"], bool) or not isinstance(raw["segment"], int | str):
+            raise _fail("targeting.segment", "a segment id")
+        out["segment"] = raw["segment"]
+    sampling = raw.get("sampling", 100)
+    if isinstance(sampling, bool) or not isinstance(sampling, int | float) \
+            or not 0 < sampling <= 100:
+        raise _fail("targeting.sampling", "a percentage above 0, at most 100")
+    out["sampling"] = sampling
+    limit = raw.get("display_limit") or {"mode": "until_answered"}
+    if not isinstance(limit, dict) or limit.get("mode") not in DISPLAY_LIMITS:
+        raise _fail("targeting.display_limit.mode", f"one of {', '.join(DISPLAY_LIMITS)}")
+    out["display_limit"] = {"mode": limit["mode"]}
+    if limit["mode"] == "times":
+        times = limit.get("times")
+        if isinstance(times, bool) or not isinstance(times, int) or not 1 <= times <= 100:
+            raise _fail("targeting.display_limit.times", "a whole number from 1 to 100")
+        out["display_limit"]["times"] = times
+    for key, hi in (("recontact_days", 365), ("response_cap", 10_000_000)):
+        value = raw.get(key)
+        if value is not None:
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= hi:
+                raise _fail(f"targeting.{key}", f"a whole number from 0 to {hi}")
+            out[key] = value
+    schedule = raw.get("schedule") or {}
+    if not isinstance(schedule, dict):
+        raise _fail("targeting.schedule", "an object with start and end")
+    parsed = {}
+    for key in ("start", "end"):
+        if schedule.get(key):
+            try:
+                parsed[key] = datetime.fromisoformat(str(schedule[key]).replace("Z", "+00:00"))
+            except ValueError:
+                raise _fail(f"targeting.schedule.{key}",
+                            "a date like 2026-12-01 or 2026-12-01T09:00:00Z") from None
+            if parsed[key].tzinfo is None:
+                if "T" in str(schedule[key]):
+                    raise _fail(f"targeting.schedule.{key}", "include a time zone, e.g. Z for UTC")
+                parsed[key] = parsed[key].replace(tzinfo=UTC)  # a bare date is UTC midnight
+    if "start" in parsed and "end" in parsed and parsed["end"] <= parsed["start"]:
+        raise _fail("targeting.schedule.end", "after the start")
+    if parsed:
+        out["schedule"] = {k: str(schedule[k]) for k in parsed}
+    return out
+
+
+def _trigger(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict) or raw.get("type") not in TRIGGERS:
+        raise _fail("targeting.trigger.type", f"one of {', '.join(TRIGGERS)}")
+    t = raw["type"]
+    out: dict[str, Any] = {"type": t}
+    if t == "event":
+        if not isinstance(raw.get("name"), str) or not 0 < len(raw["name"]) <= 200:
+            raise _fail("targeting.trigger.name", "the event name that shows the survey")
+        out["name"] = raw["name"]
+    elif t == "click":
+        if not isinstance(raw.get("selector"), str) or not 0 < len(raw["selector"]) <= 300:
+            raise _fail("targeting.trigger.selector", "a CSS selector such as #upgrade")
+        out["selector"] = raw["selector"]
+    elif t == "scroll":
+        percent = raw.get("percent", 50)
+        if isinstance(percent, bool) or not isinstance(percent, int) or not 1 <= percent <= 100:
+            raise _fail("targeting.trigger.percent", "a whole percentage from 1 to 100")
+        out["percent"] = percent
+    elif t == "delay":
+        seconds = raw.get("seconds", 5)
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) \
+                or not 0 <= seconds <= 3600:
+            raise _fail("targeting.trigger.seconds", "seconds from 0 to 3600")
+        out["seconds"] = seconds
+    return out
+
+
+def _appearance(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise _fail("appearance", "must be an object")
+    out: dict[str, Any] = {"position": raw.get("position", "bottom-right"),
+                           "theme": raw.get("theme", "auto"),
+                           "brand_color": raw.get("brand_color", "#4f46e5")}
+    if out["position"] not in POSITIONS:
+        raise _fail("appearance.position", f"one of {', '.join(POSITIONS)}")
+    if out["theme"] not in THEMES:
+        raise _fail("appearance.theme", f"one of {', '.join(THEMES)}")
+    if not isinstance(out["brand_color"], str) or not HEX_RE.match(out["brand_color"]):
+        raise _fail("appearance.brand_color", "a colour like #4f46e5")
+    return out
+
+
+# ----------------------------------------------------------------------------- branching
+def _matches(when: dict[str, Any] | None, answer: Any, present: bool) -> bool:
+    if when is None:
+        return True
+    op, value = when["op"], when.get("value")
+    if op == "answered":
+        return present
+    if op == "skipped":
+        return not present
+    if not present:
+        return False
+    if isinstance(answer, list):  # multiple choice
+        picked = set(answer)
+        if op == "contains":
+            return value in picked
+        if op == "in":
+            return bool(picked & set(value))
+        if op == "not_in":
+            return not picked & set(value)
+        return False
+    try:
+        if op == "eq":
+            return bool(answer == value)
+        if op == "neq":
+            return bool(answer != value)
+        if op == "in":
+            return answer in value
+        if op == "not_in":
+            return answer not in value
+        if op == "contains":
+            return str(value).casefold() in str(answer).casefold()
+        if op == "lt":
+            return bool(answer < value)
+        if op == "lte":
+            return bool(answer <= value)
+        if op == "gt":
+            return bool(answer > value)
+        if op == "gte":
+            return bool(answer >= value)
+    except TypeError:
+        return False
+    return False
+
+
+def next_question(definition: dict[str, Any], current: str, answers: dict[str, Any]) -> str:
+    """Where a respondent goes after ``current``: a question id or ``"end"``."""
+    questions = [q for q in definition.get("questions", []) if q.get("type") != "hidden"]
+    by_id = {q["id"]: q for q in definition.get("questions", [])}
+    for rule in definition.get("logic", []):
+        if rule.get("from") != current:
+            continue
+        when = rule.get("when")
+        subject = (when or {}).get("question", current)
+        answer = answers.get(subject)
+        present = subject in by_id and not question(by_id[subject]).is_empty(answer)
+        if _matches(when, answer, present):
+            target = rule.get("jump_to", END)
+            if target != END and by_id.get(target, {}).get("type") == "hidden":
+                continue
+            return str(target)
+    ids = [q["id"] for q in questions]
+    i = ids.index(current) if current in ids else len(ids)
+    return ids[i + 1] if i + 1 < len(ids) else END
+
+
+def path(definition: dict[str, Any], answers: dict[str, Any]) -> list[str]:
+    """The visible questions a respondent with these answers is (or was) asked, in order."""
+    visible = [q["id"] for q in definition.get("questions", []) if q.get("type") != "hidden"]
+    out: list[str] = []
+    current = visible[0] if visible else END
+    while current != END and current not in out and len(out) <= len(visible):
+        out.append(current)
+        current = next_question(definition, current, answers)
+    return out
+
+
+# ----------------------------------------------------------------------------- answers
+def validate_response(definition: dict[str, Any], answers: Any, finished: bool) -> dict[str, Any]:
+    """Normalise answers for a published version. Unknown question ids and invalid values
+    are refused; required questions are enforced only on the respondent's own path and
+    only when the response is finished (partial answers are always kept)."""
+    if not isinstance(answers, dict):
+        raise InvalidResponse("Answers are an object of question id to answer.",
+                              {"answers": "an object"})
+    by_id: dict[str, QuestionType] = {q["id"]: question(q)
+                                      for q in definition.get("questions", [])}
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    for qid, value in answers.items():
+        q = by_id.get(qid)
+        if q is None:
+            errors[str(qid)[:60]] = "unknown question"
+            continue
+        if value is None:
+            continue  # skipped
+        try:
+            out[qid] = q.validate_answer(value)
+        except AnswerError as exc:
+            errors[qid] = str(exc)
+    if not errors and finished:
+        for qid in path(definition, out):
+            q = by_id[qid]
+            if q.required and q.is_empty(out.get(qid)):
+                errors[qid] = "this question needs an answer"
+    if errors:
+        first = next(iter(errors))
+        raise InvalidResponse(f"Answer for {first!r}: {errors[first]}." if len(errors) == 1
+                              else f"{len(errors)} answers are invalid ({', '.join(errors)}).",
+                              errors)
+    return out
+
+
+# ----------------------------------------------------------------------------- history
+def describe_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
+    """What a researcher changed between two versions, in words."""
+    if not old:
+        return ["First version"]
+    changes: list[str] = []
+    old_q = {q["id"]: q for q in old.get("questions", [])}
+    new_q = {q["id"]: q for q in new.get("questions", [])}
+    for qid, q in new_q.items():
+        if qid not in old_q:
+            changes.append(f"Added question “{q.get('title', qid)}” ({q.get('type')})")
+        elif old_q[qid] != q:
+            fields = sorted(k for k in set(q) | set(old_q[qid]) if q.get(k) != old_q[qid].get(k))
+            changes.append(f"Changed question “{q.get('title', qid)}”: {', '.join(fields)}")
+    for qid, q in old_q.items():
+        if qid not in new_q:
+            changes.append(f"Removed question “{q.get('title', qid)}”")
+    common_old = [i for i in old_q if i in new_q]
+    common_new = [i for i in new_q if i in old_q]
+    if common_old != common_new:
+        changes.append("Reordered questions")
+    labels = {"logic": "branching logic", "targeting": "targeting", "appearance": "appearance",
+              "thank_you": "thank-you message", "locales": "languages",
+              "default_locale": "default language"}
+    for key, label in labels.items():
+        if old.get(key) != new.get(key):
+            changes.append(f"Changed {label}")
+    return changes or ["No visible changes"]

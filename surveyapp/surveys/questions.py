@@ -1,0 +1,378 @@
+"""Question types: one class each, with one place for configuration, answer validation,
+the widget's rendering schema and the kind of summary a report shows.
+
+Answers are attacker-controlled (they come from public pages), so ``validate_answer``
+accepts only the exact JSON types a type expects, bounded in size, and returns the
+normalised value that is stored.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from typing import Any, ClassVar
+
+from surveyapp.surveys.errors import AnswerError, DefinitionError
+
+ID_RE = re.compile(r"^[a-z0-9_]{1,40}$")
+TEXT_HARD_CAP = 5000
+TITLE_MAX = 500
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str) -> str:
+    """Text stays text: control characters out, Unicode normalised, ends trimmed."""
+    return unicodedata.normalize("NFC", CONTROL_RE.sub("", value)).strip()
+
+
+def _str(config: dict[str, Any], key: str, where: str, required: bool = False,
+         max_len: int = TITLE_MAX) -> str | None:
+    value = config.get(key)
+    if value is None or value == "":
+        if required:
+            raise DefinitionError(f"{where}: {key} is required", {f"{where}.{key}": "required"})
+        return None
+    if not isinstance(value, str):
+        raise DefinitionError(f"{where}: {key} must be text", {f"{where}.{key}": "must be text"})
+    value = clean_text(value)
+    if len(value) > max_len:
+        raise DefinitionError(f"{where}: {key} is too long",
+                              {f"{where}.{key}": f"at most {max_len} characters"})
+    return value
+
+
+def _bool(config: dict[str, Any], key: str, where: str, default: bool) -> bool:
+    value = config.get(key, default)
+    if not isinstance(value, bool):
+        raise DefinitionError(f"{where}: {key} must be true or false",
+                              {f"{where}.{key}": "true or false"})
+    return value
+
+
+def _int(config: dict[str, Any], key: str, where: str, default: int | None, lo: int,
+         hi: int) -> int | None:
+    value = config.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise DefinitionError(f"{where}: {key} must be a whole number from {lo} to {hi}",
+                              {f"{where}.{key}": f"a whole number from {lo} to {hi}"})
+    return value
+
+
+class QuestionType:
+    """Base class. Subclasses set ``type`` and override the hooks they need."""
+
+    type: ClassVar[str]
+    summary_kind: ClassVar[str] = "none"
+    default_required: ClassVar[bool] = False
+    # Configuration keys a type accepts beyond the common ones, and which are translatable.
+    translatable: ClassVar[tuple[str, ...]] = ("title", "description")
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.config = config
+
+    @property
+    def id(self) -> str:
+        return str(self.config["id"])
+
+    @property
+    def required(self) -> bool:
+        return bool(self.config.get("required", self.default_required))
+
+    # -- configuration ------------------------------------------------------------------
+    @classmethod
+    def validate_config(cls, config: dict[str, Any], where: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": config["id"], "type": cls.type}
+        out["title"] = _str(config, "title", where, required=cls.type != "hidden")
+        if out["title"] is None:
+            out.pop("title")
+        description = _str(config, "description", where, max_len=2000)
+        if description:
+            out["description"] = description
+        out["required"] = _bool(config, "required", where, cls.default_required)
+        out.update(cls.validate_specific(config, where))
+        translations = config.get("translations")
+        if translations is not None:
+            out["translations"] = cls.validate_translations(translations, out, where)
+        return out
+
+    @classmethod
+    def validate_specific(cls, config: dict[str, Any], where: str) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def validate_translations(cls, translations: Any, question: dict[str, Any],
+                              where: str) -> dict[str, Any]:
+        from surveyapp.surveys.definition import LOCALE_RE
+
+        if not isinstance(translations, dict):
+            raise DefinitionError(f"{where}: translations must be an object",
+                                  {f"{where}.translations": "an object of locale to texts"})
+        out: dict[str, Any] = {}
+        for locale, texts in translations.items():
+            loc_where = f"{where}.translations.{locale}"
+            if not isinstance(locale, str) or not LOCALE_RE.match(locale):
+                raise DefinitionError(f"{where}: {locale!r} is not a locale like 'de' or 'pt-BR'",
+                                      {loc_where: "not a locale"})
+            if not isinstance(texts, dict):
+                raise DefinitionError(f"{loc_where} must be an object", {loc_where: "an object"})
+            entry: dict[str, Any] = {}
+            for key in cls.translatable:
+                value = _str(texts, key, loc_where, max_len=2000)
+                if value:
+                    entry[key] = value
+            if "choices" in texts and "choices" in question:
+                known = {c["id"] for c in question["choices"]}
+                labels = texts["choices"]
+                if not isinstance(labels, dict) or set(labels) - known:
+                    raise DefinitionError(f"{loc_where}: choices must map existing choice ids",
+                                          {f"{loc_where}.choices": "unknown choice ids"})
+                entry["choices"] = {k: clean_text(str(v))[:TITLE_MAX] for k, v in labels.items()}
+            out[locale] = entry
+        return out
+
+    # -- answers --------------------------------------------------------------------------
+    def validate_answer(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def is_empty(self, value: Any) -> bool:
+        return value is None or value == "" or value == []
+
+    # -- rendering ------------------------------------------------------------------------
+    def widget_schema(self, locale: str | None = None, default_locale: str = "en") -> dict[str, Any]:
+        """The question with texts resolved for ``locale`` (exact, then language, then default)."""
+        schema = {k: v for k, v in self.config.items() if k != "translations"}
+        translations = self.config.get("translations") or {}
+        for candidate in _locale_candidates(locale, default_locale):
+            texts = translations.get(candidate)
+            if texts:
+                for key, value in texts.items():
+                    if key == "choices" and "choices" in schema:
+                        schema["choices"] = [{**c, "label": value.get(c["id"], c["label"])}
+                                             for c in schema["choices"]]
+                    else:
+                        schema[key] = value
+                break
+        return schema
+
+
+def _locale_candidates(locale: str | None, default: str) -> list[str]:
+    if not locale:
+        return []
+    out = [locale]
+    if "-" in locale:
+        out.append(locale.split("-", 1)[0])
+    return [c for c in out if c != default]
+
+
+class ScaleQuestion(QuestionType):
+    summary_kind = "scale"
+    default_required = True
+    low: ClassVar[int]
+    high: ClassVar[int]
+    translatable = ("title", "description", "lower_label", "upper_label")
+
+    @classmethod
+    def validate_specific(cls, config: dict[str, Any], where: str) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key in ("lower_label", "upper_label"):
+            value = _str(config, key, where, max_len=100)
+            if value:
+                out[key] = value
+        return out
+
+    def bounds(self) -> tuple[int, int]:
+        return self.low, self.high
+
+    def validate_answer(self, value: Any) -> int:
+        low, high = self.bounds()
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise AnswerError(f"choose a number from {low} to {high}")
+        if isinstance(value, float):
+            if not math.isfinite(value) or not value.is_integer():
+                raise AnswerError(f"choose a whole number from {low} to {high}")
+            value = int(value)
+        if not low <= value <= high:
+            raise AnswerError(f"choose a number from {low} to {high}")
+        return value
+
+
+class NPS(ScaleQuestion):
+    type = "nps"
+    summary_kind = "nps"
+    low, high = 0, 10
+
+
+class CSAT(ScaleQuestion):
+    type = "csat"
+    low, high = 1, 5
+
+
+class CES(ScaleQuestion):
+    type = "ces"
+    low, high = 1, 7
+
+
+class Rating(ScaleQuestion):
+    type = "rating"
+    low, high = 1, 5
+
+    @classmethod
+    def validate_specific(cls, config: dict[str, Any], where: str) -> dict[str, Any]:
+        out = super().validate_specific(config, where)
+        out["scale"] = _int(config, "scale", where, 5, 3, 10)
+        style = config.get("style", "stars")
+        if style not in ("stars", "numbers"):
+            raise DefinitionError(f"{where}: style must be 'stars' or 'numbers'",
+                                  {f"{where}.style": "'stars' or 'numbers'"})
+        out["style"] = style
+        return out
+
+    def bounds(self) -> tuple[int, int]:
+        return 1, int(self.config.get("scale", 5))
+
+
+class ChoiceQuestion(QuestionType):
+    summary_kind = "choices"
+    default_required = True
+    translatable = ("title", "description")
+    multiple: ClassVar[bool] = False
+
+    @classmethod
+    def validate_specific(cls, config: dict[str, Any], where: str) -> dict[str, Any]:
+        choices = config.get("choices")
+        if not isinstance(choices, list) or not 2 <= len(choices) <= 50:
+            raise DefinitionError(f"{where}: give between 2 and 50 choices",
+                                  {f"{where}.choices": "between 2 and 50 choices"})
+        out_choices, seen = [], set()
+        for i, choice in enumerate(choices):
+            cw = f"{where}.choices.{i}"
+            if not isinstance(choice, dict) or not isinstance(choice.get("id"), str) \
+                    or not ID_RE.match(choice["id"]):
+                raise DefinitionError(f"{cw}: each choice needs an id (a-z, 0-9, _)",
+                                      {f"{cw}.id": "a-z, 0-9 and _ only"})
+            if choice["id"] in seen or choice["id"] == "other":
+                raise DefinitionError(f"{cw}: choice id {choice['id']!r} is used twice or reserved",
+                                      {f"{cw}.id": "duplicate or reserved"})
+            seen.add(choice["id"])
+            out_choices.append({"id": choice["id"], "label": _str(choice, "label", cw, required=True)})
+        out: dict[str, Any] = {"choices": out_choices,
+                               "other": _bool(config, "other", where, False),
+                               "randomize": _bool(config, "randomize", where, False)}
+        if cls.multiple:
+            n = len(out_choices) + (1 if out["other"] else 0)
+            out["min"] = _int(config, "min", where, None, 1, n)
+            out["max"] = _int(config, "max", where, None, 1, n)
+            if out["min"] and out["max"] and out["min"] > out["max"]:
+                raise DefinitionError(f"{where}: min is larger than max",
+                                      {f"{where}.min": "larger than max"})
+            out = {k: v for k, v in out.items() if v is not None}
+        return out
+
+    def _choice_ids(self) -> set[str]:
+        return {c["id"] for c in self.config["choices"]}
+
+    def _one(self, value: Any) -> str:
+        if isinstance(value, str) and value in self._choice_ids():
+            return value
+        if isinstance(value, dict) and self.config.get("other") and set(value) == {"other"} \
+                and isinstance(value["other"], str):
+            text = clean_text(value["other"])[:500]
+            if not text:
+                raise AnswerError("describe your other answer")
+            return f"other:{text}"
+        raise AnswerError("choose one of the offered answers")
+
+    def validate_answer(self, value: Any) -> Any:
+        if not self.multiple:
+            return self._one(value)
+        if not isinstance(value, list) or not value:
+            raise AnswerError("choose at least one answer")
+        picked = [self._one(v) for v in value]
+        if len(set(picked)) != len(picked):
+            raise AnswerError("each answer can be chosen once")
+        if len(picked) < self.config.get("min", 1):
+            raise AnswerError(f"choose at least {self.config['min']}")
+        if "max" in self.config and len(picked) > self.config["max"]:
+            raise AnswerError(f"choose at most {self.config['max']}")
+        return picked
+
+
+class SingleChoice(ChoiceQuestion):
+    type = "single_choice"
+
+
+class MultipleChoice(ChoiceQuestion):
+    type = "multiple_choice"
+    multiple = True
+
+
+class OpenText(QuestionType):
+    type = "open_text"
+    summary_kind = "text"
+    translatable = ("title", "description", "placeholder")
+
+    @classmethod
+    def validate_specific(cls, config: dict[str, Any], where: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"long": _bool(config, "long", where, False)}
+        out["min_length"] = _int(config, "min_length", where, 0, 0, TEXT_HARD_CAP)
+        out["max_length"] = _int(config, "max_length", where, 2000, 1, TEXT_HARD_CAP)
+        if out["min_length"] > out["max_length"]:
+            raise DefinitionError(f"{where}: min_length is larger than max_length",
+                                  {f"{where}.min_length": "larger than max_length"})
+        placeholder = _str(config, "placeholder", where, max_len=200)
+        if placeholder:
+            out["placeholder"] = placeholder
+        return out
+
+    def validate_answer(self, value: Any) -> str:
+        if not isinstance(value, str):
+            raise AnswerError("write your answer as text")
+        text = clean_text(value)
+        if len(text) > self.config.get("max_length", 2000):
+            raise AnswerError(f"keep it under {self.config.get('max_length', 2000)} characters")
+        if text and len(text) < self.config.get("min_length", 0):
+            raise AnswerError(f"write at least {self.config['min_length']} characters")
+        return text
+
+
+class Consent(QuestionType):
+    type = "consent"
+    summary_kind = "choices"
+    default_required = True
+
+    def validate_answer(self, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise AnswerError("tick the box or leave it")
+        if self.required and value is not True:
+            raise AnswerError("this agreement is needed to continue")
+        return value
+
+    def is_empty(self, value: Any) -> bool:
+        return value is None or (self.required and value is False)
+
+
+class Hidden(QuestionType):
+    """A value the host page passes in (plan, A/B variant); never shown to the respondent."""
+
+    type = "hidden"
+
+    def validate_answer(self, value: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise AnswerError("hidden values are text or numbers")
+        text = clean_text(str(value))
+        if len(text) > 500:
+            raise AnswerError("hidden values are at most 500 characters")
+        return text
+
+
+QUESTION_TYPES: dict[str, type[QuestionType]] = {
+    cls.type: cls
+    for cls in (NPS, CSAT, CES, Rating, SingleChoice, MultipleChoice, OpenText, Consent, Hidden)
+}
+
+
+def question(config: dict[str, Any]) -> QuestionType:
+    return QUESTION_TYPES[config["type"]](config)

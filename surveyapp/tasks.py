@@ -1,0 +1,21 @@
+"""Celery tasks. Each takes ids, loads what it needs, and calls a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from sqlalchemy.exc import OperationalError
+
+from surveyapp import jobs
+from surveyapp.reports import exports  # noqa: F401  (registers job handlers)
+
+
+@shared_task(
+    name="surveyapp.run_job",
+    autoretry_for=(OperationalError,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=8,
+)
+def run_job(job_id: int) -> str | None:
+    status = jobs.run(job_id)
+    return status.value if status else None

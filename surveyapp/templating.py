@@ -1,0 +1,39 @@
+"""Jinja filters and globals used by the server-rendered pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Flask
+
+from surveyapp import __version__
+from surveyapp.models import Role, utcnow
+
+
+def timeago(value: dt.datetime | None) -> str:
+    if value is None:
+        return "never"
+    seconds = int((utcnow() - value).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def number(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return f"{value:,}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["timeago"] = timeago
+    app.jinja_env.filters["number"] = number
+    app.jinja_env.globals["app_version"] = __version__
+    app.jinja_env.globals["Role"] = Role

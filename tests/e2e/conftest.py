@@ -1,0 +1,94 @@
+"""Browser tests: a real gunicorn server and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.services import free_port
+
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def chromium_path() -> str:
+    for candidate in (os.environ.get("SURVEYAPP_CHROMIUM"), "/usr/bin/chromium",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    raise RuntimeError("Chromium not found: install Debian's 'chromium' package "
+                       "(the README's test command does) or set SURVEYAPP_CHROMIUM")
+
+
+def surveyapp(data_dir: Path, *args: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SURVEYAPP_DATA_DIR": str(data_dir)}
+    env.pop("SURVEYAPP_DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "surveyapp", *args], env=env, text=True,
+                          capture_output=True, check=True, timeout=300, **kw)  # type: ignore[call-overload]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo as a newcomer gets it: migrated SQLite, demo data, gunicorn, a worker."""
+    data_dir = tmp_path_factory.mktemp("live")
+    surveyapp(data_dir, "demo", "--seed-only", "--responses", "600")
+    port = free_port()
+    env = {**os.environ, "SURVEYAPP_DATA_DIR": str(data_dir)}
+    env.pop("SURVEYAPP_DATABASE_URL", None)
+    log_path = data_dir / "server.log"
+    log = log_path.open("w")
+    server = subprocess.Popen([sys.executable, "-m", "surveyapp", "serve", "--port", str(port),
+                               "--workers", "1"], env=env, stdout=log, stderr=log)
+    worker = subprocess.Popen([sys.executable, "-m", "surveyapp", "worker"], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2):
+                break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                worker.kill()
+                log.close()
+                raise RuntimeError("server did not start: " + log_path.read_text()) from None
+            time.sleep(0.3)
+    yield base
+    for proc in (server, worker):
+        proc.terminate()
+    for proc in (server, worker):
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,0 +1,44 @@
+"""/healthz tells operators whether the database and the job queue are usable."""
+
+from __future__ import annotations
+
+from tests.services import free_port
+
+
+def test_healthy_app_reports_ok(client, backend):
+    resp = client.get("/healthz")
+    body = resp.get_json()
+    assert resp.status_code == 200 and body["status"] == "ok"
+    assert body["database"]["backend"] == {"sqlite": "sqlite", "postgres": "postgresql"}[backend]
+    assert body["queue"]["ok"] is True and body["queue"]["broker"] == "embedded (SQLite)"
+
+
+def test_unreachable_broker_reports_degraded_not_a_crash(app_config, request):
+    app_config["broker_url"] = f"redis://127.0.0.1:{free_port()}/0"
+    client = request.getfixturevalue("client")
+    resp = client.get("/healthz")
+    body = resp.get_json()
+    assert resp.status_code == 503 and body["status"] == "degraded"
+    assert body["queue"]["ok"] is False and body["database"]["ok"] is True
+    assert "127.0.0.1" not in str(body)  # no connection details leak to the public
+
+
+def test_unmigrated_database_is_reported_with_the_fix(tmp_path):
+    from surveyapp import create_app
+
+    app = create_app({"env": "testing", "secret_key": "s" * 40, "data_dir": tmp_path})
+    body = app.test_client().get("/healthz").get_json()
+    assert body["status"] == "degraded" and body["database"]["ok"] is False
+    assert body["database"]["hint"] == "run: surveyapp db upgrade"
+
+
+def test_unreachable_database_reports_degraded(tmp_path):
+    from surveyapp import create_app
+
+    port = free_port()
+    app = create_app({"env": "testing", "secret_key": "s" * 40, "data_dir": tmp_path,
+                      "database_url": f"postgresql://nobody@127.0.0.1:{port}/none"})
+    resp = app.test_client().get("/healthz")
+    body = resp.get_json()
+    assert resp.status_code == 503 and body["database"]["ok"] is False
+    assert body["database"]["error"] == "OperationalError"

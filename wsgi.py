@@ -1,0 +1,3 @@
+from surveyapp import create_app
+
+app = create_app()
