@@ -50,6 +50,17 @@ python_env() {
   fi
 }
 
+widget_env() {  # Node.js and esbuild, to check that the committed widget build is fresh
+  command -v node >/dev/null || apt_install nodejs npm
+  local want
+  want=$(sha256sum embed/package-lock.json | cut -c1-16)
+  if [ "$(cat "$STAMPS/embed" 2>/dev/null)" != "$want" ] || [ ! -d embed/node_modules ]; then
+    say "Installing the widget's build tool (esbuild)"
+    npm ci --prefix embed --no-audit --no-fund --loglevel=error
+    echo "$want" > "$STAMPS/embed"
+  fi
+}
+
 cmd_demo() {
   python_env
   export SURVEYAPP_DATA_DIR="${SURVEYAPP_DATA_DIR:-$ROOT/var}"
@@ -61,6 +72,7 @@ cmd_test() {
   # 127.0.0.1 or start throwaway ones from these binaries) and Chromium for the browser tests.
   apt_install postgresql redis-server chromium
   python_env
+  widget_env
   "$VENV/bin/python" -m pytest "$@"
 }
 

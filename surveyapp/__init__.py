@@ -38,11 +38,22 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     init_celery(app)
     errors.init_app(app)
 
-    from surveyapp import api, auth, builder, collect, health, reports, templating, workspaces
+    from surveyapp import (
+        api,
+        auth,
+        builder,
+        collect,
+        health,
+        reports,
+        templating,
+        widget,
+        workspaces,
+    )
 
     templating.init_app(app)
     auth.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(widget.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(workspaces.bp)
     app.register_blueprint(reports.bp)

@@ -104,15 +104,18 @@ def create_owner(email: str, name: str, workspace_name: str, password: str) -> N
 @main.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host-port", default=None, type=int,
+              help="Port of the demo customer page embedding the widget [default: port + 1].")
 @click.option("--seed-only", is_flag=True, help="Create the demo data, then exit.")
 @click.option("--responses", default=3000, show_default=True, type=int,
               help="Number of survey responses to generate.")
 @with_appcontext
-def demo(host: str, port: int, seed_only: bool, responses: int) -> None:
+def demo(host: str, port: int, host_port: int | None, seed_only: bool, responses: int) -> None:
     """Create the demo workspace (idempotent), then run the web server and a worker."""
     from flask_migrate import upgrade
 
-    from surveyapp.demo import DEMO_EMAIL, DEMO_PASSWORD, seed
+    from surveyapp.demo import DEMO_EMAIL, DEMO_PASSWORD, client_key, seed
+    from surveyapp.demo.host import start_host
 
     click.echo("Applying database migrations…")
     upgrade()
@@ -121,7 +124,13 @@ def demo(host: str, port: int, seed_only: bool, responses: int) -> None:
     click.secho(f"\n  Demo login:  {DEMO_EMAIL}  /  {DEMO_PASSWORD}", fg="green", bold=True)
     if seed_only:
         return
-    click.secho(f"  Open:        http://{host}:{port}/\n", fg="green", bold=True)
+    host_port = host_port or port + 1
+    key = client_key()
+    assert key is not None
+    start_host(host, host_port, f"http://{host}:{port}", key)
+    click.secho(f"  Open:        http://{host}:{port}/", fg="green", bold=True)
+    click.secho(f"  Widget demo: http://{host}:{host_port}/onboarding/done  (a customer page on "
+                "another origin, embedding the survey widget)\n", fg="green", bold=True)
     env = dict(os.environ)
     settings = current_app.config["SETTINGS"]
     env.setdefault("SURVEYAPP_DATA_DIR", str(settings.data_dir))

@@ -64,7 +64,8 @@ class Settings:
 
     @property
     def limiter_storage_url(self) -> str:
-        return self.ratelimit_storage_url or self.redis_url or "memory://"
+        # lazy-memory:// is surveyapp.ratelimit's thread-free variant of memory://
+        return self.ratelimit_storage_url or self.redis_url or "lazy-memory://"
 
     @property
     def is_sqlite(self) -> bool:
@@ -143,7 +144,10 @@ class Settings:
 def _engine_options(settings: Settings) -> dict[str, Any]:
     if settings.is_sqlite:
         return {"connect_args": {"timeout": settings.sqlite_busy_timeout_ms / 1000}}
-    return {"pool_pre_ping": True}
+    # No pre-ping (it costs a round trip on every request); connections are recycled
+    # instead, and after a database restart the first use of a stale connection fails once
+    # (the widget's outbox retries it, the job queue retries jobs).
+    return {"pool_recycle": 300}
 
 
 def _parse(name: str, type_: Any, raw: str) -> Any:

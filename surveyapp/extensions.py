@@ -15,6 +15,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from surveyapp import ratelimit  # noqa: F401  (registers the lazy-memory:// storage)
 from surveyapp.models.base import Base
 
 db = SQLAlchemy(model_class=Base)

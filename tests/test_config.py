@@ -24,7 +24,7 @@ def test_defaults_are_the_embedded_ones(tmp_path):
     s = Settings.from_env({"SURVEYAPP_DATA_DIR": str(tmp_path)})
     assert s.sqlalchemy_url == f"sqlite:///{tmp_path}/surveyapp.sqlite"
     assert s.celery_broker_url == f"sqla+sqlite:///{tmp_path}/broker.sqlite"
-    assert s.limiter_storage_url == "memory://"
+    assert s.limiter_storage_url == "lazy-memory://"
 
 
 def test_bad_values_say_which_variable_is_wrong():

@@ -12,19 +12,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from surveyapp.collect import cache
 from surveyapp.collect import payloads as p
+from surveyapp.collect.cache import EnvironmentInfo, SurveyInfo, VersionInfo
 from surveyapp.errors import ApiError
 from surveyapp.models import (
     ConsentMode,
     ConsentState,
     Contact,
     Display,
-    Environment,
     Event,
     Response,
     Survey,
@@ -42,8 +43,8 @@ class Privacy:
     consent: bool | None = None  # consent given in this request (widget setConsent)
 
 
-def environment_for_key(session: Session, key: str) -> Environment:
-    env = session.scalar(select(Environment).where(Environment.client_key == key))
+def environment_for_key(session: Session, key: str) -> EnvironmentInfo:
+    env = cache.environment(session, key)
     if env is None:
         raise ApiError(404, "unknown_key", "No environment has this public key. Check the "
                        "data-key of your snippet (keys change when an owner rotates them).")
@@ -51,7 +52,7 @@ def environment_for_key(session: Session, key: str) -> Environment:
 
 
 # ----------------------------------------------------------------------------- consent
-def may_store(env: Environment, kind: str, privacy: Privacy, contact: Contact | None) -> str | None:
+def may_store(env: EnvironmentInfo, kind: str, privacy: Privacy, contact: Contact | None) -> str | None:
     """None if ``kind`` ("answer" or "tracking") may be stored, else the reason it may not."""
     consented = privacy.consent is True or (
         contact is not None and contact.consent == ConsentState.GRANTED
@@ -73,14 +74,14 @@ def may_store(env: Environment, kind: str, privacy: Privacy, contact: Contact | 
     return None
 
 
-def find_contact(session: Session, env: Environment, external_id: str | None) -> Contact | None:
+def find_contact(session: Session, env: EnvironmentInfo, external_id: str | None) -> Contact | None:
     if external_id is None:
         return None
     return session.scalar(select(Contact).where(Contact.environment_id == env.id,
                                                 Contact.external_id == external_id))
 
 
-def get_or_create_contact(session: Session, env: Environment, external_id: str) -> Contact:
+def get_or_create_contact(session: Session, env: EnvironmentInfo, external_id: str) -> Contact:
     contact = find_contact(session, env, external_id)
     if contact is not None:
         return contact
@@ -108,7 +109,7 @@ def widget_survey(survey_id: int, version: int, definition: dict[str, Any]) -> d
     return {"id": survey_id, "version": version, **doc}
 
 
-def widget_config(session: Session, env: Environment) -> dict[str, Any]:
+def widget_config(session: Session, env: EnvironmentInfo) -> dict[str, Any]:
     """Everything the loader needs to decide what to show, in one cacheable document."""
     surveys = session.scalars(
         select(Survey).where(Survey.environment_id == env.id, Survey.status == SurveyStatus.LIVE,
@@ -130,32 +131,32 @@ def etag_of(document: dict[str, Any]) -> str:
 
 
 # ----------------------------------------------------------------------------- displays
-def _live_survey(session: Session, env: Environment, survey_id: int) -> Survey:
-    survey = session.get(Survey, survey_id)
+def _live_survey(session: Session, env: EnvironmentInfo, survey_id: int) -> SurveyInfo:
+    survey = cache.survey(session, survey_id)
     if survey is None or survey.environment_id != env.id:
         raise ApiError(404, "unknown_survey", f"No survey {survey_id} in this environment.",
                        {"survey_id": "unknown"})
-    if survey.status != SurveyStatus.LIVE:
+    if survey.status != SurveyStatus.LIVE or survey.current_version is None:
         raise ApiError(409, "survey_not_live",
                        f"Survey {survey_id} is {survey.status.value} and takes no answers.",
                        {"survey_id": survey.status.value})
     return survey
 
 
-def _version(session: Session, survey: Survey, number: Any) -> SurveyVersion:
-    if number is None:
-        assert survey.current_version is not None
-        return survey.current_version
+def _version(session: Session, survey: SurveyInfo, number: Any) -> VersionInfo:
+    current = survey.current_version
+    assert current is not None
+    if number is None or number == current.number:
+        return current
     number = p.positive_int(number, "version")
-    version = session.scalar(select(SurveyVersion).where(SurveyVersion.survey_id == survey.id,
-                                                         SurveyVersion.number == number))
+    version = cache.version(session, survey.id, number)
     if version is None:
         raise ApiError(422, "invalid", f"Survey {survey.id} has no version {number}.",
                        {"version": "unknown"})
     return version
 
 
-def record_display(session: Session, env: Environment, data: dict[str, Any],
+def record_display(session: Session, env: EnvironmentInfo, data: dict[str, Any],
                    privacy: Privacy) -> tuple[dict[str, Any], bool]:
     """Returns the display and whether it was created (False for a retry or not stored)."""
     client_id = p.client_id(data.get("id"))
@@ -183,7 +184,7 @@ def record_display(session: Session, env: Environment, data: dict[str, Any],
 
 
 # ----------------------------------------------------------------------------- responses
-def _validate_answers(version: SurveyVersion, answers: dict[str, Any], finished: bool) -> dict[str, Any]:
+def _validate_answers(version: SurveyVersion | VersionInfo, answers: dict[str, Any], finished: bool) -> dict[str, Any]:
     from surveyapp.surveys.definition import InvalidResponse, validate_response
 
     try:
@@ -197,19 +198,44 @@ def _response_json(r: Response) -> dict[str, Any]:
             "answers": r.answers, "stored": True}
 
 
-def save_response(session: Session, env: Environment, client_id: str, data: dict[str, Any],
+class _AlreadyStored(Exception):
+    """The response id exists: the write is an update (or a retry) after all."""
+
+
+def save_response(session: Session, env: EnvironmentInfo, client_id: str, data: dict[str, Any],
                   privacy: Privacy) -> tuple[dict[str, Any], int]:
-    """Create or update a response by the client's UUID. Returns (body, HTTP status)."""
+    """Create or update a response by the client's UUID. Returns (body, HTTP status).
+
+    The common case, a new response, costs one INSERT: it is tried first and only a
+    conflict or an error leads to looking the id up (and then to an update, a retry's
+    answer, or the error)."""
     client_id = p.client_id(client_id)
     answers_in = data.get("answers", {})
     if not isinstance(answers_in, dict):
         raise p.invalid({"answers": "an object of question id to answer"})
     finished = p.boolean(data.get("finished"), "finished")
+    if data.get("survey_id") is not None:
+        try:
+            return _create_response(session, env, client_id, answers_in, finished, data, privacy)
+        except (ApiError, _AlreadyStored):
+            pass  # decided below, with the stored row in view
     existing = session.scalar(select(Response).where(Response.environment_id == env.id,
                                                      Response.client_id == client_id))
     if existing is not None:
         return _update_response(session, env, existing, answers_in, finished, data)
+    try:
+        return _create_response(session, env, client_id, answers_in, finished, data, privacy)
+    except _AlreadyStored:  # a concurrent request stored it in the meantime
+        existing = session.scalar(select(Response).where(Response.environment_id == env.id,
+                                                         Response.client_id == client_id))
+        if existing is None:  # another constraint failed; the widget retries later
+            raise ApiError(409, "conflict", "The response could not be stored; retry.") from None
+        return _update_response(session, env, existing, answers_in, finished, data)
 
+
+def _create_response(session: Session, env: EnvironmentInfo, client_id: str,
+                     answers_in: dict[str, Any], finished: bool, data: dict[str, Any],
+                     privacy: Privacy) -> tuple[dict[str, Any], int]:
     survey = _live_survey(session, env, p.positive_int(data.get("survey_id"), "survey_id"))
     version = _version(session, survey, data.get("version"))
     meta = p.meta(data.get("meta"))
@@ -231,25 +257,27 @@ def save_response(session: Session, env: Environment, client_id: str, data: dict
             Display.environment_id == env.id,
             Display.client_id == p.client_id(data["display_id"], "display_id")))
     now = utcnow()
-    response = Response(
-        environment_id=env.id, client_id=client_id, survey_id=survey.id, version_id=version.id,
-        contact_id=contact.id if contact and not privacy.do_not_track else None,
-        display_id=display.id if display else None, finished=finished, answers=answers,
-        meta=meta, finished_at=now if finished else None,
-    )
+    row = {"environment_id": env.id, "client_id": client_id, "survey_id": survey.id,
+           "version_id": version.id,
+           "contact_id": contact.id if contact and not privacy.do_not_track else None,
+           "display_id": display.id if display else None, "finished": finished,
+           "answers": answers, "meta": meta, "finished_at": now if finished else None,
+           "created_at": now, "updated_at": now}
+    # One plain INSERT, which SQLAlchemy caches (it cannot cache ON CONFLICT forms); a
+    # duplicate id rolls back what this request did and is handled as an update.
     try:
-        with session.begin_nested():
-            session.add(response)
+        session.connection().execute(_INSERT_RESPONSE, row)
     except IntegrityError:
-        # Another request with the same id won the race: this one is an update of it.
-        existing = session.scalar(select(Response).where(Response.environment_id == env.id,
-                                                         Response.client_id == client_id))
-        assert existing is not None
-        return _update_response(session, env, existing, answers_in, finished, data)
-    return _response_json(response), 201
+        session.rollback()
+        raise _AlreadyStored from None
+    return {"id": client_id, "survey_id": survey.id, "finished": finished, "answers": answers,
+            "stored": True}, 201
 
 
-def _update_response(session: Session, env: Environment, response: Response,
+_INSERT_RESPONSE = insert(Response.__table__)
+
+
+def _update_response(session: Session, env: EnvironmentInfo, response: Response,
                      answers_in: dict[str, Any], finished: bool,
                      data: dict[str, Any]) -> tuple[dict[str, Any], int]:
     if data.get("survey_id") is not None and data.get("survey_id") != response.survey_id:
@@ -261,10 +289,12 @@ def _update_response(session: Session, env: Environment, response: Response,
             return _response_json(response), 200  # a retry of the final write
         raise ApiError(409, "response_finished",
                        "This response is finished; its answers can no longer change.")
-    survey = session.get(Survey, response.survey_id)
+    survey = cache.survey(session, response.survey_id)
     if survey is None or survey.status != SurveyStatus.LIVE:
         raise ApiError(409, "survey_not_live", "The survey stopped taking answers.")
-    version = session.get(SurveyVersion, response.version_id)
+    version: SurveyVersion | VersionInfo | None = survey.current_version
+    if version is None or version.id != response.version_id:
+        version = session.get(SurveyVersion, response.version_id)
     assert version is not None
     response.answers = _validate_answers(version, merged, finished)
     if finished:
@@ -276,15 +306,19 @@ def _update_response(session: Session, env: Environment, response: Response,
 
 
 # ----------------------------------------------------------------------------- events
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> int:
+def _insert_ignoring_duplicates(session: Session, model: type[Event] | type[Response],
+                                rows: list[dict[str, Any]]) -> int:
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Event).values(rows).on_conflict_do_nothing(
-        index_elements=["environment_id", "client_id"]).returning(Event.id)
-    return len(session.execute(stmt).all())  # rowcount is unreliable for multi-row inserts
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__
+    # Parameters passed separately keep the compiled statement cached across requests.
+    stmt = dialect_insert(table).on_conflict_do_nothing(
+        index_elements=["environment_id", "client_id"]).returning(table.c.id)
+    conn = session.connection()  # Core, not the ORM's bulk path: the statement stays cached
+    return len(conn.execute(stmt, rows[0] if len(rows) == 1 else rows).all())
 
 
-def record_events(session: Session, env: Environment, data: dict[str, Any],
+def record_events(session: Session, env: EnvironmentInfo, data: dict[str, Any],
                   privacy: Privacy) -> dict[str, Any]:
     items = data.get("events")
     if not isinstance(items, list) or not items:
@@ -324,7 +358,7 @@ def record_events(session: Session, env: Environment, data: dict[str, Any],
                      "received_at": now})
     with_ids = [r for r in rows if r["client_id"] is not None]
     without_ids = [r for r in rows if r["client_id"] is None]
-    stored = _insert_ignoring_duplicates(session, with_ids) if with_ids else 0
+    stored = _insert_ignoring_duplicates(session, Event, with_ids) if with_ids else 0
     if without_ids:
         session.execute(Event.__table__.insert(), without_ids)
         stored += len(without_ids)
@@ -332,7 +366,7 @@ def record_events(session: Session, env: Environment, data: dict[str, Any],
 
 
 # ----------------------------------------------------------------------------- identify
-def identify(session: Session, env: Environment, data: dict[str, Any],
+def identify(session: Session, env: EnvironmentInfo, data: dict[str, Any],
              privacy: Privacy) -> dict[str, Any]:
     external_id = p.optional_external_id(data.get("user_id"))
     if external_id is None:

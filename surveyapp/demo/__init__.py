@@ -216,3 +216,9 @@ def persona_of(external_id: str, contacts: int = 600) -> str:
     """The persona behind a demo contact (not stored anywhere; for tests and docs)."""
     people = make_people(random.Random(RANDOM_SEED), contacts, utcnow())
     return next(p.persona.key for p in people if p.external_id == external_id)
+
+
+def client_key() -> str | None:
+    """The public widget key of the demo's first (production) environment."""
+    ws = db.session.scalar(select(Workspace).where(Workspace.slug == DEMO_SLUG))
+    return ws.environments[0].client_key if ws is not None and ws.environments else None

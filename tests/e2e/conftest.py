@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -37,8 +38,18 @@ def surveyapp(data_dir: Path, *args: str, **kw: object) -> subprocess.CompletedP
                           capture_output=True, check=True, timeout=300, **kw)  # type: ignore[call-overload]
 
 
+class LiveServer(str):
+    """The server's base URL, knowing the data directory (and so the SQLite file) behind it."""
+
+    data_dir: Path
+
+    def query(self, sql: str, *params: object) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.data_dir / "surveyapp.sqlite", timeout=10) as conn:
+            return conn.execute(sql, params).fetchall()
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The demo as a newcomer gets it: migrated SQLite, demo data, gunicorn, a worker."""
     data_dir = tmp_path_factory.mktemp("live")
     surveyapp(data_dir, "demo", "--seed-only", "--responses", "600")
@@ -51,7 +62,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                                "--workers", "1"], env=env, stdout=log, stderr=log)
     worker = subprocess.Popen([sys.executable, "-m", "surveyapp", "worker"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
+    base = LiveServer(f"http://127.0.0.1:{port}")
+    base.data_dir = data_dir
     deadline = time.monotonic() + 60
     while True:
         try:

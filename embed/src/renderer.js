@@ -1,0 +1,232 @@
+// surveyapp renderer: draws one survey inside a Shadow DOM, so the host page's CSS cannot
+// change it and its CSS cannot leak. Keyboard only works everywhere (focus trap, Escape,
+// focus returned), screen readers hear each step, motion respects the user's setting,
+// right-to-left languages are laid out right to left. Budget: 10 KB gzip.
+// Branching follows surveyapp/surveys/definition.py (next_question) exactly.
+
+var CSS = `:host{all:initial!important;position:fixed!important;z-index:2147483647!important;display:block!important;visibility:visible!important;opacity:1!important;transform:none!important;filter:none!important}
+.w{box-sizing:border-box;width:min(380px,calc(100vw - 24px));max-height:calc(100vh - 24px);overflow:auto;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;border-radius:12px;box-shadow:0 10px 30px rgba(0,0,0,.25);padding:18px 18px 14px;border:1px solid var(--line);animation:in .2s ease-out;text-align:start}
+.w *{box-sizing:border-box;font:inherit;color:inherit;margin:0;letter-spacing:normal;text-transform:none}
+@keyframes in{from{opacity:0;transform:translateY(8px)}}
+@media (prefers-reduced-motion:reduce){.w{animation:none}.w *{transition:none!important}}
+.w h2{font-weight:600;font-size:16px;margin:0 28px 10px 0}
+[dir=rtl] h2{margin:0 0 10px 28px}
+p.d{opacity:.8;margin-bottom:10px;font-size:14px}
+.x{position:absolute;top:8px;inset-inline-end:8px;background:none;border:0;width:32px;height:32px;border-radius:6px;cursor:pointer;font-size:20px;line-height:1}
+.s{display:flex;flex-wrap:wrap;gap:4px}
+.s button{flex:1 0 28px;min-width:28px;height:36px;border:1px solid var(--line);border-radius:6px;background:var(--bg2);cursor:pointer}
+.s.st button{border:0;background:none;font-size:26px;color:#f5a623;flex:0 0 auto}
+.s button[aria-pressed=true]{background:var(--brand);color:#fff;border-color:var(--brand)}
+.s.st button[aria-pressed=true]{background:none;color:#f5a623}
+.l{display:flex;justify-content:space-between;font-size:12px;opacity:.75;margin-top:4px}
+label.c{display:flex;gap:8px;align-items:flex-start;padding:6px 4px;cursor:pointer;border-radius:6px}
+input[type=text],textarea{width:100%;border:1px solid var(--line);border-radius:6px;padding:8px;background:var(--bg2)}
+textarea{min-height:90px;resize:vertical}
+.f{display:flex;justify-content:flex-end;align-items:center;gap:8px;margin-top:12px}
+.f span{margin-inline-end:auto;font-size:12px;opacity:.7}
+.n{background:var(--brand);color:#fff;border:0;border-radius:6px;padding:8px 16px;cursor:pointer;font-weight:600}
+button:focus-visible,input:focus-visible,textarea:focus-visible{outline:3px solid var(--brand);outline-offset:2px}
+.e{color:#c0262d;font-size:13px;margin-top:6px}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (max-width:480px){.w{width:100vw;border-radius:12px 12px 0 0}}`;
+
+var POS = {
+  "bottom-right": "bottom:12px;right:12px", "bottom-left": "bottom:12px;left:12px",
+  "top-right": "top:12px;right:12px", "top-left": "top:12px;left:12px",
+  "center": "top:50%;left:50%;transform:translate(-50%,-50%)",
+};
+var RTL = /^(ar|he|fa|ur|ps|yi)\b/;
+var TEXT = {
+  en: { next: "Next", submit: "Submit", close: "Close survey", req: "Please answer this question.", other: "Other", of: "of" },
+  de: { next: "Weiter", submit: "Senden", close: "Umfrage schließen", req: "Bitte beantworten Sie diese Frage.", other: "Andere", of: "von" },
+  fr: { next: "Suivant", submit: "Envoyer", close: "Fermer", req: "Merci de répondre à cette question.", other: "Autre", of: "sur" },
+  es: { next: "Siguiente", submit: "Enviar", close: "Cerrar", req: "Responda a esta pregunta.", other: "Otro", of: "de" },
+};
+var host, lastFocus;
+
+function h(tag, attrs, kids) {
+  var el = document.createElement(tag);
+  for (var k in attrs || {}) {
+    if (k.slice(0, 2) == "on") el.addEventListener(k.slice(2), attrs[k]);
+    else if (attrs[k] != null) el.setAttribute(k, attrs[k]);
+  }
+  (kids || []).forEach(function (c) { if (c != null) el.append(c); });
+  return el;
+}
+
+function fill(el, kids) { el.replaceChildren.apply(el, kids.filter(function (k) { return k != null; })); }
+
+function pickLocale(s) {
+  var want = (navigator.language || "").replace("_", "-"), locales = s.locales || [];
+  return locales.indexOf(want) > -1 ? want : locales.indexOf(want.split("-")[0]) > -1 ? want.split("-")[0] : s.default_locale || "en";
+}
+function localise(q, loc) {
+  var t = (q.translations || {})[loc] || (q.translations || {})[loc.split("-")[0]];
+  if (!t) return q;
+  var out = Object.assign({}, q, t);
+  if (q.choices && t.choices) out.choices = q.choices.map(function (c) { return { id: c.id, label: t.choices[c.id] || c.label }; });
+  return out;
+}
+
+// ---- branching, as in definition.py
+function empty(q, v) { return v == null || v === "" || (Array.isArray(v) && !v.length) || (q.type == "consent" && q.required && v === false); }
+function matches(when, a, present) {
+  if (!when) return true;
+  var op = when.op, v = when.value;
+  if (op == "answered") return present;
+  if (op == "skipped") return !present;
+  if (!present) return false;
+  if (Array.isArray(a)) {
+    return op == "contains" ? a.indexOf(v) > -1 : op == "in" ? a.some(function (x) { return v.indexOf(x) > -1; }) :
+      op == "not_in" ? !a.some(function (x) { return v.indexOf(x) > -1; }) : false;
+  }
+  return op == "eq" ? a === v : op == "neq" ? a !== v : op == "in" ? v.indexOf(a) > -1 : op == "not_in" ? v.indexOf(a) < 0 :
+    op == "contains" ? String(a).toLowerCase().indexOf(String(v).toLowerCase()) > -1 :
+    op == "lt" ? a < v : op == "lte" ? a <= v : op == "gt" ? a > v : op == "gte" ? a >= v : false;
+}
+function next(s, id, answers) {
+  var qs = s.questions, byId = {};
+  qs.forEach(function (q) { byId[q.id] = q; });
+  var rules = (s.logic || []).filter(function (r) { return r.from == id; });
+  for (var i = 0; i < rules.length; i++) {
+    var when = rules[i].when, subj = (when && when.question) || id, a = answers[subj];
+    if (matches(when, a, byId[subj] && !empty(byId[subj], a))) {
+      var to = rules[i].jump_to || "end";
+      if (to == "end" || byId[to] && byId[to].type != "hidden") return to;
+    }
+  }
+  var vis = qs.filter(function (q) { return q.type != "hidden"; }).map(function (q) { return q.id; });
+  var at = vis.indexOf(id);
+  return at > -1 && at + 1 < vis.length ? vis[at + 1] : "end";
+}
+
+// ---- question bodies: each returns [element, read()] where read() gives the answer
+function scale(q, value, pick, t) {
+  var lo = q.type == "nps" ? 0 : 1, hi = { nps: 10, csat: 5, ces: 7 }[q.type] || q.scale || 5;
+  var stars = q.type == "rating" && q.style != "numbers", btns = [], box;
+  for (var i = lo; i <= hi; i++) (function (n) {
+    btns.push(h("button", {
+      type: "button", "aria-pressed": String(value == n), "aria-label": n + " " + t.of + " " + hi,
+      onclick: function () { value = n; btns.forEach(function (b, j) { b.setAttribute("aria-pressed", String(j + lo == n || stars && j + lo <= n)); }); pick(); },
+    }, [stars ? "★" : String(n)]));
+  })(i);
+  if (stars && value) btns.forEach(function (b, j) { b.setAttribute("aria-pressed", String(j + lo <= value)); });
+  box = h("div", { class: "s" + (stars ? " st" : ""), role: "group", "aria-label": q.title }, btns);
+  var labels = (q.lower_label || q.upper_label) && h("div", { class: "l", "aria-hidden": "true" }, [h("span", 0, [q.lower_label || ""]), h("span", 0, [q.upper_label || ""])]);
+  return [h("div", 0, [box, labels]), function () { return value; }, true];
+}
+function choices(q, value, t) {
+  var multi = q.type == "multiple_choice", name = "q" + Math.random().toString(36).slice(2);
+  var picked = [].concat(value || []), otherText = "";
+  picked.forEach(function (p) { if (String(p).indexOf("other:") == 0) otherText = p.slice(6); });
+  var list = q.choices.slice(), inputs = [];
+  if (q.randomize) list.sort(function () { return Math.random() - .5; });
+  if (q.other) list.push({ id: "other", label: t.other });
+  var other = q.other && h("input", { type: "text", "aria-label": t.other, maxlength: "500", value: otherText });
+  var rows = list.map(function (c) {
+    var inp = h("input", { type: multi ? "checkbox" : "radio", name: name, value: c.id });
+    inp.checked = picked.indexOf(c.id) > -1 || (c.id == "other" && !!otherText);
+    inputs.push(inp);
+    return h("label", { class: "c" }, [inp, h("span", 0, [c.label])]);
+  });
+  var box = h("div", { role: multi ? "group" : "radiogroup", "aria-label": q.title }, rows.concat(other ? [other] : []));
+  return [box, function () {
+    var out = inputs.filter(function (i) { return i.checked; }).map(function (i) {
+      return i.value == "other" ? { other: other.value } : i.value;
+    });
+    return multi ? out : out[0];
+  }];
+}
+function text(q, value) {
+  var el = h(q.long ? "textarea" : "input", { type: q.long ? null : "text", "aria-label": q.title, maxlength: String(q.max_length || 2000), placeholder: q.placeholder });
+  el.value = value || "";
+  return [el, function () { return el.value.trim() || null; }];
+}
+function consent(q, value) {
+  var inp = h("input", { type: "checkbox" });
+  inp.checked = value === true;
+  return [h("label", { class: "c" }, [inp, h("span", 0, [q.description || q.title])]), function () { return inp.checked; }];
+}
+
+function render(ctx) {
+  close();
+  var s = ctx.survey, loc = pickLocale(s), t = TEXT[loc.split("-")[0]] || TEXT.en;
+  var ap = s.appearance || {}, answers = Object.assign({}, ctx.answers), hidden = {};
+  s.questions.forEach(function (q) { if (q.type == "hidden" && ctx.attributes[q.id] != null) hidden[q.id] = answers[q.id] = String(ctx.attributes[q.id]); });
+  ctx.hidden = hidden;
+  var dark = ap.theme == "dark" || ap.theme != "light" && matchMedia("(prefers-color-scheme: dark)").matches;
+  var vars = "--brand:" + (ap.brand_color || "#4f46e5") + (dark ? ";--bg:#1f2430;--bg2:#2a3040;--fg:#eef0f4;--line:#3a4254" : ";--bg:#fff;--bg2:#f7f7fa;--fg:#1d2130;--line:#d9dbe3");
+  lastFocus = document.activeElement;
+  host = document.createElement("surveyapp-widget");
+  // Placement lives in the shadow's own :host rule: important declarations inside a shadow
+  // tree beat the host page's, even its !important ones on our element.
+  var place = ":host{" + (POS[ap.position] || POS["bottom-right"]).replace(/;|$/g, "!important;") + "}";
+  var root = host.attachShadow({ mode: "open" });
+  var live = h("div", { class: "sr", "aria-live": "polite" });
+  var panel = h("div", { class: "w", style: vars, role: "dialog", "aria-modal": "false", lang: loc, dir: RTL.test(loc) ? "rtl" : "ltr" });
+  root.append(h("style", 0, [CSS + place]), panel, live);
+  document.body.appendChild(host);
+  panel.addEventListener("keydown", function (e) {
+    if (e.key == "Escape") { ctx.close(); return; }
+    if (e.key != "Tab") return;
+    var f = panel.querySelectorAll("button,input,textarea");
+    var first = f[0], last = f[f.length - 1], active = root.activeElement;
+    if (e.shiftKey && active == first) { last.focus(); e.preventDefault(); }
+    else if (!e.shiftKey && active == last) { first.focus(); e.preventDefault(); }
+  });
+
+  var visible = s.questions.filter(function (q) { return q.type != "hidden"; });
+  // Resume where a reloaded page left off: follow the path through the saved answers.
+  var id = visible[0].id;
+  while (id != "end" && answers[id] != null) id = next(s, id, answers);
+  if (id == "end") id = visible[visible.length - 1].id;
+
+  function step(qid) {
+    var q = localise(s.questions.filter(function (x) { return x.id == qid; })[0], loc);
+    var n = visible.indexOf(s.questions.filter(function (x) { return x.id == qid; })[0]) + 1;
+    var err = h("p", { class: "e", role: "alert" });
+    var title = h("h2", { id: "sa-t" }, [q.title]);
+    var last = next(s, qid, answers) == "end";
+    var body = q.type == "open_text" ? text(q, answers[qid]) : q.choices ? choices(q, answers[qid], t) :
+      q.type == "consent" ? consent(q, answers[qid]) : scale(q, answers[qid], function () { go(); }, t);
+    function go() {
+      var v = body[1]();
+      if (q.required && empty(q, v) || /"other":" *"/.test(JSON.stringify(v))) { err.textContent = t.req; return; }
+      if (v == null || (Array.isArray(v) && !v.length)) delete answers[qid]; else answers[qid] = v;
+      var to = next(s, qid, answers);
+      ctx.save(Object.assign({}, answers), to == "end");
+      if (to == "end") thanks(); else step(to);
+    }
+    panel.setAttribute("aria-labelledby", "sa-t");
+    fill(panel, [
+      h("button", { class: "x", type: "button", "aria-label": t.close, onclick: ctx.close }, ["×"]),
+      title, q.description && q.type != "consent" ? h("p", { class: "d" }, [q.description]) : null,
+      body[0], err,
+      h("div", { class: "f" }, [h("span", 0, [n + " " + t.of + " " + visible.length]),
+        body[2] ? null : h("button", { class: "n", type: "button", onclick: go }, [last ? t.submit : t.next])])]);
+    live.textContent = n + " " + t.of + " " + visible.length + ": " + q.title;
+    var focusable = panel.querySelector(".s button,input,textarea,.n");
+    if (focusable) focusable.focus();
+  }
+  function thanks() {
+    var ty = s.thank_you || {};
+    fill(panel, [
+      h("button", { class: "x", type: "button", "aria-label": t.close, onclick: ctx.close }, ["×"]),
+      h("h2", { id: "sa-t" }, [ty.title || "Thank you!"]), ty.body ? h("p", { class: "d" }, [ty.body]) : null]);
+    live.textContent = ty.title || "Thank you!";
+    panel.querySelector(".x").focus();
+    setTimeout(function () { if (panel.isConnected) ctx.close(); }, 6000);
+  }
+  step(id);
+}
+
+function close() {
+  if (host) {
+    host.remove();
+    host = null;
+    if (lastFocus && lastFocus.focus) lastFocus.focus();
+  }
+}
+
+window.__surveyappRender = render;
+window.__surveyappClose = close;

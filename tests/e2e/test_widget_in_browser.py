@@ -1,0 +1,117 @@
+"""The embedded widget on a customer page from another origin, in real Chromium."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from surveyapp.demo.host import start_host
+from tests.e2e.test_demo_in_browser import SHOTS
+from tests.services import free_port
+
+
+@pytest.fixture(scope="module")
+def host(live_server) -> Iterator[str]:
+    """The demo customer page, on its own origin (another port), embedding the widget."""
+    (key,) = live_server.query("SELECT e.client_key FROM environment e JOIN workspace w "
+                               "ON w.id = e.workspace_id WHERE w.slug = 'demo' ORDER BY e.id")[0]
+    port = free_port()
+    server = start_host("127.0.0.1", port, live_server, key)
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    server.server_close()
+
+
+def ces_responses(live_server, text: str) -> list[tuple[object, ...]]:
+    return live_server.query(
+        "SELECT r.client_id, r.finished, r.answers FROM response r JOIN survey s "
+        "ON s.id = r.survey_id WHERE s.name = 'Onboarding effort' AND r.answers LIKE ?",
+        f"%{text}%")
+
+
+def wait_for(check, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.2)
+
+
+def open_survey(page, host: str):
+    page.goto(host + "/welcome")  # no survey targets this page
+    assert page.locator("surveyapp-widget").count() == 0  # nothing until its trigger
+    page.focus("#finish")
+    page.keyboard.press("Enter")  # an SPA route change plus the survey's trigger event
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=15_000)
+    return dialog
+
+
+def test_survey_shows_on_its_trigger_and_is_answered_by_keyboard(page, live_server, host):
+    dialog = open_survey(page, host)
+    assert "easy" in dialog.get_by_role("heading").inner_text()
+    box = dialog.bounding_box()  # centred in the viewport, as the survey's appearance says
+    assert box and abs(box["x"] + box["width"] / 2 - 640) < 2
+    assert abs(box["y"] + box["height"] / 2 - 450) < 10  # (it may still be sliding in)
+    # Host CSS (Comic Sans, red, dashed lime borders, 48px uppercase headings) stays out.
+    styles = page.evaluate("""() => {
+        const root = document.querySelector('surveyapp-widget').shadowRoot;
+        const h = getComputedStyle(root.querySelector('h2'));
+        const b = getComputedStyle(root.querySelector('.s button'));
+        return [h.fontFamily, h.color, h.fontSize, h.textTransform, b.borderStyle];
+    }""")
+    assert "Comic" not in styles[0] and styles[1] != "rgb(187, 0, 0)"
+    assert styles[2] == "16px" and styles[3] == "none" and styles[4] == "solid"
+    assert "null" not in dialog.inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(300)  # let it finish sliding in
+    page.screenshot(path=str(SHOTS / "widget.png"))
+    # Keyboard only: focus starts on the first score; Tab moves, Enter picks.
+    focused = page.evaluate("() => document.querySelector('surveyapp-widget')"
+                            ".shadowRoot.activeElement.textContent")
+    assert focused == "1"
+    for _ in range(5):
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # 6
+    page.keyboard.type("Connecting the data warehouse took ages")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert dialog.get_by_role("heading").inner_text() == "Thanks!"
+    rows = wait_for(lambda: ces_responses(live_server, "data warehouse"))
+    assert len(rows) == 1 and rows[0][1] == 1
+    assert json.loads(rows[0][2]) == {"ease": 6,
+                                      "hardest": "Connecting the data warehouse took ages"}
+    page.keyboard.press("Escape")
+    assert page.locator("surveyapp-widget").count() == 0
+    assert page.evaluate("document.activeElement.id") == "finish"  # focus returned
+
+
+def test_an_answer_survives_a_network_failure_and_a_reload_exactly_once(page, live_server, host):
+    open_survey(page, host)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # 2: the partial answer is stored
+    assert wait_for(lambda: live_server.query(
+        "SELECT count(*) FROM response WHERE answers LIKE '%\"ease\": 2%'")[0][0] >= 1)
+    failed: list[str] = []
+
+    def fail(route):
+        failed.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    page.route("**/api/v1/client/**", fail)
+    page.keyboard.type("The network dropped while I was typing this")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    wait_for(lambda: failed)
+    assert failed and not ces_responses(live_server, "network dropped")
+    page.unroute("**/api/v1/client/**")
+    page.reload()  # the outbox in localStorage is sent on the next page load
+    rows = wait_for(lambda: ces_responses(live_server, "network dropped"))
+    assert len(rows) == 1 and rows[0][1] == 1
+    time.sleep(1.5)  # any duplicate resend would have arrived by now
+    assert len(ces_responses(live_server, "network dropped")) == 1
+    assert page.locator("surveyapp-widget").count() == 0  # answered: not shown again
