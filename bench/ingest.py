@@ -7,8 +7,8 @@ For each database, two servers run on loopback with the same gunicorn settings:
   * surveyapp: the public collection endpoint ``PUT /api/v1/client/<key>/responses/<uuid>``
     (origin and consent checks, validation against the survey version, idempotent upsert).
 Each sends the same number of finished responses from a pool of client threads; 5% of
-them are sent twice (a retry), which must not create a duplicate. Rounds alternate
-(baseline, surveyapp, baseline, surveyapp) and the best round of each counts, since the
+them are sent twice (a retry), which must not create a duplicate. Three rounds alternate
+(baseline, surveyapp, baseline, ...) and the best round of each counts, since the
 machine is shared. Printed: throughput, p50/p99 latency, the ratio (target >= 0.6), and
 rows counted in the database afterwards (target: zero lost, zero duplicated).
 """
@@ -58,6 +58,7 @@ def raw(rid):
 '''
 
 WORKERS = 2
+ROUNDS = 3
 TEXTS = ["Too slow on mobile", "Love the dashboards", "Pricing is confusing",
          "Exports keep failing for big reports", "Great support team"]
 
@@ -210,7 +211,7 @@ def bench_backend(name: str, db_url: str, n: int, concurrency: int) -> None:
             warm, unique = workload(50, prefix, sid)
             load(port, warm, 2)
             sent_unique["baseline" if sid is None else "surveyapp"] += unique
-        for _round in range(2):
+        for _round in range(ROUNDS):
             for label, port, prefix, sid in (("baseline", base_port, "/raw", None),
                                              ("surveyapp", app_port,
                                               f"/api/v1/client/{key}/responses", survey_id)):

@@ -44,6 +44,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         builder,
         collect,
         health,
+        openapi,
         reports,
         templating,
         widget,
@@ -54,6 +55,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(widget.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(workspaces.bp)
     app.register_blueprint(reports.bp)

@@ -168,7 +168,8 @@ def record_display(session: Session, env: EnvironmentInfo, data: dict[str, Any],
     version = _version(session, survey, data.get("version"))
     external_id = p.optional_external_id(data.get("user_id"))
     contact = find_contact(session, env, external_id)
-    reason = may_store(env, "answer", privacy, contact)
+    reason = may_store(env, "answer", privacy, contact) or _display_limit_reached(
+        session, survey.id, contact, _display_limit(version))
     if reason:
         return {"id": client_id, "stored": False, "reason": reason}, False
     if external_id and not privacy.do_not_track:
@@ -181,6 +182,22 @@ def record_display(session: Session, env: EnvironmentInfo, data: dict[str, Any],
     except IntegrityError:
         return {"id": client_id, "stored": True}, False
     return {"id": client_id, "stored": True}, True
+
+
+def _display_limit(version: SurveyVersion | VersionInfo) -> dict[str, Any]:
+    return (version.definition.get("targeting") or {}).get("display_limit") or {
+        "mode": "until_answered"}
+
+
+def _display_limit_reached(session: Session, survey_id: int, contact: Contact | None,
+                           limit: dict[str, Any]) -> str | None:
+    """The server's re-check of the widget's display limit, for people it knows."""
+    if contact is None or limit.get("mode") not in ("once", "times"):
+        return None
+    allowed = 1 if limit["mode"] == "once" else int(limit.get("times", 1))
+    shown = session.scalar(select(func.count()).select_from(Display).where(
+        Display.survey_id == survey_id, Display.contact_id == contact.id)) or 0
+    return "display_limit" if shown >= allowed else None
 
 
 # ----------------------------------------------------------------------------- responses
@@ -244,6 +261,11 @@ def _create_response(session: Session, env: EnvironmentInfo, client_id: str,
     reason = may_store(env, "answer", privacy, contact)
     if reason:
         return {"id": client_id, "stored": False, "reason": reason}, 202
+    if contact is not None and _display_limit(version).get("mode") in ("once", "until_answered") \
+            and session.scalar(select(Response.id).where(
+                Response.survey_id == survey.id, Response.contact_id == contact.id,
+                Response.finished.is_(True)).limit(1)) is not None:
+        raise ApiError(409, "already_answered", "This person has already answered this survey.")
     answers = _validate_answers(version, answers_in, finished)
     cap = (version.definition.get("targeting") or {}).get("response_cap")
     if cap and session.scalar(select(func.count()).select_from(Response).where(

@@ -149,6 +149,24 @@ def test_displays_are_idempotent(client, db, key, survey):
     assert count(db, Display) == 1
 
 
+def test_the_server_rechecks_display_limits_for_known_people(client, db, team, env, key):
+    definition = {**NPS, "targeting": {"display_limit": {"mode": "once"}}}
+    survey = Survey(workspace=team.workspace, environment=env, name="Once", status=SurveyStatus.LIVE)
+    survey.publish(definition)
+    db.session.add(survey)
+    db.session.commit()
+    shown = [client.post(f"/api/v1/client/{key}/displays",
+                         json={"id": uid(), "survey_id": survey.id, "user_id": "u_once"}).get_json()
+             for _ in range(2)]
+    assert shown[0]["stored"] and shown[1] == {**shown[1], "stored": False, "reason": "display_limit"}
+    assert put(client, key, uid(), survey_id=survey.id, answers={"score": 9}, finished=True,
+               user_id="u_once").status_code == 201
+    again = put(client, key, uid(), survey_id=survey.id, answers={"score": 3}, finished=True,
+                user_id="u_once")
+    assert again.status_code == 409 and error_code(again) == "already_answered"
+    assert count(db, Response) == 1 and count(db, Display) == 1
+
+
 def test_event_batches_are_stored_once_even_when_resent(client, db, key):
     batch = {"user_id": "u_1", "events": [
         {"id": uid(), "name": "page_view", "properties": {"path": "/pricing"}},

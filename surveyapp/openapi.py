@@ -1,0 +1,179 @@
+"""OpenAPI 3.1 description of the public collection API and the server API, served at
+``/api/openapi.json`` and rendered for people at ``/docs/api`` (no CDN: works offline)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template, url_for
+
+from surveyapp import __version__
+
+bp = Blueprint("apidocs", __name__)
+
+ERROR = {
+    "type": "object", "required": ["error"],
+    "properties": {"error": {"type": "object", "required": ["code", "message", "fields"],
+                             "properties": {"code": {"type": "string", "example": "invalid_answers"},
+                                            "message": {"type": "string"},
+                                            "fields": {"type": "object",
+                                                       "additionalProperties": {"type": "string"}}}}},
+}
+
+
+def _err(*codes: int) -> dict[str, Any]:
+    text = {400: "Malformed body", 401: "Missing or wrong secret key", 403: "Origin not allowed",
+            404: "Unknown key, survey or object", 409: "Conflict (survey not live, finished "
+            "response, response cap)", 413: "Body too large", 415: "Not JSON",
+            422: "Invalid fields; nothing was stored", 429: "Rate limited; see Retry-After"}
+    return {str(c): {"description": text[c],
+                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+            for c in codes}
+
+
+def _body(schema: dict[str, Any], example: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema, "example": example},
+                                          "text/plain": {"schema": schema}}}
+
+
+KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
+       "description": "The environment's public key (pk_…), from the embed snippet."}
+CLIENT_TAG = ["Collection (public, used by the widget)"]
+SERVER_TAG = ["Server API (secret key)"]
+
+
+def document() -> dict[str, Any]:
+    answers = {"type": "object", "description": "Question id → answer: a number for NPS/CSAT/"
+               "CES/rating, a choice id (or {\"other\": text}) for single choice, a list of those "
+               "for multiple choice, text for open text, true/false for consent.",
+               "additionalProperties": True}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "surveyapp API", "version": __version__,
+                 "description": "The public collection API takes answers and events from the "
+                 "embedded widget (or any client) with an environment's public key; it can do "
+                 "nothing but collect. Every write is idempotent: resend with the same id and "
+                 "nothing is duplicated. The server API reads surveys and responses with a "
+                 "workspace's secret key. Errors always have the shape in `Error`."},
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": {"Error": ERROR},
+            "securitySchemes": {"secretKey": {"type": "http", "scheme": "bearer",
+                                              "description": "A workspace API key (sk_…)."}},
+        },
+        "paths": {
+            "/api/v1/client/{key}/config": {"get": {
+                "tags": CLIENT_TAG, "summary": "Live surveys and their targeting",
+                "description": "One cacheable document per environment. Send If-None-Match "
+                               "with the last ETag to get 304 when nothing changed.",
+                "parameters": [KEY],
+                "responses": {"200": {"description": "Config; ETag and Cache-Control set"},
+                              "304": {"description": "Unchanged since the ETag"},
+                              **_err(403, 404, 429)}}},
+            "/api/v1/client/{key}/displays": {"post": {
+                "tags": CLIENT_TAG, "summary": "Record that a survey was shown",
+                "parameters": [KEY],
+                "requestBody": _body({"type": "object", "required": ["id", "survey_id"], "properties": {
+                    "id": {"type": "string", "format": "uuid"}, "survey_id": {"type": "integer"},
+                    "version": {"type": "integer"}, "user_id": {"type": "string"},
+                    "consent": {"type": "boolean"}}},
+                    {"id": "5b0c4c7e-8a52-4a54-9f0e-1b6f0d2a9e11", "survey_id": 1, "version": 2}),
+                "responses": {"201": {"description": "Stored"}, "200": {"description": "A retry"},
+                              "202": {"description": "Not stored (consent, Do-Not-Track)"},
+                              **_err(400, 403, 404, 409, 413, 422, 429)}}},
+            "/api/v1/client/{key}/responses/{id}": {"put": {
+                "tags": CLIENT_TAG, "summary": "Create or update a response",
+                "description": "The client makes the UUID. The first write needs survey_id; "
+                               "later writes merge answers (partial answers are kept); "
+                               "finished=true checks required questions on the respondent's "
+                               "path. A finished response cannot change; resending the same "
+                               "final write returns 200.",
+                "parameters": [KEY, {"name": "id", "in": "path", "required": True,
+                                     "schema": {"type": "string", "format": "uuid"}}],
+                "requestBody": _body({"type": "object", "properties": {
+                    "survey_id": {"type": "integer"}, "version": {"type": "integer"},
+                    "answers": answers, "finished": {"type": "boolean"},
+                    "user_id": {"type": "string"}, "display_id": {"type": "string"},
+                    "consent": {"type": "boolean"},
+                    "meta": {"type": "object", "properties": {
+                        "url": {"type": "string"}, "locale": {"type": "string"},
+                        "device": {"type": "string"}, "referrer": {"type": "string"},
+                        "hidden": {"type": "object"}}}}},
+                    {"survey_id": 1, "answers": {"score": 4, "why": "Too slow on mobile"},
+                     "finished": True, "meta": {"url": "https://example.com/app", "locale": "en"}}),
+                "responses": {"201": {"description": "Created"},
+                              "200": {"description": "Updated, or a retry"},
+                              "202": {"description": "Not stored (consent required)"},
+                              **_err(400, 403, 404, 409, 413, 422, 429)}}},
+            "/api/v1/client/{key}/events": {"post": {
+                "tags": CLIENT_TAG, "summary": "Record behavioural events (batch)",
+                "description": "Up to 100 events. Events with an id are stored once however "
+                               "often they are sent (sendBeacon's text/plain is accepted). One "
+                               "invalid event rejects the whole batch.",
+                "parameters": [KEY],
+                "requestBody": _body({"type": "object", "required": ["events"], "properties": {
+                    "events": {"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["name"], "properties": {
+                        "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
+                        "properties": {"type": "object"}, "timestamp": {"type": "string", "format": "date-time"},
+                        "session_id": {"type": "string"}, "user_id": {"type": "string"}}}},
+                    "user_id": {"type": "string"}, "consent": {"type": "boolean"}}},
+                    {"events": [{"id": "0c1f4f5e-8d3c-4c1e-9a43-2b7f6a0d3e55", "name": "export_clicked",
+                                 "properties": {"format": "csv"}}], "user_id": "u_42"}),
+                "responses": {"202": {"description": "Received; `stored` counts new rows"},
+                              **_err(400, 403, 404, 413, 422, 429)}}},
+            "/api/v1/client/{key}/identify": {"post": {
+                "tags": CLIENT_TAG, "summary": "Name the user, merge attributes, record consent",
+                "parameters": [KEY],
+                "requestBody": _body({"type": "object", "required": ["user_id"], "properties": {
+                    "user_id": {"type": "string"}, "attributes": {"type": "object"},
+                    "consent": {"type": "boolean"}}},
+                    {"user_id": "u_42", "attributes": {"plan": "pro"}, "consent": True}),
+                "responses": {"200": {"description": "Stored"},
+                              "202": {"description": "Not stored (consent, Do-Not-Track)"},
+                              **_err(400, 403, 404, 413, 422, 429)}}},
+            "/api/v1/workspace": {"get": {
+                "tags": SERVER_TAG, "summary": "The workspace and its environments' public keys",
+                "security": [{"secretKey": []}], "responses": {"200": {"description": "OK"}, **_err(401)}}},
+            "/api/v1/surveys": {"get": {
+                "tags": SERVER_TAG, "summary": "Surveys with status and current version",
+                "security": [{"secretKey": []}], "responses": {"200": {"description": "OK"}, **_err(401)}}},
+            "/api/v1/surveys/{id}/responses": {"get": {
+                "tags": SERVER_TAG, "summary": "Responses, oldest first, paginated",
+                "security": [{"secretKey": []}],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                               {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}},
+                               {"name": "after", "in": "query", "schema": {"type": "integer"},
+                                "description": "Pass the previous page's next_after"}],
+                "responses": {"200": {"description": "OK"}, **_err(401, 404, 422)}}},
+            "/api/v1/surveys/{id}/exports": {"post": {
+                "tags": SERVER_TAG, "summary": "Start a CSV export job",
+                "security": [{"secretKey": []}],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "requestBody": _body({"type": "object", "properties": {"finished_only": {"type": "boolean"}}},
+                                     {"finished_only": True}),
+                "responses": {"202": {"description": "Started; Location is the job"}, **_err(401, 404)}}},
+            "/api/v1/jobs/{id}": {"get": {
+                "tags": SERVER_TAG, "summary": "A job's status, progress and result",
+                "security": [{"secretKey": []}],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "OK"}, **_err(401, 404)}}},
+        },
+    }
+
+
+@bp.route("/api/openapi.json")
+def openapi_json() -> Any:
+    resp = jsonify(document())
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
+@bp.route("/docs/api")
+def docs() -> str:
+    doc = document()
+    operations = [(path, method, op) for path, item in doc["paths"].items()
+                  for method, op in item.items()]
+    tags = list(dict.fromkeys(op["tags"][0] for _, _, op in operations))
+    return render_template("apidocs.html", doc=doc, operations=operations, tags=tags,
+                           spec_url=url_for("apidocs.openapi_json"),
+                           loader_url=url_for("widget.asset", name="loader.js", _external=True))
