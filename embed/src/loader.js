@@ -69,7 +69,7 @@
     });
   }
 
-  function tracking() { return !st.o && !dnt && (cfg && cfg.consent_mode == "none" || st.c); }
+  function tracking() { return !st.o && !dnt && (cfg && cfg.consent_mode == "not_required" || st.c); }
 
   function track(name, props) {
     if (st.o) return;

@@ -85,6 +85,11 @@ def test_survey_shows_on_its_trigger_and_is_answered_by_keyboard(page, live_serv
     assert len(rows) == 1 and rows[0][1] == 1
     assert json.loads(rows[0][2]) == {"ease": 6,
                                       "hardest": "Connecting the data warehouse took ages"}
+    # The host page's track() calls became stored events (batched, consent not required).
+    who = page.inner_text("#who")
+    assert wait_for(lambda: live_server.query(
+        "SELECT count(*) FROM event e JOIN contact c ON c.id = e.contact_id "
+        "WHERE c.external_id = ? AND e.name = 'onboarding_completed'", who)[0][0] == 1)
     page.keyboard.press("Escape")
     assert page.locator("surveyapp-widget").count() == 0
     assert page.evaluate("document.activeElement.id") == "finish"  # focus returned
