@@ -44,9 +44,23 @@ def run_migrations_online() -> None:
     conf_args.setdefault("compare_type", True)
 
     with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds SQLite tables (copy, drop, rename). With foreign keys on,
+            # dropping the old table deletes every row that references it through
+            # ON DELETE CASCADE, so they are off while migrating (the pragma only works
+            # outside a transaction) and checked afterwards.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if broken:
+                raise RuntimeError(f"foreign key violations after migrating: {broken[:5]}")
 
 
 if context.is_offline_mode():

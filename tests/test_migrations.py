@@ -60,9 +60,9 @@ def test_downgrade_one_step_and_upgrade_again(empty_app):
     upgrade()
     head = current_revision()
     downgrade(revision="-1")
-    assert current_revision() != head and "client_id" not in columns("event")
+    assert current_revision() != head and "public_slug" not in columns("survey")
     upgrade()
-    assert current_revision() == head and "client_id" in columns("event")
+    assert current_revision() == head and "public_slug" in columns("survey")
     downgrade(revision="base")
     assert table_names() == set()
 
@@ -74,9 +74,16 @@ def test_upgrading_keeps_existing_rows_and_fills_new_columns(empty_app):
                           " VALUES ('old', 'Old', 7, '{}', CURRENT_TIMESTAMP)"))
         conn.execute(text("INSERT INTO environment (workspace_id, name, client_key, created_at)"
                           " VALUES (1, 'production', 'pk_old', CURRENT_TIMESTAMP)"))
+        for name in ("a", "b"):
+            conn.execute(text("INSERT INTO survey (workspace_id, environment_id, name, kind, status,"
+                              " draft, created_at, updated_at) VALUES (1, 1, :n, 'app', 'draft',"
+                              " '{}', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"n": name})
     upgrade()
     with db.engine.connect() as conn:
         row = conn.execute(text("SELECT w.consent_mode, e.allowed_origins FROM workspace w "
                                 "JOIN environment e ON e.workspace_id = w.id")).one()
     assert row[0] == "not_required"
     assert row[1] in ([], "[]")
+    with db.engine.connect() as conn:
+        slugs = [r[0] for r in conn.execute(text("SELECT public_slug FROM survey"))]
+    assert len(set(slugs)) == 2 and all(len(s) >= 12 for s in slugs)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import secrets
 from typing import Any
 
 from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint, event, inspect
@@ -27,6 +28,10 @@ class SurveyStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+def new_public_slug() -> str:
+    return secrets.token_urlsafe(9)
+
+
 class SurveyKind(enum.StrEnum):
     APP = "app"  # shown by the embedded widget
     LINK = "link"  # answered on a hosted page
@@ -42,6 +47,8 @@ class Survey(TimestampMixin, Base):
         ForeignKey("environment.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(200))
+    # The public address of its link page (/s/<public_slug>); unguessable, not the id.
+    public_slug: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_slug)
     kind: Mapped[SurveyKind] = mapped_column(
         Enum(SurveyKind, name="survey_kind", native_enum=False, length=10,
              values_callable=enum_values),
