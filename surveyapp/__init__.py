@@ -44,6 +44,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         builder,
         collect,
         health,
+        links,
         openapi,
         reports,
         templating,
@@ -56,6 +57,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(widget.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(links.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(workspaces.bp)
     app.register_blueprint(reports.bp)

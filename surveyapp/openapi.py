@@ -177,3 +177,12 @@ def docs() -> str:
     return render_template("apidocs.html", doc=doc, operations=operations, tags=tags,
                            spec_url=url_for("apidocs.openapi_json"),
                            loader_url=url_for("widget.asset", name="loader.js", _external=True))
+
+
+@bp.route("/api/survey.schema.json")
+def survey_schema() -> Any:
+    from surveyapp.surveys.schema_doc import SCHEMA
+
+    resp = jsonify(SCHEMA)
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp

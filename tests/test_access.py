@@ -36,7 +36,11 @@ def make_objects(db, team: Team) -> dict[str, int]:
     ws = team.workspace
     env = ws.environments[0]
     survey = Survey(workspace=ws, environment=env, name="Checkout NPS", status=SurveyStatus.LIVE)
-    version = survey.publish({"questions": [{"id": "score", "type": "nps", "title": "NPS?"}]})
+    definition = {"questions": [{"id": "score", "type": "nps", "title": "NPS?"},
+                                {"id": "why", "type": "open_text", "title": "Why?"}],
+                  "logic": [{"from": "score", "when": {"op": "gte", "value": 9}, "jump_to": "end"}]}
+    version = survey.publish(definition)
+    survey.draft = definition
     db.session.add(survey)
     db.session.flush()
     db.session.add(Response(environment_id=env.id, client_id=f"r-{ws.slug}", survey=survey,
@@ -55,10 +59,12 @@ def make_objects(db, team: Team) -> dict[str, int]:
     return {
         "survey_id": survey.id, "membership_id": membership.id, "invitation_id": invitation.id,
         "environment_id": env.id, "key_id": key.id, "job_id": job.id,
+        "qid": "score", "index": 0,  # a question id and a rule number inside the survey's draft
     }
 
 
-ID_ARGS = {"survey_id", "membership_id", "invitation_id", "environment_id", "key_id", "job_id"}
+ID_ARGS = {"survey_id", "membership_id", "invitation_id", "environment_id", "key_id", "job_id",
+           "qid", "index"}
 FORM_DATA = {"email": "someone-new@example.com", "role": "viewer", "name": "Renamed",
              "recontact_days": "3"}
 
@@ -92,6 +98,7 @@ def snapshot(db) -> dict[str, Any]:
         "consent": sorted(w.consent_mode.value for w in db.session.scalars(select(Workspace))),
         "revoked": sorted(str(k.revoked_at) for k in db.session.scalars(select(ApiKey))),
         "invites": sorted(str(i.revoked_at) for i in db.session.scalars(select(Invitation))),
+        "drafts": sorted(str(s.draft) for s in db.session.scalars(select(Survey))),
     }
     return {**counts, **details}
 

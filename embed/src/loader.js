@@ -11,6 +11,8 @@
 (function (w, d) {
   var script = d.currentScript;
   var key = script && script.getAttribute("data-key");
+  // Link pages: data-survey shows that survey at once, inline in data-mount.
+  var linkId = script && +script.getAttribute("data-survey");
   if (!key || w.__surveyapp) return;
   w.__surveyapp = 1;
   var base = script.src.replace(/\/embed\/v1\/loader\.js.*$/, "");
@@ -45,7 +47,8 @@
 
   // ---- outbox: every write survives network errors and reloads; retries are idempotent
   function send(method, path, body) {
-    body.consent = st.c;
+    // Answering a link survey one opened is consent to store those answers.
+    body.consent = linkId && path[1] != "e" ? true : st.c;
     box.push([method, path, body]);
     save("q", box);
     flush();
@@ -166,8 +169,8 @@
   }
 
   // ---- showing: the renderer is fetched only now
-  function show(s) {
-    if (current || !allowed() || !eligible(s)) return;
+  function show(s, mount) {
+    if (current || !mount && (!allowed() || !eligible(s))) return;
     current = s;
     var seen = st.v[s.id] = st.v[s.id] || { n: 0 };
     seen.n++; st.l = now();
@@ -176,7 +179,8 @@
     var display = uuid();
     send("POST", "/displays", { id: display, survey_id: s.id, version: s.version, user_id: st.u });
     var ctx = {
-      survey: s, answers: progress.a, attributes: st.a || {},
+      survey: s, answers: progress.a, mount: mount,
+      attributes: Object.assign({}, st.a, mount && Object.fromEntries(new URLSearchParams(w.location.search))),
       save: function (answers, finished) {
         progress.a = answers;
         if (finished) { seen.a = 1; st.p = null; }
@@ -197,13 +201,14 @@
       d.head.appendChild(el);
     }
   }
+  function fail() { d.documentElement.setAttribute("data-surveyapp", "unavailable"); }
   function close() {
     current = null;
     if (w.__surveyappClose) w.__surveyappClose();
   }
 
   // ---- single-page apps: history and hash changes re-evaluate URL targeting
-  function route() { setTimeout(evaluate, 0); }
+  function route() { if (!linkId) setTimeout(evaluate, 0); }
   ["pushState", "replaceState"].forEach(function (m) {
     var orig = history[m];
     history[m] = function () { var r = orig.apply(this, arguments); route(); return r; };
@@ -233,7 +238,9 @@
   fetch(api + "/config").then(function (r) { return r.json(); }).then(function (c) {
     cfg = c;
     drain();
+    var ls = linkId && c.surveys.filter(function (s) { return s.id == linkId; })[0];
+    if (linkId) return ls ? show(ls, d.querySelector(script.getAttribute("data-mount"))) : fail();
     evaluate();
     early.forEach(function (name) { fire("event", name); });
-  }, function () {}).then(flush);
+  }).catch(function () { if (linkId && !current) fail(); }).then(flush);
 })(window, document);

@@ -160,14 +160,15 @@ function render(ctx) {
   host = document.createElement("surveyapp-widget");
   // Placement lives in the shadow's own :host rule: important declarations inside a shadow
   // tree beat the host page's, even its !important ones on our element.
-  var place = ":host{" + (POS[ap.position] || POS["bottom-right"]).replace(/;|$/g, "!important;") + "}";
+  var place = ctx.mount ? ":host{position:static!important}.w{width:100%;max-height:none;box-shadow:none}" :
+    ":host{" + (POS[ap.position] || POS["bottom-right"]).replace(/;|$/g, "!important;") + "}";
   var root = host.attachShadow({ mode: "open" });
   var live = h("div", { class: "sr", "aria-live": "polite" });
   var panel = h("div", { class: "w", style: vars, role: "dialog", "aria-modal": "false", lang: loc, dir: RTL.test(loc) ? "rtl" : "ltr" });
   root.append(h("style", 0, [CSS + place]), panel, live);
-  document.body.appendChild(host);
+  (ctx.mount || document.body).appendChild(host);
   panel.addEventListener("keydown", function (e) {
-    if (e.key == "Escape") { ctx.close(); return; }
+    if (e.key == "Escape" && !ctx.mount) { ctx.close(); return; }
     if (e.key != "Tab") return;
     var f = panel.querySelectorAll("button,input,textarea");
     var first = f[0], last = f[f.length - 1], active = root.activeElement;
@@ -181,6 +182,9 @@ function render(ctx) {
   while (id != "end" && answers[id] != null) id = next(s, id, answers);
   if (id == "end") id = visible[visible.length - 1].id;
 
+  function closer() {
+    return ctx.mount ? null : h("button", { class: "x", type: "button", "aria-label": t.close, onclick: ctx.close }, ["×"]);
+  }
   function step(qid) {
     var q = localise(s.questions.filter(function (x) { return x.id == qid; })[0], loc);
     var n = visible.indexOf(s.questions.filter(function (x) { return x.id == qid; })[0]) + 1;
@@ -199,7 +203,7 @@ function render(ctx) {
     }
     panel.setAttribute("aria-labelledby", "sa-t");
     fill(panel, [
-      h("button", { class: "x", type: "button", "aria-label": t.close, onclick: ctx.close }, ["×"]),
+      closer(),
       title, q.description && q.type != "consent" ? h("p", { class: "d" }, [q.description]) : null,
       body[0], err,
       h("div", { class: "f" }, [h("span", 0, [n + " " + t.of + " " + visible.length]),
@@ -210,12 +214,11 @@ function render(ctx) {
   }
   function thanks() {
     var ty = s.thank_you || {};
-    fill(panel, [
-      h("button", { class: "x", type: "button", "aria-label": t.close, onclick: ctx.close }, ["×"]),
-      h("h2", { id: "sa-t" }, [ty.title || "Thank you!"]), ty.body ? h("p", { class: "d" }, [ty.body]) : null]);
+    var heading = h("h2", { id: "sa-t", tabindex: "-1" }, [ty.title || "Thank you!"]);
+    fill(panel, [closer(), heading, ty.body ? h("p", { class: "d" }, [ty.body]) : null]);
     live.textContent = ty.title || "Thank you!";
-    panel.querySelector(".x").focus();
-    setTimeout(function () { if (panel.isConnected) ctx.close(); }, 6000);
+    (panel.querySelector(".x") || heading).focus();
+    if (!ctx.mount) setTimeout(function () { if (panel.isConnected) ctx.close(); }, 6000);
   }
   step(id);
 }

@@ -9,15 +9,17 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from surveyapp.builder import service
+from surveyapp.builder import editor, service
 from surveyapp.builder.forms import DefinitionForm, ImportForm, NewSurveyForm, StatusForm
 from surveyapp.errors import ApiError
 from surveyapp.extensions import db
 from surveyapp.models import Role, Survey, SurveyKind, SurveyStatus
+from surveyapp.surveys.questions import QUESTION_TYPES
 from surveyapp.workspaces.access import get_or_404_in, workspace_view
 from surveyapp.workspaces.forms import EmptyForm
 
 bp = Blueprint("builder", __name__, url_prefix="/w/<slug>/surveys")
+editor.register(bp, lambda survey, **overrides: render_edit(survey, **overrides))
 
 MAX_IMPORT_BYTES = 256 * 1024
 
@@ -87,10 +89,7 @@ def import_json() -> Any:
 def edit(survey_id: int) -> Any:
     survey = get_or_404_in(Survey, survey_id)
     form = DefinitionForm()
-    problems: dict[str, Any] = {}
-    if request.method == "GET":
-        form.definition.data = json.dumps(survey.draft, indent=2, ensure_ascii=False)
-    elif form.validate_on_submit():
+    if request.method == "POST" and form.validate_on_submit():
         try:
             definition = json.loads(form.definition.data)
             service.save_draft(survey, definition)
@@ -102,14 +101,39 @@ def edit(survey_id: int) -> Any:
             db.session.commit()
             flash("Draft saved.", "success")
             return redirect(url_for("builder.edit", survey_id=survey.id))
+        return render_edit(survey, json_form=form), 422
+    return render_edit(survey)
+
+
+def render_edit(survey: Survey, **overrides: Any) -> str:
+    """The edit page; ``overrides`` replace forms with bound ones that show errors."""
+    from surveyapp.collect.service import widget_survey
+
+    problems: dict[str, Any] = {}
+    preview = None
     try:
-        service.validate(survey.draft)
+        definition = service.validate(survey.draft)
+        preview = widget_survey(survey.id, 0, definition)
     except ApiError as exc:
         problems = {"message": exc.message, "fields": exc.fields}
+    json_form = overrides.get("json_form") or DefinitionForm(
+        definition=json.dumps(survey.draft, indent=2, ensure_ascii=False))
+    questions = [q for q in (survey.draft or {}).get("questions") or []
+                 if isinstance(q, dict) and q.get("type") in QUESTION_TYPES
+                 and isinstance(q.get("id"), str)]
+    bound = overrides.get("question_forms") or {}
+    question_forms = [(q, QUESTION_TYPES[q["type"]], bound.get(q["id"]) or editor.question_form(q))
+                      for q in questions]
     return render_template(
-        "builder/edit.html", survey=survey, form=form, problems=problems,
+        "builder/edit.html", survey=survey, form=json_form, problems=problems,
         unpublished=service.has_unpublished_changes(survey), empty_form=EmptyForm(),
-        status_form=StatusForm(),
+        status_form=StatusForm(), question_forms=question_forms,
+        add_form=overrides.get("add_form") or editor.add_question_form(),
+        logic_form=overrides.get("logic_form") or editor.logic_form(survey),
+        logic=[r for r in (survey.draft or {}).get("logic") or [] if isinstance(r, dict)],
+        settings_form=overrides.get("settings_form") or editor.settings_form(survey),
+        preview=preview, link=url_for("links.survey_page", slug=survey.public_slug, _external=True),
+        open_section=next(iter(overrides), None),
     )
 
 

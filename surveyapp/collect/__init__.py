@@ -40,7 +40,8 @@ def _load_environment(endpoint: str | None, values: dict[str, Any] | None) -> No
     g.environment = service.environment_for_key(db.session, key)
     origin = request.headers.get("Origin")
     allowed = g.environment.allowed_origins
-    if origin and allowed and origin.rstrip("/") not in allowed:
+    own = request.host_url.rstrip("/")  # our own link pages are always allowed
+    if origin and allowed and origin.rstrip("/") not in allowed and origin.rstrip("/") != own:
         raise ApiError(403, "origin_not_allowed",
                        f"Pages on {origin} may not use this key. An owner can allow the origin "
                        "in the environment's settings.")

@@ -13,6 +13,9 @@ import re
 import unicodedata
 from typing import Any, ClassVar
 
+from wtforms import BooleanField, Form, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
 from surveyapp.surveys.errors import AnswerError, DefinitionError
 
 ID_RE = re.compile(r"^[a-z0-9_]{1,40}$")
@@ -61,12 +64,86 @@ def _int(config: dict[str, Any], key: str, where: str, default: int | None, lo: 
     return value
 
 
+# ----------------------------------------------------------------------------- forms
+class QuestionForm(Form):
+    """The builder's form for a question; each type extends it with its own options."""
+
+    title = StringField("Question", validators=[DataRequired(), Length(max=TITLE_MAX)])
+    description = TextAreaField("Help text (optional)", validators=[Optional(), Length(max=2000)],
+                                render_kw={"rows": 2})
+    required = BooleanField("An answer is required")
+
+
+class ScaleForm(QuestionForm):
+    lower_label = StringField("Label under the lowest score", validators=[Optional(), Length(max=100)])
+    upper_label = StringField("Label under the highest score", validators=[Optional(), Length(max=100)])
+
+
+class RatingForm(ScaleForm):
+    scale = IntegerField("Scale (highest rating)", default=5, validators=[NumberRange(3, 10)])
+    style = SelectField("Shown as", choices=[("stars", "Stars"), ("numbers", "Numbers")])
+
+
+class ChoiceForm(QuestionForm):
+    choices = TextAreaField(
+        "Answers, one per line", validators=[DataRequired()], render_kw={"rows": 5},
+        description="Write “id | label” to fix the id that logic and exports use; a line "
+                    "with only a label gets an id made from it.")
+    other = BooleanField("Offer “Other” with a text box")
+    randomize = BooleanField("Show the answers in random order")
+
+
+class MultipleChoiceForm(ChoiceForm):
+    min = IntegerField("At least (optional)", validators=[Optional(), NumberRange(1, 50)])
+    max = IntegerField("At most (optional)", validators=[Optional(), NumberRange(1, 50)])
+
+
+class OpenTextForm(QuestionForm):
+    long = BooleanField("Long answer (several lines)")
+    min_length = IntegerField("Minimum characters", default=0,
+                              validators=[Optional(), NumberRange(0, TEXT_HARD_CAP)])
+    max_length = IntegerField("Maximum characters", default=2000,
+                              validators=[Optional(), NumberRange(1, TEXT_HARD_CAP)])
+    placeholder = StringField("Placeholder (optional)", validators=[Optional(), Length(max=200)])
+
+
+class HiddenForm(Form):
+    title = StringField("Label in reports (optional)", validators=[Optional(), Length(max=TITLE_MAX)],
+                        description="The value comes from the host page: identify() attributes "
+                                    "of the same name, or ?name=value on a link page.")
+
+
+def _slug(label: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "_", unicodedata.normalize("NFKD", label).encode(
+        "ascii", "ignore").decode().lower()).strip("_")
+    return (slug or "choice")[:40]
+
+
+def parse_choice_lines(text: str) -> list[dict[str, str]]:
+    out, seen = [], set()
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        cid, sep, label = (part.strip() for part in line.partition("|"))
+        if not sep:
+            cid, label = _slug(line), line
+        base, n = cid, 2
+        while cid in seen:
+            cid, n = f"{base}_{n}", n + 1
+        seen.add(cid)
+        out.append({"id": cid, "label": label})
+    return out
+
+
 class QuestionType:
     """Base class. Subclasses set ``type`` and override the hooks they need."""
 
     type: ClassVar[str]
+    label: ClassVar[str]
     summary_kind: ClassVar[str] = "none"
     default_required: ClassVar[bool] = False
+    form_class: ClassVar[type[Form]] = QuestionForm
     # Configuration keys a type accepts beyond the common ones, and which are translatable.
     translatable: ClassVar[tuple[str, ...]] = ("title", "description")
 
@@ -101,6 +178,33 @@ class QuestionType:
     @classmethod
     def validate_specific(cls, config: dict[str, Any], where: str) -> dict[str, Any]:
         return {}
+
+    # -- the builder's form ---------------------------------------------------------------
+    @classmethod
+    def default_config(cls, qid: str) -> dict[str, Any]:
+        return {"id": qid, "type": cls.type, "title": f"New {cls.label.lower()} question",
+                "required": cls.default_required}
+
+    @classmethod
+    def form_data(cls, config: dict[str, Any]) -> dict[str, Any]:
+        data = {k: config.get(k) for k in cls.form_class().data}
+        data["required"] = bool(config.get("required", cls.default_required))
+        if "choices" in data:
+            data["choices"] = "\n".join(f"{c['id']} | {c['label']}" for c in config.get("choices", []))
+        return data
+
+    @classmethod
+    def config_from_form(cls, form: Form, old: dict[str, Any]) -> dict[str, Any]:
+        """The new configuration (translations kept); raises ``DefinitionError``."""
+        config: dict[str, Any] = {"id": old["id"], "type": cls.type}
+        for name, value in form.data.items():
+            if name == "choices":
+                value = parse_choice_lines(value)
+            if value not in (None, ""):
+                config[name] = value
+        if old.get("translations"):
+            config["translations"] = old["translations"]
+        return cls.validate_config(config, f"question {old['id']!r}")
 
     @classmethod
     def validate_translations(cls, translations: Any, question: dict[str, Any],
@@ -168,6 +272,7 @@ def _locale_candidates(locale: str | None, default: str) -> list[str]:
 
 
 class ScaleQuestion(QuestionType):
+    form_class = ScaleForm
     summary_kind = "scale"
     default_required = True
     low: ClassVar[int]
@@ -201,22 +306,27 @@ class ScaleQuestion(QuestionType):
 
 class NPS(ScaleQuestion):
     type = "nps"
+    label = "NPS (0-10)"
     summary_kind = "nps"
     low, high = 0, 10
 
 
 class CSAT(ScaleQuestion):
     type = "csat"
+    label = "CSAT (1-5)"
     low, high = 1, 5
 
 
 class CES(ScaleQuestion):
     type = "ces"
+    label = "CES (1-7)"
     low, high = 1, 7
 
 
 class Rating(ScaleQuestion):
     type = "rating"
+    label = "Rating"
+    form_class = RatingForm
     low, high = 1, 5
 
     @classmethod
@@ -235,6 +345,7 @@ class Rating(ScaleQuestion):
 
 
 class ChoiceQuestion(QuestionType):
+    form_class = ChoiceForm
     summary_kind = "choices"
     default_required = True
     translatable = ("title", "description")
@@ -302,15 +413,30 @@ class ChoiceQuestion(QuestionType):
 
 class SingleChoice(ChoiceQuestion):
     type = "single_choice"
+    label = "Single choice"
+
+    @classmethod
+    def default_config(cls, qid: str) -> dict[str, Any]:
+        return {**super().default_config(qid), "choices": [
+            {"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}]}
 
 
 class MultipleChoice(ChoiceQuestion):
     type = "multiple_choice"
+    label = "Multiple choice"
+    form_class = MultipleChoiceForm
+
+    @classmethod
+    def default_config(cls, qid: str) -> dict[str, Any]:
+        return {**super().default_config(qid), "choices": [
+            {"id": "a", "label": "First option"}, {"id": "b", "label": "Second option"}]}
     multiple = True
 
 
 class OpenText(QuestionType):
     type = "open_text"
+    label = "Open text"
+    form_class = OpenTextForm
     summary_kind = "text"
     translatable = ("title", "description", "placeholder")
 
@@ -340,6 +466,7 @@ class OpenText(QuestionType):
 
 class Consent(QuestionType):
     type = "consent"
+    label = "Consent"
     summary_kind = "choices"
     default_required = True
 
@@ -358,6 +485,16 @@ class Hidden(QuestionType):
     """A value the host page passes in (plan, A/B variant); never shown to the respondent."""
 
     type = "hidden"
+    label = "Hidden field"
+    form_class = HiddenForm
+
+    @classmethod
+    def default_config(cls, qid: str) -> dict[str, Any]:
+        return {"id": qid, "type": "hidden", "required": False}
+
+    @classmethod
+    def form_data(cls, config: dict[str, Any]) -> dict[str, Any]:
+        return {"title": config.get("title")}
 
     def validate_answer(self, value: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, str | int | float):

@@ -91,7 +91,7 @@ def test_malformed_json_is_shown_and_the_draft_kept(db, client, team):
     save(client, slug, survey.id, GOOD)
     resp = post_form(client, f"/w/{slug}/surveys/{survey.id}/edit", {"definition": "{broken"},
                      token_from=f"/w/{slug}/surveys/{survey.id}/edit")
-    assert resp.status_code == 200 and "Not valid JSON" in resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Not valid JSON" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Survey, survey.id).draft == GOOD
 

@@ -1,0 +1,116 @@
+"""The published JSON Schema of a survey export (format ``surveyapp.survey/v1``).
+
+It checks the shape of a file (types, known keys, enumerations, sizes) so an import is
+refused with the exact location of the problem; the rules a schema cannot express
+(unique ids, forward-only branching, operators that fit the question type) are checked
+by ``surveyapp.surveys.definition.validate_definition`` when the draft is published.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from surveyapp.surveys.questions import QUESTION_TYPES
+
+ID = {"type": "string", "pattern": "^[a-z0-9_]{1,40}$"}
+TEXT = {"type": "string", "maxLength": 2000}
+LOCALE = {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Z]{2}|-[A-Za-z]{4})?$"}
+
+QUESTION: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "type"],
+    "properties": {
+        "id": ID,
+        "type": {"enum": list(QUESTION_TYPES)},
+        "title": {"type": "string", "maxLength": 500},
+        "description": TEXT,
+        "required": {"type": "boolean"},
+        "lower_label": {"type": "string", "maxLength": 100},
+        "upper_label": {"type": "string", "maxLength": 100},
+        "scale": {"type": "integer", "minimum": 3, "maximum": 10},
+        "style": {"enum": ["stars", "numbers"]},
+        "choices": {"type": "array", "minItems": 2, "maxItems": 50, "items": {
+            "type": "object", "required": ["id", "label"], "additionalProperties": False,
+            "properties": {"id": ID, "label": {"type": "string", "maxLength": 500}}}},
+        "other": {"type": "boolean"},
+        "randomize": {"type": "boolean"},
+        "min": {"type": "integer", "minimum": 1},
+        "max": {"type": "integer", "minimum": 1},
+        "long": {"type": "boolean"},
+        "min_length": {"type": "integer", "minimum": 0, "maximum": 5000},
+        "max_length": {"type": "integer", "minimum": 1, "maximum": 5000},
+        "placeholder": {"type": "string", "maxLength": 200},
+        "translations": {"type": "object", "propertyNames": LOCALE,
+                         "additionalProperties": {"type": "object"}},
+    },
+    "additionalProperties": False,
+}
+
+CONDITION = {
+    "type": "object", "required": ["op"], "additionalProperties": False,
+    "properties": {"op": {"enum": ["eq", "neq", "lt", "lte", "gt", "gte", "in", "not_in",
+                                   "contains", "answered", "skipped"]},
+                   "value": {"type": ["string", "number", "boolean", "array"]},
+                   "question": ID},
+}
+
+DEFINITION: dict[str, Any] = {
+    "type": "object",
+    "required": ["questions"],
+    "additionalProperties": False,
+    "properties": {
+        "questions": {"type": "array", "maxItems": 50, "items": QUESTION},
+        "logic": {"type": "array", "maxItems": 200, "items": {
+            "type": "object", "required": ["from", "jump_to"], "additionalProperties": False,
+            "properties": {"from": ID, "jump_to": ID, "when": CONDITION}}},
+        "targeting": {"type": "object", "additionalProperties": False, "properties": {
+            "urls": {"type": "array", "maxItems": 50, "items": {
+                "type": "object", "required": ["match", "value"], "additionalProperties": False,
+                "properties": {"match": {"enum": ["exact", "contains", "starts_with", "regex"]},
+                               "value": {"type": "string", "minLength": 1, "maxLength": 500},
+                               "exclude": {"type": "boolean"}}}},
+            "trigger": {"type": "object", "required": ["type"], "properties": {
+                "type": {"enum": ["page_view", "event", "click", "exit_intent", "scroll", "delay"]},
+                "name": {"type": "string", "maxLength": 200},
+                "selector": {"type": "string", "maxLength": 300},
+                "percent": {"type": "integer", "minimum": 1, "maximum": 100},
+                "seconds": {"type": "number", "minimum": 0, "maximum": 3600}}},
+            "attributes": {"type": "array", "maxItems": 20, "items": {
+                "type": "object", "required": ["key"], "properties": {
+                    "key": {"type": "string", "maxLength": 100},
+                    "op": {"enum": ["eq", "neq", "contains", "exists", "not_exists", "gt", "lt"]},
+                    "value": {"type": ["string", "number", "boolean"]}}}},
+            "segment": {"type": ["integer", "string"]},
+            "sampling": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+            "display_limit": {"type": "object", "required": ["mode"], "properties": {
+                "mode": {"enum": ["once", "until_answered", "times", "always"]},
+                "times": {"type": "integer", "minimum": 1, "maximum": 100}}},
+            "recontact_days": {"type": "integer", "minimum": 0, "maximum": 365},
+            "schedule": {"type": "object", "additionalProperties": False, "properties": {
+                "start": {"type": "string"}, "end": {"type": "string"}}},
+            "response_cap": {"type": "integer", "minimum": 0}}},
+        "appearance": {"type": "object", "additionalProperties": False, "properties": {
+            "position": {"enum": ["bottom-right", "bottom-left", "top-right", "top-left", "center"]},
+            "brand_color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+            "theme": {"enum": ["auto", "light", "dark"]}}},
+        "thank_you": {"type": "object", "additionalProperties": False,
+                      "properties": {"title": TEXT, "body": TEXT}},
+        "default_locale": LOCALE,
+        "locales": {"type": "array", "items": LOCALE},
+    },
+}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "surveyapp.survey/v1",
+    "title": "surveyapp survey export",
+    "type": "object",
+    "required": ["format", "name", "definition"],
+    "properties": {
+        "format": {"const": "surveyapp.survey/v1"},
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "kind": {"enum": ["app", "link"]},
+        "exported_at": {"type": "string"},
+        "definition": DEFINITION,
+    },
+}
