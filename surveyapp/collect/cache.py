@@ -61,11 +61,11 @@ class SurveyInfo:
 
 
 _lock = threading.Lock()
-_entries: dict[tuple[str, str, Any], tuple[float, Any]] = {}
+_entries: dict[tuple[Any, str, Any], tuple[float, Any]] = {}
 
 
 def _get(session: Session, kind: str, key: Any, load: Any) -> Any:
-    cache_key = (str(session.get_bind().url), kind, key)
+    cache_key = (session.get_bind().url, kind, key)  # URL objects hash cheaply; str() does not
     now = time.monotonic()
     hit = _entries.get(cache_key)
     if hit is not None and hit[0] > now:
