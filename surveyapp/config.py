@@ -45,6 +45,7 @@ class Settings:
     open_signup: bool = False  # allow sign-up after the first owner exists
     invitation_days: int = 7
     log_level: str = "INFO"
+    sentiment_model: str = ""  # a local model directory; empty: data_dir/models/sentiment
 
     # ----------------------------------------------------------------- derived values
     @property
@@ -74,6 +75,15 @@ class Settings:
     @property
     def exports_dir(self) -> Path:
         return self.data_dir / "exports"
+
+    @property
+    def sentiment_model_dir(self) -> Path:
+        return Path(self.sentiment_model) if self.sentiment_model else \
+            self.data_dir / "models" / "sentiment"
+
+    @property
+    def nlp_cache_dir(self) -> Path:
+        return self.data_dir / "nlp-cache"  # embeddings by text hash and model
 
     # ----------------------------------------------------------------- construction
     @classmethod

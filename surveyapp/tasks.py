@@ -6,7 +6,8 @@ from celery import shared_task
 from sqlalchemy.exc import OperationalError
 
 from surveyapp import jobs
-from surveyapp.reports import exports  # noqa: F401  (registers job handlers)
+from surveyapp.analysis import job as _analysis_job  # noqa: F401  (registers job handlers)
+from surveyapp.reports import exports  # noqa: F401
 
 
 @shared_task(

@@ -59,12 +59,12 @@ def make_objects(db, team: Team) -> dict[str, int]:
     return {
         "survey_id": survey.id, "membership_id": membership.id, "invitation_id": invitation.id,
         "environment_id": env.id, "key_id": key.id, "job_id": job.id,
-        "qid": "score", "index": 0,  # a question id and a rule number inside the survey's draft
+        "qid": "score", "index": 0, "theme_id": 0,  # inside the survey's draft and analysis
     }
 
 
 ID_ARGS = {"survey_id", "membership_id", "invitation_id", "environment_id", "key_id", "job_id",
-           "qid", "index"}
+           "qid", "index", "theme_id"}
 FORM_DATA = {"email": "someone-new@example.com", "role": "viewer", "name": "Renamed",
              "recontact_days": "3"}
 

@@ -1,5 +1,6 @@
 """All models, importable from one place (Alembic's autogenerate needs them loaded)."""
 
+from surveyapp.models.analysis import AnswerAnnotation, TextAnalysis
 from surveyapp.models.apikey import ApiKey
 from surveyapp.models.base import Base, utcnow
 from surveyapp.models.contact import ConsentState, Contact
@@ -17,7 +18,7 @@ from surveyapp.models.user import Invitation, Membership, Role, User, hash_token
 from surveyapp.models.workspace import ConsentMode, Environment, Workspace
 
 __all__ = [
-    "ApiKey", "Base", "ConsentMode", "ConsentState", "Contact", "Display", "Environment", "Event",
+    "AnswerAnnotation", "ApiKey", "TextAnalysis", "Base", "ConsentMode", "ConsentState", "Contact", "Display", "Environment", "Event",
     "ImmutableVersionError", "Invitation", "Job", "JobStatus", "Membership", "Response",
     "Role", "Survey", "SurveyKind", "SurveyStatus", "SurveyVersion", "User", "Workspace",
     "hash_token", "utcnow",

@@ -6,15 +6,26 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import func, select
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
 from surveyapp import jobs
+from surveyapp.analysis import model_status
+from surveyapp.analysis.job import open_text_questions
+from surveyapp.analysis.report import survey_analysis
 from surveyapp.extensions import db
-from surveyapp.models import Job, JobStatus, Response, Role, Survey
+from surveyapp.models import Job, JobStatus, Response, Role, Survey, TextAnalysis
 from surveyapp.reports.exports import export_path
 from surveyapp.reports.summary import summarise
 from surveyapp.workspaces.access import get_or_404_in, workspace_view
 from surveyapp.workspaces.forms import EmptyForm
+
+
+class ThemeLabelForm(FlaskForm):
+    label = StringField("Theme name", filters=[lambda v: v.strip() if v else v],
+                        validators=[DataRequired(), Length(max=80)])
 
 bp = Blueprint("reports", __name__, url_prefix="/w/<slug>")
 
@@ -43,11 +54,60 @@ def survey(survey_id: int) -> Any:
         export_job = db.session.get(Job, job_id)
         if export_job is None or export_job.workspace_id != g.workspace.id:
             export_job = None
+    analysis_job = None
+    analysis_job_id = request.args.get("analysis_job", type=int)
+    if analysis_job_id:
+        analysis_job = db.session.get(Job, analysis_job_id)
+        if analysis_job is None or analysis_job.workspace_id != g.workspace.id:
+            analysis_job = None
+    summaries = summarise(db.session, survey)
+    titles = {s.question["id"]: s.question.get("title", s.question["id"]) for s in summaries}
     return render_template(
         "reports/survey.html", survey=survey, total=counts[0], finished=counts[1],
-        summaries=summarise(db.session, survey), recent=recent, export_job=export_job,
+        summaries=summaries, recent=recent, export_job=export_job,
         empty_form=EmptyForm(), can_export=g.membership.role.allows(Role.ANALYST),
+        open_text=open_text_questions(survey), analysis_job=analysis_job,
+        analyses=survey_analysis(db.session, survey, titles), model=model_status(),
     )
+
+
+@bp.route("/surveys/<int:survey_id>/analyse", methods=["POST"])
+@workspace_view(Role.ANALYST)
+def analyse(survey_id: int) -> Any:
+    survey = get_or_404_in(Survey, survey_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if not open_text_questions(survey):
+        flash("This survey has no open-text questions to analyse.", "error")
+        return redirect(url_for("reports.survey", survey_id=survey.id))
+    job = jobs.create_job(db.session, "analyse_survey", g.workspace,
+                          {"survey_id": survey.id, "refit": request.form.get("refit") == "1"},
+                          current_user)
+    db.session.commit()
+    if not jobs.enqueue(job.id):
+        flash("The job queue is not reachable right now; the analysis will start when it is.",
+              "error")
+    return redirect(url_for("reports.survey", survey_id=survey.id, analysis_job=job.id) + "#analysis")
+
+
+@bp.route("/surveys/<int:survey_id>/themes/<qid>/<int:theme_id>", methods=["POST"])
+@workspace_view(Role.ANALYST)
+def rename_theme(survey_id: int, qid: str, theme_id: int) -> Any:
+    survey = get_or_404_in(Survey, survey_id)
+    analysis = db.session.scalar(select(TextAnalysis).where(
+        TextAnalysis.survey_id == survey.id, TextAnalysis.question_id == qid))
+    form = ThemeLabelForm()
+    if analysis is None or not form.validate_on_submit():
+        if analysis is None:
+            abort(404)
+        flash("A theme name is 1 to 80 characters.", "error")
+        return redirect(url_for("reports.survey", survey_id=survey.id) + "#analysis")
+    labels = dict((analysis.edits or {}).get("labels") or {})
+    labels[str(theme_id)] = form.label.data
+    analysis.edits = {**(analysis.edits or {}), "labels": labels}
+    db.session.commit()
+    flash(f"Renamed the theme to “{form.label.data}”; a refit keeps the name.", "success")
+    return redirect(url_for("reports.survey", survey_id=survey.id) + "#analysis")
 
 
 @bp.route("/surveys/<int:survey_id>/export", methods=["POST"])

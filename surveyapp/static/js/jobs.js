@@ -11,7 +11,11 @@
         .then(function (job) {
           bar.value = job.progress;
           msg.textContent = job.message;
-          if (job.status === "succeeded") { if (link) link.hidden = false; return; }
+          if (job.status === "succeeded") {
+            if (link) link.hidden = false;
+            if (box.dataset.reload) window.location.replace(window.location.pathname + "#analysis");
+            return;
+          }
           if (job.status === "failed") { box.classList.add("failed"); return; }
           delay = Math.min(delay * 1.3, 5000);
           setTimeout(poll, delay);
