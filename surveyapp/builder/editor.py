@@ -210,13 +210,10 @@ def register(bp: Any, render_edit: Any) -> None:
     @bp.route("/<int:survey_id>/questions/<qid>", methods=["POST"])
     @workspace_view(Role.RESEARCHER)
     def save_question(survey_id: int, qid: str) -> Any:
-        survey = get_or_404_in(Survey, survey_id)
-        found = _find(survey, qid)
-        if found is None or found[1].get("type") not in QUESTION_TYPES:
-            return _missing(survey, qid)
+        survey, found, refusal = _question_post(survey_id, qid)
+        if refusal is not None:
+            return refusal
         index, old = found
-        if not EmptyForm().validate_on_submit():
-            return render_edit(survey), 400
         form = question_form(old, request.form)
         if form.validate():
             cls = QUESTION_TYPES[old["type"]]
@@ -239,12 +236,9 @@ def register(bp: Any, render_edit: Any) -> None:
     @bp.route("/<int:survey_id>/questions/<qid>/move", methods=["POST"])
     @workspace_view(Role.RESEARCHER)
     def move_question(survey_id: int, qid: str) -> Any:
-        survey = get_or_404_in(Survey, survey_id)
-        found = _find(survey, qid)
-        if found is None:
-            return _missing(survey, qid)
-        if not EmptyForm().validate_on_submit():
-            return render_edit(survey), 400
+        survey, found, refusal = _question_post(survey_id, qid)
+        if refusal is not None:
+            return refusal
         index = found[0]
         other = index - 1 if request.form.get("direction") == "up" else index + 1
         questions = copy.deepcopy(_questions(survey))
@@ -262,12 +256,9 @@ def register(bp: Any, render_edit: Any) -> None:
     @bp.route("/<int:survey_id>/questions/<qid>/delete", methods=["POST"])
     @workspace_view(Role.RESEARCHER)
     def delete_question(survey_id: int, qid: str) -> Any:
-        survey = get_or_404_in(Survey, survey_id)
-        found = _find(survey, qid)
-        if found is None:
-            return _missing(survey, qid)
-        if not EmptyForm().validate_on_submit():
-            return render_edit(survey), 400
+        survey, found, refusal = _question_post(survey_id, qid)
+        if refusal is not None:
+            return refusal
         draft = copy.deepcopy(survey.draft)
         draft["questions"] = [q for q in _questions(survey) if q is not found[1]]
         before = len(draft.get("logic") or [])
@@ -339,6 +330,16 @@ def register(bp: Any, render_edit: Any) -> None:
                 flash("Saved targeting and appearance.", "success")
                 return _back(survey, "settings")
         return render_edit(survey, settings_form=form), 422
+
+    def _question_post(survey_id: int, qid: str) -> tuple[Survey, Any, Any]:
+        """The survey and (index, question) of a question route, or the refusal to return."""
+        survey = get_or_404_in(Survey, survey_id)
+        found = _find(survey, qid)
+        if found is None or found[1].get("type") not in QUESTION_TYPES:
+            return survey, None, _missing(survey, qid)
+        if not EmptyForm().validate_on_submit():
+            return survey, None, (render_edit(survey), 400)
+        return survey, found, None
 
     def _missing(survey: Survey, qid: str) -> Any:
         flash(f"There is no question “{qid}” in this draft.", "error")

@@ -48,18 +48,7 @@ def survey(survey_id: int) -> Any:
         select(Response).where(Response.survey_id == survey.id)
         .order_by(Response.created_at.desc()).limit(20)
     ).all()
-    export_job = None
-    job_id = request.args.get("job", type=int)
-    if job_id:
-        export_job = db.session.get(Job, job_id)
-        if export_job is None or export_job.workspace_id != g.workspace.id:
-            export_job = None
-    analysis_job = None
-    analysis_job_id = request.args.get("analysis_job", type=int)
-    if analysis_job_id:
-        analysis_job = db.session.get(Job, analysis_job_id)
-        if analysis_job is None or analysis_job.workspace_id != g.workspace.id:
-            analysis_job = None
+    export_job, analysis_job = _job_arg("job"), _job_arg("analysis_job")
     summaries = summarise(db.session, survey)
     titles = {s.question["id"]: s.question.get("title", s.question["id"]) for s in summaries}
     return render_template(
@@ -69,6 +58,13 @@ def survey(survey_id: int) -> Any:
         open_text=open_text_questions(survey), analysis_job=analysis_job,
         analyses=survey_analysis(db.session, survey, titles), model=model_status(),
     )
+
+
+def _job_arg(name: str) -> Job | None:
+    """The job named in the query string, if it belongs to this workspace."""
+    job_id = request.args.get(name, type=int)
+    job = db.session.get(Job, job_id) if job_id else None
+    return job if job is not None and job.workspace_id == g.workspace.id else None
 
 
 @bp.route("/surveys/<int:survey_id>/analyse", methods=["POST"])
