@@ -46,6 +46,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         health,
         links,
         openapi,
+        privacy,
         reports,
         templating,
         widget,
@@ -58,6 +59,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(widget.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(links.bp)
+    app.register_blueprint(privacy.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(workspaces.bp)
     app.register_blueprint(reports.bp)

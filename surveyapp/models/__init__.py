@@ -2,6 +2,7 @@
 
 from surveyapp.models.analysis import AnswerAnnotation, TextAnalysis
 from surveyapp.models.apikey import ApiKey
+from surveyapp.models.audit import AuditEvent
 from surveyapp.models.base import Base, utcnow
 from surveyapp.models.contact import ConsentState, Contact
 from surveyapp.models.event import Event
@@ -18,7 +19,7 @@ from surveyapp.models.user import Invitation, Membership, Role, User, hash_token
 from surveyapp.models.workspace import ConsentMode, Environment, Workspace
 
 __all__ = [
-    "AnswerAnnotation", "ApiKey", "TextAnalysis", "Base", "ConsentMode", "ConsentState", "Contact", "Display", "Environment", "Event",
+    "AnswerAnnotation", "ApiKey", "AuditEvent", "TextAnalysis", "Base", "ConsentMode", "ConsentState", "Contact", "Display", "Environment", "Event",
     "ImmutableVersionError", "Invitation", "Job", "JobStatus", "Membership", "Response",
     "Role", "Survey", "SurveyKind", "SurveyStatus", "SurveyVersion", "User", "Workspace",
     "hash_token", "utcnow",

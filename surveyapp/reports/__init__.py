@@ -17,6 +17,7 @@ from surveyapp.analysis.job import open_text_questions
 from surveyapp.analysis.report import survey_analysis
 from surveyapp.extensions import db
 from surveyapp.models import Job, JobStatus, Response, Role, Survey, TextAnalysis
+from surveyapp.privacy.service import audit
 from surveyapp.reports.exports import export_path
 from surveyapp.reports.summary import summarise
 from surveyapp.workspaces.access import get_or_404_in, workspace_view
@@ -117,6 +118,8 @@ def export(survey_id: int) -> Any:
         {"survey_id": survey.id, "finished_only": request.form.get("finished_only") == "1"},
         current_user,
     )
+    audit(db.session, g.workspace, "export.created", current_user, target=survey.name,
+          job_id=job.id)
     db.session.commit()
     if not jobs.enqueue(job.id):
         flash("The job queue is not reachable right now; the export will start when it is.",

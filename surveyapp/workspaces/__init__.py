@@ -25,6 +25,7 @@ from surveyapp.models import (
     Survey,
     utcnow,
 )
+from surveyapp.privacy.service import audit
 from surveyapp.workspaces import services
 from surveyapp.workspaces.access import get_or_404_in, workspace_view
 from surveyapp.workspaces.forms import (
@@ -153,6 +154,8 @@ def change_role(membership_id: int) -> Any:
         except ApiError as exc:
             flash(exc.message, "error")
         else:
+            audit(db.session, g.workspace, "member.role_changed", current_user,
+                  target=membership.user.email, role=membership.role.value)
             db.session.commit()
             flash(f"{membership.user.name} is now {membership.role.label}.", "success")
     return redirect(url_for("ws.members"))
@@ -169,6 +172,7 @@ def remove_member(membership_id: int) -> Any:
         except ApiError as exc:
             flash(exc.message, "error")
         else:
+            audit(db.session, g.workspace, "member.removed", current_user, target=name)
             db.session.commit()
             flash(f"{name} was removed from the workspace.", "success")
     return redirect(url_for("ws.members"))
@@ -230,6 +234,7 @@ def rotate_client_key(environment_id: int) -> Any:
     environment = get_or_404_in(Environment, environment_id)
     if EmptyForm().validate_on_submit():
         services.rotate_client_key(environment)
+        audit(db.session, g.workspace, "key.rotated", current_user, target=environment.name)
         db.session.commit()
         flash(f"New widget key for {environment.name}. Update the snippet on your site.", "success")
     return redirect(url_for("ws.settings"))
