@@ -125,6 +125,17 @@ def handle_unexpected(exc: Exception) -> Any:
 
 
 def init_app(app: Flask) -> None:
+    app.after_request(_security_headers)
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
+
+
+def _security_headers(response: Any) -> Any:
+    """Headers every page gets. Widget files and the collection API are loaded by other
+    sites, so they stay frameable-agnostic; app pages may not be framed by others."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    return response

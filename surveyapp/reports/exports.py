@@ -59,8 +59,8 @@ def export_responses(job: Job, progress: Progress) -> dict[str, Any]:
             answers = response.answers
             writer.writerow([
                 response.client_id, response.created_at.isoformat(), response.finished, number,
-                external_id or "", response.meta.get("url", ""), response.meta.get("locale", ""),
-                response.meta.get("device", ""),
+                _cell(external_id), _cell(response.meta.get("url")),
+                _cell(response.meta.get("locale")), _cell(response.meta.get("device")),
                 *(_cell(answers.get(qid)) for qid in question_ids),
             ])
             rows += 1
@@ -70,9 +70,15 @@ def export_responses(job: Job, progress: Progress) -> dict[str, Any]:
     return {"file": path.name, "rows": rows, "message": f"Exported {rows:,} responses"}
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: Any) -> Any:
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with '."""
     if value is None:
         return ""
     if isinstance(value, list):
-        return "; ".join(map(str, value))
+        value = "; ".join(map(str, value))
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
     return value
