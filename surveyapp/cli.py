@@ -47,13 +47,16 @@ def main() -> None:
 @main.command("worker")
 @click.option("--concurrency", "-c", default=1, show_default=True, help="Parallel jobs.")
 @click.option("--loglevel", default="INFO", show_default=True)
+@click.option("--beat", is_flag=True,
+              help="Also run the scheduler (daily retention purge). Run it in one worker only.")
 @with_appcontext
-def worker(concurrency: int, loglevel: str) -> None:
+def worker(concurrency: int, loglevel: str, beat: bool) -> None:
     """Start a Celery worker that runs background jobs (exports, analyses)."""
     celery = current_app.extensions["celery"]
     pool = "solo" if concurrency == 1 else "prefork"
     celery.worker_main(["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}",
-                        f"--pool={pool}", "--without-gossip", "--without-mingle"])
+                        f"--pool={pool}", "--without-gossip", "--without-mingle",
+                        *(["--beat"] if beat else [])])
 
 
 @main.command("serve")
@@ -141,7 +144,7 @@ def demo(host: str, port: int, host_port: int | None, seed_only: bool, responses
     env = dict(os.environ)
     settings = current_app.config["SETTINGS"]
     env.setdefault("SURVEYAPP_DATA_DIR", str(settings.data_dir))
-    worker_proc = subprocess.Popen([sys.executable, "-m", "surveyapp", "worker"], env=env)
+    worker_proc = subprocess.Popen([sys.executable, "-m", "surveyapp", "worker", "--beat"], env=env)
     try:
         run_gunicorn(host, port, 2)
     finally:

@@ -77,6 +77,10 @@ def init_celery(app: Flask) -> Celery:
         accept_content=["json"],
         timezone="UTC",
         worker_hijack_root_logger=False,
+        # Run by `surveyapp worker --beat` (or a separate `celery beat`): daily retention purge.
+        beat_schedule={"purge-expired-data": {"task": "surveyapp.purge_expired",
+                                              "schedule": 24 * 3600}},
+        beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
     )
     celery.flask_app = app  # type: ignore[attr-defined]
     celery.set_default()

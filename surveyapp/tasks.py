@@ -20,3 +20,19 @@ from surveyapp.reports import exports  # noqa: F401
 def run_job(job_id: int) -> str | None:
     status = jobs.run(job_id)
     return status.value if status else None
+
+
+@shared_task(name="surveyapp.purge_expired")
+def purge_expired() -> dict[str, dict[str, int]]:
+    """Retention: delete what each workspace keeps no longer (scheduled daily by beat)."""
+    from sqlalchemy import select
+
+    from surveyapp.extensions import db
+    from surveyapp.models import Workspace
+    from surveyapp.privacy.service import purge
+
+    out = {}
+    for ws in db.session.scalars(select(Workspace)):
+        out[ws.slug] = purge(db.session, ws)
+        db.session.commit()
+    return out

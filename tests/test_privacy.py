@@ -168,3 +168,15 @@ def test_cli_export_erase_and_purge(app, db, team, tmp_path):
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Contact)) == 0
     assert db.session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_the_scheduled_purge_task_purges_every_workspace(app, db, team):
+    from surveyapp.tasks import purge_expired
+
+    populate(db, team, "old", days_ago=400)
+    team.workspace.settings = {"retention_days": {"responses": 365, "events": None}}
+    db.session.commit()
+    result = purge_expired.apply().get()
+    assert result[team.workspace.slug]["responses"] == 2
+    schedule = app.extensions["celery"].conf.beat_schedule
+    assert schedule["purge-expired-data"]["task"] == "surveyapp.purge_expired"
