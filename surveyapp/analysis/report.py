@@ -81,7 +81,7 @@ def survey_analysis(session: Session, survey: Survey, titles: dict[str, str]) ->
             counts = mine["sentiment"].value_counts().to_dict()
             themes.append(ThemeRow(
                 id=t.id, label=labels.get(t.id, t.label), keywords=list(t.keywords)[:6],
-                count=len(mine), share=len(mine) / total_ok, quotes=list(t.quotes)[:3],
+                count=len(mine), share=len(mine) / total_ok, quotes=_distinct(t.quotes)[:3],
                 sentiment={s: int(counts.get(s, 0)) for s in SENTIMENTS},
                 edited=t.id in labels or t.edited))
         themes.sort(key=lambda r: -r.count)
@@ -109,4 +109,16 @@ def survey_analysis(session: Session, survey: Survey, titles: dict[str, str]) ->
             sentiment={s: int(sentiment_counts.get(s, 0)) for s in SENTIMENTS},
             mixed=int(themed["mixed"].sum()) if len(themed) else 0,
             by_nps=by_nps, updated_at=analysis.updated_at))
+    return out
+
+
+def _distinct(quotes: list[str]) -> list[str]:
+    """Quotes that differ only in case, punctuation or a trailing word count once."""
+    seen: set[str] = set()
+    out = []
+    for q in quotes:
+        key = "".join(ch for ch in q.lower() if ch.isalnum())[:60]
+        if key not in seen:
+            seen.add(key)
+            out.append(q)
     return out
