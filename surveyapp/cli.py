@@ -338,3 +338,73 @@ def purge_command(slug: str | None) -> None:
         removed = service.purge(db.session, ws)
         db.session.commit()
         click.echo(f"{ws.slug}: " + ", ".join(f"{n:,} {k}" for k, n in removed.items()))
+
+
+# ----------------------------------------------------------------------------- operations
+@main.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Check a configuration before starting: settings, database and schema, job queue,
+    rate-limit storage, data directory, sentiment model. Exits 1 if anything must be fixed."""
+    from surveyapp.analysis import model_status
+    from surveyapp.health import _database, _queue
+
+    settings = current_app.config["SETTINGS"]
+    problems = 0
+
+    def line(ok: bool | None, what: str, detail: str = "") -> None:
+        nonlocal problems
+        mark = {True: "ok  ", False: "FAIL", None: "warn"}[ok]
+        problems += ok is False
+        click.echo(f"  [{mark}] {what}" + (f": {detail}" if detail else ""))
+
+    click.echo(f"surveyapp configuration ({settings.env}):")
+    database = _database()
+    line(database["ok"], f"database ({database['backend']})",
+         database.get("schema") or database.get("error", ""))
+    if database.get("hint"):
+        click.echo(f"         {database['hint']}")
+    queue = _queue()
+    line(queue["ok"], f"job queue ({queue['broker']})", queue.get("error", ""))
+    storage = settings.limiter_storage_url
+    per_process = storage.startswith(("memory", "lazy-memory"))
+    line(None if per_process and settings.env == "production" else True, "rate-limit storage",
+         "in each process (set SURVEYAPP_REDIS_URL to share limits between workers)"
+         if per_process else storage.split("@")[-1])
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        probe = settings.data_dir / ".write-check"
+        probe.write_text("ok")
+        probe.unlink()
+        line(True, "data directory", str(settings.data_dir))
+    except OSError as exc:
+        line(False, "data directory", f"{settings.data_dir} is not writable ({exc})")
+    model = model_status()
+    line(True if model.state == "ready" else None, "sentiment model", model.message)
+    if settings.env == "production" and settings.is_sqlite:
+        line(None, "database", "SQLite in production: fine for one node; use PostgreSQL to scale")
+    if problems:
+        raise SystemExit(1)
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(path: str) -> None:
+    """Write a consistent copy of the database to PATH (SQLite file or pg_dump archive)."""
+    from surveyapp.backups import backup
+
+    click.echo(backup(Path(path)))
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(path: str, yes: bool) -> None:
+    """Replace the database with a backup made by `surveyapp backup`."""
+    from surveyapp.backups import restore
+
+    if not yes:
+        click.confirm("Replace ALL data in the configured database with this backup?", abort=True)
+    click.echo(restore(Path(path)))
