@@ -375,7 +375,10 @@ def _matches(when: dict[str, Any] | None, answer: Any, present: bool) -> bool:
     if not present:
         return False
     if isinstance(answer, list):  # multiple choice
-        picked = set(answer)
+        try:
+            picked = set(answer)
+        except TypeError:  # not a list of choice ids: nothing matches
+            return False
         if op == "contains":
             return value in picked
         if op == "in":
