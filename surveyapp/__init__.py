@@ -27,13 +27,13 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
 
-    from surveyapp import errors
-    from surveyapp.extensions import csrf, db, init_celery, limiter, login_manager, migrate
+    from surveyapp import errors, ratelimit
+    from surveyapp.extensions import csrf, db, init_celery, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     login_manager.init_app(app)
     init_celery(app)
     errors.init_app(app)

@@ -65,7 +65,7 @@ class Settings:
 
     @property
     def limiter_storage_url(self) -> str:
-        # lazy-memory:// is surveyapp.ratelimit's thread-free variant of memory://
+        # lazy-memory:// is surveyapp.ratelimit's thread-free variant of limits' memory://
         return self.ratelimit_storage_url or self.redis_url or "lazy-memory://"
 
     @property
@@ -146,8 +146,6 @@ class Settings:
             "REMEMBER_COOKIE_HTTPONLY": True,
             "REMEMBER_COOKIE_SAMESITE": "Lax",
             "WTF_CSRF_TIME_LIMIT": 8 * 3600,
-            "RATELIMIT_STORAGE_URI": self.limiter_storage_url,
-            "RATELIMIT_HEADERS_ENABLED": True,
         }
 
 

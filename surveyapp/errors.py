@@ -102,12 +102,12 @@ def handle_http_exception(exc: HTTPException) -> Any:
             value = exc.get_response().headers.get(header)
             if value:
                 resp.headers[header] = value
-        return resp
-    body, status = _html_error(status, exc.name, _HTML_HINTS.get(status, exc.description or ""))
-    resp = Response(body, status=status, mimetype="text/html")
-    retry = exc.get_response().headers.get("Retry-After")
-    if retry:
-        resp.headers["Retry-After"] = retry
+    else:
+        body, status = _html_error(status, exc.name, _HTML_HINTS.get(status, exc.description or ""))
+        resp = Response(body, status=status, mimetype="text/html")
+        retry = exc.get_response().headers.get("Retry-After")
+        if retry:
+            resp.headers["Retry-After"] = retry
     return resp
 
 

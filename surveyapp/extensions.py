@@ -6,8 +6,6 @@ import sqlite3
 
 from celery import Celery, Task
 from flask import Flask, has_app_context
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -15,14 +13,12 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from surveyapp import ratelimit  # noqa: F401  (registers the lazy-memory:// storage)
 from surveyapp.models.base import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 class AppContextTask(Task):

@@ -1,20 +1,31 @@
-"""In-process rate-limit storage for the embedded default (no Redis).
+"""Rate limits with the `limits` library (the engine under Flask-Limiter), used directly.
+
+Flask-Limiter evaluates its bookkeeping on every request of the app, which cost more than
+the collection API's INSERT itself (bench/ingest.py); here only the routes that are
+limited pay, and each pays one counter increment. Counters live in Redis when
+``SURVEYAPP_REDIS_URL`` (or ``SURVEYAPP_RATELIMIT_STORAGE_URL``) is set, shared by all
+workers, else in each process (``lazy-memory://``).
 
 ``limits``' own ``memory://`` storage starts a timer thread after every hit that comes
 more than 10 ms after the previous one, to expire old windows; under gunicorn that thread
-churn cost more than the whole response insert (bench/ingest.py). This storage is the
-same ``MemoryStorage`` for fixed windows, except that windows expire lazily: a key is
-reset when it is read after its window ended, and a sweep every few thousand hits drops
-keys nobody reads any more. Production with several servers uses Redis instead
-(``SURVEYAPP_REDIS_URL``), which shares counts between processes.
+churn was measurable. ``lazy-memory://`` is the same ``MemoryStorage`` for fixed windows,
+except that windows expire lazily: a key is reset when it is read after its window
+ended, and a sweep every few thousand hits drops keys nobody reads any more.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
-from limits.storage import MemoryStorage
+from flask import Flask, current_app, request
+from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+from werkzeug.exceptions import TooManyRequests
 
 SWEEP_EVERY = 5000
 
@@ -47,3 +58,48 @@ class LazyMemoryStorage(MemoryStorage):
                     self.storage.pop(key, None)
                     self.expirations.pop(key, None)
                     self.locks.pop(key, None)
+
+
+class RateLimiter:
+    """One per app: ``hit(limit, *ids)`` returns None, or the seconds to wait."""
+
+    def __init__(self, storage_url: str) -> None:
+        self.strategy = FixedWindowRateLimiter(storage_from_string(storage_url))
+        self._items: dict[str, RateLimitItem] = {}
+
+    def hit(self, limit: str, *identifiers: str) -> int | None:
+        item = self._items.get(limit)
+        if item is None:
+            item = self._items[limit] = parse(limit)
+        if self.strategy.hit(item, *identifiers):
+            return None
+        reset = self.strategy.get_window_stats(item, *identifiers).reset_time
+        return max(1, int(reset - time.time()) + 1)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["ratelimit"] = RateLimiter(app.config["SETTINGS"].limiter_storage_url)
+
+
+def hit(limit: str, *identifiers: str) -> int | None:
+    limiter: RateLimiter = current_app.extensions["ratelimit"]
+    return limiter.hit(limit, *identifiers)
+
+
+def limit_posts(setting: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Limit a view's POSTs per client address with the limit string in ``Settings.<setting>``;
+    over the limit the client gets 429 with Retry-After."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if request.method == "POST":
+                wait = hit(getattr(current_app.config["SETTINGS"], setting),
+                           request.endpoint or "", request.remote_addr or "")
+                if wait is not None:
+                    raise TooManyRequests(retry_after=wait)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -22,8 +22,9 @@ from sqlalchemy import func, select
 
 from surveyapp.auth.forms import AcceptInviteForm, LoginForm, SignupForm
 from surveyapp.errors import ApiError, error_response, wants_json
-from surveyapp.extensions import db, limiter, login_manager
+from surveyapp.extensions import db, login_manager
 from surveyapp.models import User, utcnow
+from surveyapp.ratelimit import limit_posts
 from surveyapp.workspaces import services
 
 bp = Blueprint("auth", __name__)
@@ -65,9 +66,6 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _login_rate_limit() -> str:
-    return current_app.config["SETTINGS"].login_rate_limit
-
 
 @bp.route("/")
 def index() -> Any:
@@ -82,7 +80,7 @@ def index() -> Any:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limit_posts("login_rate_limit")
 def signup() -> Any:
     settings = current_app.config["SETTINGS"]
     if _has_users() and not settings.open_signup:
@@ -104,7 +102,7 @@ def signup() -> Any:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limit_posts("login_rate_limit")
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("auth.index"))
@@ -131,7 +129,7 @@ def logout() -> Any:
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
+@limit_posts("login_rate_limit")
 def accept_invite(token: str) -> Any:
     invitation = services.find_open_invitation(db.session, token)
     if invitation is None:

@@ -11,24 +11,23 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, make_response, request
 
+from surveyapp import ratelimit
 from surveyapp.collect import payloads, service
 from surveyapp.errors import ApiError
-from surveyapp.extensions import db, limiter
+from surveyapp.extensions import db
 
 bp = Blueprint("collect", __name__, url_prefix="/api/v1/client/<key>")
 
 PREFLIGHT_MAX_AGE = "86400"
 
 
-def _rate_key() -> str:
-    return f"{request.view_args.get('key', '') if request.view_args else ''}|{request.remote_addr}"
-
-
-def _rate_limit() -> str:
-    return current_app.config["SETTINGS"].collect_rate_limit
-
-
-limiter.limit(_rate_limit, key_func=_rate_key)(bp)
+def _check_rate_limit() -> None:
+    """Per public key and client address (see surveyapp.ratelimit)."""
+    limit = current_app.config["SETTINGS"].collect_rate_limit
+    wait = ratelimit.hit(limit, "collect", g.client_key, request.remote_addr or "")
+    if wait is not None:
+        raise ApiError(429, "rate_limited", f"More than {limit} from this address; slow down.",
+                       headers={"Retry-After": str(wait)})
 
 
 @bp.url_value_preprocessor
@@ -37,11 +36,13 @@ def _load_environment(endpoint: str | None, values: dict[str, Any] | None) -> No
     g.client_key = key
     if request.method == "OPTIONS":
         return
+    _check_rate_limit()
     g.environment = service.environment_for_key(db.session, key)
     origin = request.headers.get("Origin")
     allowed = g.environment.allowed_origins
-    own = request.host_url.rstrip("/")  # our own link pages are always allowed
-    if origin and allowed and origin.rstrip("/") not in allowed and origin.rstrip("/") != own:
+    # Our own link pages are always allowed (host_url is computed only when needed).
+    if origin and allowed and origin.rstrip("/") not in allowed \
+            and origin.rstrip("/") != request.host_url.rstrip("/"):
         raise ApiError(403, "origin_not_allowed",
                        f"Pages on {origin} may not use this key. An owner can allow the origin "
                        "in the environment's settings.")
