@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Response, Survey
+from surveyapp.surveys.questions import QUESTION_TYPES
 
 SCALE_TYPES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "rating": (1, 5)}
 SAMPLE_ROWS = 5000
@@ -51,11 +52,14 @@ def summarise(session: Session, survey: Survey) -> list[QuestionSummary]:
         qid = question["id"]
         summary = QuestionSummary(question=question, kind=qtype)
         where = (Response.survey_id == survey.id,)
-        if qtype in SCALE_TYPES:
+        # The question type's class says which summary it gets (surveyapp/surveys/questions.py).
+        cls = QUESTION_TYPES.get(qtype)
+        kind = cls.summary_kind if cls else "none"
+        if kind in ("nps", "scale"):
             _scale(session, summary, qid, where, qtype, question)
-        elif qtype == "open_text":
+        elif kind == "text":
             _open_text(session, summary, qid, where)
-        elif qtype in {"single_choice", "multiple_choice"}:
+        elif kind == "choices" and cls is not None and cls.type != "consent":
             _choices(session, summary, qid, where)
         else:
             continue
