@@ -192,6 +192,7 @@
         });
       },
       close: close,
+      optOut: function () { commands.optOut(); },
     };
     if (w.__surveyappRender) w.__surveyappRender(ctx);
     else {

@@ -23,10 +23,11 @@ label.c{display:flex;gap:8px;align-items:flex-start;padding:6px 4px;cursor:point
 input[type=text],textarea{width:100%;border:1px solid var(--line);border-radius:6px;padding:8px;background:var(--bg2)}
 textarea{min-height:90px;resize:vertical}
 .f{display:flex;justify-content:flex-end;align-items:center;gap:8px;margin-top:12px}
-.f span{margin-inline-end:auto;font-size:12px;opacity:.7}
+.f span{margin-inline-end:auto;font-size:12px;opacity:.7;order:-1}
 .n{background:var(--brand);color:#fff;border:0;border-radius:6px;padding:8px 16px;cursor:pointer;font-weight:600}
 button:focus-visible,input:focus-visible,textarea:focus-visible{outline:3px solid var(--brand);outline-offset:2px}
 .e{color:#c0262d;font-size:13px;margin-top:6px}
+.why{background:none;border:0;padding:0;font-size:12px;text-decoration:underline;cursor:pointer;opacity:.75}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:480px){.w{width:100vw;border-radius:12px 12px 0 0}}`;
 
@@ -206,11 +207,28 @@ function render(ctx) {
       closer(),
       title, q.description && q.type != "consent" ? h("p", { class: "d" }, [q.description]) : null,
       body[0], err,
-      h("div", { class: "f" }, [h("span", 0, [n + " " + t.of + " " + visible.length]),
-        body[2] ? null : h("button", { class: "n", type: "button", onclick: go }, [last ? t.submit : t.next])])]);
+      // Submit comes first in the tab order; the counter and "why" link sit left (CSS order).
+      h("div", { class: "f" }, [
+        body[2] ? null : h("button", { class: "n", type: "button", onclick: go }, [last ? t.submit : t.next]),
+        h("span", 0, [n + " " + t.of + " " + visible.length, " · ",
+          h("button", { class: "why", type: "button", onclick: function () { why(qid); } }, ["Why this survey?"])])])]);
     live.textContent = n + " " + t.of + " " + visible.length + ": " + q.title;
     var focusable = panel.querySelector(".s button,input,textarea,.n");
     if (focusable) focusable.focus();
+  }
+  function why(back) {
+    // Transparency: who asks, what is sent, and a way to say no for good.
+    var site = location.hostname;
+    fill(panel, [closer(), h("h2", { id: "sa-t", tabindex: "-1" }, ["Why am I seeing this?"]),
+      h("p", { class: "d" }, [site + " asks a few questions to learn how to improve. It records that this " +
+        "survey was shown and the answers you give, with the page address and your browser language, on its " +
+        "own servers. You can stop it here."]),
+      h("div", { class: "f" }, [
+        h("button", { class: "why", type: "button", onclick: function () { ctx.optOut(); ctx.close(); } },
+          ["Don't show me surveys or track me"]),
+        h("button", { class: "n", type: "button", onclick: function () { step(back); } }, ["Back"])])]);
+    live.textContent = "Why am I seeing this?";
+    panel.querySelector("h2").focus();
   }
   function thanks() {
     var ty = s.thank_you || {};

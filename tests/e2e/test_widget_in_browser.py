@@ -120,3 +120,25 @@ def test_an_answer_survives_a_network_failure_and_a_reload_exactly_once(page, li
     time.sleep(1.5)  # any duplicate resend would have arrived by now
     assert len(ces_responses(live_server, "network dropped")) == 1
     assert page.locator("surveyapp-widget").count() == 0  # answered: not shown again
+
+
+def test_why_am_i_seeing_this_explains_and_lets_people_opt_out(page, live_server, host):
+    dialog = open_survey(page, host)
+    dialog.get_by_role("button", name="Why this survey?").click()
+    assert "Why am I seeing this?" in dialog.get_by_role("heading").inner_text()
+    assert "page address" in dialog.inner_text()
+    dialog.get_by_role("button", name="Back").click()
+    assert "easy" in dialog.get_by_role("heading").inner_text()
+    dialog.get_by_role("button", name="Why this survey?").click()
+    dialog.get_by_role("button", name="Don't show me surveys or track me").click()
+    assert page.locator("surveyapp-widget").count() == 0
+    who = page.inner_text("#who")
+    # Opting out is recorded as withdrawn consent, and nothing shows or is tracked after it.
+    assert wait_for(lambda: live_server.query(
+        "SELECT consent FROM contact WHERE external_id = ?", who) == [("denied",)])
+    page.focus("#finish")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(2500)
+    assert page.locator("surveyapp-widget").count() == 0
+    assert live_server.query("SELECT count(*) FROM event e JOIN contact c ON c.id = e.contact_id "
+                             "WHERE c.external_id = ?", who) == [(0,)]

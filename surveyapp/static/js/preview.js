@@ -7,7 +7,7 @@
     var survey = JSON.parse(document.getElementById("preview-data").textContent);
     window.__surveyappRender({
       survey: survey, answers: {}, attributes: {}, mount: document.getElementById("preview-mount"),
-      save: function () {}, close: function () {},
+      save: function () {}, close: function () {}, optOut: function () {},
     });
     button.textContent = "Restart the preview";
   }
