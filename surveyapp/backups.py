@@ -32,15 +32,21 @@ def _tool(name: str) -> str:
     return str(found)
 
 
+def _sqlite_copy(source_path: Path, target_path: Path) -> None:
+    """SQLite's online backup: a consistent copy even while the app writes."""
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
 def backup(path: Path) -> str:
     settings = current_app.config["SETTINGS"]
     if settings.is_sqlite:
-        source = sqlite3.connect(settings.data_dir / "surveyapp.sqlite")
-        target = sqlite3.connect(path)
-        with target:
-            source.backup(target)
-        source.close()
-        target.close()
+        _sqlite_copy(settings.data_dir / "surveyapp.sqlite", path)
         return f"Backed up the SQLite database to {path} ({path.stat().st_size:,} bytes)."
     args, env = _pg_args(settings.database_url)
     done = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", "-f", str(path), *args],
@@ -64,12 +70,7 @@ def restore(path: Path) -> str:
             healthy = False
         if not healthy:
             raise click.ClickException(f"{path} is not a surveyapp SQLite backup; nothing changed.")
-        source = sqlite3.connect(path)
-        target = sqlite3.connect(settings.data_dir / "surveyapp.sqlite")
-        with target:
-            source.backup(target)
-        source.close()
-        target.close()
+        _sqlite_copy(path, settings.data_dir / "surveyapp.sqlite")
         return f"Restored the SQLite database from {path}."
     args, env = _pg_args(settings.database_url)
     done = subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
