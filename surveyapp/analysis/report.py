@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -53,6 +52,8 @@ def _nps_question(survey: Survey) -> str | None:
 
 
 def survey_analysis(session: Session, survey: Survey, titles: dict[str, str]) -> list[QuestionAnalysis]:
+    import pandas as pd  # here, not at import: the app starts without loading pandas
+
     from nlp.joins import distribution, nps_group
     from nlp.themes import ThemeResult
 
