@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections import Counter
 
 import numpy as np
@@ -136,16 +135,13 @@ def test_assign_new_answers(result, corpus):
     texts, labels = corpus
     new = ["The reports take forever to load, painfully slow", "n/a", "Das ist zu teuer für uns",
            "Support was super helpful and quick"]
-    t0 = time.perf_counter()
-    got = assign(result, new)
-    took = time.perf_counter() - t0
+    got = assign(result, new)  # (its speed is measured in bench/nlp_themes.py, not here)
     assert got[1] == FILLER and got[2] == NON_ENGLISH
     # the new answers go to a theme whose members are mostly about the same topic
     for i, key in ((0, "speed"), (3, "support")):
         assert isinstance(got[i], int) and got[i] >= 0
         members = [lab for a, lab in zip(result.assignments, labels, strict=True) if a == got[i]]
         assert Counter(members).most_common(1)[0][0] == key
-    assert took < 0.1 * max(result.seconds, 1.0)
     # unrelated text stays unthemed with a strict threshold
     assert assign(result, ["my cat likes tuna"], threshold=0.9) == [OUTLIER]
 
