@@ -300,7 +300,7 @@ def register(bp: Any, render_edit: Any) -> None:
         logic = list((survey.draft or {}).get("logic") or [])
         if not 0 <= index < len(logic):
             flash("That rule no longer exists.", "error")
-            return _back(survey, "logic"), 404
+            return render_edit(survey), 404
         if not EmptyForm().validate_on_submit():
             return render_edit(survey), 400
         del logic[index]
@@ -343,7 +343,7 @@ def register(bp: Any, render_edit: Any) -> None:
 
     def _missing(survey: Survey, qid: str) -> Any:
         flash(f"There is no question “{qid}” in this draft.", "error")
-        return _back(survey), 404
+        return render_edit(survey), 404  # the editor with the message, not a redirect body
 
     def _operand(survey: Survey, source: str, op: str, raw: str) -> Any:
         found = _find(survey, source)
