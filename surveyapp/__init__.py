@@ -13,6 +13,10 @@ from surveyapp.config import Settings
 __version__ = "0.1.0"
 
 
+#: Feature packages with their own blueprint and ``cli.register`` hook.
+AREAS = ("segments", "experiments", "insights")
+
+
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     """Build an app. ``config``: a Settings, a dict of setting overrides, or None (env only)."""
     if isinstance(config, Settings):
@@ -68,6 +72,14 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # the server API authenticates with keys, never with cookies
     app.register_blueprint(collect.bp)
     csrf.exempt(collect.bp)  # public, cookie-less collection endpoints
+    import importlib
+
+    for area in AREAS:  # each area package owns its blueprint (see AREAS)
+        package = importlib.import_module(f"surveyapp.{area}")
+        app.register_blueprint(package.bp)
+        if hasattr(package, "client_bp"):  # public widget endpoints (collect.client_blueprint)
+            app.register_blueprint(package.client_bp)
+            csrf.exempt(package.client_bp)
 
     from surveyapp import tasks  # noqa: F401  (registers Celery tasks)
 

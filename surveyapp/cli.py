@@ -408,3 +408,15 @@ def restore_command(path: str, yes: bool) -> None:
     if not yes:
         click.confirm("Replace ALL data in the configured database with this backup?", abort=True)
     click.echo(restore(Path(path)))
+
+
+def _register_areas() -> None:
+    import importlib
+
+    from surveyapp import AREAS
+
+    for area in AREAS:
+        importlib.import_module(f"surveyapp.{area}.cli").register(main)
+
+
+_register_areas()

@@ -56,15 +56,31 @@ def make_objects(db, team: Team) -> dict[str, int]:
     db.session.commit()
     job.status = JobStatus.SUCCEEDED
     db.session.commit()
-    return {
+    ids = {
         "survey_id": survey.id, "membership_id": membership.id, "invitation_id": invitation.id,
         "environment_id": env.id, "key_id": key.id, "job_id": job.id,
         "qid": "score", "index": 0, "theme_id": 0,  # inside the survey's draft and analysis
     }
+    for area in AREA_ACCESS:
+        ids.update(area.make_objects(db, team, ids))
+        db.session.commit()
+    return ids
 
 
+def _area_access_modules() -> list[Any]:
+    """``tests/<area>/access.py`` of each area: ``ID_ARGS``, ``make_objects(db, team, ids)``
+    and optionally ``snapshot(db) -> dict`` for that area's URL arguments and tables."""
+    import importlib
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    return [importlib.import_module(f"tests.{p.parent.name}.access")
+            for p in sorted(here.glob("*/access.py"))]
+
+
+AREA_ACCESS = _area_access_modules()
 ID_ARGS = {"survey_id", "membership_id", "invitation_id", "environment_id", "key_id", "job_id",
-           "qid", "index", "theme_id"}
+           "qid", "index", "theme_id"}.union(*(a.ID_ARGS for a in AREA_ACCESS))
 FORM_DATA = {"email": "someone-new@example.com", "role": "viewer", "name": "Renamed",
              "recontact_days": "3"}
 
@@ -100,6 +116,9 @@ def snapshot(db) -> dict[str, Any]:
         "invites": sorted(str(i.revoked_at) for i in db.session.scalars(select(Invitation))),
         "drafts": sorted(str(s.draft) for s in db.session.scalars(select(Survey))),
     }
+    for area in AREA_ACCESS:
+        if hasattr(area, "snapshot"):
+            details.update(area.snapshot(db))
     return {**counts, **details}
 
 

@@ -16,8 +16,6 @@ from surveyapp.collect import payloads, service
 from surveyapp.errors import ApiError
 from surveyapp.extensions import db
 
-bp = Blueprint("collect", __name__, url_prefix="/api/v1/client/<key>")
-
 PREFLIGHT_MAX_AGE = "86400"
 
 
@@ -30,7 +28,6 @@ def _check_rate_limit() -> None:
                        headers={"Retry-After": str(wait)})
 
 
-@bp.url_value_preprocessor
 def _load_environment(endpoint: str | None, values: dict[str, Any] | None) -> None:
     key = (values or {}).pop("key", "")
     g.client_key = key
@@ -48,7 +45,6 @@ def _load_environment(endpoint: str | None, values: dict[str, Any] | None) -> No
                        "in the environment's settings.")
 
 
-@bp.after_request
 def _cors(response: Response) -> Response:
     """The collection API is called from other sites' pages; no cookies are involved."""
     origin = request.headers.get("Origin")
@@ -61,6 +57,19 @@ def _cors(response: Response) -> Response:
         response.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match"
         response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
     return response
+
+
+def client_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint under ``/api/v1/client/<key>`` with this API's key check, origin check,
+    rate limit and CORS. Feature areas put their public endpoints on one of these
+    (exposed as ``client_bp``; ``create_app`` registers it and exempts it from CSRF)."""
+    blueprint = Blueprint(name, import_name, url_prefix="/api/v1/client/<key>")
+    blueprint.url_value_preprocessor(_load_environment)
+    blueprint.after_request(_cors)
+    return blueprint
+
+
+bp = client_blueprint("collect", __name__)
 
 
 def _privacy(data: dict[str, Any] | None = None) -> service.Privacy:

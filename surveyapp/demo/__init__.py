@@ -119,6 +119,7 @@ def _seed(session: Session, responses: int, echo: Callable[[str], None], contact
 
     echo(f"Collecting {responses:,} survey responses…")
     n_displays, partial = _responses(session, rng, env.id, surveys, people, responses)
+    _seed_areas(session, ws, echo)
 
     ws.settings = {**ws.settings, "demo_seed": SEED_MARK}
     session.commit()
@@ -127,6 +128,21 @@ def _seed(session: Session, responses: int, echo: Callable[[str], None], contact
     return (f"Demo workspace “{ws.name}” ready at /w/{DEMO_SLUG}/: {len(people)} contacts "
             f"({mix}), {len(events):,} events, {len(surveys)} surveys, {responses:,} responses "
             f"({partial} partial), {n_displays:,} displays")
+
+
+def _seed_areas(session: Session, ws: Workspace, echo: Callable[[str], None]) -> None:
+    """Let each feature area add its demo objects (``surveyapp/<area>/demo.py``'s
+    ``seed_demo(session, workspace, echo)``), built from the contacts, events and
+    responses above. Same transaction: nothing half-seeded survives."""
+    import importlib
+    import importlib.util
+
+    from surveyapp import AREAS
+
+    for area in AREAS:
+        if importlib.util.find_spec(f"surveyapp.{area}.demo") is not None:
+            importlib.import_module(f"surveyapp.{area}.demo").seed_demo(session, ws, echo)
+            session.flush()
 
 
 def _user(session: Session, email: str, name: str) -> User:

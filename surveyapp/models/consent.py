@@ -1,0 +1,3 @@
+"""Consent records, notice versions and end-user self-service (issue #10)."""
+
+from __future__ import annotations
