@@ -85,6 +85,7 @@ def settings_form(survey: Survey, formdata: MultiDict[str, str] | None = None) -
                              trigger.get("percent") or trigger.get("seconds") or ""),
         "attributes": "\n".join(f"{a['key']} {a['op']} {a.get('value', '')}".strip()
                                 for a in t.get("attributes") or []),
+        "segments": ", ".join(t.get("segments") or []),
         "sampling": t.get("sampling", 100), "display_limit": limit.get("mode"),
         "display_times": limit.get("times"), "recontact_days": t.get("recontact_days"),
         "start": _date(schedule.get("start")), "end": _date(schedule.get("end")),
@@ -156,6 +157,9 @@ def _settings_to_definition(form: SettingsForm, draft: dict[str, Any]) -> dict[s
                 if getattr(form, k).data}
     if schedule:
         targeting["schedule"] = schedule
+    segment_keys = [k.strip() for k in (form.segments.data or "").split(",") if k.strip()]
+    if segment_keys:
+        targeting["segments"] = segment_keys
     if (draft.get("targeting") or {}).get("segment") is not None:
         targeting["segment"] = draft["targeting"]["segment"]
     out["targeting"] = targeting
@@ -321,8 +325,10 @@ def register(bp: Any, render_edit: Any) -> None:
             if problems:
                 where = next(k for k in problems if k != "_message")
                 field = {"targeting.urls": form.urls, "targeting.attributes": form.attributes,
+                         "targeting.segments": form.segments,
                          "targeting.trigger": form.trigger_value}.get(
-                    next((p for p in ("targeting.urls", "targeting.attributes", "targeting.trigger")
+                    next((p for p in ("targeting.urls", "targeting.attributes", "targeting.trigger",
+                                      "targeting.segments")
                           if where.startswith(p)), ""), form.locales if "locale" in where else form.urls)
                 field.errors = [*field.errors, problems["_message"]]  # type: ignore[misc]
             else:

@@ -69,6 +69,10 @@ class SettingsForm(FlaskForm):
     attributes = TextAreaField(
         "Only for people whose attributes match", render_kw={"rows": 2},
         description="One filter per line: “plan eq pro”, “seats gt 10”, “company exists”.")
+    segments = StringField(
+        "Only for people in these segments", filters=[strip],
+        description="Segment keys from the Segments page, comma-separated (any of them). "
+                    "Empty: everyone. Needs identified users.")
     sampling = IntegerField("Show to this % of visitors", default=100,
                             validators=[InputRequired(), NumberRange(1, 100)])
     display_limit = SelectField("Show it", choices=[

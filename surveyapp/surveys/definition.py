@@ -228,10 +228,13 @@ def _bounds(q: dict[str, Any]) -> tuple[int, int]:
     return qt.bounds()  # type: ignore[attr-defined,no-any-return]
 
 
+SEGMENT_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
 def _targeting(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise _fail("targeting", "must be an object")
-    known = {"urls", "trigger", "attributes", "segment", "sampling", "display_limit",
+    known = {"urls", "trigger", "attributes", "segment", "segments", "sampling", "display_limit",
              "recontact_days", "schedule", "response_cap"}
     extra = sorted(set(raw) - known)
     if extra:
@@ -279,6 +282,13 @@ def _targeting(raw: Any) -> dict[str, Any]:
         if isinstance(raw["segment"], bool) or not isinstance(raw["segment"], int | str):
             raise _fail("targeting.segment", "a segment id")
         out["segment"] = raw["segment"]
+    if raw.get("segments"):  # behavioural segment keys (surveyapp/segments): any of them
+        keys = raw["segments"]
+        if not isinstance(keys, list) or len(keys) > 20 or not all(
+                isinstance(k, str) and SEGMENT_KEY.fullmatch(k) for k in keys):
+            raise _fail("targeting.segments", "a list of at most 20 segment keys "
+                        "(lower-case letters, digits and dashes)")
+        out["segments"] = list(dict.fromkeys(keys))
     sampling = raw.get("sampling", 100)
     if isinstance(sampling, bool) or not isinstance(sampling, int | float) \
             or not 0 < sampling <= 100:

@@ -81,6 +81,8 @@ DEFINITION: dict[str, Any] = {
                     "op": {"enum": ["eq", "neq", "contains", "exists", "not_exists", "gt", "lt"]},
                     "value": {"type": ["string", "number", "boolean"]}}}},
             "segment": {"type": ["integer", "string"]},
+            "segments": {"type": "array", "maxItems": 20, "items": {
+                "type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}},
             "sampling": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
             "display_limit": {"type": "object", "required": ["mode"], "properties": {
                 "mode": {"enum": ["once", "until_answered", "times", "always"]},

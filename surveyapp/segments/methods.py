@@ -1,0 +1,328 @@
+"""Clustering methods compared side by side on the same (transformed) features.
+
+* ``kmeans``: k-means, k chosen automatically: of the two k with the best silhouette,
+  the better one whose bootstrap stability (mean adjusted Rand index between the full
+  fit and fits on bootstrap resamples) is at least ``STABLE``; if none is, the more
+  stable one.
+* ``ward``: Ward hierarchical clustering (on a sample of at most ``WARD_SAMPLE``
+  contacts, the rest joined to the nearest cluster centre), k by silhouette, with a
+  dendrogram drawn as SVG.
+* ``hdbscan``: density-based; contacts in no dense region are *noise* (label -1) and are
+  reported as such, never forced into a cluster.
+* ``embedding``: each contact's event-usage vector (TF-IDF weighted counts per event
+  name) reduced by TruncatedSVD to a few dimensions, L2-normalised, then k-means with k
+  by silhouette: segments by *what* people do rather than how much.
+
+Every method reports the same quality metrics computed in the same feature space
+(silhouette, Davies-Bouldin, Calinski-Harabasz on non-noise contacts), plus its
+stability, cluster sizes, noise share and run time, so they can be compared.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+METHODS = {"kmeans": "k-means (k chosen automatically)", "ward": "Ward hierarchical",
+           "hdbscan": "HDBSCAN (density)", "embedding": "Usage embedding (SVD) + k-means"}
+STABLE = 0.75
+WARD_SAMPLE = 3000
+HDBSCAN_SAMPLE = 5000
+METRIC_SAMPLE = 3000
+BOOTSTRAPS = 4
+TOP_K_CHECKED = 2  # the best k by silhouette get a stability check
+BOOT_SAMPLE = 2000
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def single_threaded(fn: F) -> F:
+    """Run with one BLAS/OpenMP thread: on small matrices the threads' spin-waiting costs
+    far more than it gains (20-100x slower on a busy machine), and a worker shares the
+    CPU with the web app anyway."""
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@dataclass
+class MethodResult:
+    key: str
+    labels: Any  # numpy int array, -1 = noise
+    metrics: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return METHODS[self.key]
+
+
+def _relabel(labels: Any) -> Any:
+    """Clusters numbered by size, largest first (noise stays -1)."""
+    import numpy as np
+
+    labels = np.asarray(labels)
+    ids, counts = np.unique(labels[labels >= 0], return_counts=True)
+    order = ids[np.argsort(-counts, kind="stable")]
+    mapping = {int(old): new for new, old in enumerate(order)}
+    return np.array([mapping.get(int(v), -1) for v in labels], dtype=int)
+
+
+def _nearest_centre(x_fit: Any, labels: Any, x_all: Any) -> Any:
+    import numpy as np
+
+    ids = sorted(int(v) for v in set(labels.tolist()) if v >= 0)
+    if not ids:
+        return np.full(len(x_all), -1)
+    from sklearn.metrics import pairwise_distances_argmin
+
+    centres = np.vstack([x_fit[labels == i].mean(axis=0) for i in ids])
+    return np.array(ids)[pairwise_distances_argmin(x_all, centres)]
+
+
+def _silhouette(x: Any, labels: Any, seed: int) -> float | None:
+    from sklearn.metrics import silhouette_score
+
+    mask = labels >= 0
+    if mask.sum() < 3 or len(set(labels[mask].tolist())) < 2:
+        return None
+    size = min(int(mask.sum()), METRIC_SAMPLE)
+    return float(silhouette_score(x[mask], labels[mask], sample_size=size, random_state=seed))
+
+
+def quality(x: Any, labels: Any, seed: int) -> dict[str, Any]:
+    import numpy as np
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+
+    mask = labels >= 0
+    clusters = len(set(labels[mask].tolist()))
+    out: dict[str, Any] = {"clusters": clusters, "noise_share": round(float(1 - mask.mean()), 4),
+                           "sizes": [int(v) for v in np.bincount(labels[mask])] if clusters else []}
+    sil = _silhouette(x, labels, seed)
+    out["silhouette"] = round(sil, 4) if sil is not None else None
+    if clusters >= 2:
+        out["davies_bouldin"] = round(float(davies_bouldin_score(x[mask], labels[mask])), 4)
+        out["calinski_harabasz"] = round(float(calinski_harabasz_score(x[mask], labels[mask])), 1)
+    return out
+
+
+def stability(x: Any, reference: Any, fit: Callable[[Any], Any], seed: int,
+              boots: int = BOOTSTRAPS) -> float:
+    """Mean ARI between ``reference`` and refits on bootstrap resamples, each extended to
+    the evaluation points by nearest cluster centre."""
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(seed)
+    n = len(x)
+    evaluate = rng.choice(n, min(n, BOOT_SAMPLE), replace=False)
+    scores = []
+    for _ in range(boots):
+        idx = rng.choice(n, min(n, BOOT_SAMPLE), replace=True)
+        labels = fit(x[idx])
+        predicted = _nearest_centre(x[idx], labels, x[evaluate])
+        scores.append(adjusted_rand_score(reference[evaluate], predicted))
+    return float(np.mean(scores))
+
+
+def _kmeans(k: int, seed: int, n_init: int = 3) -> Callable[[Any], Any]:
+    from sklearn.cluster import KMeans
+
+    return lambda data: KMeans(k, n_init=n_init, random_state=seed).fit_predict(data)
+
+
+@single_threaded
+def kmeans_auto(x: Any, ks: range, seed: int = 0) -> MethodResult:
+    """k by silhouette among stable k (see module doc)."""
+    candidates = []
+    fits = {}
+    for k in ks:
+        if k >= len(x):
+            break
+        labels = _kmeans(k, seed)(x)
+        fits[k] = labels
+        sil = _silhouette(x, labels, seed)
+        candidates.append({"k": k, "silhouette": round(sil, 4) if sil is not None else None})
+    ranked = sorted(candidates, key=lambda c: -(c["silhouette"] or -1))[:TOP_K_CHECKED]
+    for c in ranked:
+        refit = _kmeans(c["k"], seed, n_init=2)
+        c["stability"] = round(stability(x, fits[c["k"]], refit, seed), 4)
+    stable = [c for c in ranked if c["stability"] >= STABLE]
+    best = (max(stable, key=lambda c: c["silhouette"] or -1) if stable
+            else max(ranked, key=lambda c: c["stability"]))
+    result = MethodResult("kmeans", _relabel(fits[best["k"]]), params={"k": best["k"]},
+                          candidates=candidates)
+    result.metrics["stability_ari"] = best["stability"]
+    return result
+
+
+@single_threaded
+def ward(x: Any, ks: range, seed: int = 0) -> tuple[MethodResult, str]:
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    rng = np.random.default_rng(seed)
+    sample = rng.choice(len(x), min(len(x), WARD_SAMPLE), replace=False)
+    xs = x[sample]
+    tree = linkage(xs, method="ward")
+    candidates = []
+    best_k, best_sil = ks.start, -2.0
+    for k in ks:
+        if k >= len(xs):
+            break
+        labels = fcluster(tree, k, criterion="maxclust") - 1
+        sil = _silhouette(xs, labels, seed)
+        candidates.append({"k": k, "silhouette": round(sil, 4) if sil is not None else None})
+        if sil is not None and sil > best_sil:
+            best_k, best_sil = k, sil
+    sample_labels = fcluster(tree, best_k, criterion="maxclust") - 1
+    labels = _nearest_centre(xs, sample_labels, x)
+    labels[sample] = sample_labels
+
+    def refit(data: Any) -> Any:
+        return fcluster(linkage(data, method="ward"), best_k, criterion="maxclust") - 1
+
+    result = MethodResult("ward", _relabel(labels), params={"k": best_k, "sample": len(xs)},
+                          candidates=candidates)
+    result.metrics["stability_ari"] = round(stability(x, result.labels, refit, seed), 4)
+    cut = float(tree[-best_k, 2] + tree[-best_k + 1, 2]) / 2 if best_k > 1 else None
+    return result, dendrogram_svg(tree, cut, best_k)
+
+
+@single_threaded
+def hdbscan(x: Any, seed: int = 0, min_cluster_size: int | None = None) -> MethodResult:
+    import numpy as np
+    from sklearn.cluster import HDBSCAN
+    from sklearn.neighbors import KNeighborsClassifier
+
+    rng = np.random.default_rng(seed)
+    n = len(x)
+    sample = rng.choice(n, min(n, HDBSCAN_SAMPLE), replace=False)
+    xs = x[sample]
+    size = min_cluster_size or max(5, len(xs) // 25)
+    model = HDBSCAN(min_cluster_size=size, min_samples=min(size, 10), copy=True)
+    sample_labels = model.fit_predict(xs)
+    if len(sample) < n:  # the rest take their nearest sampled neighbour's label (noise too)
+        labels = KNeighborsClassifier(n_neighbors=1).fit(xs, sample_labels).predict(x)
+    else:
+        labels = np.empty(n, dtype=int)
+    labels[sample] = sample_labels  # the sample is in random order
+
+    def refit(data: Any) -> Any:
+        return HDBSCAN(min_cluster_size=size, min_samples=min(size, 10), copy=True).fit_predict(data)
+
+    result = MethodResult("hdbscan", _relabel(labels),
+                          params={"min_cluster_size": size, "sample": len(xs)})
+    result.metrics["stability_ari"] = (
+        round(stability(x, result.labels, refit, seed), 4) if (result.labels >= 0).any() else None)
+    return result
+
+
+@single_threaded
+def embedding(usage: Any, ks: range, seed: int = 0) -> tuple[MethodResult, Any]:
+    """Returns the result and the embedding (contacts x dims)."""
+    import numpy as np
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.preprocessing import normalize
+
+    counts = np.asarray(usage, dtype=float)
+    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
+    dims = max(2, min(8, counts.shape[1] - 1))
+    svd = TruncatedSVD(n_components=dims, random_state=seed)
+    emb = normalize(svd.fit_transform(tfidf))
+    inner = kmeans_auto(emb, ks, seed)
+    result = MethodResult("embedding", inner.labels, candidates=inner.candidates,
+                          params={"k": inner.params["k"], "dimensions": dims,
+                                  "explained_variance": round(float(
+                                      svd.explained_variance_ratio_.sum()), 4)})
+    result.metrics["stability_ari"] = inner.metrics["stability_ari"]
+    sil = _silhouette(emb, inner.labels, seed)
+    result.metrics["silhouette_own_space"] = round(sil, 4) if sil is not None else None
+    return result, emb
+
+
+@single_threaded
+def compare(x: Any, usage: Any, ks: range, seed: int = 0,
+            progress: Callable[[float, str], None] | None = None,
+            only: tuple[str, ...] = tuple(METHODS)) -> tuple[dict[str, MethodResult], str | None]:
+    """Run the methods; every result gets the same quality metrics in ``x``'s space."""
+    # Imported up front, so the first method's time is not the libraries' import time.
+    import scipy.cluster.hierarchy  # noqa: F401
+    import sklearn.cluster  # noqa: F401
+    import sklearn.decomposition  # noqa: F401
+    import sklearn.metrics  # noqa: F401
+
+    results: dict[str, MethodResult] = {}
+    svg = None
+    steps = [m for m in METHODS if m in only]
+    for i, key in enumerate(steps):
+        if progress:
+            progress(i / len(steps), f"Clustering: {METHODS[key]}")
+        started = time.perf_counter()
+        if key == "kmeans":
+            res = kmeans_auto(x, ks, seed)
+        elif key == "ward":
+            res, svg = ward(x, ks, seed)
+        elif key == "hdbscan":
+            res = hdbscan(x, seed)
+        else:
+            res, _ = embedding(usage, ks, seed)
+        res.metrics.update(quality(x, res.labels, seed))
+        res.metrics["seconds"] = round(time.perf_counter() - started, 3)
+        results[key] = res
+    if progress:
+        progress(1.0, "Methods compared")
+    return results, svg
+
+
+def dendrogram_svg(tree: Any, cut: float | None, k: int, leaves: int = 30) -> str:
+    """The top of the Ward tree as a small, self-contained SVG (no matplotlib)."""
+    from scipy.cluster.hierarchy import dendrogram
+
+    d = dendrogram(tree, truncate_mode="lastp", p=leaves, no_plot=True)
+    width, height, pad = 640, 260, 30
+    xs = [x for row in d["icoord"] for x in row]
+    ys = [y for row in d["dcoord"] for y in row]
+    x0, x1 = min(xs), max(xs)
+    top = max(ys) or 1.0
+
+    def px(x: float) -> float:
+        return pad + (x - x0) / max(x1 - x0, 1) * (width - 2 * pad)
+
+    def py(y: float) -> float:
+        return height - pad - y / top * (height - 2 * pad)
+
+    paths = []
+    for xr, yr in zip(d["icoord"], d["dcoord"], strict=True):
+        pts = " ".join(f"{px(a):.1f},{py(b):.1f}" for a, b in zip(xr, yr, strict=True))
+        paths.append(f'<polyline points="{pts}" fill="none" stroke="#4f46e5" stroke-width="1.4"/>')
+    labels = []
+    for i, leaf in enumerate(d["ivl"]):
+        x = px(x0 + i * (x1 - x0) / max(len(d["ivl"]) - 1, 1))
+        text = leaf.strip("()") if leaf.startswith("(") else "1"
+        labels.append(f'<text x="{x:.1f}" y="{height - pad + 14}" font-size="9" '
+                      f'text-anchor="middle" fill="#555">{text}</text>')
+    cut_line = ""
+    if cut is not None:
+        y = py(cut)
+        cut_line = (f'<line x1="{pad}" x2="{width - pad}" y1="{y:.1f}" y2="{y:.1f}" '
+                    f'stroke="#dc2626" stroke-dasharray="5,4"/>'
+                    f'<text x="{width - pad}" y="{y - 4:.1f}" font-size="11" text-anchor="end" '
+                    f'fill="#dc2626">cut: {k} clusters</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'role="img" aria-labelledby="dendro-title"><title id="dendro-title">Ward dendrogram '
+            f'of the {leaves} largest merges; leaf labels are contact counts; the dashed line '
+            f'cuts it into {k} clusters</title>'
+            f'<text x="{pad}" y="16" font-size="11" fill="#555">merge distance</text>'
+            + "".join(paths) + "".join(labels) + cut_line + "</svg>")

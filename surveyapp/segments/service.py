@@ -1,0 +1,385 @@
+"""Segment runs: compute (features + every method), save one method as segments with
+profiles and draft personas, match them to the previous saved run (Jaccard overlap) so
+persona work carries over, and report the drift. Functions take a session and never
+commit; the view, job or CLI owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from surveyapp.models import User, utcnow
+from surveyapp.models.segments import (
+    Persona,
+    PersonaVersion,
+    Segment,
+    SegmentMember,
+    SegmentRun,
+)
+from surveyapp.segments import features as feats
+from surveyapp.segments import methods as meth
+from surveyapp.segments.profiles import MIN_GROUP, effects, survey_evidence
+
+MIN_CONTACTS = 20
+MIN_JACCARD = 0.2  # below this, an old and a new segment are not "the same"
+FRICTION = ("error", "help", "abandon", "fail", "cancel", "churn")
+GENERIC = ("page_view", "login", "session_start")
+PERSONA_FIELDS = ("name", "summary", "motivations", "pain_points", "goals", "notes")
+Progress = Callable[[float, str], None]
+
+
+class SegmentError(Exception):
+    """Something the analyst can fix (too few contacts, unknown method...)."""
+
+
+# ----------------------------------------------------------------------------- compute
+def compute(session: Session, run: SegmentRun, progress: Progress | None = None,
+            ks: range | None = None, only: tuple[str, ...] = tuple(meth.METHODS)
+            ) -> feats.FeatureSet:
+    """Fill ``run.result`` with features, transforms and every method's clusters; returns
+    the features (``save`` in the same process can reuse them)."""
+    report = progress or (lambda f, m="": None)
+    report(0.02, "Computing features in the database")
+    fs = feats.extract(session, run.environment_id, run.window_end, run.window_days)
+    n = len(fs.frame)
+    if n < MIN_CONTACTS:
+        raise SegmentError(f"Only {n} contacts were active in this window; segmentation needs "
+                           f"at least {MIN_CONTACTS}.")
+    columns = fs.behaviour + (fs.attributes if run.include_attributes else [])
+    x, recipe = feats.transform(fs.frame, columns)
+    ks = ks or range(2, max(3, min(8, n // 15)) + 1)
+    report(0.15, f"Features ready for {n:,} contacts; comparing methods")
+    results, svg = meth.compare(
+        x, fs.usage.to_numpy(), ks, seed=run.id or 0, only=only,
+        progress=lambda f, m: report(0.15 + 0.8 * f, m))
+    run.result = {
+        "contact_ids": [int(c) for c in fs.frame.index],
+        "features": columns, "attributes": fs.attributes,
+        "transforms": recipe, "k_range": [ks.start, ks.stop - 1],
+        "methods": {key: {"title": r.title, "metrics": r.metrics, "params": r.params,
+                          "candidates": r.candidates, "labels": [int(v) for v in r.labels]}
+                    for key, r in results.items()},
+        "recommended": recommend(results),
+    }
+    run.dendrogram_svg = svg
+    run.contacts = n
+    run.status = "ready"
+    run.message = f"{n:,} contacts, {len(results)} methods compared"
+    return fs
+
+
+def recommend(results: dict[str, meth.MethodResult]) -> str:
+    """The best silhouette times the clustered share (noise counts against a method) among
+    the stable methods with at most 30% noise."""
+    def score(r: meth.MethodResult) -> float:
+        m = r.metrics
+        sil = (m.get("silhouette") or -1) * (1 - m.get("noise_share", 0))
+        ok = (m.get("stability_ari") or 0) >= meth.STABLE and m.get("noise_share", 0) <= 0.3
+        return sil + (2 if ok else 0)
+    return max(results.values(), key=score).key
+
+
+def active_run(session: Session, environment_id: int) -> SegmentRun | None:
+    return session.scalar(select(SegmentRun).where(
+        SegmentRun.environment_id == environment_id, SegmentRun.status == "saved")
+        .order_by(SegmentRun.saved_at.desc()).limit(1))
+
+
+def segment_keys(session: Session, contact_id: int) -> list[str]:
+    """Keys of the saved (current) segments this contact belongs to; noise excluded."""
+    return sorted(session.scalars(
+        select(Segment.key).join(SegmentMember, SegmentMember.segment_id == Segment.id)
+        .join(SegmentRun, SegmentRun.id == Segment.run_id)
+        .where(SegmentMember.contact_id == contact_id, SegmentRun.status == "saved",
+               Segment.label >= 0)))
+
+
+# ----------------------------------------------------------------------------- save
+def save(session: Session, run: SegmentRun, method: str, by: User | None = None,
+         progress: Progress | None = None, features: feats.FeatureSet | None = None
+         ) -> list[Segment]:
+    """Save ``method``'s clusters as the environment's current segments."""
+    import numpy as np
+
+    report = progress or (lambda f, m="": None)
+    if run.status != "ready":
+        raise SegmentError("Only a computed, unsaved run can be saved.")
+    chosen = (run.result.get("methods") or {}).get(method)
+    if chosen is None:
+        raise SegmentError(f"Unknown method {method!r}.")
+    contact_ids = np.array(run.result["contact_ids"])
+    labels = np.array(chosen["labels"])
+    previous = active_run(session, run.environment_id)
+
+    report(0.1, "Profiling segments")
+    fs = features or feats.extract(session, run.environment_id, run.window_end, run.window_days)
+    frame = fs.frame.reindex(contact_ids).fillna(0)
+    columns = [c for c in fs.behaviour + fs.attributes if c in frame.columns]
+    groups = sorted(set(labels.tolist()), key=lambda v: (v < 0, v))
+    segments = []
+    for position, label in enumerate(groups):
+        mask = labels == label
+        profile = {"share": round(float(mask.mean()), 4),
+                   "effects": effects(frame, mask, columns) if label >= 0 else [],
+                   "means": {c: round(float(frame.loc[mask, c].mean()), 3)
+                             for c in fs.behaviour if c in frame.columns}}
+        if mask.sum() < MIN_GROUP:
+            profile = {"suppressed": True, "share": profile["share"]}
+        seg = Segment(workspace_id=run.workspace_id, run=run, key=f"tmp-{position}",
+                      name=suggest_name(profile, label), position=position, label=int(label),
+                      size=int(mask.sum()), profile=profile)
+        session.add(seg)
+        segments.append(seg)
+    session.flush()
+    members = [{"segment_id": seg.id, "contact_id": int(cid)}
+               for seg in segments for cid in contact_ids[labels == seg.label]]
+    for i in range(0, len(members), 5000):
+        session.execute(insert(SegmentMember), members[i:i + 5000])
+
+    report(0.5, "Reading what members said")
+    evidence = survey_evidence(session, segments)
+    for seg in segments:
+        if not seg.profile.get("suppressed"):
+            seg.profile = {**seg.profile, **evidence.get(seg.id, {})}
+            seg.name = suggest_name(seg.profile, seg.label)
+
+    report(0.7, "Matching with the previous segments")
+    matches = match(session, previous, segments) if previous else {}
+    _assign_keys(session, run, segments, matches)
+    run.drift = drift_report(session, previous, segments, matches) if previous else {}
+    _carry_personas(session, run, segments, matches, by)
+    if previous is not None:
+        previous.status = "superseded"
+        run.previous_run_id = previous.id
+    run.status = "saved"
+    run.method = method
+    run.saved_at = utcnow()
+    run.message = f"Saved {sum(s.label >= 0 for s in segments)} segments from {chosen['title']}"
+    report(1.0, run.message)
+    return segments
+
+
+def _members(session: Session, segment_ids: list[int]) -> dict[int, set[int]]:
+    out: dict[int, set[int]] = {sid: set() for sid in segment_ids}
+    for sid, cid in session.execute(select(SegmentMember.segment_id, SegmentMember.contact_id)
+                                    .where(SegmentMember.segment_id.in_(segment_ids))):
+        out[sid].add(cid)
+    return out
+
+
+def match(session: Session, previous: SegmentRun, segments: list[Segment]
+          ) -> dict[int, tuple[Segment, float]]:
+    """new segment id -> (old segment, Jaccard), a one-to-one assignment maximising the
+    total overlap (Hungarian method); pairs below MIN_JACCARD are not matched."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    old = [s for s in previous.segments if s.label >= 0]
+    new = [s for s in segments if s.label >= 0]
+    if not old or not new:
+        return {}
+    sets = _members(session, [s.id for s in old + new])
+    jac = np.zeros((len(new), len(old)))
+    for i, a in enumerate(new):
+        for j, b in enumerate(old):
+            union = len(sets[a.id] | sets[b.id])
+            jac[i, j] = len(sets[a.id] & sets[b.id]) / union if union else 0.0
+    rows, cols = linear_sum_assignment(-jac)
+    return {new[i].id: (old[j], float(jac[i, j])) for i, j in zip(rows, cols, strict=True)
+            if jac[i, j] >= MIN_JACCARD}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48] or "segment"
+
+
+def _assign_keys(session: Session, run: SegmentRun, segments: list[Segment],
+                 matches: dict[int, tuple[Segment, float]]) -> None:
+    """Matched segments inherit the old key (so survey targeting keeps working); new
+    ones get a key never used in this workspace."""
+    used = set(session.scalars(select(Segment.key).where(
+        Segment.workspace_id == run.workspace_id, Segment.run_id != run.id)))
+    taken: set[str] = set()
+    for seg in segments:
+        if seg.id in matches:
+            old, jaccard = matches[seg.id]
+            seg.key, seg.matched_from_id, seg.jaccard = old.key, old.id, round(jaccard, 4)
+            taken.add(seg.key)
+    for seg in segments:
+        if seg.id in matches:
+            continue
+        base = "unclustered" if seg.label < 0 else _slug(seg.name)
+        key, n = base, 2
+        while key in used or key in taken:
+            key, n = f"{base}-{n}", n + 1
+        seg.key = key
+        taken.add(key)
+
+
+def drift_report(session: Session, previous: SegmentRun, segments: list[Segment],
+                 matches: dict[int, tuple[Segment, float]]) -> dict[str, Any]:
+    """How contacts moved between the previous and the new segments."""
+    old = list(previous.segments)
+    sets = _members(session, [s.id for s in old + segments])
+    flows = []
+    for a in old:
+        for b in segments:
+            n = len(sets[a.id] & sets[b.id])
+            if n:
+                flows.append({"from": a.key, "to": b.key, "n": n if n >= MIN_GROUP else None})
+    matched_old = {o.id for o, _ in matches.values()}
+    before = set().union(*(sets[s.id] for s in old)) if old else set()
+    after = set().union(*(sets[s.id] for s in segments)) if segments else set()
+    return {
+        "previous_run": previous.id,
+        "matched": [{"key": seg.key, "from_size": matches[seg.id][0].size, "to_size": seg.size,
+                     "jaccard": round(matches[seg.id][1], 3)}
+                    for seg in segments if seg.id in matches],
+        "new": [{"key": s.key, "size": s.size} for s in segments
+                if s.id not in matches and s.label >= 0],
+        "vanished": [{"key": s.key, "size": s.size} for s in old
+                     if s.id not in matched_old and s.label >= 0],
+        "flows": flows, "joined": len(after - before), "left": len(before - after),
+        "stayed_share": round(sum(matches[s.id][1] * s.size for s in segments if s.id in matches)
+                              / max(sum(s.size for s in segments), 1), 3),
+    }
+
+
+# ----------------------------------------------------------------------------- personas
+def suggest_name(profile: dict[str, Any], label: int) -> str:
+    """A starting name from the strongest behavioural differences (researchers rename)."""
+    if label < 0:
+        return "Unclustered (noise)"
+    if profile.get("suppressed"):
+        return f"Segment {label + 1}"
+    eff = profile.get("effects") or []
+    by = {e["feature"]: e["d"] for e in eff}
+    activity = by.get("sessions_per_week", by.get("active_days", 0.0))
+    if by.get("recency_days", 0) > 0.8:
+        level = "Lapsing"
+    elif by.get("tenure_days", 0) < -0.8:
+        level = "New"
+    elif activity > 0.5:
+        level = "Highly active"
+    elif activity < -0.5:
+        level = "Occasional"
+    else:
+        level = "Regular"
+    usage = [e for e in eff if e["feature"].startswith("share:") and e["d"] > 0
+             and e["feature"][6:] not in GENERIC]
+    if usage:
+        return f"{level} · {usage[0]['feature'][6:].replace('_', ' ')}"
+    attr = [e for e in eff if e["feature"].startswith("attr:") and e["d"] > 0]
+    if attr:
+        return f"{level} · {attr[0]['label']}"
+    return f"{level} users"
+
+
+def draft_persona(seg: Segment) -> dict[str, str]:
+    """Draft text from the profile: behaviour as summary; positive themes as
+    motivations, negative themes as pain points, distinctive usage as goals."""
+    p = seg.profile
+    eff = p.get("effects") or []
+    more = [e["label"] for e in eff if e["d"] > 0][:3]
+    less = [e["label"] for e in eff if e["d"] < 0][:3]
+    summary = f"{seg.size:,} contacts ({100 * p.get('share', 0):.0f}% of the active base)."
+    if more:
+        summary += " Well above everyone else on: " + ", ".join(more) + "."
+    if less:
+        summary += " Below everyone else on: " + ", ".join(less) + "."
+    if p.get("nps") and not p["nps"].get("suppressed"):
+        summary += f" NPS {p['nps']['score']:+.0f} (n={p['nps']['n']})."
+    themes = p.get("themes") or []
+    motivations = [f"{t['label']} ({t['positive']} positive mentions)" for t in themes
+                   if t["positive"] > t["negative"]]
+    pains = [f"{t['label']} ({t['negative']} negative mentions)" for t in themes
+             if t["negative"] >= t["positive"]]
+    usage = [e["feature"][6:] for e in eff if e["feature"].startswith("share:") and e["d"] > 0]
+    friction = [u for u in usage if any(w in u for w in FRICTION)]
+    pains += [f"Runs into “{u.replace('_', ' ')}” more than others" for u in friction]
+    goals = [f"Gets value from “{u.replace('_', ' ')}”" for u in usage
+             if u not in friction and u not in GENERIC][:3]
+    return {"name": seg.name[:120], "summary": summary,
+            "motivations": "\n".join(motivations), "pain_points": "\n".join(pains),
+            "goals": "\n".join(goals), "notes": ""}
+
+
+def _snapshot(persona: Persona) -> dict[str, str]:
+    return {f: getattr(persona, f) for f in PERSONA_FIELDS}
+
+
+def record_version(session: Session, persona: Persona, change: str, by: User | None) -> None:
+    session.add(PersonaVersion(persona_id=persona.id, version=persona.version,
+                               content=_snapshot(persona), change=change[:200],
+                               created_by_id=by.id if by else None))
+
+
+def edit_persona(session: Session, persona: Persona, data: dict[str, str], by: User | None
+                 ) -> list[str]:
+    """Apply a researcher's edit; a new version when something changed. Returns the
+    changed fields."""
+    changed = [f for f in PERSONA_FIELDS if (data.get(f) or "") != getattr(persona, f)]
+    if not changed:
+        return []
+    for f in changed:
+        setattr(persona, f, data.get(f) or "")
+    persona.version += 1
+    persona.edited = True
+    record_version(session, persona, "Edited " + ", ".join(f.replace("_", " ") for f in changed), by)
+    return changed
+
+
+def _carry_personas(session: Session, run: SegmentRun, segments: list[Segment],
+                    matches: dict[int, tuple[Segment, float]], by: User | None) -> None:
+    by_segment = {p.segment_id: p for p in session.scalars(
+        select(Persona).where(Persona.workspace_id == run.workspace_id,
+                              Persona.segment_id.is_not(None)))}
+    carried: set[int] = set()
+    for seg in segments:
+        if seg.label < 0 or seg.profile.get("suppressed"):
+            continue
+        old = matches.get(seg.id)
+        persona = by_segment.get(old[0].id) if old else None
+        if persona is not None:
+            persona.segment_id = seg.id
+            carried.add(persona.id)
+            if not persona.edited:  # an untouched draft follows the new evidence
+                for f, v in draft_persona(seg).items():
+                    setattr(persona, f, v)
+            persona.version += 1
+            record_version(session, persona, f"Matched to the recomputed segment (Jaccard "
+                           f"{old[1]:.2f}, run {run.id})", by)
+            continue
+        persona = Persona(workspace_id=run.workspace_id, segment_id=seg.id, **draft_persona(seg))
+        session.add(persona)
+        session.flush()
+        record_version(session, persona, f"Draft from run {run.id}", by)
+    for persona in by_segment.values():
+        if persona.id not in carried and persona.segment is not None \
+                and persona.segment.run_id != run.id:
+            persona.segment_id = None
+            persona.version += 1
+            record_version(session, persona, f"Its segment has no match in run {run.id}", by)
+
+
+def new_run(session: Session, workspace_id: int, environment_id: int, days: int,
+            include_attributes: bool, by: User | None, end: dt.datetime | None = None
+            ) -> SegmentRun:
+    run = SegmentRun(workspace_id=workspace_id, environment_id=environment_id, window_days=days,
+                     window_end=(end or utcnow()).replace(microsecond=0),
+                     include_attributes=include_attributes, status="computing",
+                     message="Waiting for a worker…", created_by_id=by.id if by else None)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def counts(session: Session, workspace_id: int) -> dict[str, int]:
+    return {"runs": session.scalar(select(func.count()).select_from(SegmentRun).where(
+        SegmentRun.workspace_id == workspace_id)) or 0}
