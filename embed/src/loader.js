@@ -6,7 +6,7 @@
 //   <script>window.surveyapp=window.surveyapp||function(){(surveyapp.q=surveyapp.q||[]).push(arguments)}</script>
 //   <script async src="https://HOST/embed/v1/loader.js" data-key="pk_..."></script>
 // API: surveyapp("identify", id, attrs) ("track", name, props) ("setConsent", bool)
-//      ("optOut") ("reset")
+//      ("optOut") ("reset") ("experiment", key, function (variant) {...})
 
 (function (w, d) {
   var script = d.currentScript;
@@ -107,6 +107,19 @@
       commands.setConsent(false); st.o = 1; persist(); close();
     },
     reset: function () { st = { v: {}, x: uuid() }; persist(); close(); },
+    // Sticky variant from the server (a hash of the user or anonymous id and the key); the
+    // server stores the exposure once. cb(null) when not running or unreachable. The
+    // variant becomes the attribute "experiment:<key>", so a survey can target one variant.
+    experiment: function (k, cb) {
+      fetch(api + "/experiments/" + encodeURIComponent(k), {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ user_id: st.u, anonymous_id: st.x, consent: st.o ? false : st.c }),
+      }).then(function (r) { return r.json(); }).then(function (r) { return r.variant; }, function () {})
+        .then(function (v) {
+          if (v) { (st.a = st.a || {})["experiment:" + k] = v; persist(); evaluate(); }
+          if (cb) cb(v || null);
+        });
+    },
   };
   function call(args) { var f = commands[args[0]]; if (f) f.apply(null, [].slice.call(args, 1)); }
 
@@ -195,12 +208,13 @@
       optOut: function () { commands.optOut(); },
     };
     if (w.__surveyappRender) w.__surveyappRender(ctx);
-    else {
-      var el = d.createElement("script");
-      el.src = base + "/embed/v1/renderer.js";
-      el.onload = function () { if (current == s) w.__surveyappRender(ctx); };
-      d.head.appendChild(el);
-    }
+    else js("renderer", function () { if (current == s) w.__surveyappRender(ctx); });
+  }
+  function js(name, f) {
+    var el = d.createElement("script");
+    el.src = base + "/embed/v1/" + name + ".js";
+    el.onload = f;
+    d.head.appendChild(el);
   }
   function fail() { d.documentElement.setAttribute("data-surveyapp", "unavailable"); }
   function close() {
@@ -243,5 +257,10 @@
     if (linkId) return ls ? show(ls, d.querySelector(script.getAttribute("data-mount"))) : fail();
     evaluate();
     early.forEach(function (name) { fire("event", name); });
+    // Click maps: the recorder is a separate chunk, fetched only when the workspace has
+    // them on and tracking is allowed; its clicks go through track() and the outbox.
+    if (tracking()) fetch(api + "/clicks").then(function (r) { return r.json(); }).then(function (c) {
+      if (c.enabled) { w.__surveyappTrack = track; js("clicks"); }
+    });
   }).catch(function () { if (linkId && !current) fail(); }).then(flush);
 })(window, document);

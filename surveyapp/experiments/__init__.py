@@ -13,3 +13,7 @@ bp = Blueprint("experiments", __name__, url_prefix="/w/<slug>")
 def _add_slug(endpoint: str, values: dict[str, Any]) -> None:
     if "slug" not in values and "workspace" in g:
         values["slug"] = g.workspace.slug
+
+
+from surveyapp.experiments import views  # noqa: E402,F401  (routes on bp)
+from surveyapp.experiments.client import client_bp  # noqa: E402,F401

@@ -1,0 +1,102 @@
+"""Sticky, deterministic assignment and idempotent exposures. Callers own the transaction.
+
+The variant of a unit is a pure function of (experiment key, unit id): SHA-256 of both,
+reduced to a bucket in 0..9999, mapped onto the cumulative allocation weights. Nothing
+has to be stored for the assignment to be sticky; the server API, the widget and any
+later re-computation agree. Changing weights while running moves people, so weights are
+frozen once an experiment starts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from surveyapp.models import Contact, utcnow
+from surveyapp.models.experiments import Experiment, ExperimentExposure, ExperimentStatus
+
+BUCKETS = 10_000
+
+
+def unit_for(external_id: str | None, anonymous_id: str | None) -> str | None:
+    """The unit an assignment is made for: the host's user id, else the widget's
+    anonymous id (an anonymous visitor who later signs in may change variant)."""
+    if external_id:
+        return f"u:{external_id}"
+    if anonymous_id:
+        return f"a:{anonymous_id}"
+    return None
+
+
+def bucket(experiment_key: str, unit: str) -> int:
+    digest = hashlib.sha256(f"{experiment_key}\x1f{unit}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % BUCKETS
+
+
+def variant_for(variants: list[dict[str, Any]], experiment_key: str, unit: str) -> str:
+    """The variant key at the unit's bucket on the cumulative weights."""
+    total = sum(float(v["weight"]) for v in variants)
+    point = bucket(experiment_key, unit) / BUCKETS * total
+    edge = 0.0
+    for v in variants:
+        edge += float(v["weight"])
+        if point < edge:
+            return str(v["key"])
+    return str(variants[-1]["key"])
+
+
+@dataclass(frozen=True)
+class Assignment:
+    experiment: str
+    variant: str | None  # None: the experiment is not running (show the default experience)
+    running: bool
+    exposed: bool  # an exposure is stored (now or earlier)
+    reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"experiment": self.experiment, "variant": self.variant, "running": self.running,
+                "exposed": self.exposed, **({"reason": self.reason} if self.reason else {})}
+
+
+def find_running(session: Session, workspace_id: int, key: str) -> Experiment | None:
+    return session.scalar(select(Experiment).where(Experiment.workspace_id == workspace_id,
+                                                   Experiment.key == key))
+
+
+def assign(session: Session, experiment: Experiment, unit: str, contact: Contact | None,
+           *, expose: bool, may_store: bool = True, reason: str | None = None,
+           stored_unit: str | None = None) -> Assignment:
+    """The unit's variant; with ``expose`` the first exposure is stored (once: a unique
+    key on (experiment, unit) makes retries and races harmless). A draft or stopped
+    experiment assigns nobody: callers show the control experience. The variant comes
+    from ``unit`` (the id as the product knows it); ``stored_unit`` is what is written
+    (the keyed hash of the user id when the workspace stores ids hashed)."""
+    if experiment.status != ExperimentStatus.RUNNING:
+        return Assignment(experiment.key, None, False, False, experiment.status.value)
+    variant = variant_for(experiment.variants, experiment.key, unit)
+    unit = stored_unit or unit
+    if not expose:
+        return Assignment(experiment.key, variant, True, _exposed(session, experiment, unit))
+    if not may_store:
+        return Assignment(experiment.key, variant, True, False, reason)
+    if _exposed(session, experiment, unit):
+        return Assignment(experiment.key, variant, True, True)
+    try:
+        with session.begin_nested():
+            session.add(ExperimentExposure(experiment_id=experiment.id, unit_id=unit[:300],
+                                           contact_id=contact.id if contact else None,
+                                           variant=variant, exposed_at=utcnow()))
+    except IntegrityError:  # stored concurrently by another request: still once
+        pass
+    return Assignment(experiment.key, variant, True, True)
+
+
+def _exposed(session: Session, experiment: Experiment, unit: str) -> bool:
+    return session.scalar(select(ExperimentExposure.id).where(
+        ExperimentExposure.experiment_id == experiment.id,
+        ExperimentExposure.unit_id == unit[:300])) is not None

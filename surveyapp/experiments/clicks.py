@@ -1,0 +1,118 @@
+"""Click maps from the widget's ``$click`` events, aggregated in SQL.
+
+The widget (only when the workspace enables click maps, and only with tracking consent)
+sends ``$click`` events through its event outbox with properties: ``path`` (the page),
+``selector`` (a short CSS path to the element), ``x``/``y`` (position inside the element,
+0-1), ``px``/``py`` (position on the page, as a share of its width and in pixels from
+the top) and ``dead`` (1 when the click hit a non-interactive element and nothing on the
+page changed within a second).
+
+A rage click is the third (or later) click on the same element in the same session
+within ``RAGE_SECONDS`` of the click two before it: a LAG() window in SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, case, cast, func, select
+from sqlalchemy.orm import Session
+
+from surveyapp.experiments.sql import seconds_between
+from surveyapp.models import Contact, Environment, Event, Workspace
+
+CLICK = "$click"
+RAGE_SECONDS = 1.5
+K_MIN = 5
+SETTING = "click_maps"
+
+
+def enabled(workspace: Workspace) -> bool:
+    return bool((workspace.settings or {}).get(SETTING))
+
+
+def set_enabled(workspace: Workspace, on: bool) -> None:
+    workspace.settings = {**(workspace.settings or {}), SETTING: bool(on)}
+
+
+@dataclass
+class ElementClicks:
+    selector: str
+    clicks: int
+    sessions: int
+    rage: int
+    dead: int
+    x: float | None  # mean position inside the element
+    y: float | None
+    page_x: float | None
+    page_y: float | None
+
+    @property
+    def flags(self) -> list[str]:
+        out = []
+        if self.rage:
+            out.append("rage clicks")
+        if self.dead and self.dead >= self.clicks / 2:
+            out.append("dead clicks")
+        return out
+
+
+def _env_ids(session: Session, workspace_id: int) -> list[int]:
+    return list(session.scalars(select(Environment.id).where(
+        Environment.workspace_id == workspace_id)))
+
+
+def pages(session: Session, workspace_id: int, limit: int = 30) -> list[tuple[str, int]]:
+    path = Event.properties["path"].as_string()
+    rows = session.execute(
+        select(path, func.count()).where(Event.environment_id.in_(_env_ids(session, workspace_id)),
+                                         Event.name == CLICK)
+        .group_by(path).order_by(func.count().desc()).limit(limit)).all()
+    return [(str(p), int(n)) for p, n in rows if p is not None]
+
+
+def _clicks_cte(session: Session, workspace_id: int, page: str):
+    selector = Event.properties["selector"].as_string()
+    return select(
+        Event.session_id.label("sid"), Event.contact_id.label("cid"), selector.label("sel"),
+        Event.occurred_at.label("at"),
+        Event.properties["x"].as_float().label("x"), Event.properties["y"].as_float().label("y"),
+        Event.properties["px"].as_float().label("px"), Event.properties["py"].as_float().label("py"),
+        Event.properties["dead"].as_integer().label("dead"),
+        func.lag(Event.occurred_at, 2).over(partition_by=(Event.session_id, selector),
+                                            order_by=Event.occurred_at).label("lag2"),
+    ).where(Event.environment_id.in_(_env_ids(session, workspace_id)), Event.name == CLICK,
+            Event.properties["path"].as_string() == page).cte("clicks")
+
+
+def element_map(session: Session, workspace_id: int, page: str, limit: int = 40
+                ) -> list[ElementClicks]:
+    c = _clicks_cte(session, workspace_id, page)
+    rage = case((c.c.lag2.is_not(None) & (seconds_between(session, c.c.at, c.c.lag2)
+                                          <= RAGE_SECONDS), 1), else_=0)
+    rows = session.execute(
+        select(c.c.sel, func.count(), func.count(func.distinct(c.c.sid)), func.sum(rage),
+               func.sum(func.coalesce(cast(c.c.dead, Integer), 0)), func.avg(c.c.x),
+               func.avg(c.c.y), func.avg(c.c.px), func.avg(c.c.py))
+        .group_by(c.c.sel).order_by(func.count().desc()).limit(limit)).all()
+    return [ElementClicks(str(r[0]), int(r[1]), int(r[2]), int(r[3] or 0), int(r[4] or 0),
+                          *(float(v) if v is not None else None for v in r[5:9]))
+            for r in rows if r[0] is not None]
+
+
+def breakdown(session: Session, workspace_id: int, page: str, attribute: str,
+              selectors: list[str]) -> tuple[list[str], dict[str, dict[str, int | None]]]:
+    """Clicks per element and value of a contact attribute (e.g. plan); cells with fewer
+    than K_MIN distinct people are None (suppressed)."""
+    c = _clicks_cte(session, workspace_id, page)
+    value = func.coalesce(Contact.attributes[attribute].as_string(), "(none)")
+    rows = session.execute(
+        select(c.c.sel, value, func.count(), func.count(func.distinct(c.c.cid)))
+        .select_from(c).join(Contact, Contact.id == c.c.cid)
+        .where(c.c.sel.in_(selectors)).group_by(c.c.sel, value)).all()
+    values = sorted({str(r[1]) for r in rows})[:8]
+    table: dict[str, dict[str, int | None]] = {s: dict.fromkeys(values, 0) for s in selectors}
+    for sel, val, n, people in rows:
+        if str(val) in values and sel in table:
+            table[sel][str(val)] = int(n) if people >= K_MIN else None
+    return values, table

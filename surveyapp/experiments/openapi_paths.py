@@ -1,0 +1,48 @@
+"""This area's entries in the OpenAPI document (surveyapp/openapi.py merges them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
+          err: Callable[..., dict[str, Any]], body: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    assignment = {"type": "object", "properties": {
+        "experiment": {"type": "string"}, "variant": {"type": ["string", "null"]},
+        "running": {"type": "boolean"}, "exposed": {"type": "boolean"},
+        "reason": {"type": "string", "description": "Why nothing was stored (draft, stopped, "
+                                                    "consent_required, do_not_track, opted_out)"}}}
+    ok = {"description": "The variant (null when the experiment is not running)",
+          "content": {"application/json": {"schema": assignment}}}
+    return {
+        "/api/v1/client/{key}/experiments/{experiment_key}": {"post": {
+            "tags": client_tag, "summary": "A visitor's variant; records the exposure once",
+            "description": "What surveyapp('experiment', key, callback) calls. The variant is "
+                           "a hash of the user id (else the anonymous id) and the experiment "
+                           "key, so it never changes; the first call stores the exposure "
+                           "(when tracking is allowed), later calls store nothing.",
+            "parameters": [key, {"name": "experiment_key", "in": "path", "required": True,
+                                 "schema": {"type": "string"}}],
+            "requestBody": body({"type": "object", "properties": {
+                "user_id": {"type": "string"}, "anonymous_id": {"type": "string"},
+                "consent": {"type": "boolean"}}}, {"user_id": "u_42"}),
+            "responses": {"200": ok, **err(400, 403, 404, 415, 422, 429)}}},
+        "/api/v1/client/{key}/clicks": {"get": {
+            "tags": client_tag, "summary": "Whether the workspace records click maps",
+            "description": "The loader fetches the click recorder (/embed/v1/clicks.js) only "
+                           "when this says enabled; clicks arrive as $click events.",
+            "parameters": [key],
+            "responses": {"200": {"description": "{\"enabled\": true|false}"}, **err(403, 404, 429)}}},
+        "/api/v1/experiments/{key}/assignments": {"post": {
+            "tags": server_tag, "summary": "A user's variant of an experiment (server side)",
+            "description": "Same hash as the widget. With \"expose\": true the exposure is "
+                           "stored once (call it when the user actually sees the variant).",
+            "security": [{"secretKey": []}],
+            "parameters": [{"name": "key", "in": "path", "required": True,
+                            "schema": {"type": "string"}, "description": "The experiment key"}],
+            "requestBody": body({"type": "object", "properties": {
+                "user_id": {"type": "string"}, "anonymous_id": {"type": "string"},
+                "expose": {"type": "boolean"}}}, {"user_id": "u_42", "expose": True}),
+            "responses": {"200": ok, **err(401, 404, 415, 422)}}},
+    }
