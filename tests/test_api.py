@@ -153,3 +153,52 @@ def test_an_export_requested_over_the_api_is_queued_and_visible(client, auth, su
     polled = client.get(resp.headers["Location"], headers=auth).get_json()
     assert polled["id"] == job["id"]
     assert db.session.scalar(select(func.count()).select_from(Response)) == 7  # unchanged
+
+
+def test_themes_segments_and_annotated_responses_over_the_api(db, client, auth, team):
+    """Read-only insights over the API: themes with NPS and scrubbed quotes, annotations on
+    responses, and saved segments."""
+    import datetime as dt
+
+    from surveyapp.models.segments import Segment, SegmentRun
+    from tests.reports.conftest import _theme_result
+
+    env = team.workspace.environments[0]
+    survey = Survey(workspace=team.workspace, environment=env, name="NPS", status=SurveyStatus.LIVE)
+    version = survey.publish({"questions": [{"id": "score", "type": "nps", "title": "NPS?"},
+                                            {"id": "why", "type": "open_text", "title": "Why?"}]})
+    db.session.add(survey)
+    db.session.flush()
+    from surveyapp.models import AnswerAnnotation, TextAnalysis
+
+    db.session.add(TextAnalysis(survey_id=survey.id, question_id="why", result=_theme_result(),
+                                answers=8))
+    for i in range(8):
+        r = Response(environment_id=env.id, client_id=f"t{i}", survey=survey, version=version,
+                     finished=True, answers={"score": 10 if i < 6 else 2, "why": "Support"})
+        db.session.add(r)
+        db.session.flush()
+        db.session.add(AnswerAnnotation(response_id=r.id, survey_id=survey.id, question_id="why",
+                                        kind="ok", theme=2 if i < 6 else 0,
+                                        sentiment="positive" if i < 6 else "negative"))
+    run = SegmentRun(workspace_id=team.workspace.id, environment_id=env.id, status="saved",
+                     window_end=dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    db.session.add_all([run, Segment(workspace_id=team.workspace.id, run=run, key="power",
+                                     name="Power users", size=42)])
+    db.session.commit()
+
+    body = client.get(f"/api/v1/surveys/{survey.id}/themes", headers=auth).get_json()
+    [q] = body["questions"]
+    themes = {t["label"]: t for t in q["themes"]}
+    assert themes["Support"]["count"] == 6 and themes["Support"]["nps"] == 100.0
+    assert themes["Support"]["sentiment"]["positive"] == 6
+    assert themes["Slow pages"]["nps"] is None and themes["Slow pages"]["nps_n"] == 2  # < k
+    assert all("@example.com" not in quote for t in q["themes"] for quote in t["quotes"])
+
+    page = client.get(f"/api/v1/surveys/{survey.id}/responses", headers=auth).get_json()
+    assert page["responses"][0]["annotations"]["why"] == {
+        "kind": "ok", "theme_id": 2, "theme": "Support", "sentiment": "positive", "mixed": False}
+
+    segments = client.get("/api/v1/segments", headers=auth).get_json()["segments"]
+    assert [(s["name"], s["size"]) for s in segments] == [("Power users", 42)]
+    assert client.get("/api/v1/segments").status_code == 401

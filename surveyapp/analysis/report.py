@@ -1,17 +1,29 @@
-"""What the survey page shows from the stored analysis: themes with their size, sentiment
-mix and quotes, and the synthesis tables (sentiment and themes per NPS group)."""
+"""The theme report: what the survey page shows from the stored analysis, computed with
+SQL aggregates over ``answer_annotation`` joined to the (filtered) responses.
+
+Per open-text question: themes with share, sentiment mix, NPS by theme and scrubbed quotes;
+theme x NPS group and theme x attribute tables with lift, chi-square and Benjamini-Hochberg
+correction; theme trends; and a drivers regression of NPS (or CSAT) on themes and an
+attribute. Only grouped counts leave the database; statistics run on those counts
+(``surveyapp.reports.stats``).
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from surveyapp.models import AnswerAnnotation, Response, Survey, TextAnalysis
+from surveyapp.models import AnswerAnnotation, Contact, Response, Survey, TextAnalysis
+from surveyapp.reports import stats
+from surveyapp.reports.filters import ReportFilter
+from surveyapp.reports.query import DEFAULT_K, first_question, group_expression, score_of
 
 SENTIMENTS = ("negative", "neutral", "positive")
+NPS_GROUPS = ("detractor", "passive", "promoter")
 
 
 @dataclass
@@ -24,6 +36,9 @@ class ThemeRow:
     quotes: list[str]
     sentiment: dict[str, int]
     edited: bool
+    nps: float | None = None
+    nps_ci: tuple[float, float] | None = None
+    nps_n: int = 0
 
 
 @dataclass
@@ -40,77 +55,268 @@ class QuestionAnalysis:
     sentiment: dict[str, int]
     mixed: int
     by_nps: list[dict[str, Any]] = field(default_factory=list)
+    nps_table: dict[str, Any] | None = None  # theme x NPS group, with tests
+    attr_table: dict[str, Any] | None = None  # theme x attribute, with tests
+    trend: dict[str, Any] | None = None
+    drivers: dict[str, Any] | None = None
     updated_at: Any = None
 
 
-def _nps_question(survey: Survey) -> str | None:
-    for version in reversed(survey.versions):
-        for q in version.questions:
-            if q.get("type") == "nps":
-                return str(q["id"])
-    return None
+def _group(score: int | None) -> str | None:
+    if score is None:
+        return None
+    return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
 
 
-def survey_analysis(session: Session, survey: Survey, titles: dict[str, str]) -> list[QuestionAnalysis]:
-    import pandas as pd  # here, not at import: the app starts without loading pandas
+ROW_FIELDS = ("device", "version")  # what annotation rows are grouped by (not locale)
 
-    from nlp.joins import distribution, nps_group
-    from nlp.themes import ThemeResult
 
+def survey_analysis(session: Session, survey: Survey, titles: dict[str, str],
+                    f: ReportFilter | None = None, *, attribute: str = "", k: int = DEFAULT_K,
+                    by: str = "week", full: bool = True) -> list[QuestionAnalysis]:
+    """``full=False`` skips the cross tables, trend and drivers (the API's theme list)."""
+    from surveyapp.reports import rollup
+    from surveyapp.reports.query import reported_questions
+
+    f = f or ReportFilter()
     analyses = session.scalars(select(TextAnalysis).where(TextAnalysis.survey_id == survey.id)
                                .order_by(TextAnalysis.id)).all()
-    nps_q = _nps_question(survey)
+    if not analyses:
+        return []
+    is_nps = first_question(survey, "nps") is not None
+    score_qid = rollup.score_question(survey)
+    keep = {attribute or "device"} & set(ROW_FIELDS)
+    all_rows = rollup.load(session, survey, f, reported_questions(survey), kinds=("t",),
+                           keep=keep)["t"]
+    t_rows = rollup.in_period(all_rows, f.start, f.end)
+    numbers = {v.id: v.number for v in survey.versions}
+    conds = f.where(survey)
     out = []
     for analysis in analyses:
-        result = ThemeResult.from_json(analysis.result)
-        rows = session.execute(
-            select(AnswerAnnotation.kind, AnswerAnnotation.theme, AnswerAnnotation.sentiment,
-                   AnswerAnnotation.mixed, Response.answers)
-            .join(Response, Response.id == AnswerAnnotation.response_id)
-            .where(AnswerAnnotation.survey_id == survey.id,
-                   AnswerAnnotation.question_id == analysis.question_id)).all()
-        df = pd.DataFrame([{"kind": k, "theme": t, "sentiment": s, "mixed": m,
-                            "nps": (a or {}).get(nps_q) if nps_q else None}
-                           for k, t, s, m, a in rows],
-                          columns=["kind", "theme", "sentiment", "mixed", "nps"])
-        labels = {int(k): v for k, v in (analysis.edits.get("labels") or {}).items()}
-        themed = df[df["kind"] == "ok"]
-        total_ok = max(len(themed), 1)
+        qid = analysis.question_id
+        rows = [r for r in t_rows if r.k1 == qid]
+        result = json.loads(analysis.result)
+        labels = {int(k_): v for k_, v in (analysis.edits.get("labels") or {}).items()}
+        names = {int(t["id"]): labels.get(int(t["id"]), t["label"]) for t in result["themes"]}
+        counts: dict[str, int] = {}
+        theme_n: dict[int, int] = {}
+        theme_sent: dict[int, dict[str, int]] = {}
+        theme_grp: dict[tuple[int, str], int] = {}
+        grp_sent: dict[tuple[str, str], int] = {}
+        sentiment = dict.fromkeys(SENTIMENTS, 0)
+        mixed = 0
+        ok_rows = []
+        for r in rows:
+            kind, _, senti = r.k3.partition("|")
+            counts[kind] = counts.get(kind, 0) + r.n
+            if kind != "ok":
+                continue
+            ok_rows.append(r)
+            mixed += r.m
+            t = int(r.k2)
+            theme_n[t] = theme_n.get(t, 0) + r.n
+            grp = _group(r.score) if is_nps else None
+            if senti in sentiment:
+                sentiment[senti] += r.n
+                theme_sent.setdefault(t, dict.fromkeys(SENTIMENTS, 0))[senti] += r.n
+                if grp:
+                    grp_sent[(grp, senti)] = grp_sent.get((grp, senti), 0) + r.n
+            if grp:
+                theme_grp[(t, grp)] = theme_grp.get((t, grp), 0) + r.n
+        total_ok = max(counts.get("ok", 0), 1)
         themes = []
-        for t in result.themes:
-            mine = themed[themed["theme"] == t.id]
-            counts = mine["sentiment"].value_counts().to_dict()
-            themes.append(ThemeRow(
-                id=t.id, label=labels.get(t.id, t.label), keywords=list(t.keywords)[:6],
-                count=len(mine), share=len(mine) / total_ok, quotes=_distinct(t.quotes)[:3],
-                sentiment={s: int(counts.get(s, 0)) for s in SENTIMENTS},
-                edited=t.id in labels or t.edited))
+        for t in result["themes"]:
+            tid = int(t["id"])
+            n = theme_n.get(tid, 0)
+            row_ = ThemeRow(id=tid, label=names[tid], keywords=list(t.get("keywords", []))[:6],
+                            count=n, share=n / total_ok, quotes=_distinct(t.get("quotes", []))[:3],
+                            sentiment=theme_sent.get(tid, dict.fromkeys(SENTIMENTS, 0)),
+                            edited=tid in labels or bool(t.get("edited")))
+            if is_nps:
+                pro, det = theme_grp.get((tid, "promoter"), 0), theme_grp.get((tid, "detractor"), 0)
+                nn = pro + det + theme_grp.get((tid, "passive"), 0)
+                row_.nps_n = nn
+                if nn >= k:
+                    row_.nps, row_.nps_ci = round(stats.nps(pro, det, nn) or 0.0, 1), stats.nps_ci(pro, det, nn)
+            themes.append(row_)
         themes.sort(key=lambda r: -r.count)
-        by_nps: list[dict[str, Any]] = []
-        scored = themed.dropna(subset=["sentiment"])
-        if nps_q and not scored.empty:
-            scored = scored.assign(group=[nps_group(v) for v in scored["nps"]]).dropna(subset=["group"])
-            if not scored.empty:
-                table = distribution(scored, "group", "sentiment", categories=SENTIMENTS)
-                for group in ("detractor", "passive", "promoter"):
-                    part = table[table["group"] == group]
-                    if part.empty or int(part["count"].sum()) == 0:
-                        continue
-                    by_nps.append({"group": group, "n": int(part["count"].sum()),
-                                   **{s: float(part[part["sentiment"] == s]["share"].sum())
-                                      for s in SENTIMENTS}})
-        sentiment_counts = themed["sentiment"].value_counts().to_dict()
-        out.append(QuestionAnalysis(
-            question_id=analysis.question_id,
-            title=titles.get(analysis.question_id, analysis.question_id),
-            answers=analysis.answers, method=result.method, message=result.message,
-            themes=themes, unthemed=int((themed["theme"] == -1).sum()),
-            filler=int((df["kind"] == "filler").sum()),
-            non_english=int((df["kind"] == "non_english").sum()),
-            sentiment={s: int(sentiment_counts.get(s, 0)) for s in SENTIMENTS},
-            mixed=int(themed["mixed"].sum()) if len(themed) else 0,
-            by_nps=by_nps, updated_at=analysis.updated_at))
+        by_nps = []
+        for grp in NPS_GROUPS:
+            n = sum(grp_sent.get((grp, s_), 0) for s_ in SENTIMENTS)
+            if n:
+                by_nps.append({"group": grp, "n": n,
+                               **{s_: grp_sent.get((grp, s_), 0) / n for s_ in SENTIMENTS}})
+        qa = QuestionAnalysis(
+            question_id=qid, title=titles.get(qid, qid),
+            answers=analysis.answers, method=result.get("method", ""), message=result.get("message", ""),
+            themes=themes, unthemed=theme_n.get(-1, 0), filler=counts.get("filler", 0),
+            non_english=counts.get("non_english", 0), sentiment=sentiment, mixed=mixed,
+            by_nps=by_nps, updated_at=analysis.updated_at)
+        if not full:
+            out.append(qa)
+            continue
+        if is_nps and theme_grp:
+            totals = {g: sum(v for (t, g2), v in theme_grp.items() if g2 == g) for g in NPS_GROUPS}
+            qa.nps_table = _table(theme_grp, totals, names, list(NPS_GROUPS), k)
+        field_name = attribute or "device"
+        base = (AnswerAnnotation.survey_id == survey.id, AnswerAnnotation.question_id == qid)
+        if field_name in ROW_FIELDS:
+            def key(r: Any, field_name: str = field_name) -> Any:
+                return numbers.get(r.version_id) if field_name == "version" else getattr(r, field_name)
+
+            pairs = [(int(r.k2), key(r), r.n) for r in ok_rows]
+            qa.attr_table = _attribute_table(pairs, names, field_name, k)
+        else:
+            qa.attr_table = _attribute_table(_attribute_pairs(session, base, conds, field_name),
+                                             names, field_name, k)
+        qa.trend = _theme_trend(ok_rows, names, by)
+        if score_qid:
+            if not attribute or attribute in ROW_FIELDS:
+                data = [(r.score, int(r.k2), (numbers.get(r.version_id) if attribute == "version"
+                                              else getattr(r, attribute)) if attribute else None, r.n)
+                        for r in ok_rows if r.score is not None]
+            else:
+                data = _driver_rows(session, base, conds, score_qid, attribute)
+            qa.drivers = _drivers(data, names, is_nps, attribute)
+        out.append(qa)
     return out
+
+
+def _table(counts: dict[tuple[int, str], int], totals: dict[str, int], names: dict[int, str],
+           groups: list[str], k: int) -> dict[str, Any]:
+    """Theme x group with shares, lift, chi-square and BH; cells under k are suppressed."""
+    tests = stats.theme_group_tests(counts, totals, names)
+    rows = []
+    for t in sorted(tests, key=lambda t: -sum(t.cells.values())):
+        cells = []
+        for g in groups:
+            n = t.cells.get(g)
+            if n is None:
+                continue
+            hidden = 0 < n < k or 0 < totals.get(g, 0) - n < k
+            cells.append({"group": g, "n": None if hidden else n,
+                          "share": None if hidden or t.shares.get(g) is None else round(100 * t.shares[g], 1),
+                          "lift": None if hidden else t.lifts.get(g)})
+        rows.append({"theme": t.theme, "label": t.label, "cells": cells, "chi2": t.chi2,
+                     "p": t.p, "p_adjusted": t.p_adjusted, "significant": t.significant})
+    shown = [g for g in groups if g in totals and totals[g] > 0]
+    return {"groups": shown, "totals": {g: totals[g] for g in shown}, "rows": rows, "k": k}
+
+
+def _attribute_pairs(session: Session, base: tuple[Any, ...], conds: list[Any],
+                     field_name: str) -> list[tuple[int, Any, int]]:
+    """(theme, group, answers) for groups that need the raw responses (contact attributes,
+    segments)."""
+    expr, needs_contact = group_expression(field_name)
+    g = expr.label("grp")
+    query = (select(AnswerAnnotation.theme, g, func.count())
+             .join(Response, Response.id == AnswerAnnotation.response_id))
+    if needs_contact:
+        query = query.outerjoin(Contact, Contact.id == Response.contact_id)
+    return [(-1 if t is None else int(t), grp, int(n)) for t, grp, n in session.execute(
+        query.where(*base, *conds, AnswerAnnotation.kind == "ok").group_by(AnswerAnnotation.theme, g))]
+
+
+def _attribute_table(pairs: list[tuple[int, Any, int]], names: dict[int, str], field_name: str,
+                     k: int) -> dict[str, Any] | None:
+    if not pairs:
+        return None
+    counts: dict[tuple[int, str], int] = {}
+    totals: dict[str, int] = {}
+    for t, grp, n in pairs:
+        key = "(not set)" if grp is None else str(grp)
+        totals[key] = totals.get(key, 0) + n
+        if t in names:
+            counts[(t, key)] = counts.get((t, key), 0) + n
+    # Groups with fewer than k answers are left out entirely (and said so).
+    small = sorted(g for g, n in totals.items() if n < k)
+    kept = {g: n for g, n in totals.items() if n >= k}
+    groups = sorted(kept, key=lambda g: -kept[g])[:8]
+    kept = {g: kept[g] for g in groups}
+    table = _table({key: v for key, v in counts.items() if key[1] in kept}, kept, names, groups, k)
+    table.update(by=field_name, suppressed_groups=len(small))
+    return table
+
+
+def _theme_trend(rows: list[Any], names: dict[int, str], by: str) -> dict[str, Any]:
+    from surveyapp.reports.rollup import bucket_of
+
+    totals: dict[str, int] = {}
+    cells: dict[tuple[str, int], int] = {}
+    for r in rows:
+        key = bucket_of(r.day, by)
+        totals[key] = totals.get(key, 0) + r.n
+        cells[(key, int(r.k2))] = cells.get((key, int(r.k2)), 0) + r.n
+    buckets = sorted(totals)
+    series = [{"label": name, "data": [round(100 * cells.get((bk, tid), 0) / totals[bk], 1)
+                                       if totals[bk] else None for bk in buckets]}
+              for tid, name in names.items()]
+    return {"by": by, "buckets": buckets, "totals": [totals[bk] for bk in buckets],
+            "series": series}
+
+
+def _driver_rows(session: Session, base: tuple[Any, ...], conds: list[Any], score_qid: str,
+                 attribute: str) -> list[tuple[int, int, Any, int]]:
+    """(score, theme, attribute value, answers) for attributes that need the raw responses."""
+    s = score_of(score_qid)
+    attr_expr, needs_contact = group_expression(attribute)
+    cols = [s, AnswerAnnotation.theme, attr_expr.label("attr")]
+    query = select(*cols, func.count()).join(Response, Response.id == AnswerAnnotation.response_id)
+    if needs_contact:
+        query = query.outerjoin(Contact, Contact.id == Response.contact_id)
+    return [(int(sc), -1 if t is None else int(t), a, int(n)) for sc, t, a, n in session.execute(
+        query.where(*base, *conds, AnswerAnnotation.kind == "ok", s.is_not(None)).group_by(*cols))]
+
+
+def _drivers(data: list[tuple[int, int, Any, int]], names: dict[int, str], is_nps: bool,
+             attribute: str) -> dict[str, Any] | None:
+    """Regression of each answer's NPS contribution (+100/0/-100) or CSAT score on its theme
+    (one indicator per theme; baseline = unthemed answers, or the largest theme when every
+    answer has one) and the chosen attribute (baseline = its most common value)."""
+    if not data:
+        return None
+    merged: dict[tuple[int, int, Any], int] = {}  # the same (score, theme, attribute) once
+    for score, t, a, n in data:
+        merged[(score, t, a)] = merged.get((score, t, a), 0) + n
+    data = [(score, t, a, n) for (score, t, a), n in merged.items()]
+    theme_sizes: dict[int, int] = {}
+    attr_sizes: dict[str, int] = {}
+    for _, t, a, n in data:
+        theme_sizes[t] = theme_sizes.get(t, 0) + n
+        if attribute:
+            key = "(not set)" if a is None else str(a)
+            attr_sizes[key] = attr_sizes.get(key, 0) + n
+    theme_ids = [t for t in names if t in theme_sizes]
+    if -1 in theme_sizes:
+        baseline = "unthemed answers"
+    else:
+        biggest = max(theme_ids, key=lambda t: theme_sizes[t])
+        theme_ids.remove(biggest)
+        baseline = f"“{names[biggest]}”"
+    attr_levels = sorted(attr_sizes, key=lambda a: -attr_sizes[a])
+    attr_base = attr_levels[0] if attr_levels else None
+    shown = attribute[5:] if attribute.startswith("attr:") else attribute
+    features = [f"theme:{t}" for t in theme_ids] + [f"{shown} = {a}" for a in attr_levels[1:8]]
+    rows = []
+    for score, t, a, n in data:
+        y = (100 if score >= 9 else -100 if score <= 6 else 0) if is_nps else score
+        item: dict[str, Any] = {"y": float(y), "count": n}
+        for tid in theme_ids:
+            item[f"theme:{tid}"] = 1.0 if t == tid else 0.0
+        if attribute:
+            key = "(not set)" if a is None else str(a)
+            for level in attr_levels[1:8]:
+                item[f"{shown} = {level}"] = 1.0 if key == level else 0.0
+        rows.append(item)
+    fit = stats.drivers(rows, "y", features)
+    if fit is None:
+        return None
+    for d in fit["drivers"]:
+        if d.name.startswith("theme:"):
+            d.name = names[int(d.name[6:])]
+    fit.update(outcome="NPS points" if is_nps else "CSAT points", baseline=baseline,
+               attribute=shown, attribute_baseline=attr_base)
+    return fit
 
 
 def _distinct(quotes: list[str]) -> list[str]:

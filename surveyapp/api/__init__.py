@@ -16,6 +16,8 @@ from surveyapp import jobs
 from surveyapp.errors import ApiError
 from surveyapp.extensions import db
 from surveyapp.models import Job, Response, Survey, utcnow
+from surveyapp.reports.exports import FORMATS
+from surveyapp.templating import scrub
 from surveyapp.workspaces.services import authenticate_api_key
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -116,6 +118,7 @@ def responses(survey_id: int) -> Any:
         select(Response).where(Response.survey_id == survey.id, Response.id > int(after))
         .order_by(Response.id).limit(int(limit))
     ).all()
+    annotations = _annotations(survey, [r.id for r in rows])
     db.session.commit()
     return jsonify({
         "responses": [
@@ -123,6 +126,7 @@ def responses(survey_id: int) -> Any:
                 "id": r.id, "client_id": r.client_id, "version": r.version.number,
                 "finished": r.finished, "answers": r.answers, "meta": r.meta,
                 "created_at": r.created_at.isoformat(),
+                "annotations": annotations.get(r.id, {}),
             }
             for r in rows
         ],
@@ -139,11 +143,15 @@ def create_export(survey_id: int) -> Any:
     if not isinstance(finished_only, bool):
         raise ApiError(422, "invalid", "Some fields are invalid.",
                        {"finished_only": "must be true or false"})
-    unknown = set(body) - {"finished_only"}
+    fmt = body.get("format", "csv")
+    if fmt not in FORMATS:
+        raise ApiError(422, "invalid", "Some fields are invalid.",
+                       {"format": "one of " + ", ".join(FORMATS)})
+    unknown = set(body) - {"finished_only", "format"}
     if unknown:
         raise ApiError(422, "invalid", "Unknown fields.", {k: "unknown field" for k in unknown})
     job = jobs.create_job(db.session, "export_responses", g.workspace,
-                          {"survey_id": survey.id, "finished_only": finished_only})
+                          {"survey_id": survey.id, "finished_only": finished_only, "format": fmt})
     db.session.commit()
     queued = jobs.enqueue(job.id)
     resp = jsonify({**job.as_dict(), "enqueued": queued})
@@ -160,3 +168,62 @@ def job(job_id: int) -> Any:
         raise ApiError(404, "not_found", f"No job {job_id} in this workspace.")
     db.session.commit()
     return jsonify(row.as_dict())
+
+
+def _annotations(survey: Survey, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Open-text annotations of these responses: question id -> theme, sentiment, kind."""
+    if not ids:
+        return {}
+    import json
+
+    from surveyapp.models import AnswerAnnotation, TextAnalysis
+
+    names: dict[tuple[str, int], str] = {}
+    for a in db.session.scalars(select(TextAnalysis).where(TextAnalysis.survey_id == survey.id)):
+        labels = (a.edits or {}).get("labels") or {}
+        for t in json.loads(a.result).get("themes", []):
+            names[(a.question_id, int(t["id"]))] = labels.get(str(t["id"]), t["label"])
+    out: dict[int, dict[str, Any]] = {}
+    for ann in db.session.scalars(select(AnswerAnnotation).where(AnswerAnnotation.response_id.in_(ids))):
+        theme = None if ann.theme is None or ann.theme < 0 else ann.theme
+        out.setdefault(ann.response_id, {})[ann.question_id] = {
+            "kind": ann.kind, "theme_id": theme,
+            "theme": names.get((ann.question_id, theme)) if theme is not None else None,
+            "sentiment": ann.sentiment, "mixed": ann.mixed}
+    return out
+
+
+@bp.get("/surveys/<int:survey_id>/themes")
+@api_key_required
+def themes(survey_id: int) -> Any:
+    """Themes of each analysed open-text question, with share, sentiment and NPS."""
+    from surveyapp.analysis.report import survey_analysis
+
+    survey = _survey_or_404(survey_id)
+    analyses = survey_analysis(db.session, survey, {}, full=False)
+    db.session.commit()
+    return jsonify({"questions": [{
+        "question_id": a.question_id, "answers": a.answers, "method": a.method,
+        "unthemed": a.unthemed, "filler": a.filler, "non_english": a.non_english,
+        "updated_at": a.updated_at.isoformat() if a.updated_at else None,
+        "themes": [{"id": t.id, "label": t.label, "keywords": t.keywords, "count": t.count,
+                    "share": round(t.share, 4), "sentiment": t.sentiment, "nps": t.nps,
+                    "nps_ci": list(t.nps_ci) if t.nps_ci else None, "nps_n": t.nps_n,
+                    "quotes": [scrub(q) for q in t.quotes]} for t in a.themes],
+    } for a in analyses]})
+
+
+@bp.get("/segments")
+@api_key_required
+def segments() -> Any:
+    """The workspace's saved behavioural segments with their size."""
+    from surveyapp.models.segments import Segment, SegmentRun
+
+    rows = db.session.execute(
+        select(Segment, SegmentRun).join(SegmentRun, SegmentRun.id == Segment.run_id)
+        .where(Segment.workspace_id == g.workspace.id, SegmentRun.status == "saved")
+        .order_by(Segment.position, Segment.id)).all()
+    db.session.commit()
+    return jsonify({"segments": [{"id": seg.id, "key": seg.key, "name": seg.name, "size": seg.size,
+                                  "run_id": run.id, "saved_at": run.saved_at.isoformat() if run.saved_at else None}
+                                 for seg, run in rows]})

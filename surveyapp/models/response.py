@@ -38,6 +38,7 @@ class Response(TimestampMixin, Base):
         UniqueConstraint("environment_id", "client_id"),
         Index(None, "survey_id", "created_at"),
         Index(None, "survey_id", "finished"),
+        Index(None, "survey_id", "id"),  # reports: responses after a rollup's cursor (0008)
         Index(None, "version_id"),
         Index(None, "contact_id", "created_at"),
     )

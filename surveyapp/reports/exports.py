@@ -1,9 +1,17 @@
-"""CSV export of a survey's responses, run as a background job with progress."""
+"""Export of a survey's responses with their open-text annotations (theme, sentiment) as
+CSV, XLSX or Parquet, run as a background job with progress.
+
+Rows stream from the database in batches; each file is written aside and renamed, so a
+retried job never serves half a file. Text cells that a spreadsheet would run as a formula
+are defused in CSV and XLSX (Parquet is typed data and keeps the text as it is).
+"""
 
 from __future__ import annotations
 
 import csv
+import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +20,83 @@ from sqlalchemy import func, select
 
 from surveyapp.extensions import db
 from surveyapp.jobs import JobFailed, Progress, handler
-from surveyapp.models import Contact, Job, Response, Survey, SurveyVersion
+from surveyapp.models import (
+    AnswerAnnotation,
+    Contact,
+    Job,
+    Response,
+    Survey,
+    SurveyVersion,
+    TextAnalysis,
+)
 
 BATCH = 1000
+FORMATS = {"csv": "text/csv",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "parquet": "application/vnd.apache.parquet"}
 
 
 def export_path(job: Job) -> Path:
-    return current_app.config["SETTINGS"].exports_dir / f"job-{job.id}.csv"
+    fmt = job.params.get("format", "csv")
+    return current_app.config["SETTINGS"].exports_dir / f"job-{job.id}.{fmt}"
+
+
+def _columns(survey: Survey, analysed: list[str]) -> tuple[list[str], list[str]]:
+    """Every question id that appears in any version (in order of first appearance), and
+    the header: fixed fields, answers, then theme/sentiment per analysed question."""
+    question_ids: list[str] = []
+    for version in survey.versions:
+        for q in version.questions:
+            if q["id"] not in question_ids:
+                question_ids.append(q["id"])
+    header = ["response_id", "created_at", "finished", "version", "contact", "url", "locale",
+              "device", *question_ids]
+    for qid in analysed:
+        header += [f"{qid}__theme", f"{qid}__sentiment"]
+    return question_ids, header
+
+
+def _theme_names(survey: Survey) -> dict[tuple[str, int], str]:
+    names = {}
+    for a in db.session.scalars(select(TextAnalysis).where(TextAnalysis.survey_id == survey.id)):
+        labels = (a.edits or {}).get("labels") or {}
+        for t in json.loads(a.result).get("themes", []):
+            names[(a.question_id, int(t["id"]))] = labels.get(str(t["id"]), t["label"])
+    return names
+
+
+def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: list[str],
+          names: dict[tuple[str, int], str]) -> Iterator[list[Any]]:
+    """Raw values per row (lists stay lists; the writers format them)."""
+    query = (
+        select(Response, SurveyVersion.number, Contact.external_id)
+        .join(SurveyVersion, SurveyVersion.id == Response.version_id)
+        .outerjoin(Contact, Contact.id == Response.contact_id)
+        .where(*where).order_by(Response.id)
+    )
+    last = 0
+    while True:
+        batch = db.session.execute(query.where(Response.id > last).limit(BATCH)).all()
+        if not batch:
+            return
+        ids = [r.id for r, _, _ in batch]
+        notes: dict[tuple[int, str], tuple[str, str]] = {}
+        if analysed:
+            for ann in db.session.scalars(select(AnswerAnnotation).where(
+                    AnswerAnnotation.response_id.in_(ids))):
+                theme = "" if ann.kind != "ok" else names.get(
+                    (ann.question_id, -1 if ann.theme is None else ann.theme), "unthemed")
+                notes[(ann.response_id, ann.question_id)] = (theme or ann.kind, ann.sentiment or "")
+        for response, number, external_id in batch:
+            answers = response.answers
+            row = [response.client_id, response.created_at.isoformat(), response.finished, number,
+                   external_id, response.meta.get("url"), response.meta.get("locale"),
+                   response.meta.get("device"), *(answers.get(qid) for qid in question_ids)]
+            for qid in analysed:
+                row += list(notes.get((response.id, qid), ("", "")))
+            yield row
+            db.session.expunge(response)  # keep memory flat on big exports
+        last = ids[-1]
 
 
 @handler("export_responses")
@@ -26,59 +104,117 @@ def export_responses(job: Job, progress: Progress) -> dict[str, Any]:
     survey = db.session.get(Survey, job.params["survey_id"])
     if survey is None or survey.workspace_id != job.workspace_id:
         raise JobFailed("The survey no longer exists.")
-    finished_only = bool(job.params.get("finished_only", False))
+    fmt = job.params.get("format", "csv")
+    if fmt not in FORMATS:
+        raise JobFailed(f"Unknown export format {fmt!r}.")
     where = [Response.survey_id == survey.id]
-    if finished_only:
+    if job.params.get("finished_only", False):
         where.append(Response.finished.is_(True))
     total = db.session.scalar(select(func.count()).select_from(Response).where(*where)) or 0
-
-    # Columns: every question id that appears in any version, in order of first appearance.
-    question_ids: list[str] = []
-    for version in survey.versions:
-        for q in version.questions:
-            if q["id"] not in question_ids:
-                question_ids.append(q["id"])
-
+    analysed = list(db.session.scalars(select(TextAnalysis.question_id).where(
+        TextAnalysis.survey_id == survey.id).order_by(TextAnalysis.id)))
+    question_ids, header = _columns(survey, analysed)
+    names = _theme_names(survey)
     path = export_path(job)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".part")  # written aside and renamed: a retry never sees half a file
-    rows = 0
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["response_id", "created_at", "finished", "version", "contact",
-                         "url", "locale", "device", *question_ids])
-        query = (
-            select(Response, SurveyVersion.number, Contact.external_id)
-            .join(SurveyVersion, SurveyVersion.id == Response.version_id)
-            .outerjoin(Contact, Contact.id == Response.contact_id)
-            .where(*where)
-            .order_by(Response.id)
-            .execution_options(yield_per=BATCH)
-        )
-        for response, number, external_id in db.session.execute(query):
-            answers = response.answers
-            writer.writerow([
-                response.client_id, response.created_at.isoformat(), response.finished, number,
-                _cell(external_id), _cell(response.meta.get("url")),
-                _cell(response.meta.get("locale")), _cell(response.meta.get("device")),
-                *(_cell(answers.get(qid)) for qid in question_ids),
-            ])
-            rows += 1
-            if rows % BATCH == 0:
-                progress(rows / max(total, 1), f"Exported {rows:,} of {total:,} responses")
+    tmp = path.with_suffix(".part")
+    rows = _rows(survey, where, question_ids, analysed, names)
+    written = WRITERS[fmt](tmp, header, rows, total, progress)
     os.replace(tmp, path)
-    return {"file": path.name, "rows": rows, "message": f"Exported {rows:,} responses"}
+    return {"file": path.name, "rows": written, "format": fmt,
+            "message": f"Exported {written:,} responses as {fmt.upper()}"}
 
+
+def _report(done: int, total: int, progress: Progress) -> None:
+    if done % BATCH == 0:
+        progress(done / max(total, 1), f"Exported {done:,} of {total:,} responses")
+
+
+def _write_csv(path: Path, header: list[str], rows: Iterator[list[Any]], total: int,
+               progress: Progress) -> int:
+    n = 0
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([_cell(v) for v in row])
+            n += 1
+            _report(n, total, progress)
+    return n
+
+
+def _write_xlsx(path: Path, header: list[str], rows: Iterator[list[Any]], total: int,
+                progress: Progress) -> int:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)  # streams rows to disk; memory stays flat
+    ws = wb.create_sheet("Responses")
+    ws.append(header)
+    n = 0
+    for row in rows:
+        # Strings are stored as text cells (never formulas) and defused for other tools.
+        ws.append([_cell(v) if v is None or isinstance(v, str | list | dict) else v for v in row])
+        n += 1
+        _report(n, total, progress)
+    with path.open("wb") as fh:
+        wb.save(fh)
+    return n
+
+
+def _write_parquet(path: Path, header: list[str], rows: Iterator[list[Any]], total: int,
+                   progress: Progress) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    def text(v: Any) -> str | None:
+        if v is None:
+            return None
+        return json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else str(v)
+
+    fixed = {"finished": pa.bool_(), "version": pa.int32()}
+    schema = pa.schema([(h, fixed.get(h, pa.string())) for h in header])
+    n = 0
+    with pq.ParquetWriter(path, schema) as writer:
+        chunk: list[list[Any]] = []
+
+        def flush() -> None:
+            cols = list(zip(*chunk, strict=True)) if chunk else [[] for _ in header]
+            arrays = [pa.array(list(c), type=f.type) if f.name in fixed else
+                      pa.array([text(v) for v in c], type=pa.string())
+                      for c, f in zip(cols, schema, strict=True)]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+
+        for row in rows:
+            chunk.append(row)
+            n += 1
+            if len(chunk) == BATCH:
+                flush()
+                chunk = []
+            _report(n, total, progress)
+        if chunk or n == 0:
+            flush()
+    return n
+
+
+WRITERS = {"csv": _write_csv, "xlsx": _write_xlsx, "parquet": _write_parquet}
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> Any:
-    """A CSV cell; text that a spreadsheet would run as a formula is quoted with '."""
+    """A spreadsheet cell; text that a spreadsheet would run as a formula is quoted with '."""
     if value is None:
         return ""
+    if isinstance(value, dict):
+        value = "; ".join(f"{k}: {v}" for k, v in value.items())
     if isinstance(value, list):
-        value = "; ".join(map(str, value))
+        value = "; ".join(_plain(v) for v in value)
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def _plain(v: Any) -> str:
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {x}" for k, x in v.items())
+    return str(v)

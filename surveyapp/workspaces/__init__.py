@@ -93,9 +93,11 @@ def dashboard() -> Any:
     jobs = db.session.scalars(
         select(Job).where(Job.workspace_id == ws.id).order_by(Job.created_at.desc()).limit(5)
     ).all()
+    from surveyapp.insights.service import dashboard_insights
+
     return render_template(
         "workspaces/dashboard.html", surveys=surveys, per_survey=per_survey, stats=stats,
-        top_events=top_events, jobs=jobs,
+        top_events=top_events, jobs=jobs, **dashboard_insights(db.session, ws),
     )
 
 

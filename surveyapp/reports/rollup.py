@@ -1,0 +1,318 @@
+"""Report rows: grouped counts per UTC day, version, device, locale and completion, from
+which every report panel is computed in Python.
+
+Three kinds of rows:
+
+* ``r`` -- responses, by which of the report's questions they answered (``k1`` is a
+  "1"/"0" string, one character per question): counts, completion, drop-off;
+* ``a`` -- answers: ``k1`` question id, ``k2`` the value (a scale score, or a choice id;
+  multiple-choice lists are unnested by the database, "other" texts grouped);
+* ``t`` -- open-text annotations: ``k1`` question id, ``k2`` theme id, ``k3``
+  "kind|sentiment", ``score`` the respondent's NPS (or CSAT) score, ``m`` mixed feelings.
+
+For big surveys the rows of *settled* responses (finished, or started more than a day
+before the refresh) are cached in ``report_rollup`` by a job (``refresh``); a page view
+reads the cached rows plus rows computed live for everything newer or still open, so
+the page is exact and never stale. Filters on URL, contact attributes or segments need
+the raw responses and compute the rows directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from celery import shared_task
+from sqlalchemy import (
+    Date,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import Session
+
+from surveyapp.models import AnswerAnnotation, Response, Survey, SurveyVersion, utcnow
+from surveyapp.models.insights import ReportRollup, ReportRollupState
+from surveyapp.reports.filters import ReportFilter
+
+SETTLE = dt.timedelta(days=1)
+KINDS = ("r", "a", "t")
+
+
+class Row(NamedTuple):
+    day: str
+    version_id: int
+    device: str | None
+    locale: str | None
+    finished: bool
+    k1: str
+    k2: str
+    k3: str
+    score: int | None
+    n: int
+    m: int
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _day(session: Session) -> Any:
+    if _dialect(session) == "postgresql":
+        return cast(func.timezone("UTC", Response.created_at), Date)
+    return func.date(Response.created_at)
+
+
+ALL_DIMS = frozenset({"version", "device", "locale", "finished"})
+
+
+def _dims(session: Session, keep: frozenset[str]) -> tuple[list[Any], list[Any]]:
+    """(selected columns, GROUP BY columns): dimensions a caller does not need are selected
+    as constants and not grouped by, so fewer, bigger groups come back."""
+    day = _day(session)
+    cols: list[Any] = [day]
+    group: list[Any] = [day]
+    for name, expr, const in (
+            ("version", Response.version_id, literal_column("0")),
+            ("device", Response.meta["device"].as_string(), null()),
+            ("locale", Response.meta["locale"].as_string(), null()),
+            ("finished", Response.finished, false())):
+        if name in keep:
+            cols.append(expr)
+            group.append(expr)
+        else:
+            cols.append(const)
+    return cols, group
+
+
+def _answered(qid: str) -> Any:
+    return Response.answers[qid].as_string().is_not(None)
+
+
+def _row(values: Iterable[Any], k1: str = "", k2: Any = "", k3: str = "", score: Any = None,
+         n: Any = 0, m: Any = 0) -> Row:
+    day, version_id, device, locale, finished = values
+    return Row(str(day)[:10], int(version_id or 0), device, locale, bool(finished), k1,
+               "" if k2 is None else str(k2), k3, None if score is None else int(score), int(n), int(m))
+
+
+def raw_rows(session: Session, survey: Survey, conds: list[Any], questions: list[dict[str, Any]],
+             kinds: Iterable[str] = KINDS, score_qid: str | None = None,
+             keep: frozenset[str] = ALL_DIMS) -> dict[str, list[Row]]:
+    """The rows of the responses matching ``conds``, grouped in the database by day and the
+    dimensions in ``keep`` (answer and annotation rows need "finished" only when stored)."""
+    from surveyapp.reports.query import _kind
+
+    dims, group = _dims(session, keep | {"finished"})
+    adims, agroup = _dims(session, keep)
+    out: dict[str, list[Row]] = {k: [] for k in KINDS}
+    ids = [q["id"] for q in questions]
+    if "r" in kinds:
+        key: Any = literal("")
+        for qid in ids:
+            key = key.op("||")(case((_answered(qid), literal("1")), else_=literal("0")))
+        key = key.label("k")
+        for row in session.execute(select(*dims, key, func.count()).where(*conds).group_by(*group, key)):
+            out["r"].append(_row(row[:5], k1=row[5], n=row[6]))
+    if "a" in kinds:
+        for q in questions:
+            kind = _kind(q)
+            if kind in ("nps", "scale"):
+                score = Response.answers[q["id"]].as_integer()
+                rows = session.execute(select(*adims, score, func.count()).where(
+                    *conds, score.is_not(None)).group_by(*agroup, score))
+                out["a"] += [_row(r[:5], k1=q["id"], k2=r[5], n=r[6]) for r in rows]
+            elif kind == "choices":
+                label, elems = _choice_elements(session, q["id"])
+                rows = session.execute(
+                    select(*adims, label, func.count(func.distinct(Response.id)))
+                    .select_from(Response).join(elems, true())
+                    .where(*conds, _answered(q["id"])).group_by(*agroup, label))
+                out["a"] += [_row(r[:5], k1=q["id"], k2=r[5], n=r[6]) for r in rows if r[5] is not None]
+    if "t" in kinds:
+        score = Response.answers[score_qid].as_integer() if score_qid else literal(None)
+        if score_qid and _is_nps(survey, score_qid):
+            # Only the NPS group matters for themes and drivers: 0 detractor, 7 passive,
+            # 10 promoter (a quarter of the rows of 11 scores).
+            score = case((score >= 9, 10), (score >= 7, 7), (score.is_not(None), 0), else_=None)
+        ann = AnswerAnnotation
+        tdims, tgroup = _dims(session, keep & {"version", "device"})
+        k3 = ann.kind.op("||")(literal("|")).op("||")(func.coalesce(ann.sentiment, literal("")))
+        cols = [ann.question_id, ann.theme, k3, score]
+        rows = session.execute(
+            select(*tdims, *cols, func.count(), func.count().filter(ann.mixed.is_(True)))
+            .join(Response, Response.id == ann.response_id)
+            .where(ann.survey_id == survey.id, *conds).group_by(*tgroup, *cols))
+        out["t"] += [_row(r[:5], k1=r[5], k2=-1 if r[6] is None else r[6], k3=r[7], score=r[8],
+                          n=r[9], m=r[10]) for r in rows]
+    return out
+
+
+def _is_nps(survey: Survey, qid: str) -> bool:
+    version = survey.current_version
+    return any(q["id"] == qid and q.get("type") == "nps" for q in (version.questions if version else []))
+
+
+def _choice_elements(session: Session, qid: str) -> tuple[Any, Any]:
+    """(label, table of elements): each chosen option once; {"other": text} as "other"."""
+    if _dialect(session) == "postgresql":
+        value = Response.answers[qid]
+        elems = func.jsonb_array_elements(case(
+            (func.jsonb_typeof(value) == "array", value),
+            else_=func.jsonb_build_array(value))).table_valued("value").alias("e")
+        label = case((func.jsonb_typeof(elems.c.value) == "object", literal_column("'other'")),
+                     else_=elems.c.value.op("#>>")(literal_column("'{}'")))
+    else:
+        elems = func.json_each(Response.answers, f'$."{qid}"').table_valued(
+            "value", "type", "key").alias("e")
+        label = case((or_(elems.c.type == "object", elems.c.key == "other"), literal_column("'other'")),
+                     else_=cast(elems.c.value, String))
+    return label.label("choice"), elems
+
+
+def _settled(cursor: int, cutoff: dt.datetime, at: dt.datetime) -> Any:
+    return and_(Response.id <= cursor, or_(
+        and_(Response.finished.is_(True), or_(Response.finished_at.is_(None), Response.finished_at <= at)),
+        Response.created_at < cutoff))
+
+
+def score_question(survey: Survey) -> str | None:
+    """The score annotations are joined with: the first NPS question, else the first CSAT."""
+    from surveyapp.reports.query import first_question
+
+    q = first_question(survey, "nps") or first_question(survey, "csat")
+    return q["id"] if q else None
+
+
+def _fingerprint(survey: Survey, questions: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"ids": [q["id"] for q in questions], "types": [q.get("type") for q in questions],
+            "score": score_question(survey)}
+
+
+def refresh(session: Session, survey: Survey, questions: list[dict[str, Any]]) -> int:
+    """Recompute the cached rows of the survey's settled responses; returns how many."""
+    now = utcnow()
+    cutoff = now - SETTLE
+    cursor = session.scalar(select(func.max(Response.id)).where(Response.survey_id == survey.id)) or 0
+    rows = raw_rows(session, survey, [Response.survey_id == survey.id, _settled(cursor, cutoff, now)],
+                    questions, score_qid=score_question(survey))
+    session.execute(delete(ReportRollup).where(ReportRollup.survey_id == survey.id))
+    values = [{"survey_id": survey.id, "kind": kind, "day": dt.date.fromisoformat(r.day),
+               **{k: getattr(r, k) for k in Row._fields if k != "day"}}
+              for kind, part in rows.items() for r in part]
+    for i in range(0, len(values), 5000):
+        session.execute(insert(ReportRollup), values[i:i + 5000])
+    state = session.get(ReportRollupState, survey.id) or ReportRollupState(survey_id=survey.id)
+    state.cursor_id, state.cutoff, state.refreshed_at = cursor, cutoff, now
+    state.questions, state.rows = _fingerprint(survey, questions), len(values)
+    session.add(state)
+    session.flush()
+    return len(values)
+
+
+def uses_rollup(f: ReportFilter) -> bool:
+    return not (f.url or f.attributes or f.segment_id is not None)
+
+
+def load(session: Session, survey: Survey, f: ReportFilter, questions: list[dict[str, Any]],
+         kinds: Iterable[str], keep: Iterable[str] = ()) -> dict[str, list[Row]]:
+    """Rows for every date (periods are applied by the caller: the comparison needs the
+    previous period too), from the cache plus live rows where possible, grouped by day and
+    the dimensions in ``keep`` ("version", "device", "locale"; annotation rows are kept by
+    version and device only)."""
+    kinds = tuple(kinds)
+    keep = frozenset(keep) & {"version", "device", "locale"}
+    score_qid = score_question(survey)
+    state = session.get(ReportRollupState, survey.id)
+    conds = f.where(survey, dates=False)
+    if (state is None or not uses_rollup(f) or ("t" in kinds and f.locale)  # "t" has no locale
+            or state.questions != _fingerprint(survey, questions)
+            or state.questions != _fingerprint(survey, questions)):
+        return raw_rows(session, survey, conds, questions, kinds, score_qid, keep)
+    rr = ReportRollup
+    finished = case((rr.kind == "r", rr.finished), else_=false())
+    dims = [rr.kind, rr.day, rr.version_id if "version" in keep else literal_column("0"),
+            rr.device if "device" in keep else null(), rr.locale if "locale" in keep else null(),
+            finished, rr.k1, rr.k2, rr.k3, rr.score]
+    group = [rr.kind, rr.day, *[getattr(rr, d) for d in ("version_id", "device", "locale")
+                                if d.split("_")[0] in keep], finished, rr.k1, rr.k2, rr.k3, rr.score]
+    stored = select(*dims, func.sum(rr.n), func.sum(rr.m)).where(ReportRollup.survey_id == survey.id,
+                                        ReportRollup.kind.in_(kinds))
+    if f.version is not None:
+        stored = stored.where(ReportRollup.version_id.in_(select(SurveyVersion.id).where(
+            SurveyVersion.survey_id == survey.id, SurveyVersion.number == f.version)))
+    if f.device:
+        stored = stored.where(ReportRollup.device == f.device)
+    if f.locale:
+        stored = stored.where(ReportRollup.locale == f.locale)
+    out: dict[str, list[Row]] = {k: [] for k in KINDS}
+    for r in session.execute(stored.group_by(*group)):
+        out[r[0]].append(Row(r[1].isoformat() if isinstance(r[1], dt.date) else str(r[1])[:10],
+                             int(r[2] or 0), r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9],
+                             int(r[10]), int(r[11])))
+    # Live: everything the cache does not hold -- responses started since the cutoff that
+    # were new or still open at the refresh (read through the (survey_id, created_at)
+    # index), and responses after the cursor dated before the cutoff, i.e. imported with
+    # past dates (read through (survey_id, id); the created_at test is wrapped so the
+    # planner does not scan the whole survey by date instead).
+    recent = [Response.created_at >= state.cutoff,
+              or_(Response.id > state.cursor_id,
+                  not_(_settled(state.cursor_id, state.cutoff, state.refreshed_at)))]
+    backfilled = [Response.id > state.cursor_id,
+                  func.coalesce(Response.created_at, Response.created_at) < state.cutoff]
+    for extra in (recent, backfilled):
+        for kind, part in raw_rows(session, survey, [*conds, *extra], questions, kinds, score_qid,
+                                   keep).items():
+            out[kind] += part
+    return out
+
+
+def in_period(rows: Iterable[Row], start: dt.date | None, end: dt.date | None) -> list[Row]:
+    lo = start.isoformat() if start else ""
+    hi = end.isoformat() if end else "9999"
+    return [r for r in rows if lo <= r.day <= hi]
+
+
+def bucket_of(day: str, by: str) -> str:
+    if by == "week":
+        d = dt.date.fromisoformat(day)
+        return (d - dt.timedelta(days=d.weekday())).isoformat()
+    return day
+
+
+def refresh_all(session: Session, min_responses: int = 0) -> dict[int, int]:
+    """Refresh every survey with at least ``min_responses`` responses (the job does this)."""
+    from surveyapp.reports.query import reported_questions
+
+    counts = dict(session.execute(select(Response.survey_id, func.count()).group_by(Response.survey_id)).all())
+    out = {}
+    for survey in session.scalars(select(Survey).where(Survey.id.in_(
+            [sid for sid, n in counts.items() if n >= min_responses]))):
+        out[survey.id] = refresh(session, survey, reported_questions(survey))
+    return out
+
+
+ROLLUP_MIN_RESPONSES = 20_000  # below this, live aggregates are fast enough
+
+
+@shared_task(name="surveyapp.refresh_report_rollups")
+def refresh_report_rollups() -> dict[int, int]:
+    """Scheduled by beat (hourly): re-cache the settled rows of every big survey."""
+    from surveyapp.extensions import db
+
+    out = refresh_all(db.session, ROLLUP_MIN_RESPONSES)
+    db.session.commit()
+    return out

@@ -1,0 +1,101 @@
+"""An analyst in a real browser: goals and hypotheses on the overview, a hypothesis with
+evidence, a report filtered by a segment with themes and quotes, drawn charts and their
+tables, a CSV export, and a new response appearing in the report without a reload."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from pathlib import Path
+
+from tests.e2e.test_demo_in_browser import SHOTS, sign_in
+
+
+def test_analyst_filters_by_segment_reads_charts_and_sees_a_new_response_live(page, live_server):
+    sign_in(page, live_server)
+    page.wait_for_url(re.compile(r"/w/demo/$"))
+    insights = page.locator("#insights")
+    assert insights.get_by_text("Users would recommend us").is_visible()
+    assert insights.get_by_text("95% CI").first.is_visible()
+
+    # A hypothesis and its evidence.
+    insights.get_by_role("link", name="Slow dashboards turn power users into detractors").click()
+    assert page.get_by_role("heading", name="Evidence", exact=True).is_visible()
+    assert page.get_by_role("link", name="Survey: Product NPS").is_visible()
+
+    # The open-text analysis has run (its result stored as the analysis job stores it).
+    (survey_id, env_id, version_id), = live_server.query(
+        "SELECT s.id, s.environment_id, s.current_version_id FROM survey s JOIN workspace w "
+        "ON w.id = s.workspace_id WHERE w.slug = 'demo' AND s.name = 'Product NPS'")
+    ids = [r[0] for r in live_server.query(
+        "SELECT id FROM response WHERE survey_id = ? AND json_extract(answers, '$.disappointed') "
+        "IS NOT NULL ORDER BY id", survey_id)]
+    themes = [{"id": 0, "label": "Slow dashboards", "keywords": ["slow", "load"], "edited": False,
+               "quotes": ["Dashboards take ages to load, mail ops@acme.example if you doubt it"]},
+              {"id": 1, "label": "Pricing", "keywords": ["price"], "edited": False,
+               "quotes": ["Too expensive for a small team"]}]
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    live_server.query(
+        "INSERT INTO text_analysis (survey_id, question_id, result, edits, answers, method, "
+        "created_at, updated_at) VALUES (?, 'disappointed', ?, '{}', ?, 'bertopic', ?, ?)",
+        survey_id, json.dumps({"method": "bertopic", "message": "", "themes": themes}), len(ids), now, now)
+    for i, rid in enumerate(ids):
+        live_server.query(
+            "INSERT INTO answer_annotation (response_id, survey_id, question_id, kind, theme, "
+            "sentiment, mixed) VALUES (?, ?, 'disappointed', 'ok', ?, 'negative', 0)",
+            rid, survey_id, i % 2)
+
+    # The report, filtered by a behavioural segment.
+    page.goto(live_server + "/w/demo/")
+    page.get_by_role("link", name="Product NPS").click()
+    segment = page.get_by_label("Segment")
+    options = segment.locator("option").all_inner_texts()
+    assert len(options) >= 2, options
+    segment.select_option(label=options[1])
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"segment=\d+"))
+    assert page.get_by_text(f"segment {options[1]}").is_visible()
+
+    # Themes with their quotes (PII scrubbed), NPS by theme and the significance tables.
+    themes_card = page.locator("#themes")
+    assert themes_card.get_by_text("Slow dashboards").first.is_visible()
+    assert "[email]" in themes_card.inner_text() and "ops@acme.example" not in page.content()
+    assert themes_card.get_by_text("Benjamini-Hochberg").first.is_visible()
+
+    # Charts are drawn by the vendored Chart.js, each with a table alternative.
+    page.wait_for_function("() => window.Chart && document.querySelector('#chart-trend canvas').width > 0")
+    drawn = page.evaluate("() => Object.keys(Chart.instances).length")
+    assert drawn == page.locator("figure.chart").count() >= 3
+    trend = page.locator("#chart-trend")
+    trend.get_by_text("Table of this chart").click()
+    assert trend.locator("table tbody tr").count() >= 1
+    with page.expect_download() as info:
+        trend.get_by_role("button", name="Download SVG").click()
+    assert Path(info.value.path()).read_text().startswith("<svg")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "report.png"), full_page=True)
+
+    # Export CSV (the worker runs the job).
+    page.get_by_role("button", name="Export responses as CSV").click()
+    download_link = page.get_by_role("link", name="Download CSV")
+    download_link.wait_for(state="visible", timeout=60_000)
+    with page.expect_download() as info:
+        download_link.click()
+    assert Path(info.value.path()).read_text().startswith("response_id,")
+
+    # Back to the unfiltered report; a response arrives and shows up without a reload.
+    page.goto(page.url.split("?")[0])
+    before = page.locator('[data-live="total"]').inner_text()
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    text = f"Live answer {uuid.uuid4().hex[:6]}"
+    live_server.query(
+        "INSERT INTO response (environment_id, client_id, survey_id, version_id, finished, answers, "
+        "meta, created_at, updated_at, finished_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+        env_id, str(uuid.uuid4()), survey_id, version_id,
+        json.dumps({"score": 10, "love": text}), json.dumps({"device": "desktop"}), now, now, now)
+    row = page.locator("#live-table tbody tr").filter(has_text=text)
+    row.wait_for(state="visible", timeout=30_000)
+    assert page.locator("#live-status").inner_text().startswith("1 new response")
+    assert page.locator('[data-live="total"]').inner_text() != before

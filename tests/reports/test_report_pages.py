@@ -1,0 +1,171 @@
+"""The report as people use it: the page with filters, charts and table twins, the live
+feed, exports in three formats, and read-only share links."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import time
+
+from sqlalchemy import insert, select
+
+from surveyapp import jobs
+from surveyapp.models import AnswerAnnotation, Job, Response, Role
+from tests.conftest import login, post_form
+
+
+def _page(client, team, dataset, query=""):
+    resp = client.get(f"/w/{team.workspace.slug}/surveys/{dataset.survey.id}{query}")
+    assert resp.status_code == 200
+    return resp.get_data(as_text=True)
+
+
+def _charts(html: str) -> dict:
+    match = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', html, re.S)
+    return json.loads(match.group(1))
+
+
+def test_report_page_filters_every_panel_and_gives_each_chart_a_table(db, client, team, dataset):
+    login(client, team.users[Role.VIEWER].email)
+    html = _page(client, team, dataset)
+    charts = _charts(html)
+    assert {"trend", "funnel", "q-score", "q-uses", "themes-why", "drivers-why"} <= set(charts)
+    # Each chart has a table alternative and downloads, and Chart.js comes from this server.
+    assert html.count('<details class="chart-table">') == html.count("<figure class=\"chart\"") >= 6
+    assert 'data-download="svg"' in html and "vendor/chartjs/chart.umd.min.js" in html
+    assert "cdn" not in html.lower()
+    assert "<th scope=\"row\">Export</th>" in html  # choice breakdown table twin
+    assert "[email]" in html and "someone@example.com" not in html  # quotes are scrubbed
+    js = client.get("/static/vendor/chartjs/chart.umd.min.js")
+    assert js.status_code == 200 and b"Chart.js v4" in js.data
+    js.close()
+
+    filtered = _page(client, team, dataset, "?device=mobile&attr0=plan&val0=pro")
+    mobile_pro = [x for i, x in enumerate(dataset.rows)
+                  if x["meta"]["device"] == "mobile" and (i % 40) % 4 == 0]
+    assert f'data-live="total">{len(mobile_pro)}<' in filtered
+    assert sum(_charts(filtered)["trend"]["series"][0]["data"]) == len(mobile_pro)
+    assert "device mobile" in filtered and "plan = pro" in filtered
+    bad = _page(client, team, dataset, "?from=soon")
+    assert "Use a date like" in bad
+
+
+def test_live_feed_shows_new_responses_and_annotations_and_answers_304_when_unchanged(
+        db, client, team, dataset):
+    login(client, team.users[Role.VIEWER].email)
+    url = f"/w/{team.workspace.slug}/surveys/{dataset.survey.id}/live"
+    first = client.get(url)
+    data = first.get_json()
+    assert data["total"] == 120 and len(data["responses"]) == 20
+    etag = first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+
+    version = dataset.survey.current_version
+    db.session.execute(insert(Response), [{
+        "environment_id": team.workspace.environments[0].id, "client_id": "live-1",
+        "survey_id": dataset.survey.id, "version_id": version.id, "finished": True,
+        "answers": {"score": 2, "why": "Pages are slow, call me on +44 20 7946 0958"},
+        "meta": {"device": "mobile"}}])
+    db.session.commit()
+    changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    newest = changed.get_json()["responses"][-1]
+    assert newest["answers"]["score"] == 2 and "7946" not in newest["answers"]["why"]
+    assert newest["annotations"] == []
+    # The analysis assigns a theme a moment later: the same row now carries it.
+    rid = db.session.scalar(select(Response.id).where(Response.client_id == "live-1"))
+    db.session.add(AnswerAnnotation(response_id=rid, survey_id=dataset.survey.id, question_id="why",
+                                    kind="ok", theme=0, sentiment="negative"))
+    db.session.commit()
+    again = client.get(url, headers={"If-None-Match": changed.headers["ETag"]})
+    assert again.get_json()["responses"][-1]["annotations"] == ["Slow pages · negative"]
+    # Filters apply to the feed too.
+    assert client.get(url + "?device=desktop").get_json()["total"] == 80
+
+
+def _export(db, client, team, dataset, fmt):
+    login(client, team.users[Role.ANALYST].email)
+    slug = team.workspace.slug
+    db.session.execute(insert(Response), [{
+        "environment_id": team.workspace.environments[0].id, "client_id": "evil",
+        "survey_id": dataset.survey.id, "version_id": dataset.survey.current_version.id,
+        "finished": True, "answers": {"score": 5, "why": "=HYPERLINK(\"http://x\")"}}])
+    db.session.commit()
+    resp = post_form(client, f"/w/{slug}/surveys/{dataset.survey.id}/export", {"format": fmt},
+                     token_from=f"/w/{slug}/surveys/{dataset.survey.id}")
+    assert resp.status_code == 302
+    job = db.session.scalars(select(Job).order_by(Job.id.desc())).first()
+    assert job.params["format"] == fmt
+    assert jobs.run(job.id).value == "succeeded"
+    download = client.get(f"/w/{slug}/jobs/{job.id}/download")
+    assert download.status_code == 200
+    assert f".{fmt}" in download.headers["Content-Disposition"]
+    data = download.data
+    download.close()
+    return data
+
+
+def test_csv_export_has_annotations_and_defuses_formulas(db, client, team, dataset):
+    rows = list(csv.DictReader(io.StringIO(_export(db, client, team, dataset, "csv").decode())))
+    assert len(rows) == 121
+    assert rows[0]["why__theme"] in {"Slow pages", "Pricing", "Support"}
+    assert rows[0]["why__sentiment"] in {"positive", "negative"}
+    evil = next(r for r in rows if r["response_id"] == "evil")
+    assert evil["why"].startswith("'=") and evil["why__theme"] == ""
+
+
+def test_xlsx_export_opens_in_a_spreadsheet_without_formulas(db, client, team, dataset):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(_export(db, client, team, dataset, "xlsx")))
+    ws = wb["Responses"]
+    header = [c.value for c in ws[1]]
+    assert "why__theme" in header and ws.max_row == 122
+    col = header.index("why")
+    cells = [row[col] for row in ws.iter_rows(min_row=2)]
+    evil = next(c for c in cells if c.value and "HYPERLINK" in str(c.value))
+    assert evil.data_type == "s" and evil.value.startswith("'=")
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+
+
+def test_parquet_export_is_typed(db, client, team, dataset):
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(_export(db, client, team, dataset, "parquet")))
+    assert table.num_rows == 121
+    assert str(table.schema.field("finished").type) == "bool"
+    df = table.to_pandas()
+    assert df["finished"].sum() == 101
+    assert set(df["why__theme"].dropna()) >= {"Slow pages", "Pricing", "Support"}
+    assert json.loads(df[df["response_id"] == "r1"]["uses"].iloc[0]) == ["charts", "export"]
+
+
+def test_share_link_is_read_only_signed_and_expires(app, db, client, team, dataset):
+    login(client, team.users[Role.ANALYST].email)
+    slug = team.workspace.slug
+    page = f"/w/{slug}/surveys/{dataset.survey.id}"
+    resp = post_form(client, f"{page}/share", {"days": "3", "device": "mobile"},
+                     token_from=page, follow_redirects=True)
+    html = resp.get_data(as_text=True)
+    link = re.search(r'<code class="copy">(http[^<]+/share/[^<]+)</code>', html).group(1)
+    anonymous = app.test_client()
+    shared = anonymous.get(link.split("localhost", 1)[1])
+    body = shared.get_data(as_text=True)
+    assert shared.status_code == 200 and "read-only" in body and "device mobile" in body
+    mobile = sum(x["meta"]["device"] == "mobile" for x in dataset.rows)
+    assert f'data-live="total">{mobile}<' in body
+    assert "/export" not in body and 'name="csrf_token"' not in body and "live-table" not in body
+    token = link.rsplit("/", 1)[1]
+    assert anonymous.get(f"/share/{token[:-2]}xx").status_code == 404
+    from surveyapp.insights.share import make_token, read_token
+
+    with app.test_request_context():
+        old = make_token(dataset.survey.id, team.workspace.id, {}, 1, now=time.time() - 2 * 86400)
+        assert read_token(old) is None
+    assert anonymous.get(f"/share/{old}").status_code == 404
+    # Viewers cannot create links.
+    viewer = app.test_client()
+    login(viewer, team.users[Role.VIEWER].email)
+    assert post_form(viewer, f"{page}/share", {"days": "3"}).status_code == 403
