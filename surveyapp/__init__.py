@@ -63,7 +63,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(widget.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(links.bp)
-    app.register_blueprint(privacy.bp)
+    privacy.init_app(app)  # owners' pages, self-service page and link endpoint, CSP
     app.register_blueprint(auth.bp)
     app.register_blueprint(workspaces.bp)
     app.register_blueprint(reports.bp)

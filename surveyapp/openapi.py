@@ -43,6 +43,9 @@ SERVER_TAG = ["Server API (secret key)"]
 
 
 def document() -> dict[str, Any]:
+    from surveyapp.experiments.openapi_paths import paths as experiments_paths
+    from surveyapp.privacy.openapi_paths import paths as privacy_paths
+
     answers = {"type": "object", "description": "Question id → answer: a number for NPS/CSAT/"
                "CES/rating, a choice id (or {\"other\": text}) for single choice, a list of those "
                "for multiple choice, text for open text, true/false for consent.",
@@ -126,11 +129,17 @@ def document() -> dict[str, Any]:
                 "parameters": [KEY],
                 "requestBody": _body({"type": "object", "required": ["user_id"], "properties": {
                     "user_id": {"type": "string"}, "attributes": {"type": "object"},
-                    "consent": {"type": "boolean"}}},
-                    {"user_id": "u_42", "attributes": {"plan": "pro"}, "consent": True}),
+                    "consent": {"type": "boolean"},
+                    "notice_version": {"type": "integer", "description": "The consent notice "
+                                       "version shown (config's consent_notice.version); kept "
+                                       "with the decision"}}},
+                    {"user_id": "u_42", "attributes": {"plan": "pro"}, "consent": True,
+                     "notice_version": 2}),
                 "responses": {"200": {"description": "Stored"},
                               "202": {"description": "Not stored (consent, Do-Not-Track)"},
                               **_err(400, 403, 404, 413, 422, 429)}}},
+            **experiments_paths(KEY, CLIENT_TAG, SERVER_TAG, _err, _body),
+            **privacy_paths(KEY, CLIENT_TAG, SERVER_TAG, _err, _body),
             "/api/v1/workspace": {"get": {
                 "tags": SERVER_TAG, "summary": "The workspace and its environments' public keys",
                 "security": [{"secretKey": []}], "responses": {"200": {"description": "OK"}, **_err(401)}}},
@@ -139,6 +148,8 @@ def document() -> dict[str, Any]:
                 "security": [{"secretKey": []}], "responses": {"200": {"description": "OK"}, **_err(401)}}},
             "/api/v1/surveys/{id}/responses": {"get": {
                 "tags": SERVER_TAG, "summary": "Responses, oldest first, paginated",
+                "description": "Each response carries `annotations`: per open-text question "
+                               "its theme and sentiment, once the analysis has run.",
                 "security": [{"secretKey": []}],
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
                                {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}},
@@ -146,12 +157,24 @@ def document() -> dict[str, Any]:
                                 "description": "Pass the previous page's next_after"}],
                 "responses": {"200": {"description": "OK"}, **_err(401, 404, 422)}}},
             "/api/v1/surveys/{id}/exports": {"post": {
-                "tags": SERVER_TAG, "summary": "Start a CSV export job",
+                "tags": SERVER_TAG, "summary": "Start an export job (CSV, XLSX or Parquet)",
                 "security": [{"secretKey": []}],
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-                "requestBody": _body({"type": "object", "properties": {"finished_only": {"type": "boolean"}}},
-                                     {"finished_only": True}),
+                "requestBody": _body({"type": "object", "properties": {"finished_only": {"type": "boolean"},
+                                                                       "format": {"enum": ["csv", "xlsx", "parquet"]}}},
+                                     {"finished_only": True, "format": "xlsx"}),
                 "responses": {"202": {"description": "Started; Location is the job"}, **_err(401, 404)}}},
+            "/api/v1/surveys/{id}/themes": {"get": {
+                "tags": SERVER_TAG, "summary": "Themes of the open-text answers (insights)",
+                "description": "Per analysed open-text question: each theme's answer count, "
+                               "share, sentiment mix, NPS with its 95% CI (hidden below 5 "
+                               "answers) and PII-scrubbed quotes.",
+                "security": [{"secretKey": []}],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "OK"}, **_err(401, 404)}}},
+            "/api/v1/segments": {"get": {
+                "tags": SERVER_TAG, "summary": "Saved behavioural segments with their size (insights)",
+                "security": [{"secretKey": []}], "responses": {"200": {"description": "OK"}, **_err(401)}}},
             "/api/v1/jobs/{id}": {"get": {
                 "tags": SERVER_TAG, "summary": "A job's status, progress and result",
                 "security": [{"secretKey": []}],

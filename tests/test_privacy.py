@@ -19,6 +19,7 @@ from surveyapp.models import (
     SurveyStatus,
     utcnow,
 )
+from surveyapp.models.consent import ConsentRecord
 from surveyapp.privacy import service
 from tests.conftest import login, post_form
 
@@ -52,6 +53,8 @@ def populate(db, team, who="u_1", days_ago=0):
         db.session.add(AnswerAnnotation(response_id=response.id, survey_id=survey.id,
                                         question_id="why", kind="ok", theme=0,
                                         sentiment="negative"))
+        db.session.add(ConsentRecord(environment_id=env.id, contact_id=contact.id, granted=True,
+                                     source="widget", created_at=when))
         for i in range(3):
             db.session.add(Event(environment_id=env.id, contact_id=contact.id, name=f"view_{i}",
                                  occurred_at=when, properties={}))
@@ -78,7 +81,8 @@ def test_erasure_leaves_no_row_that_references_the_person(db, team):
     their_responses = [r.id for r in db.session.scalars(select(Response).where(Response.contact_id.in_(ids)))]
     counts = service.erase_contact(db.session, team.workspace, "u_1", team.owner)
     db.session.commit()
-    assert counts == {"contacts": 2, "responses": 2, "annotations": 2, "displays": 2, "events": 6}
+    assert counts == {"contacts": 2, "responses": 2, "annotations": 2, "displays": 2, "events": 6,
+                      "consent records": 2}
     assert references_to(db, ids) == {}
     assert db.session.scalar(select(func.count()).select_from(Contact).where(Contact.id.in_(ids))) == 0
     assert db.session.scalar(select(func.count()).select_from(AnswerAnnotation).where(

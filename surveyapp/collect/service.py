@@ -33,6 +33,8 @@ from surveyapp.models import (
     SurveyVersion,
     utcnow,
 )
+from surveyapp.privacy import consent as privacy_consent
+from surveyapp.privacy.ids import stored_external_id
 
 
 @dataclass(frozen=True)
@@ -75,22 +77,28 @@ def may_store(env: EnvironmentInfo, kind: str, privacy: Privacy, contact: Contac
 
 
 def find_contact(session: Session, env: EnvironmentInfo, external_id: str | None) -> Contact | None:
+    """The contact for a product user id (stored as a keyed hash if the workspace says so)."""
     if external_id is None:
         return None
+    return _find_stored(session, env, stored_external_id(session, env.workspace.id, external_id))
+
+
+def _find_stored(session: Session, env: EnvironmentInfo, stored_id: str) -> Contact | None:
     return session.scalar(select(Contact).where(Contact.environment_id == env.id,
-                                                Contact.external_id == external_id))
+                                                Contact.external_id == stored_id))
 
 
 def get_or_create_contact(session: Session, env: EnvironmentInfo, external_id: str) -> Contact:
-    contact = find_contact(session, env, external_id)
+    stored_id = stored_external_id(session, env.workspace.id, external_id)
+    contact = _find_stored(session, env, stored_id)
     if contact is not None:
         return contact
     try:
         with session.begin_nested():
-            contact = Contact(environment_id=env.id, external_id=external_id, attributes={})
+            contact = Contact(environment_id=env.id, external_id=stored_id, attributes={})
             session.add(contact)
     except IntegrityError:  # created concurrently by another request
-        contact = find_contact(session, env, external_id)
+        contact = _find_stored(session, env, stored_id)
         assert contact is not None
     return contact
 
@@ -120,6 +128,8 @@ def widget_config(session: Session, env: EnvironmentInfo) -> dict[str, Any]:
         "environment": env.name,
         "consent_mode": env.workspace.consent_mode.value,
         "recontact_days": env.workspace.recontact_days,
+        # The notice a consent prompt shows; the widget sends its version back with the decision.
+        "consent_notice": privacy_consent.notice_document(session, env.workspace.id),
         "surveys": [widget_survey(s.id, s.current_version.number, s.current_version.definition)
                     for s in surveys if s.current_version is not None],
     }
@@ -395,12 +405,14 @@ def identify(session: Session, env: EnvironmentInfo, data: dict[str, Any],
         raise p.invalid({"user_id": "required"})
     attrs = p.attributes(data.get("attributes"))
     consent = p.boolean(data.get("consent"), "consent", default=None)  # type: ignore[arg-type]
+    notice = _notice(session, env, data.get("notice_version"))
     contact = find_contact(session, env, external_id)
     privacy = Privacy(privacy.do_not_track, consent if consent is not None else privacy.consent)
     if consent is False and contact is not None:
         # Withdrawing consent is always recorded, whatever else is allowed.
         contact.consent = ConsentState.DENIED
         contact.consent_updated_at = utcnow()
+        privacy_consent.record(session, contact, False, "widget", notice)
         return {"user_id": external_id, "stored": True, "consent": "denied"}
     reason = may_store(env, "tracking", privacy, contact)
     if reason and not (consent is True and not privacy.do_not_track):
@@ -409,7 +421,23 @@ def identify(session: Session, env: EnvironmentInfo, data: dict[str, Any],
     if consent is not None:
         contact.consent = ConsentState.GRANTED if consent else ConsentState.DENIED
         contact.consent_updated_at = utcnow()
+        session.flush()  # the record needs the contact's id
+        privacy_consent.record(session, contact, consent, "widget", notice)
     if attrs:
         contact.attributes = {**contact.attributes, **attrs}
     contact.last_seen_at = utcnow()
-    return {"user_id": external_id, "stored": True, "consent": contact.consent.value}
+    from surveyapp.segments.service import segment_keys  # this contact's keys only
+
+    return {"user_id": external_id, "stored": True, "consent": contact.consent.value,
+            "segments": segment_keys(session, contact.id) if contact.id else []}
+
+
+def _notice(session: Session, env: EnvironmentInfo, version: Any) -> Any:
+    """The consent notice version the widget says it showed (None if it sent none)."""
+    if version is None:
+        return None
+    notice = privacy_consent.notice_by_version(session, env.workspace.id,
+                                               p.positive_int(version, "notice_version"))
+    if notice is None:
+        raise p.invalid({"notice_version": "no such notice version in this workspace"})
+    return notice

@@ -1,23 +1,43 @@
-"""Owners' privacy tools: a person's data (access export, erasure), retention, audit log."""
+"""Owners' privacy tools: a person's data (access export, erasure, self-service links),
+consent notice, hashed ids and keys, retention, audit log; the bias audit (bias_views)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, url_for
+from flask import Blueprint, Flask, Response, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import IntegerField, StringField
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from surveyapp.extensions import db
-from surveyapp.models import AuditEvent, Role
-from surveyapp.privacy import service
+from surveyapp.models import AuditEvent, Role, utcnow
+from surveyapp.models.consent import new_secret
+from surveyapp.privacy import consent, ids, service
 from surveyapp.workspaces.access import workspace_view
 
 bp = Blueprint("privacy", __name__, url_prefix="/w/<slug>/privacy")
+
+
+def init_app(app: Flask) -> None:
+    """The owners' pages, the end users' self-service page, the public privacy-link
+    endpoint, and the Content-Security-Policy on every HTML page."""
+    from surveyapp.extensions import csrf
+    from surveyapp.privacy import (
+        bias_views,  # noqa: F401  (adds the bias report to bp)
+        client,
+        headers,
+        selfservice,
+    )
+
+    app.register_blueprint(bp)
+    app.register_blueprint(selfservice.bp)
+    app.register_blueprint(client.client_bp)
+    csrf.exempt(client.client_bp)  # public, cookie-less, like the collection API
+    app.after_request(headers.add_csp)
 
 
 @bp.url_defaults
@@ -37,6 +57,17 @@ class EraseForm(PersonForm):
                           filters=[lambda v: v.strip() if v else v], validators=[DataRequired()])
 
 
+class NoticeForm(FlaskForm):
+    text = TextAreaField("Consent notice", validators=[DataRequired(), Length(max=consent.MAX_NOTICE)],
+                         description="What the widget's consent prompt says. Saving a changed text "
+                                     "creates a new version; each decision records the version shown.")
+
+
+class HashIdsForm(FlaskForm):
+    confirm = BooleanField("Store user ids only as keyed hashes from now on (cannot be undone)",
+                           validators=[DataRequired("Tick the box to confirm.")])
+
+
 class RetentionForm(FlaskForm):
     responses = IntegerField("Keep responses for (days)", validators=[Optional(), NumberRange(1, 3650)],
                              description="Empty: keep until deleted.")
@@ -48,10 +79,17 @@ def _page(**forms: Any) -> str:
     days = service.retention_days(g.workspace)
     log = db.session.scalars(select(AuditEvent).where(AuditEvent.workspace_id == g.workspace.id)
                              .order_by(AuditEvent.id.desc()).limit(100)).all()
+    current = consent.current_notice(db.session, g.workspace.id)
+    keys = ids.keys_for(db.session, g.workspace.id)
+    db.session.commit()  # the workspace's keys are created the first time they are needed
     return render_template(
         "privacy/index.html", lookup=forms.get("lookup") or PersonForm(prefix="find-"),
         erase=forms.get("erase") or EraseForm(prefix="erase-"),
         retention=forms.get("retention") or RetentionForm(prefix="keep-", data=days),
+        notice=forms.get("notice") or NoticeForm(prefix="notice-",
+                                                 data={"text": current.text if current else ""}),
+        hashing=forms.get("hashing") or HashIdsForm(prefix="hash-"),
+        notices=consent.notices(db.session, g.workspace.id), keys=keys,
         found=forms.get("found"), log=log)
 
 
@@ -127,4 +165,83 @@ def purge() -> Any:
     removed = service.purge(db.session, g.workspace, actor=current_user)
     db.session.commit()
     flash("Purged: " + ", ".join(f"{n:,} {k}" for k, n in removed.items()) + ".", "success")
+    return redirect(url_for("privacy.index"))
+
+
+@bp.route("/link", methods=["POST"])
+@workspace_view(Role.OWNER)
+def link() -> Any:
+    """A self-service link for a person who asked (to send them by email, say)."""
+    from surveyapp.privacy.selfservice import link_for
+
+    form = PersonForm(prefix="find-")
+    if not form.validate_on_submit():
+        return _page(lookup=form), 422
+    contacts = service.find_contacts(db.session, g.workspace, form.external_id.data)
+    if not contacts:
+        form.external_id.errors.append("Nobody with that user id is stored in this workspace.")
+        return _page(lookup=form), 422
+    url, expires = link_for(db.session, contacts[0])
+    service.audit(db.session, g.workspace, "self_service_link.created", current_user,
+                  target="a contact")
+    db.session.commit()
+    flash(f"Self-service link for this person (valid until {expires:%d %b %Y}); send it to them "
+          "privately:", "success")
+    flash(url, "link")
+    return redirect(url_for("privacy.index"))
+
+
+@bp.route("/notice", methods=["POST"])
+@workspace_view(Role.OWNER)
+def notice() -> Any:
+    form = NoticeForm(prefix="notice-")
+    if not form.validate_on_submit():
+        return _page(notice=form), 422
+    saved, created = consent.save_notice(db.session, g.workspace, form.text.data, current_user)
+    db.session.commit()
+    flash(f"Consent notice saved as version {saved.version}." if created and saved
+          else "The notice text is unchanged; no new version.", "success")
+    return redirect(url_for("privacy.index"))
+
+
+@bp.route("/hash-ids", methods=["POST"])
+@workspace_view(Role.OWNER)
+def hash_ids() -> Any:
+    form = HashIdsForm(prefix="hash-")
+    if not form.validate_on_submit():
+        return _page(hashing=form), 422
+    hashed = ids.enable_hashing(db.session, g.workspace)
+    service.audit(db.session, g.workspace, "ids.hashed", current_user, contacts=hashed)
+    db.session.commit()
+    flash(f"User ids are now stored as keyed hashes ({hashed:,} existing ids hashed).", "success")
+    return redirect(url_for("privacy.index"))
+
+
+@bp.route("/rotate-links", methods=["POST"])
+@workspace_view(Role.OWNER)
+def rotate_links() -> Any:
+    if not FlaskForm().validate_on_submit():
+        return _page(), 400
+    keys = ids.keys_for(db.session, g.workspace.id)
+    keys.link_secret = new_secret()
+    keys.rotated_at = utcnow()
+    service.audit(db.session, g.workspace, "key.rotated", current_user,
+                  target="self-service link secret")
+    db.session.commit()
+    flash("Every self-service link sent so far stopped working.", "success")
+    return redirect(url_for("privacy.index"))
+
+
+@bp.route("/rotate-identity", methods=["POST"])
+@workspace_view(Role.OWNER)
+def rotate_identity() -> Any:
+    if not FlaskForm().validate_on_submit():
+        return _page(), 400
+    keys = ids.keys_for(db.session, g.workspace.id)
+    keys.identity_secret = new_secret()
+    keys.rotated_at = utcnow()
+    service.audit(db.session, g.workspace, "key.rotated", current_user,
+                  target="identity verification secret")
+    db.session.commit()
+    flash("New identity secret: update your server's user_hash computation.", "success")
     return redirect(url_for("privacy.index"))

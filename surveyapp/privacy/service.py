@@ -5,6 +5,7 @@ record each of these in the audit log."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from surveyapp.models import (
     AnswerAnnotation,
     AuditEvent,
+    Base,
     Contact,
     Display,
     Event,
@@ -21,6 +23,8 @@ from surveyapp.models import (
     Workspace,
     utcnow,
 )
+from surveyapp.models.consent import ConsentRecord
+from surveyapp.privacy.ids import stored_external_id
 
 RETENTION_KEYS = ("responses", "events")
 
@@ -36,8 +40,10 @@ def audit(session: Session, workspace: Workspace, action: str, actor: User | Non
 def find_contacts(session: Session, workspace: Workspace, external_id: str) -> list[Contact]:
     """The contact with this external id in each of the workspace's environments."""
     env_ids = [e.id for e in workspace.environments]
+    stored = stored_external_id(session, workspace.id, external_id)
     return list(session.scalars(select(Contact).where(Contact.environment_id.in_(env_ids),
-                                                      Contact.external_id == external_id)))
+                                                      Contact.external_id == stored)
+                                .order_by(Contact.environment_id)))
 
 
 def _iso(value: Any) -> Any:
@@ -46,7 +52,12 @@ def _iso(value: Any) -> Any:
 
 def export_contact(session: Session, workspace: Workspace, external_id: str) -> dict[str, Any]:
     """Everything stored about one person, as plain JSON-ready data."""
-    contacts = find_contacts(session, workspace, external_id)
+    return export_contacts(session, workspace, find_contacts(session, workspace, external_id),
+                           external_id)
+
+
+def export_contacts(session: Session, workspace: Workspace, contacts: list[Contact],
+                    external_id: str) -> dict[str, Any]:
     out: dict[str, Any] = {"format": "surveyapp.subject-access/v1", "workspace": workspace.name,
                            "external_id": external_id, "exported_at": utcnow().isoformat(),
                            "environments": []}
@@ -71,16 +82,80 @@ def export_contact(session: Session, workspace: Workspace, external_id: str) -> 
                         "session": e.session_id}
                        for e in session.scalars(select(Event).where(Event.contact_id == contact.id)
                                                 .order_by(Event.occurred_at))],
+            "consent_records": [
+                {"granted": c.granted, "source": c.source, "at": _iso(c.created_at),
+                 "notice_version": c.notice.version if c.notice else None,
+                 "notice_text": c.notice.text if c.notice else None}
+                for c in session.scalars(select(ConsentRecord).where(
+                    ConsentRecord.contact_id == contact.id).order_by(ConsentRecord.id))],
         })
     return out
+
+
+#: Erasers of derived data other areas keep about people, by the name shown in the
+#: counts. Each takes (session, the person's contacts) and deletes its rows, returning how
+#: many; they run before the contacts and their responses are deleted (so they may join on
+#: them, or match ids kept in other forms, such as "u:<external id>" unit ids).
+Eraser = Callable[[Session, list[Contact]], int]
+ERASERS: dict[str, Eraser] = {}
+
+#: Tables erase_contacts deletes from itself; any *other* table with a ``contact_id`` or
+#: ``response_id`` column is swept too, so a new table cannot keep an erased person.
+_CORE_TABLES = {"contact", "response", "display", "event", "answer_annotation", "consent_record"}
+
+
+def register_eraser(name: str) -> Callable[[Eraser], Eraser]:
+    """``@register_eraser("experiment exposures")`` on a function deleting an area's rows
+    about these contacts. Modules registering erasers must be imported by the app."""
+    def decorator(fn: Eraser) -> Eraser:
+        ERASERS[name] = fn
+        return fn
+    return decorator
+
+
+@register_eraser("consent records")
+def _erase_consent_records(session: Session, contacts: list[Contact]) -> int:
+    return session.execute(delete(ConsentRecord).where(
+        ConsentRecord.contact_id.in_([c.id for c in contacts]))).rowcount or 0
+
+
+def _sweep(session: Session, contact_ids: list[int], response_ids: list[int]) -> dict[str, int]:
+    """Delete rows of every other table that point at these contacts or responses
+    (segment memberships, experiment exposures, webhook deliveries, ...), by table."""
+    counts: dict[str, int] = {}
+    for table in Base.metadata.sorted_tables:
+        if table.name in _CORE_TABLES:
+            continue
+        n = 0
+        if "contact_id" in table.c and contact_ids:
+            n += session.execute(delete(table).where(table.c.contact_id.in_(contact_ids))).rowcount or 0
+        if "response_id" in table.c and response_ids:
+            n += session.execute(delete(table).where(table.c.response_id.in_(response_ids))).rowcount or 0
+        if n:
+            counts[table.name.replace("_", " ") + " rows"] = n
+    return counts
 
 
 def erase_contact(session: Session, workspace: Workspace, external_id: str,
                   actor: User | None = None) -> dict[str, int]:
     """Delete a person's contact rows and everything that references them; returns counts.
     The caller commits. The audit entry keeps the count, never the id itself."""
-    counts = {"contacts": 0, "responses": 0, "annotations": 0, "displays": 0, "events": 0}
-    for contact in find_contacts(session, workspace, external_id):
+    return erase_contacts(session, workspace, find_contacts(session, workspace, external_id),
+                          actor)
+
+
+def erase_contacts(session: Session, workspace: Workspace, contacts: list[Contact],
+                   actor: User | None = None, via: str = "owner") -> dict[str, int]:
+    """Erase these contacts (of ``workspace``) and every row derived from them."""
+    counts = {"contacts": 0, "responses": 0, "annotations": 0, "displays": 0, "events": 0,
+              **{name: 0 for name in ERASERS}}
+    ids = [c.id for c in contacts]
+    if ids:
+        for name, eraser in ERASERS.items():
+            counts[name] += eraser(session, contacts)
+        responses = list(session.scalars(select(Response.id).where(Response.contact_id.in_(ids))))
+        counts.update(_sweep(session, ids, responses))
+    for contact in contacts:
         response_ids = list(session.scalars(select(Response.id).where(Response.contact_id == contact.id)))
         if response_ids:
             counts["annotations"] += session.execute(delete(AnswerAnnotation).where(
@@ -93,7 +168,8 @@ def erase_contact(session: Session, workspace: Workspace, external_id: str,
             delete(Event).where(Event.contact_id == contact.id)).rowcount or 0
         session.delete(contact)
         counts["contacts"] += 1
-    audit(session, workspace, "contact.erased", actor, target="a contact (id not kept)", **counts)
+    audit(session, workspace, "contact.erased", actor, target="a contact (id not kept)",
+          via=via, **counts)
     return counts
 
 
