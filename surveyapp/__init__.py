@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from surveyapp.config import Settings
 
@@ -25,6 +26,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         settings = Settings.from_env(**dict(config or {}))
 
     app = Flask(__name__)
+    app.url_map.converters["int"] = _DatabaseInt
     app.config.from_mapping(settings.flask_config())
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -84,6 +86,15 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from surveyapp import tasks  # noqa: F401  (registers Celery tasks)
 
     return app
+
+
+class _DatabaseInt(IntegerConverter):
+    """``<int:...>`` in URLs only matches ids our 32-bit id columns can hold, so a huge
+    number in a URL is a 404, not a database overflow error."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _migrations_dir() -> Any:
