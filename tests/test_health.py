@@ -56,3 +56,14 @@ def test_unreachable_rate_limit_store_lets_answers_in_and_reports_degraded(app_c
         resp = client.post(f"/api/v1/client/{env.client_key}/events",
                            json={"events": [{"name": "page_view"}]})
         assert resp.status_code == 202, resp.get_data(as_text=True)
+
+
+def test_requests_while_the_database_is_down_get_503_with_retry_after(tmp_path):
+    from surveyapp import create_app
+
+    app = create_app({"env": "testing", "secret_key": "s" * 40, "data_dir": tmp_path,
+                      "database_url": f"postgresql://nobody@127.0.0.1:{free_port()}/none"})
+    resp = app.test_client().put("/api/v1/client/pk_x/responses/0c1f4f5e-8d3c-4c1e-9a43-2b7f6a0d3e55",
+                                 json={"survey_id": 1, "answers": {}})
+    assert resp.status_code == 503 and resp.headers["Retry-After"] == "2"
+    assert resp.get_json()["error"]["code"] == "unavailable"  # the widget's outbox retries 5xx
