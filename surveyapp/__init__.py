@@ -37,6 +37,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from surveyapp.extensions import csrf, db, init_celery, login_manager, migrate
 
     db.init_app(app)
+    app.teardown_appcontext(_close_session)  # runs before Flask-SQLAlchemy's own teardown
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
     ratelimit.init_app(app)
@@ -86,6 +87,21 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from surveyapp import tasks  # noqa: F401  (registers Celery tasks)
 
     return app
+
+
+def _close_session(exc: BaseException | None) -> None:
+    """End the request's session; if the database connection died under it (a restart),
+    the rollback fails: log it and let the pool discard the connection, rather than turn
+    an already-sent answer into a 500."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from surveyapp.extensions import db
+
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        logging.getLogger(__name__).warning("closing a session on a dead connection: %s",
+                                            error.__class__.__name__)
 
 
 class _DatabaseInt(IntegerConverter):
