@@ -21,7 +21,7 @@ import re
 import time
 import uuid
 
-from locust import HttpUser, between, events, task
+from locust import FastHttpUser, between, events, task
 from locust.exception import StopUser
 
 KEY = os.environ["LOAD_KEY"]
@@ -45,7 +45,7 @@ def _write_results(environment, **_kwargs) -> None:
         json.dump({"acked": ACKED, "unacked": UNACKED["writes"], "retries": RETRIES["count"]}, fh)
 
 
-class WidgetUser(HttpUser):
+class WidgetUser(FastHttpUser):
     weight = 9
     wait_time = between(0.0, 0.05)
 
@@ -104,7 +104,7 @@ class WidgetUser(HttpUser):
             ACKED["finished"].append(rid)
 
 
-class AnalystUser(HttpUser):
+class AnalystUser(FastHttpUser):
     weight = 1
     wait_time = between(0.5, 1.5)
 
