@@ -31,7 +31,7 @@ intro
 <v Dana>The CSV button never finishes on big surveys.
 """
 
-SRT = """1
+SRT = b"""1
 00:00:01,000 --> 00:00:03,000
 Interviewer: What slowed you down?
 
@@ -39,7 +39,7 @@ Interviewer: What slowed you down?
 00:01:02,500 --> 00:01:06,000
 Sam: The search found nothing useful,
 so I gave up.
-""".encode()
+"""
 
 SPEAKERS = b"""[00:00:03] Interviewer: Tell me about the last time you used dashboards.
 [00:00:09] Priya: I built one for the weekly review.
