@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 
 #: Feature packages with their own blueprint and ``cli.register`` hook.
-AREAS = ("segments", "experiments", "insights")
+AREAS = ("segments", "experiments", "insights", "research")
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
