@@ -1,8 +1,8 @@
-"""Research repository: studies, participants, sources, passages, usability results
+"""Research repository: studies, participants, material, passages, usability results, codebook, highlights, insights
 
 Revision ID: 0010
 Revises: 0009
-Create Date: 2026-11-26 15:58:12.858966
+Create Date: 2026-11-26 16:03:05.722295
 
 """
 import sqlalchemy as sa
@@ -17,6 +17,16 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('research_tag',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], name=op.f('fk_research_tag_workspace_id_workspace'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_tag')),
+    sa.UniqueConstraint('workspace_id', 'name', name=op.f('uq_research_tag_workspace_id_name'))
+    )
     op.create_table('study',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('workspace_id', sa.Integer(), nullable=False),
@@ -35,6 +45,17 @@ def upgrade():
     with op.batch_alter_table('study', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_study_workspace_id'), ['workspace_id'], unique=False)
 
+    op.create_table('research_insight',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_research_insight_study_id_study'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], name=op.f('fk_research_insight_workspace_id_workspace'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_research_insight'))
+    )
     op.create_table('study_participant',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('workspace_id', sa.Integer(), nullable=False),
@@ -114,9 +135,46 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_study_passage_source_id'), ['source_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_study_passage_study_id_theme'), ['study_id', 'theme'], unique=False)
 
+    op.create_table('highlight',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('workspace_id', sa.Integer(), nullable=False),
+    sa.Column('study_id', sa.Integer(), nullable=False),
+    sa.Column('passage_id', sa.Integer(), nullable=True),
+    sa.Column('insight_id', sa.Integer(), nullable=True),
+    sa.Column('quote', sa.Text(), nullable=False),
+    sa.Column('start', sa.Integer(), nullable=False),
+    sa.Column('end', sa.Integer(), nullable=False),
+    sa.Column('speaker', sa.String(length=80), nullable=True),
+    sa.Column('source_title', sa.String(length=200), nullable=False),
+    sa.Column('theme', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_highlight_created_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['insight_id'], ['research_insight.id'], name=op.f('fk_highlight_insight_id_research_insight'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['passage_id'], ['study_passage.id'], name=op.f('fk_highlight_passage_id_study_passage'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_highlight_study_id_study'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], name=op.f('fk_highlight_workspace_id_workspace'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_highlight'))
+    )
+    with op.batch_alter_table('highlight', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_highlight_study_id'), ['study_id'], unique=False)
+
+    op.create_table('highlight_tag',
+    sa.Column('highlight_id', sa.Integer(), nullable=False),
+    sa.Column('tag_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['highlight_id'], ['highlight.id'], name=op.f('fk_highlight_tag_highlight_id_highlight'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tag_id'], ['research_tag.id'], name=op.f('fk_highlight_tag_tag_id_research_tag'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('highlight_id', 'tag_id', name=op.f('pk_highlight_tag'))
+    )
 
 
 def downgrade():
+    op.drop_table('highlight_tag')
+    with op.batch_alter_table('highlight', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_highlight_study_id'))
+
+    op.drop_table('highlight')
     with op.batch_alter_table('study_passage', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_study_passage_study_id_theme'))
         batch_op.drop_index(batch_op.f('ix_study_passage_source_id'))
@@ -126,7 +184,9 @@ def downgrade():
     op.drop_table('sus_answer')
     op.drop_table('study_source')
     op.drop_table('study_participant')
+    op.drop_table('research_insight')
     with op.batch_alter_table('study', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_study_workspace_id'))
 
     op.drop_table('study')
+    op.drop_table('research_tag')

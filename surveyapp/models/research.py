@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Column, Enum, ForeignKey, Index, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.models.base import Base, JSONType, TimestampMixin, enum_values, utcnow
@@ -132,3 +132,58 @@ class SusAnswer(Base):
         ForeignKey("study_participant.id", ondelete="CASCADE"))
     answers: Mapped[list[int]] = mapped_column(JSONType, default=list)  # ten answers, 1-5
     score: Mapped[float]
+
+
+class Tag(TimestampMixin, Base):
+    """A code of the workspace's codebook."""
+
+    __tablename__ = "research_tag"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+highlight_tag = Table(
+    "highlight_tag", Base.metadata,
+    Column("highlight_id", ForeignKey("highlight.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("research_tag.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Insight(TimestampMixin, Base):
+    """A finding on the synthesis board, grouping the highlights that support it."""
+
+    __tablename__ = "research_insight"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+
+
+class Highlight(TimestampMixin, Base):
+    """A researcher's selection in a passage. The quote, its position and where it came
+    from are copied, so the highlight stays exact if the material is edited or removed."""
+
+    __tablename__ = "highlight"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    passage_id: Mapped[int | None] = mapped_column(ForeignKey("study_passage.id", ondelete="SET NULL"))
+    insight_id: Mapped[int | None] = mapped_column(
+        ForeignKey("research_insight.id", ondelete="SET NULL"))
+    quote: Mapped[str] = mapped_column(Text)
+    start: Mapped[int]  # character offsets in the passage text
+    end: Mapped[int]
+    speaker: Mapped[str | None] = mapped_column(String(80))
+    source_title: Mapped[str] = mapped_column(String(200))
+    theme: Mapped[int | None]  # the passage's theme when highlighted
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    tags: Mapped[list[Tag]] = relationship(secondary=highlight_tag, order_by="Tag.name")

@@ -18,10 +18,31 @@ from wtforms.fields.choices import SelectChoice
 from surveyapp import jobs
 from surveyapp.extensions import db
 from surveyapp.models import Job, Role, Survey, TextAnalysis, utcnow
-from surveyapp.models.research import Participant, Passage, Study, StudyKind, StudySource
+from surveyapp.models.research import (
+    Highlight,
+    Insight,
+    Participant,
+    Passage,
+    Study,
+    StudyKind,
+    StudySource,
+    Tag,
+    highlight_tag,
+)
 from surveyapp.research import job as _job  # noqa: F401  (registers the analysis job)
 from surveyapp.research import service
-from surveyapp.research.forms import LinkForm, ParticipantForm, SourceForm, StudyForm, UsabilityForm
+from surveyapp.research.forms import (
+    HighlightForm,
+    InsightForm,
+    LinkForm,
+    MergeTagForm,
+    MoveForm,
+    ParticipantForm,
+    SourceForm,
+    StudyForm,
+    TagForm,
+    UsabilityForm,
+)
 from surveyapp.research.importers import SourceError
 from surveyapp.workspaces.access import get_or_404_in, workspace_view
 from surveyapp.workspaces.forms import EmptyForm
@@ -85,8 +106,13 @@ def _study_page(study: Study, status: int = 200, **forms: Any) -> Any:
     job = db.session.get(Job, job_id) if job_id else None
     if job is not None and job.workspace_id != g.workspace.id:
         job = None
+    marks: dict[int, list[Highlight]] = {}
+    for h in db.session.scalars(select(Highlight).where(
+            Highlight.study_id == study.id, Highlight.passage_id.in_([p.id for p in passages]))):
+        marks.setdefault(h.passage_id, []).append(h)
     return render_template(
         "research/study.html", study=study, passages=passages, total=total, tasks=tasks, sus=sus,
+        marks=marks, highlight_form=HighlightForm(formdata=None),
         participant_form=participant_form, source_form=source_form, link_form=link_form,
         usability_form=forms.get("usability_form") or UsabilityForm(formdata=None),
         empty_form=EmptyForm(), evidence=service.theme_evidence(db.session, study), job=job,
@@ -231,3 +257,173 @@ def delete_source(study_id: int, source_id: int) -> Any:
     db.session.commit()
     flash(f"Removed “{source.title}” and its passages.", "success")
     return redirect(url_for("research.study", study_id=study.id) + "#material")
+
+
+# ----------------------------------------------------------------------------- highlights
+def _passage_in(study: Study, passage_id: int) -> Passage:
+    passage = db.session.get(Passage, passage_id)
+    if passage is None or passage.study_id != study.id:
+        abort(404)
+    return passage
+
+
+@bp.route("/<int:study_id>/passages/<int:passage_id>/highlights", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_highlight(study_id: int, passage_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    passage = _passage_in(study, passage_id)
+    form = HighlightForm()
+    if form.validate_on_submit():
+        try:
+            tags = service.tags_by_name(db.session, g.workspace.id, (form.tags.data or "").split(","))
+            service.add_highlight(db.session, passage, form.quote.data, start=form.start.data,
+                                  tags=tags, note=form.note.data or "", user_id=current_user.id)
+        except service.HighlightError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("research.study", study_id=study.id) + f"#passage-{passage.id}")
+        db.session.commit()
+        flash("Highlighted. Group highlights into insights on the synthesis board.", "success")
+    else:
+        flash("A highlight needs some words from the passage.", "error")
+    return redirect(url_for("research.study", study_id=study.id) + f"#passage-{passage.id}")
+
+
+@bp.route("/highlights/<int:highlight_id>/delete", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def delete_highlight(highlight_id: int) -> Any:
+    highlight = get_or_404_in(Highlight, highlight_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    study_id = highlight.study_id
+    db.session.delete(highlight)
+    db.session.commit()
+    flash("Removed the highlight.", "success")
+    target = "research.board" if request.form.get("next") == "board" else "research.study"
+    return redirect(url_for(target, study_id=study_id))
+
+
+# ----------------------------------------------------------------------------- board
+@bp.route("/<int:study_id>/board")
+@workspace_view(Role.VIEWER)
+def board(study_id: int) -> Any:
+    return _board_page(get_or_404_in(Study, study_id))
+
+
+def _board_page(study: Study, status: int = 200, insight_form: InsightForm | None = None) -> Any:
+    insights = db.session.scalars(select(Insight).where(Insight.study_id == study.id)
+                                  .order_by(Insight.id)).all()
+    highlights = db.session.scalars(select(Highlight).where(Highlight.study_id == study.id)
+                                    .order_by(Highlight.id)).all()
+    groups = {i.id: [h for h in highlights if h.insight_id == i.id] for i in insights}
+    unsorted = [h for h in highlights if h.insight_id is None]
+    move = MoveForm(formdata=None)
+    move.insight.choices = [SelectChoice(0, "Unsorted")] + [SelectChoice(i.id, i.title) for i in insights]
+    return render_template(
+        "research/board.html", study=study, insights=insights, groups=groups, unsorted=unsorted,
+        weights={i.id: service.insight_weight(db.session, study, groups[i.id]) for i in insights},
+        insight_form=insight_form or InsightForm(formdata=None), move_form=move,
+        empty_form=EmptyForm(), can_edit=g.membership.role.allows(Role.RESEARCHER)), status
+
+
+@bp.route("/<int:study_id>/insights", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_insight(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    form = InsightForm()
+    if not form.validate_on_submit():
+        return _board_page(study, 422, form)
+    db.session.add(Insight(workspace_id=g.workspace.id, study_id=study.id, title=form.title.data,
+                           body=form.body.data or ""))
+    db.session.commit()
+    flash(f"Added the insight “{form.title.data}”. Move highlights into it as evidence.", "success")
+    return redirect(url_for("research.board", study_id=study.id))
+
+
+@bp.route("/highlights/<int:highlight_id>/move", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def move_highlight(highlight_id: int) -> Any:
+    """Drag and drop on the board posts here; so does the keyboard's "Move to" form."""
+    highlight = get_or_404_in(Highlight, highlight_id)
+    form = MoveForm()
+    ids = set(db.session.scalars(select(Insight.id).where(Insight.study_id == highlight.study_id)))
+    form.insight.choices = [SelectChoice(0, "Unsorted")] + [SelectChoice(i, str(i)) for i in ids]
+    if not form.validate_on_submit():
+        abort(400)
+    highlight.insight_id = form.insight.data or None
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return {"ok": True, "insight": highlight.insight_id}
+    return redirect(url_for("research.board", study_id=highlight.study_id) + f"#highlight-{highlight.id}")
+
+
+# ----------------------------------------------------------------------------- codebook
+@bp.route("/codebook")
+@workspace_view(Role.VIEWER)
+def codebook() -> Any:
+    return _codebook_page(TagForm(formdata=None))
+
+
+def _codebook_page(form: TagForm, status: int = 200) -> Any:
+    tags = db.session.scalars(select(Tag).where(Tag.workspace_id == g.workspace.id)
+                              .order_by(Tag.name)).all()
+    counts = dict(db.session.execute(select(highlight_tag.c.tag_id, func.count()).group_by(
+        highlight_tag.c.tag_id)).all())
+    merge = MergeTagForm(formdata=None)
+    merge.into.choices = [SelectChoice(t.id, t.name) for t in tags]
+    return render_template("research/codebook.html", tags=tags, counts=counts, form=form,
+                           merge_form=merge, can_edit=g.membership.role.allows(Role.RESEARCHER)), status
+
+
+@bp.route("/codebook", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_tag() -> Any:
+    form = TagForm()
+    if form.validate_on_submit():
+        exists = db.session.scalar(select(Tag).where(Tag.workspace_id == g.workspace.id,
+                                                     Tag.name == form.name.data))
+        if exists is None:
+            db.session.add(Tag(workspace_id=g.workspace.id, name=form.name.data,
+                               description=form.description.data or ""))
+            db.session.commit()
+            flash(f"Added the code “{form.name.data}”.", "success")
+            return redirect(url_for("research.codebook"))
+        form.name.errors.append("The codebook already has this code.")
+    return _codebook_page(form, 422)
+
+
+@bp.route("/codebook/<int:tag_id>", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def edit_tag(tag_id: int) -> Any:
+    tag = get_or_404_in(Tag, tag_id)
+    form = TagForm()
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(Tag).where(Tag.workspace_id == g.workspace.id,
+                                                    Tag.name == form.name.data, Tag.id != tag.id))
+        if clash is None:
+            tag.name, tag.description = form.name.data, form.description.data or ""
+            db.session.commit()
+            flash(f"Saved “{tag.name}”.", "success")
+            return redirect(url_for("research.codebook"))
+        flash(f"“{form.name.data}” exists already: merge the two codes instead.", "error")
+    else:
+        flash("A code needs a name of at most 60 characters.", "error")
+    return redirect(url_for("research.codebook"))
+
+
+@bp.route("/codebook/<int:tag_id>/merge", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def merge_tag(tag_id: int) -> Any:
+    tag = get_or_404_in(Tag, tag_id)
+    form = MergeTagForm()
+    form.into.choices = [SelectChoice(t.id, t.name) for t in db.session.scalars(
+        select(Tag).where(Tag.workspace_id == g.workspace.id))]
+    if not form.validate_on_submit() or form.into.data == tag.id:
+        flash("Choose another code to merge into.", "error")
+        return redirect(url_for("research.codebook"))
+    target = get_or_404_in(Tag, form.into.data)
+    name = tag.name
+    moved = service.merge_tags(db.session, tag, target)
+    db.session.commit()
+    flash(f"Merged “{name}” into “{target.name}” ({moved} highlights).", "success")
+    return redirect(url_for("research.codebook"))

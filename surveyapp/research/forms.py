@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileSize
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from surveyapp.models.research import StudyKind
 from surveyapp.research.importers import MAX_SOURCE_BYTES
@@ -54,3 +55,32 @@ class UsabilityForm(FlaskForm):
 class LinkForm(FlaskForm):
     question = SelectField("Compare with the themes of", validators=[Optional()],
                            description="An analysed open-text survey question.")
+
+
+class HighlightForm(FlaskForm):
+    quote = TextAreaField("Highlight", filters=[_strip], validators=[DataRequired(), Length(max=2000)],
+                          description="Select words in the passage, or type them exactly.")
+    start = IntegerField(validators=[Optional()], widget=HiddenInput())
+    tags = StringField("Tags", filters=[_strip], validators=[Optional(), Length(max=500)],
+                       description="Comma-separated codes from the codebook; new ones are added.")
+    note = StringField("Note", filters=[_strip], validators=[Optional(), Length(max=1000)])
+
+
+class InsightForm(FlaskForm):
+    title = StringField("Insight", filters=[_strip], validators=[DataRequired(), Length(max=200)],
+                        description="A finding in a sentence, e.g. “Exports fail on big accounts”.")
+    body = TextAreaField("Details", filters=[_strip], validators=[Optional(), Length(max=4000)])
+
+
+class MoveForm(FlaskForm):
+    insight = SelectField("Move to", coerce=int)
+
+
+class TagForm(FlaskForm):
+    name = StringField("Name", filters=[_strip], validators=[DataRequired(), Length(max=60)])
+    description = StringField("Description", filters=[_strip], validators=[Optional(), Length(max=500)],
+                              description="When to use this code.")
+
+
+class MergeTagForm(FlaskForm):
+    into = SelectField("Merge into", coerce=int)

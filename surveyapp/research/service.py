@@ -15,11 +15,13 @@ from sqlalchemy.orm import Session
 
 from surveyapp.models import AnswerAnnotation, Contact, Environment, TextAnalysis, Workspace
 from surveyapp.models.research import (
+    Highlight,
     Participant,
     Passage,
     Study,
     StudySource,
     SusAnswer,
+    Tag,
     UsabilityResult,
 )
 from surveyapp.research.importers import SourceError, read_source, read_usability_csv, sus_score
@@ -189,3 +191,71 @@ def theme_evidence(session: Session, study: Study) -> list[dict[str, Any]]:
              "answers": answers.get(tid, 0), "sentiment": sentiments.get(tid, Counter())}
             for tid, label in labels.items()]
     return sorted(rows, key=lambda r: (-r["passages"], -r["answers"]))
+
+
+# ----------------------------------------------------------------------------- highlights
+class HighlightError(ValueError):
+    """A selection that is not in the passage."""
+
+
+def tags_by_name(session: Session, workspace_id: int, names: list[str]) -> list[Tag]:
+    """The codebook's tags with these names, adding the new ones."""
+    wanted = {n.strip()[:60]: None for n in names if n.strip()}
+    found = {t.name: t for t in session.scalars(select(Tag).where(
+        Tag.workspace_id == workspace_id, Tag.name.in_(list(wanted))))}
+    for name in wanted:
+        if name not in found:
+            found[name] = Tag(workspace_id=workspace_id, name=name)
+            session.add(found[name])
+    return [found[n] for n in wanted]
+
+
+def add_highlight(session: Session, passage: Passage, quote: str, *, start: int | None = None,
+                  tags: list[Tag], note: str = "", user_id: int | None = None) -> Highlight:
+    """Keep an exact quote from a passage (and where it was), with codebook tags."""
+    quote = quote.strip()
+    if not quote:
+        raise HighlightError("Select or type the words to highlight.")
+    if start is None or passage.text[start:start + len(quote)] != quote:
+        start = passage.text.find(quote)
+    if start < 0:
+        raise HighlightError("The highlight must be words from this passage, exactly as written.")
+    highlight = Highlight(
+        workspace_id=passage.source.workspace_id, study_id=passage.study_id, passage_id=passage.id,
+        quote=quote, start=start, end=start + len(quote), speaker=passage.speaker,
+        source_title=passage.source.title, theme=passage.theme, note=note, created_by_id=user_id,
+        tags=tags)
+    session.add(highlight)
+    return highlight
+
+
+def merge_tags(session: Session, source: Tag, target: Tag) -> int:
+    """Move every highlight of ``source`` to ``target`` and remove ``source``."""
+    moved = 0
+    for highlight in session.scalars(select(Highlight).where(Highlight.tags.contains(source))):
+        if target not in highlight.tags:
+            highlight.tags.append(target)
+        highlight.tags.remove(source)
+        moved += 1
+    if source.description and not target.description:
+        target.description = source.description
+    session.delete(source)
+    return moved
+
+
+def insight_weight(session: Session, study: Study, highlights: list[Highlight]) -> dict[str, Any]:
+    """The quantitative weight behind an insight: how many people said it in the study,
+    and what share of the linked survey question's answers fall in the same themes."""
+    themes = {h.theme for h in highlights if h.theme is not None and h.theme >= 0}
+    out: dict[str, Any] = {"highlights": len(highlights),
+                           "voices": len({(h.source_title, h.speaker) for h in highlights}),
+                           "themes": sorted(themes), "answers": 0, "answer_share": None}
+    if themes and study.survey_id and study.question_id:
+        counts = dict(session.execute(select(AnswerAnnotation.theme, func.count()).where(
+            AnswerAnnotation.survey_id == study.survey_id,
+            AnswerAnnotation.question_id == study.question_id,
+            AnswerAnnotation.kind == "ok").group_by(AnswerAnnotation.theme)).all())
+        total = sum(counts.values())
+        out["answers"] = sum(counts.get(t, 0) for t in themes)
+        out["answer_share"] = out["answers"] / total if total else None
+    return out

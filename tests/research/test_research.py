@@ -9,7 +9,16 @@ from sqlalchemy import func, select
 
 from surveyapp import jobs
 from surveyapp.models import Contact, Role
-from surveyapp.models.research import Participant, Passage, Study, StudySource, UsabilityResult
+from surveyapp.models.research import (
+    Highlight,
+    Insight,
+    Participant,
+    Passage,
+    Study,
+    StudySource,
+    Tag,
+    UsabilityResult,
+)
 from tests.conftest import csrf_token, login
 from tests.test_analysis import LOVE, PRICE, SLOW, run_analysis, sentiment_dir, survey  # noqa: F401
 
@@ -145,3 +154,87 @@ def test_analysis_puts_passages_beside_the_survey_themes_with_sentiment(db, rese
     # The slow-dashboard theme: study passages and survey answers side by side.
     slow_theme = {p.theme for p in passages if "slow" in p.text.lower()}
     assert len(slow_theme) == 1 and slow_theme != {-1}
+
+
+def imported_study(db, researcher, team, text: bytes = VTT.encode()):
+    slug = team.workspace.slug
+    make_study(researcher, slug)
+    study = db.session.scalar(select(Study))
+    upload(researcher, f"/w/{slug}/research/{study.id}/sources", "file", "p1.vtt", text, title="Interview P1")
+    passage = db.session.scalars(select(Passage).where(Passage.speaker == "P1")).one()
+    return study, passage
+
+
+def test_highlights_keep_their_exact_words_and_tags_even_when_the_material_goes(db, researcher, team):
+    slug = team.workspace.slug
+    study, passage = imported_study(db, researcher, team)
+    url = f"/w/{slug}/research/{study.id}/passages/{passage.id}/highlights"
+    token = csrf_token(researcher, f"/w/{slug}/research/{study.id}")
+    resp = researcher.post(url, data={"quote": "every chart takes ages", "tags": "performance, dashboards",
+                                      "note": "Said twice", "csrf_token": token}, follow_redirects=True)
+    assert "Highlighted" in resp.get_data(as_text=True)
+    bad = researcher.post(url, data={"quote": "words nobody said", "csrf_token": token}, follow_redirects=True)
+    assert "exactly as written" in bad.get_data(as_text=True)
+    (h,) = db.session.scalars(select(Highlight)).all()
+    assert passage.text[h.start:h.end] == "every chart takes ages"
+    assert sorted(t.name for t in h.tags) == ["dashboards", "performance"]
+    page = researcher.get(f"/w/{slug}/research/{study.id}").get_data(as_text=True)
+    assert "<mark>every chart takes ages</mark>" in page
+
+    # Removing the transcript keeps the highlight, word for word, with its origin.
+    source = db.session.scalar(select(StudySource))
+    researcher.post(f"/w/{slug}/research/{study.id}/sources/{source.id}/delete", data={"csrf_token": token})
+    db.session.expire_all()
+    (h,) = db.session.scalars(select(Highlight)).all()
+    assert h.passage_id is None and h.quote == "every chart takes ages"
+    assert h.speaker == "P1" and h.source_title == "Interview P1"
+
+
+def test_synthesis_board_groups_highlights_into_insights_with_their_weight(db, researcher, team, survey):  # noqa: F811
+    run_analysis(db, team, survey)
+    slug = team.workspace.slug
+    study, passage = imported_study(db, researcher, team)
+    token = csrf_token(researcher, f"/w/{slug}/research/{study.id}")
+    researcher.post(f"/w/{slug}/research/{study.id}/link", data={"question": f"{survey.id}:why", "csrf_token": token})
+    resp = researcher.post(f"/w/{slug}/research/{study.id}/analyse", data={"csrf_token": token})
+    assert jobs.run(int(resp.headers["Location"].split("job=")[1].split("#")[0])).value == "succeeded"
+    researcher.post(f"/w/{slug}/research/{study.id}/passages/{passage.id}/highlights",
+                    data={"quote": "They are so slow to load", "csrf_token": token})
+    board = f"/w/{slug}/research/{study.id}/board"
+    assert "They are so slow to load" in researcher.get(board).get_data(as_text=True)
+    resp = researcher.post(f"/w/{slug}/research/{study.id}/insights",
+                           data={"title": "Dashboards are too slow to trust", "csrf_token": token})
+    assert resp.status_code == 302
+    insight = db.session.scalar(select(Insight))
+    h = db.session.scalar(select(Highlight))
+    # The keyboard path: the card's "Move to" form. (Dragging posts the same, as JSON.)
+    resp = researcher.post(f"/w/{slug}/research/highlights/{h.id}/move",
+                           data={"insight": insight.id, "csrf_token": token},
+                           headers={"Accept": "application/json"})
+    assert resp.status_code == 200 and resp.get_json() == {"ok": True, "insight": insight.id}
+    page = researcher.get(board).get_data(as_text=True)
+    # Its theme is the survey's slow-dashboard theme: 16 of the analysed answers.
+    assert "1 highlight from 1 voice; its themes hold 16 survey answers" in page
+    other = researcher.post(f"/w/{slug}/research/highlights/{h.id}/move",
+                            data={"insight": 999999, "csrf_token": token})
+    assert other.status_code == 400
+
+
+def test_codebook_codes_are_added_renamed_and_merged(db, researcher, team):
+    slug = team.workspace.slug
+    study, passage = imported_study(db, researcher, team)
+    token = csrf_token(researcher, f"/w/{slug}/research/codebook")
+    for name in ("slow", "performance"):
+        assert researcher.post(f"/w/{slug}/research/codebook", data={"name": name, "csrf_token": token}).status_code == 302
+    assert researcher.post(f"/w/{slug}/research/codebook", data={"name": "slow", "csrf_token": token}).status_code == 422
+    researcher.post(f"/w/{slug}/research/{study.id}/passages/{passage.id}/highlights",
+                    data={"quote": "so slow to load", "tags": "slow", "csrf_token": token})
+    slow, perf = (db.session.scalar(select(Tag).where(Tag.name == n)) for n in ("slow", "performance"))
+    researcher.post(f"/w/{slug}/research/codebook/{perf.id}",
+                    data={"name": "Performance", "description": "Speed and waiting", "csrf_token": token})
+    resp = researcher.post(f"/w/{slug}/research/codebook/{slow.id}/merge",
+                           data={"into": perf.id, "csrf_token": token}, follow_redirects=True)
+    assert "Merged “slow” into “Performance” (1 highlights)" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert [t.name for t in db.session.scalars(select(Tag))] == ["Performance"]
+    assert [t.name for t in db.session.scalar(select(Highlight)).tags] == ["Performance"]
