@@ -238,3 +238,19 @@ def test_codebook_codes_are_added_renamed_and_merged(db, researcher, team):
     db.session.expire_all()
     assert [t.name for t in db.session.scalars(select(Tag))] == ["Performance"]
     assert [t.name for t in db.session.scalar(select(Highlight)).tags] == ["Performance"]
+
+
+def test_the_demo_has_a_study_with_evidence_on_its_board(db, client):
+    from surveyapp.demo import DEMO_EMAIL, DEMO_PASSWORD, seed
+
+    seed(responses=200, contacts=60, echo=lambda _: None)
+    login(client, DEMO_EMAIL, DEMO_PASSWORD)
+    index = client.get("/w/demo/research/").get_data(as_text=True)
+    assert "Why teams stop using dashboards" in index and "Creating and targeting a survey" in index
+    study = db.session.scalar(select(Study).where(Study.title == "Why teams stop using dashboards"))
+    board = client.get(f"/w/demo/research/{study.id}/board").get_data(as_text=True)
+    assert "Slow dashboards push people back to spreadsheets" in board
+    assert "3 highlights from 2 voices" in board
+    test = db.session.scalar(select(Study).where(Study.title == "Creating and targeting a survey"))
+    page = client.get(f"/w/demo/research/{test.id}").get_data(as_text=True)
+    assert "Target it at power users" in page and "SUS score" in page
