@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Contact, Environment, Workspace, utcnow
-from surveyapp.models.research import Highlight, Insight, Passage, Study, StudyKind, Tag
+from surveyapp.models.research import Insight, Passage, Study, StudyKind, Tag
 from surveyapp.research import service
 
 INTERVIEWS = {
