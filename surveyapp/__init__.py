@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from surveyapp.config import Settings
 
@@ -14,7 +15,7 @@ __version__ = "0.1.0"
 
 
 #: Feature packages with their own blueprint and ``cli.register`` hook.
-AREAS = ("segments", "experiments", "insights")
+AREAS = ("segments", "experiments", "insights", "research")
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
@@ -25,6 +26,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         settings = Settings.from_env(**dict(config or {}))
 
     app = Flask(__name__)
+    app.url_map.converters["int"] = _DatabaseInt
     app.config.from_mapping(settings.flask_config())
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -35,6 +37,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from surveyapp.extensions import csrf, db, init_celery, login_manager, migrate
 
     db.init_app(app)
+    app.teardown_appcontext(_close_session)  # runs before Flask-SQLAlchemy's own teardown
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
     ratelimit.init_app(app)
@@ -84,6 +87,30 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from surveyapp import tasks  # noqa: F401  (registers Celery tasks)
 
     return app
+
+
+def _close_session(exc: BaseException | None) -> None:
+    """End the request's session; if the database connection died under it (a restart),
+    the rollback fails: log it and let the pool discard the connection, rather than turn
+    an already-sent answer into a 500."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from surveyapp.extensions import db
+
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        logging.getLogger(__name__).warning("closing a session on a dead connection: %s",
+                                            error.__class__.__name__)
+
+
+class _DatabaseInt(IntegerConverter):
+    """``<int:...>`` in URLs only matches ids our 32-bit id columns can hold, so a huge
+    number in a URL is a 404, not a database overflow error."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _migrations_dir() -> Any:

@@ -37,6 +37,9 @@ class Settings:
     broker_url: str = ""  # empty: embedded SQLite broker in data_dir
     redis_url: str = ""  # used for rate-limit storage when set
     ratelimit_storage_url: str = ""  # empty: redis_url if set, else in-memory
+    # Redis broker: a job whose worker died unacknowledged is redelivered after this many
+    # seconds. Longer than the longest job (a job that outlives it runs twice, harmlessly).
+    job_visibility_timeout: int = 3600
     max_content_length: int = 1024 * 1024  # bytes; larger request bodies get 413
     sqlite_busy_timeout_ms: int = 10_000
     session_cookie_secure: bool | None = None  # None: True in production

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -124,8 +125,24 @@ def handle_unexpected(exc: Exception) -> Any:
     return _html_error(500, "Server error", _HTML_HINTS[500])
 
 
+def handle_database_down(exc: OperationalError) -> Any:
+    """The database is unreachable (restarting, failing over): 503 with Retry-After, so
+    clients (the widget's outbox) retry; nothing was stored."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                str(exc.orig or exc).splitlines()[0][:200])
+    headers = {"Retry-After": "2"}
+    if wants_json():
+        resp = error_response(503, "unavailable", "The database is briefly unavailable; "
+                              "nothing was stored. Retry shortly.")
+        resp.headers.update(headers)
+        return resp
+    return (*_html_error(503, "Briefly unavailable", "The database is unavailable for a "
+                         "moment. Reload the page in a few seconds."), headers)
+
+
 def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
+    app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

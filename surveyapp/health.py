@@ -58,10 +58,23 @@ def _queue() -> dict[str, Any]:
     return out
 
 
+def _ratelimit() -> dict[str, Any]:
+    limiter = current_app.extensions["ratelimit"]
+    url = current_app.config["SETTINGS"].limiter_storage_url
+    return {"storage": url.split("://", 1)[0], "ok": limiter.healthy()}
+
+
 @bp.get("/healthz")
 def healthz() -> Any:
-    database, queue = _database(), _queue()
-    ok = database["ok"] and queue["ok"]
-    body = {"status": "ok" if ok else "degraded", "version": __version__,
-            "database": database, "queue": queue}
-    return jsonify(body), 200 if ok else 503
+    """``ok``; ``degraded`` (200: answers are still taken, but jobs wait or rate limits are
+    off); ``unavailable`` (503: the database is unusable, take this node out of rotation)."""
+    database, queue, ratelimit = _database(), _queue(), _ratelimit()
+    if not database["ok"]:
+        status = "unavailable"
+    elif queue["ok"] and ratelimit["ok"]:
+        status = "ok"
+    else:
+        status = "degraded"
+    body = {"status": status, "version": __version__,
+            "database": database, "queue": queue, "ratelimit": ratelimit}
+    return jsonify(body), 503 if status == "unavailable" else 200

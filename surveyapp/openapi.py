@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, jsonify, render_template, url_for
 
 from surveyapp import __version__
+from surveyapp.collect import payloads
 
 bp = Blueprint("apidocs", __name__)
 
@@ -31,13 +32,28 @@ def _err(*codes: int) -> dict[str, Any]:
             for c in codes}
 
 
-def _body(schema: dict[str, Any], example: dict[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": schema, "example": example},
-                                          "text/plain": {"schema": schema}}}
+def _body(schema: dict[str, Any], example: dict[str, Any], *, beacon: bool = True) -> dict[str, Any]:
+    """A JSON body; the collection API also takes it as text/plain (navigator.sendBeacon)."""
+    content = {"application/json": {"schema": schema, "example": example}}
+    if beacon:
+        content["text/plain"] = {"schema": schema}
+    return {"required": True, "content": content}
 
 
 KEY = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"},
        "description": "The environment's public key (pk_…), from the embed snippet."}
+# Field shapes, from the collection API's own validators (surveyapp/collect/payloads.py).
+ID = {"type": "integer", "minimum": 1, "maximum": payloads.MAX_ID}
+CLIENT_ID = {"type": "string", "pattern": payloads.CLIENT_ID_RE.pattern,
+             "description": "Made by the client, e.g. a UUID"}
+USER_ID = {"type": "string", "minLength": 1, "maxLength": payloads.EXTERNAL_ID_MAX,
+           "pattern": "[^ \\t\\r\\n\\f\\v]", "description": "Your id for the person"}
+NAME = {"type": "string", "pattern": payloads.NAME_RE.pattern}
+ATTRIBUTES = {"type": "object", "maxProperties": payloads.MAX_ATTRIBUTES,
+              "propertyNames": {**NAME, "maxLength": 64},
+              "additionalProperties": {"anyOf": [
+                  {"type": "string", "maxLength": payloads.MAX_STRING},
+                  {"type": ["number", "boolean", "null"]}]}}
 CLIENT_TAG = ["Collection (public, used by the widget)"]
 SERVER_TAG = ["Server API (secret key)"]
 
@@ -77,8 +93,7 @@ def document() -> dict[str, Any]:
                 "tags": CLIENT_TAG, "summary": "Record that a survey was shown",
                 "parameters": [KEY],
                 "requestBody": _body({"type": "object", "required": ["id", "survey_id"], "properties": {
-                    "id": {"type": "string", "format": "uuid"}, "survey_id": {"type": "integer"},
-                    "version": {"type": "integer"}, "user_id": {"type": "string"},
+                    "id": CLIENT_ID, "survey_id": ID, "version": ID, "user_id": USER_ID,
                     "consent": {"type": "boolean"}}},
                     {"id": "5b0c4c7e-8a52-4a54-9f0e-1b6f0d2a9e11", "survey_id": 1, "version": 2}),
                 "responses": {"201": {"description": "Stored"}, "200": {"description": "A retry"},
@@ -92,16 +107,16 @@ def document() -> dict[str, Any]:
                                "path. A finished response cannot change; resending the same "
                                "final write returns 200.",
                 "parameters": [KEY, {"name": "id", "in": "path", "required": True,
-                                     "schema": {"type": "string", "format": "uuid"}}],
+                                     "schema": CLIENT_ID}],
                 "requestBody": _body({"type": "object", "properties": {
-                    "survey_id": {"type": "integer"}, "version": {"type": "integer"},
+                    "survey_id": ID, "version": ID,
                     "answers": answers, "finished": {"type": "boolean"},
-                    "user_id": {"type": "string"}, "display_id": {"type": "string"},
+                    "user_id": USER_ID, "display_id": CLIENT_ID,
                     "consent": {"type": "boolean"},
                     "meta": {"type": "object", "properties": {
                         "url": {"type": "string"}, "locale": {"type": "string"},
                         "device": {"type": "string"}, "referrer": {"type": "string"},
-                        "hidden": {"type": "object"}}}}},
+                        "hidden": ATTRIBUTES}}}},
                     {"survey_id": 1, "answers": {"score": 4, "why": "Too slow on mobile"},
                      "finished": True, "meta": {"url": "https://example.com/app", "locale": "en"}}),
                 "responses": {"201": {"description": "Created"},
@@ -115,11 +130,12 @@ def document() -> dict[str, Any]:
                                "invalid event rejects the whole batch.",
                 "parameters": [KEY],
                 "requestBody": _body({"type": "object", "required": ["events"], "properties": {
-                    "events": {"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["name"], "properties": {
-                        "id": {"type": "string", "format": "uuid"}, "name": {"type": "string"},
-                        "properties": {"type": "object"}, "timestamp": {"type": "string", "format": "date-time"},
-                        "session_id": {"type": "string"}, "user_id": {"type": "string"}}}},
-                    "user_id": {"type": "string"}, "consent": {"type": "boolean"}}},
+                    "events": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "object", "required": ["name"], "properties": {
+                        "id": CLIENT_ID, "name": NAME, "properties": {"type": "object"},
+                        "timestamp": {"type": ["string", "integer"], "description": "ISO 8601 "
+                                      "or epoch milliseconds; at most a day ahead or 30 days back"},
+                        "session_id": {"type": "string"}, "user_id": USER_ID}}},
+                    "user_id": USER_ID, "consent": {"type": "boolean"}}},
                     {"events": [{"id": "0c1f4f5e-8d3c-4c1e-9a43-2b7f6a0d3e55", "name": "export_clicked",
                                  "properties": {"format": "csv"}}], "user_id": "u_42"}),
                 "responses": {"202": {"description": "Received; `stored` counts new rows"},
@@ -128,7 +144,7 @@ def document() -> dict[str, Any]:
                 "tags": CLIENT_TAG, "summary": "Name the user, merge attributes, record consent",
                 "parameters": [KEY],
                 "requestBody": _body({"type": "object", "required": ["user_id"], "properties": {
-                    "user_id": {"type": "string"}, "attributes": {"type": "object"},
+                    "user_id": USER_ID, "attributes": ATTRIBUTES,
                     "consent": {"type": "boolean"},
                     "notice_version": {"type": "integer", "description": "The consent notice "
                                        "version shown (config's consent_notice.version); kept "
@@ -152,25 +168,29 @@ def document() -> dict[str, Any]:
                                "its theme and sentiment, once the analysis has run.",
                 "security": [{"secretKey": []}],
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
-                               {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}},
-                               {"name": "after", "in": "query", "schema": {"type": "integer"},
+                               {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                           "maximum": 500, "default": 100}},
+                               {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0,
+                                                                           "maximum": payloads.MAX_ID},
                                 "description": "Pass the previous page's next_after"}],
                 "responses": {"200": {"description": "OK"}, **_err(401, 404, 422)}}},
             "/api/v1/surveys/{id}/exports": {"post": {
                 "tags": SERVER_TAG, "summary": "Start an export job (CSV, XLSX or Parquet)",
                 "security": [{"secretKey": []}],
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
-                "requestBody": _body({"type": "object", "properties": {"finished_only": {"type": "boolean"},
-                                                                       "format": {"enum": ["csv", "xlsx", "parquet"]}}},
-                                     {"finished_only": True, "format": "xlsx"}),
-                "responses": {"202": {"description": "Started; Location is the job"}, **_err(401, 404)}}},
+                "requestBody": _body({"type": "object", "additionalProperties": False, "properties": {
+                    "finished_only": {"type": "boolean"},
+                    "format": {"enum": ["csv", "xlsx", "parquet"]}}},
+                    {"finished_only": True, "format": "xlsx"}, beacon=False),
+                "responses": {"202": {"description": "Started; Location is the job"},
+                              **_err(400, 401, 404, 415, 422)}}},
             "/api/v1/surveys/{id}/themes": {"get": {
                 "tags": SERVER_TAG, "summary": "Themes of the open-text answers (insights)",
                 "description": "Per analysed open-text question: each theme's answer count, "
                                "share, sentiment mix, NPS with its 95% CI (hidden below 5 "
                                "answers) and PII-scrubbed quotes.",
                 "security": [{"secretKey": []}],
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": ID}],
                 "responses": {"200": {"description": "OK"}, **_err(401, 404)}}},
             "/api/v1/segments": {"get": {
                 "tags": SERVER_TAG, "summary": "Saved behavioural segments with their size (insights)",

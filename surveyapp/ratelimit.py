@@ -15,6 +15,7 @@ ended, and a sweep every few thousand hits drops keys nobody reads any more.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 SWEEP_EVERY = 5000
+logger = logging.getLogger(__name__)
 
 
 class LazyMemoryStorage(MemoryStorage):
@@ -61,20 +63,44 @@ class LazyMemoryStorage(MemoryStorage):
 
 
 class RateLimiter:
-    """One per app: ``hit(limit, *ids)`` returns None, or the seconds to wait."""
+    """One per app: ``hit(limit, *ids)`` returns None, or the seconds to wait.
+
+    If the counters' storage (Redis) is unreachable, requests are let through (fail open)
+    and a warning is logged at most every ``WARN_EVERY`` seconds: losing answers because
+    a rate-limit counter is down would be worse than not limiting for a while.
+    ``/healthz`` reports the outage.
+    """
+
+    WARN_EVERY = 30.0
 
     def __init__(self, storage_url: str) -> None:
-        self.strategy = FixedWindowRateLimiter(storage_from_string(storage_url))
+        self.storage = storage_from_string(storage_url)
+        self.strategy = FixedWindowRateLimiter(self.storage)
         self._items: dict[str, RateLimitItem] = {}
+        self._warned_at = 0.0
 
     def hit(self, limit: str, *identifiers: str) -> int | None:
         item = self._items.get(limit)
         if item is None:
             item = self._items[limit] = parse(limit)
-        if self.strategy.hit(item, *identifiers):
+        try:
+            if self.strategy.hit(item, *identifiers):
+                return None
+            reset = self.strategy.get_window_stats(item, *identifiers).reset_time
+        except Exception as exc:  # noqa: BLE001 - any storage failure: fail open
+            now = time.monotonic()
+            if now - self._warned_at > self.WARN_EVERY:
+                self._warned_at = now
+                logger.warning("rate-limit storage unavailable (%s); not limiting",
+                               exc.__class__.__name__)
             return None
-        reset = self.strategy.get_window_stats(item, *identifiers).reset_time
         return max(1, int(reset - time.time()) + 1)
+
+    def healthy(self) -> bool:
+        try:
+            return bool(self.storage.check())
+        except Exception:  # noqa: BLE001
+            return False
 
 
 def init_app(app: Flask) -> None:

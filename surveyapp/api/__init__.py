@@ -23,6 +23,7 @@ from surveyapp.workspaces.services import authenticate_api_key
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_PAGE = 500
+MAX_ID = 2**31 - 1
 
 
 def api_key_required(view: Any) -> Any:
@@ -110,7 +111,7 @@ def responses(survey_id: int) -> Any:
     after = request.args.get("after", "0")
     if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
         errors["limit"] = f"an integer from 1 to {MAX_PAGE}"
-    if not after.isdigit():
+    if not after.isdigit() or int(after) > MAX_ID:
         errors["after"] = "a response id (integer) from the previous page's 'next_after'"
     if errors:
         raise ApiError(422, "invalid", "Some query parameters are invalid.", errors)

@@ -75,7 +75,9 @@ bp = client_blueprint("collect", __name__)
 def _privacy(data: dict[str, Any] | None = None) -> service.Privacy:
     signal = request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1"
     consent = (data or {}).get("consent")
-    return service.Privacy(do_not_track=signal, consent=consent if isinstance(consent, bool) else None)
+    if consent is not None and not isinstance(consent, bool):
+        raise payloads.invalid({"consent": "true or false"})
+    return service.Privacy(do_not_track=signal, consent=consent)
 
 
 @bp.route("/config", methods=["GET", "OPTIONS"])

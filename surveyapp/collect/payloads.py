@@ -17,6 +17,7 @@ from surveyapp.errors import ApiError
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")  # UUIDs and similar
 EXTERNAL_ID_MAX = 255
+ID_SPACE = " \t\r\n\f\v"  # trimmed from ids (ASCII only, as the OpenAPI pattern says)
 NAME_RE = re.compile(r"^[^\x00-\x1f]{1,200}$")
 MAX_EVENTS = 100
 MAX_ATTRIBUTES = 50
@@ -44,7 +45,20 @@ def body() -> dict[str, Any]:
         raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise invalid({"": "must be a JSON object"}, "The JSON body must be an object.")
+    if b"\\u0000" in raw and _has_nul(data):  # a cheap test first: this is the hot path
+        raise invalid({"": "text may not contain NUL (\\u0000) characters"},
+                      "The body contains a NUL character, which no text field can store.")
     return data
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def client_id(value: Any, field: str = "id") -> str:
@@ -56,18 +70,32 @@ def client_id(value: Any, field: str = "id") -> str:
 def optional_external_id(value: Any, field: str = "user_id") -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str | int) or isinstance(value, bool) or not str(value).strip():
+    text = str(value).strip(ID_SPACE) if isinstance(value, str | int) else ""
+    if isinstance(value, bool) or not text:
         raise invalid({field: "a non-empty string"})
-    text = str(value).strip()
     if len(text) > EXTERNAL_ID_MAX:
         raise invalid({field: f"at most {EXTERNAL_ID_MAX} characters"})
     return text
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on both databases
+
+
 def positive_int(value: Any, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON has one number type: 15.0 is the integer 15
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
         raise invalid({field: "a positive integer"})
     return value
+
+
+def short_text(value: Any, field: str, limit: int) -> str | None:
+    """An optional label such as a session id: text, cut to ``limit`` characters."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise invalid({field: "a string"})
+    return value[:limit]
 
 
 def boolean(value: Any, field: str, default: bool = False) -> bool:

@@ -161,7 +161,7 @@ def _version(session: Session, survey: SurveyInfo, number: Any) -> VersionInfo:
     number = p.positive_int(number, "version")
     version = cache.version(session, survey.id, number)
     if version is None:
-        raise ApiError(422, "invalid", f"Survey {survey.id} has no version {number}.",
+        raise ApiError(404, "not_found", f"Survey {survey.id} has no version {number}.",
                        {"version": "unknown"})
     return version
 
@@ -367,7 +367,7 @@ def record_events(session: Session, env: EnvironmentInfo, data: dict[str, Any],
             "name": p.event_name(item.get("name"), f"events.{i}.name"),
             "properties": p.properties(item.get("properties"), f"events.{i}.properties"),
             "occurred_at": p.timestamp(item.get("timestamp"), f"events.{i}.timestamp", now),
-            "session_id": (str(item["session_id"])[:64] if item.get("session_id") else None),
+            "session_id": p.short_text(item.get("session_id"), f"events.{i}.session_id", 64),
             "external_id": p.optional_external_id(item.get("user_id", data.get("user_id")),
                                                   f"events.{i}.user_id"),
         })

@@ -4,13 +4,18 @@ runs more examples."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from surveyapp.demo import surveys as demo
 from surveyapp.surveys.definition import (
+    ATTRIBUTE_OPS,
+    DISPLAY_LIMITS,
+    TRIGGERS,
+    URL_MATCHES,
     DefinitionError,
     InvalidResponse,
     path,
@@ -70,3 +75,43 @@ def test_any_definition_is_either_valid_or_refused_with_a_location(definition):
         validate_definition(definition)
     except DefinitionError as exc:
         assert exc.fields and str(exc)
+
+
+def _maybe(strategy):
+    """Mostly the plausible shape (with bad values inside), sometimes any JSON at all."""
+    return st.one_of(strategy, strategy, strategy, JSON)
+
+
+WHEN = st.datetimes(timezones=st.none() | st.just(dt.UTC)).map(dt.datetime.isoformat)
+TARGETING = st.fixed_dictionaries({}, optional={
+    "urls": _maybe(st.lists(st.fixed_dictionaries(
+        {"match": st.sampled_from([*URL_MATCHES, "bogus"]), "value": st.text(max_size=12)},
+        optional={"exclude": st.booleans()}), max_size=3)),
+    "attributes": _maybe(st.lists(st.fixed_dictionaries(
+        {"key": st.text(max_size=8), "op": st.sampled_from([*ATTRIBUTE_OPS, "bogus"])},
+        optional={"value": JSON}), max_size=3)),
+    "segment": _maybe(st.integers(1, 50) | st.text(max_size=6)),
+    "sampling": _maybe(st.floats(-1, 120) | st.integers(-1, 120)),
+    "display_limit": _maybe(st.fixed_dictionaries(
+        {"mode": st.sampled_from([*DISPLAY_LIMITS, "bogus"])}, optional={"times": st.integers(-1, 120)})),
+    "recontact_days": _maybe(st.integers(-1, 400)),
+    "response_cap": _maybe(st.integers(-1, 10**8)),
+    "schedule": _maybe(st.fixed_dictionaries({}, optional={"start": WHEN, "end": WHEN})),
+    "trigger": _maybe(st.fixed_dictionaries({"type": st.sampled_from([*TRIGGERS, "bogus"])}, optional={
+        "name": st.text(max_size=8), "selector": st.sampled_from(["#upgrade", ".buy", "", "!!"]),
+        "percent": st.integers(-5, 120), "seconds": st.integers(-5, 4000)})),
+})
+
+
+@given(targeting=TARGETING)
+def test_any_targeting_is_either_normalised_and_stable_or_refused_with_its_place(targeting):
+    base = {"questions": [{"id": "score", "type": "nps", "title": "How likely?"}]}
+    try:
+        clean = validate_definition({**base, "targeting": targeting})
+    except DefinitionError as exc:
+        event("refused")
+        assert exc.fields and all(k.startswith("targeting") for k in exc.fields), exc.fields
+        return
+    event("accepted")
+    # Accepted targeting is normalised: validating it again changes nothing.
+    assert validate_definition(clean)["targeting"] == clean["targeting"]

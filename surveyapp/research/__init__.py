@@ -1,0 +1,429 @@
+"""Research repository (issue #13): interviews, usability studies and field notes as
+evidence beside the survey data. Pages under ``/w/<slug>/research``.
+
+Studies hold participants (optionally linked to product users) and their material --
+notes, transcripts, usability results -- read into PII-scrubbed passages
+(``importers``), analysed with ``nlp/`` (sentiment; the survey's themes) by a job.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
+
+from surveyapp import jobs
+from surveyapp.extensions import db
+from surveyapp.models import Job, Role, Survey, TextAnalysis, utcnow
+from surveyapp.models.research import (
+    Highlight,
+    Insight,
+    Participant,
+    Passage,
+    Study,
+    StudyKind,
+    StudySource,
+    Tag,
+    highlight_tag,
+)
+from surveyapp.research import job as _job  # noqa: F401  (registers the analysis job)
+from surveyapp.research import service
+from surveyapp.research.forms import (
+    HighlightForm,
+    InsightForm,
+    LinkForm,
+    MergeTagForm,
+    MoveForm,
+    ParticipantForm,
+    SourceForm,
+    StudyForm,
+    TagForm,
+    UsabilityForm,
+)
+from surveyapp.research.importers import SourceError
+from surveyapp.workspaces.access import get_or_404_in, workspace_view
+from surveyapp.workspaces.forms import EmptyForm
+
+bp = Blueprint("research", __name__, url_prefix="/w/<slug>/research")
+PAGE = 200  # passages shown per study page
+
+
+@bp.url_defaults
+def _add_slug(endpoint: str, values: dict[str, Any]) -> None:
+    if "slug" not in values and "workspace" in g:
+        values["slug"] = g.workspace.slug
+
+
+@bp.route("/")
+@workspace_view(Role.VIEWER)
+def index() -> Any:
+    return _index_page(StudyForm(formdata=None))
+
+
+@bp.route("/", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def create() -> Any:
+    form = StudyForm()
+    if not form.validate_on_submit():
+        return _index_page(form, 422)
+    study = Study(workspace_id=g.workspace.id, title=form.title.data,
+                  kind=StudyKind(form.kind.data), research_question=form.research_question.data or "")
+    db.session.add(study)
+    db.session.commit()
+    flash(f"Created the study “{study.title}”. Add participants and material next.", "success")
+    return redirect(url_for("research.study", study_id=study.id))
+
+
+def _index_page(form: StudyForm, status: int = 200) -> Any:
+    counts = dict(db.session.execute(select(Passage.study_id, func.count()).join(Study).where(
+        Study.workspace_id == g.workspace.id).group_by(Passage.study_id)).all())
+    studies = db.session.scalars(select(Study).where(Study.workspace_id == g.workspace.id)
+                                 .order_by(Study.created_at.desc())).all()
+    return render_template("research/index.html", studies=studies, counts=counts, form=form,
+                           can_edit=g.membership.role.allows(Role.RESEARCHER)), status
+
+
+def _study_page(study: Study, status: int = 200, **forms: Any) -> Any:
+    from surveyapp.analysis import model_status
+    from surveyapp.research.usability import summarise
+
+    participant_form = forms.get("participant_form") or ParticipantForm(formdata=None)
+    source_form = forms.get("source_form") or SourceForm(formdata=None)
+    source_form.participant.choices = _participant_choices(study)
+    link_form = forms.get("link_form") or LinkForm(formdata=None)
+    link_form.question.choices = _question_choices()
+    if study.survey_id and study.question_id:
+        link_form.question.data = f"{study.survey_id}:{study.question_id}"
+    passages = db.session.scalars(select(Passage).where(Passage.study_id == study.id)
+                                  .order_by(Passage.source_id, Passage.position).limit(PAGE)).all()
+    total = db.session.scalar(select(func.count()).select_from(Passage)
+                              .where(Passage.study_id == study.id))
+    tasks, sus = summarise(service.usability_data(db.session, study))
+    job_id = request.args.get("job", type=int)
+    job = db.session.get(Job, job_id) if job_id else None
+    if job is not None and job.workspace_id != g.workspace.id:
+        job = None
+    marks: dict[int, list[Highlight]] = {}
+    for h in db.session.scalars(select(Highlight).where(
+            Highlight.study_id == study.id, Highlight.passage_id.in_([p.id for p in passages]))):
+        marks.setdefault(h.passage_id, []).append(h)
+    return render_template(
+        "research/study.html", study=study, passages=passages, total=total, tasks=tasks, sus=sus,
+        marks=marks, highlight_form=HighlightForm(formdata=None),
+        participant_form=participant_form, source_form=source_form, link_form=link_form,
+        usability_form=forms.get("usability_form") or UsabilityForm(formdata=None),
+        empty_form=EmptyForm(), evidence=service.theme_evidence(db.session, study), job=job,
+        proposed=(study.analysis or {}).get("proposed", []), model=model_status(),
+        can_edit=g.membership.role.allows(Role.RESEARCHER)), status
+
+
+def _question_choices() -> list[SelectChoice]:
+    rows = db.session.execute(select(Survey.id, Survey.name, TextAnalysis.question_id).join(
+        TextAnalysis, TextAnalysis.survey_id == Survey.id).where(
+        Survey.workspace_id == g.workspace.id).order_by(Survey.name)).all()
+    return [SelectChoice("", "— none —")] + [SelectChoice(f"{sid}:{qid}", f"{name} — {qid}")
+                                            for sid, name, qid in rows]
+
+
+def _participant_choices(study: Study) -> list[SelectChoice]:
+    return [SelectChoice(0, "—")] + [SelectChoice(p.id, p.label) for p in study.participants]
+
+
+@bp.route("/<int:study_id>")
+@workspace_view(Role.VIEWER)
+def study(study_id: int) -> Any:
+    return _study_page(get_or_404_in(Study, study_id))
+
+
+@bp.route("/<int:study_id>/participants", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_participant(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    form = ParticipantForm()
+    if form.validate_on_submit():
+        if any(p.label == form.label.data for p in study.participants):
+            form.label.errors.append("This study already has a participant with this label.")
+        contact = None
+        if form.contact.data:
+            contact = service.find_contact(db.session, g.workspace, form.contact.data)
+            if contact is None:
+                form.contact.errors.append("No product user has this id in this workspace.")
+        if not form.errors and not form.label.errors and not form.contact.errors:
+            db.session.add(Participant(
+                workspace_id=g.workspace.id, study=study, label=form.label.data,
+                contact_id=contact.id if contact else None, consent_note=form.consent_note.data or "",
+                consented_at=utcnow() if form.consent.data else None))
+            db.session.commit()
+            flash(f"Added {form.label.data}.", "success")
+            return redirect(url_for("research.study", study_id=study.id) + "#participants")
+    return _study_page(study, 422, participant_form=form)
+
+
+@bp.route("/<int:study_id>/sources", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_source(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    form = SourceForm()
+    form.participant.choices = _participant_choices(study)
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read() if upload else (form.text.data or "").encode()
+        if not data.strip():
+            form.file.errors.append("Choose a file or paste some text.")
+        else:
+            participant = next((p for p in study.participants if p.id == form.participant.data), None)
+            try:
+                source = service.import_source(
+                    db.session, study, data, filename=upload.filename if upload else "",
+                    title=form.title.data or "", participant=participant)
+            except SourceError as exc:
+                db.session.rollback()
+                (form.file if upload else form.text).errors.append(f"Nothing was imported: {exc}")
+            else:
+                n = db.session.scalar(select(func.count()).select_from(Passage)
+                                      .where(Passage.source_id == source.id))
+                db.session.commit()
+                flash(f"Imported “{source.title}”: {n} passages ({source.format}). "
+                      "Run the analysis to see sentiment and themes.", "success")
+                return redirect(url_for("research.study", study_id=study.id) + "#material")
+    return _study_page(study, 422, source_form=form)
+
+
+@bp.route("/<int:study_id>/usability", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_usability(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    form = UsabilityForm()
+    if form.validate_on_submit():
+        if not form.file.data:
+            form.file.errors.append("Choose a CSV file.")
+        else:
+            try:
+                counts = service.import_usability(db.session, study, form.file.data.read())
+            except SourceError as exc:
+                db.session.rollback()
+                form.file.errors.append(f"Nothing was imported: {exc}")
+            else:
+                db.session.commit()
+                flash(f"Imported {counts['results']} task results and {counts['sus']} SUS "
+                      f"questionnaires for {counts['participants']} participants.", "success")
+                return redirect(url_for("research.study", study_id=study.id) + "#usability")
+    return _study_page(study, 422, usability_form=form)
+
+
+@bp.route("/<int:study_id>/link", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def link(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    form = LinkForm()
+    form.question.choices = _question_choices()
+    if not form.validate_on_submit():
+        return _study_page(study, 422, link_form=form)
+    if form.question.data:
+        survey_id, _, qid = form.question.data.partition(":")
+        study.survey_id, study.question_id = int(survey_id), qid
+    else:
+        study.survey_id = study.question_id = None
+    db.session.commit()
+    flash("Saved. Run the analysis again to assign passages to these themes.", "success")
+    return redirect(url_for("research.study", study_id=study.id) + "#themes")
+
+
+@bp.route("/<int:study_id>/analyse", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def analyse(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    job = jobs.create_job(db.session, "analyse_study", g.workspace, {"study_id": study.id},
+                          current_user)
+    db.session.commit()
+    if not jobs.enqueue(job.id):
+        flash("The job queue is not reachable right now; the analysis will start when it is.", "error")
+    return redirect(url_for("research.study", study_id=study.id, job=job.id) + "#themes")
+
+
+@bp.route("/<int:study_id>/sources/<int:source_id>/delete", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def delete_source(study_id: int, source_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    source = get_or_404_in(StudySource, source_id)
+    if source.study_id != study.id or not EmptyForm().validate_on_submit():
+        abort(404)
+    db.session.delete(source)
+    db.session.commit()
+    flash(f"Removed “{source.title}” and its passages.", "success")
+    return redirect(url_for("research.study", study_id=study.id) + "#material")
+
+
+# ----------------------------------------------------------------------------- highlights
+def _passage_in(study: Study, passage_id: int) -> Passage:
+    passage = db.session.get(Passage, passage_id)
+    if passage is None or passage.study_id != study.id:
+        abort(404)
+    return passage
+
+
+@bp.route("/<int:study_id>/passages/<int:passage_id>/highlights", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_highlight(study_id: int, passage_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    passage = _passage_in(study, passage_id)
+    form = HighlightForm()
+    if form.validate_on_submit():
+        try:
+            tags = service.tags_by_name(db.session, g.workspace.id, (form.tags.data or "").split(","))
+            service.add_highlight(db.session, passage, form.quote.data, start=form.start.data,
+                                  tags=tags, note=form.note.data or "", user_id=current_user.id)
+        except service.HighlightError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("research.study", study_id=study.id) + f"#passage-{passage.id}")
+        db.session.commit()
+        flash("Highlighted. Group highlights into insights on the synthesis board.", "success")
+    else:
+        flash("A highlight needs some words from the passage.", "error")
+    return redirect(url_for("research.study", study_id=study.id) + f"#passage-{passage.id}")
+
+
+@bp.route("/highlights/<int:highlight_id>/delete", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def delete_highlight(highlight_id: int) -> Any:
+    highlight = get_or_404_in(Highlight, highlight_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    study_id = highlight.study_id
+    db.session.delete(highlight)
+    db.session.commit()
+    flash("Removed the highlight.", "success")
+    target = "research.board" if request.form.get("next") == "board" else "research.study"
+    return redirect(url_for(target, study_id=study_id))
+
+
+# ----------------------------------------------------------------------------- board
+@bp.route("/<int:study_id>/board")
+@workspace_view(Role.VIEWER)
+def board(study_id: int) -> Any:
+    return _board_page(get_or_404_in(Study, study_id))
+
+
+def _board_page(study: Study, status: int = 200, insight_form: InsightForm | None = None) -> Any:
+    insights = db.session.scalars(select(Insight).where(Insight.study_id == study.id)
+                                  .order_by(Insight.id)).all()
+    highlights = db.session.scalars(select(Highlight).where(Highlight.study_id == study.id)
+                                    .order_by(Highlight.id)).all()
+    groups = {i.id: [h for h in highlights if h.insight_id == i.id] for i in insights}
+    unsorted = [h for h in highlights if h.insight_id is None]
+    move = MoveForm(formdata=None)
+    move.insight.choices = [SelectChoice(0, "Unsorted")] + [SelectChoice(i.id, i.title) for i in insights]
+    return render_template(
+        "research/board.html", study=study, insights=insights, groups=groups, unsorted=unsorted,
+        weights={i.id: service.insight_weight(db.session, study, groups[i.id]) for i in insights},
+        insight_form=insight_form or InsightForm(formdata=None), move_form=move,
+        empty_form=EmptyForm(), can_edit=g.membership.role.allows(Role.RESEARCHER)), status
+
+
+@bp.route("/<int:study_id>/insights", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_insight(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    form = InsightForm()
+    if not form.validate_on_submit():
+        return _board_page(study, 422, form)
+    db.session.add(Insight(workspace_id=g.workspace.id, study_id=study.id, title=form.title.data,
+                           body=form.body.data or ""))
+    db.session.commit()
+    flash(f"Added the insight “{form.title.data}”. Move highlights into it as evidence.", "success")
+    return redirect(url_for("research.board", study_id=study.id))
+
+
+@bp.route("/highlights/<int:highlight_id>/move", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def move_highlight(highlight_id: int) -> Any:
+    """Drag and drop on the board posts here; so does the keyboard's "Move to" form."""
+    highlight = get_or_404_in(Highlight, highlight_id)
+    form = MoveForm()
+    ids = set(db.session.scalars(select(Insight.id).where(Insight.study_id == highlight.study_id)))
+    form.insight.choices = [SelectChoice(0, "Unsorted")] + [SelectChoice(i, str(i)) for i in ids]
+    if not form.validate_on_submit():
+        abort(400)
+    highlight.insight_id = form.insight.data or None
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return {"ok": True, "insight": highlight.insight_id}
+    return redirect(url_for("research.board", study_id=highlight.study_id) + f"#highlight-{highlight.id}")
+
+
+# ----------------------------------------------------------------------------- codebook
+@bp.route("/codebook")
+@workspace_view(Role.VIEWER)
+def codebook() -> Any:
+    return _codebook_page(TagForm(formdata=None))
+
+
+def _codebook_page(form: TagForm, status: int = 200) -> Any:
+    tags = db.session.scalars(select(Tag).where(Tag.workspace_id == g.workspace.id)
+                              .order_by(Tag.name)).all()
+    counts = dict(db.session.execute(select(highlight_tag.c.tag_id, func.count()).group_by(
+        highlight_tag.c.tag_id)).all())
+    merge = MergeTagForm(formdata=None)
+    merge.into.choices = [SelectChoice(t.id, t.name) for t in tags]
+    return render_template("research/codebook.html", tags=tags, counts=counts, form=form,
+                           merge_form=merge, can_edit=g.membership.role.allows(Role.RESEARCHER)), status
+
+
+@bp.route("/codebook", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_tag() -> Any:
+    form = TagForm()
+    if form.validate_on_submit():
+        exists = db.session.scalar(select(Tag).where(Tag.workspace_id == g.workspace.id,
+                                                     Tag.name == form.name.data))
+        if exists is None:
+            db.session.add(Tag(workspace_id=g.workspace.id, name=form.name.data,
+                               description=form.description.data or ""))
+            db.session.commit()
+            flash(f"Added the code “{form.name.data}”.", "success")
+            return redirect(url_for("research.codebook"))
+        form.name.errors.append("The codebook already has this code.")
+    return _codebook_page(form, 422)
+
+
+@bp.route("/codebook/<int:tag_id>", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def edit_tag(tag_id: int) -> Any:
+    tag = get_or_404_in(Tag, tag_id)
+    form = TagForm()
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(Tag).where(Tag.workspace_id == g.workspace.id,
+                                                    Tag.name == form.name.data, Tag.id != tag.id))
+        if clash is None:
+            tag.name, tag.description = form.name.data, form.description.data or ""
+            db.session.commit()
+            flash(f"Saved “{tag.name}”.", "success")
+            return redirect(url_for("research.codebook"))
+        flash(f"“{form.name.data}” exists already: merge the two codes instead.", "error")
+    else:
+        flash("A code needs a name of at most 60 characters.", "error")
+    return redirect(url_for("research.codebook"))
+
+
+@bp.route("/codebook/<int:tag_id>/merge", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def merge_tag(tag_id: int) -> Any:
+    tag = get_or_404_in(Tag, tag_id)
+    form = MergeTagForm()
+    form.into.choices = [SelectChoice(t.id, t.name) for t in db.session.scalars(
+        select(Tag).where(Tag.workspace_id == g.workspace.id))]
+    if not form.validate_on_submit() or form.into.data == tag.id:
+        flash("Choose another code to merge into.", "error")
+        return redirect(url_for("research.codebook"))
+    target = get_or_404_in(Tag, form.into.data)
+    name = tag.name
+    moved = service.merge_tags(db.session, tag, target)
+    db.session.commit()
+    flash(f"Merged “{name}” into “{target.name}” ({moved} highlights).", "success")
+    return redirect(url_for("research.codebook"))

@@ -1,0 +1,84 @@
+"""Usability-test statistics that stay honest at the small samples usability tests have
+(Sauro & Lewis, *Quantifying the User Experience*):
+
+* task completion: adjusted-Wald (Agresti-Coull) interval, sound from n = 1 upwards;
+* time on task: geometric mean of successful attempts, with a t interval on the logs
+  (times are skewed; the arithmetic mean overstates the typical time);
+* SEQ (1-7) and SUS (0-100): mean with a t interval.
+
+Every figure carries its n. Intervals are 95% unless asked otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from surveyapp.research.importers import UsabilityData, sus_score
+
+
+@dataclass
+class Estimate:
+    value: float
+    low: float
+    high: float
+    n: int
+
+
+@dataclass
+class TaskSummary:
+    task: str
+    attempts: int
+    completion: Estimate
+    time_s: Estimate | None  # geometric mean, successful attempts
+    errors_mean: float | None
+    seq: Estimate | None
+
+
+def completion(successes: int, n: int, confidence: float = 0.95) -> Estimate:
+    from statsmodels.stats.proportion import proportion_confint
+
+    low, high = proportion_confint(successes, n, alpha=1 - confidence, method="agresti_coull")
+    return Estimate(successes / n, max(0.0, low), min(1.0, high), n)
+
+
+def mean_interval(values: list[float], confidence: float = 0.95) -> Estimate | None:
+    from scipy import stats
+
+    n = len(values)
+    if n == 0:
+        return None
+    mean = sum(values) / n
+    if n == 1:
+        return Estimate(mean, math.nan, math.nan, 1)
+    sd = stats.tstd(values)
+    half = stats.t.ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n)
+    return Estimate(mean, mean - half, mean + half, n)
+
+
+def geometric_mean_interval(values: list[float], confidence: float = 0.95) -> Estimate | None:
+    positive = [v for v in values if v > 0]
+    logs = mean_interval([math.log(v) for v in positive], confidence)
+    if logs is None:
+        return None
+    return Estimate(math.exp(logs.value), math.exp(logs.low) if logs.n > 1 else math.nan,
+                    math.exp(logs.high) if logs.n > 1 else math.nan, logs.n)
+
+
+def summarise(data: UsabilityData) -> tuple[list[TaskSummary], Estimate | None]:
+    """Per task, in the order tasks first appear; and the SUS score over participants."""
+    by_task: dict[str, list] = defaultdict(list)
+    for result in data.results:
+        by_task[result.task].append(result)
+    tasks = []
+    for task, rows in by_task.items():
+        successes = [r for r in rows if r.success]
+        errors = [r.errors for r in rows if r.errors is not None]
+        tasks.append(TaskSummary(
+            task=task, attempts=len(rows), completion=completion(len(successes), len(rows)),
+            time_s=geometric_mean_interval([r.seconds for r in successes if r.seconds is not None]),
+            errors_mean=sum(errors) / len(errors) if errors else None,
+            seq=mean_interval([float(r.seq) for r in rows if r.seq is not None])))
+    sus = mean_interval([sus_score(a) for a in data.sus.values()])
+    return tasks, sus
