@@ -151,7 +151,13 @@ def document() -> dict[str, Any]:
                                        "with the decision"}}},
                     {"user_id": "u_42", "attributes": {"plan": "pro"}, "consent": True,
                      "notice_version": 2}),
-                "responses": {"200": {"description": "Stored"},
+                "responses": {"200": {"description": "Stored. `segments` lists the keys of the "
+                                             "saved segments this person is in (theirs only), "
+                                             "for segment targeting",
+                                      "content": {"application/json": {"schema": {
+                                          "type": "object", "properties": {
+                                              "user_id": {"type": "string"}, "stored": {"type": "boolean"},
+                                              "segments": {"type": "array", "items": {"type": "string"}}}}}}},
                               "202": {"description": "Not stored (consent, Do-Not-Track)"},
                               **_err(400, 403, 404, 413, 422, 429)}}},
             **experiments_paths(KEY, CLIENT_TAG, SERVER_TAG, _err, _body),
@@ -180,7 +186,9 @@ def document() -> dict[str, Any]:
                 "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
                 "requestBody": _body({"type": "object", "additionalProperties": False, "properties": {
                     "finished_only": {"type": "boolean"},
-                    "format": {"enum": ["csv", "xlsx", "parquet"]}}},
+                    "format": {"enum": ["csv", "xlsx", "parquet"]},
+                    "real_ids": {"type": "boolean", "description": "Real user ids in the contact "
+                                 "column; default false: stable per-workspace pseudonyms"}}},
                     {"finished_only": True, "format": "xlsx"}, beacon=False),
                 "responses": {"202": {"description": "Started; Location is the job"},
                               **_err(400, 401, 404, 415, 422)}}},

@@ -6,9 +6,11 @@
 //   <script>window.surveyapp=window.surveyapp||function(){(surveyapp.q=surveyapp.q||[]).push(arguments)}</script>
 //   <script async src="https://HOST/embed/v1/loader.js" data-key="pk_..."></script>
 // API: surveyapp("identify", id, attrs) ("track", name, props) ("setConsent", bool)
-//      ("optOut") ("reset") ("experiment", key, function (variant) {...})
+//      ("optOut") ("reset") ("experiment", key, (variant) => {...})
+//      ("yourData", userHash, (url) => {...}): a signed link to the person's own data
+//      page; userHash = HMAC-SHA256(identity secret, user id), computed on your server
 
-(function (w, d) {
+((w, d) => {
   var script = d.currentScript;
   var key = script && script.getAttribute("data-key");
   // Link pages: data-survey shows that survey at once, inline in data-mount.
@@ -26,15 +28,16 @@
     catch (e) { return fallback; }
   }
   function save(k, v) { try { localStorage.setItem(prefix + k, JSON.stringify(v)); } catch (e) {} }
-  function uuid() {
-    return crypto.randomUUID ? crypto.randomUUID() : "10000000-1000-4000-8000-100000000000"
-      .replace(/[018]/g, function (c) { return (c ^ crypto.getRandomValues(new Uint8Array(1))[0] & 15 >> c / 4).toString(16); });
+  function uuid() { // ids are idempotency keys: random, 8-64 of [A-Za-z0-9_-]
+    return crypto.randomUUID ? crypto.randomUUID() : rnd() + now().toString(36) + rnd();
   }
+  function rnd() { return Math.random().toString(36).slice(2); }
   function now() { return Date.now(); }
 
   // u: user id, a: attributes, c: consent (true/false/undefined), o: opted out,
   // v: per survey {n: displays, a: answered}, l: last display time, x: anonymous id,
-  // p: survey in progress {s, r, a}
+  // p: survey in progress {s, r, a}, g: the identified person's segment keys,
+  // n: consent notice version the person answered
   var st = load("s", {});
   st.v = st.v || {};
   st.x = st.x || uuid();
@@ -60,13 +63,17 @@
     fetch(api + item[1], {
       method: item[0], body: JSON.stringify(item[2]), keepalive: true,
       headers: { "Content-Type": "application/json" },
-    }).then(function (r) {
+    }).then((r) => {
       if (r.status > 499 || r.status == 429) throw r;
+      // identify answers with the person's own segment keys (for segment targeting)
+      if (item[1] == "/identify") r.json().then((j) => {
+        if (j.segments) { st.g = j.segments; persist(); evaluate(); }
+      }, Object);
       box.shift(); // stored, or refused for good (4xx): never retried forever
       save("q", box);
       busy = 0; backoff = 1000;
       flush();
-    }).catch(function () {
+    }).catch(() => {
       busy = 0;
       setTimeout(flush, backoff = Math.min(backoff * 2, 60000));
     });
@@ -90,43 +97,49 @@
   }
 
   var commands = {
-    identify: function (id, attrs) {
+    identify: (id, attrs) => {
       st.u = id == null ? st.u : String(id);
       st.a = Object.assign(st.a || {}, attrs);
       persist();
-      if (st.u && !st.o) send("POST", "/identify", { user_id: st.u, attributes: attrs || {} });
+      if (st.u && !st.o) send("POST", "/identify", { user_id: st.u, attributes: attrs || {}, notice_version: st.n });
       evaluate();
     },
     track: track,
-    setConsent: function (granted) {
+    setConsent: (granted) => {
       st.c = !!granted; persist();
-      if (st.u) send("POST", "/identify", { user_id: st.u, consent: st.c });
+      if (st.u) send("POST", "/identify", { user_id: st.u, consent: st.c, notice_version: st.n });
       evaluate();
     },
-    optOut: function () {
+    optOut: () => {
       commands.setConsent(false); st.o = 1; persist(); close();
     },
-    reset: function () { st = { v: {}, x: uuid() }; persist(); close(); },
+    reset: () => { st = { v: {}, x: uuid() }; persist(); close(); },
     // Sticky variant from the server (a hash of the user or anonymous id and the key); the
     // server stores the exposure once. cb(null) when not running or unreachable. The
     // variant becomes the attribute "experiment:<key>", so a survey can target one variant.
-    experiment: function (k, cb) {
-      fetch(api + "/experiments/" + encodeURIComponent(k), {
-        method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ user_id: st.u, anonymous_id: st.x, consent: st.o ? false : st.c }),
-      }).then(function (r) { return r.json(); }).then(function (r) { return r.variant; }, function () {})
-        .then(function (v) {
+    experiment: (k, cb) => {
+      post("/experiments/" + encodeURIComponent(k), { user_id: st.u, anonymous_id: st.x, consent: !st.o && st.c })
+        .then((r) => r.variant, () => {})
+        .then((v) => {
           if (v) { (st.a = st.a || {})["experiment:" + k] = v; persist(); evaluate(); }
           if (cb) cb(v || null);
         });
     },
   };
+  commands.yourData = (hash, cb) => {
+    post("/privacy-link", { user_id: st.u, user_hash: hash })
+      .then((r) => { cb(r.url || null); }, () => { cb(null); });
+  };
+  function post(path, body) {
+    return fetch(api + path, { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body) }).then((r) => r.json());
+  }
   function call(args) { var f = commands[args[0]]; if (f) f.apply(null, [].slice.call(args, 1)); }
 
   // ---- targeting
   function urlMatches(rule) {
     var loc = w.location, v = rule.value, m = rule.match;
-    return [loc.href, loc.pathname + loc.search + loc.hash].some(function (u) {
+    return [loc.href, loc.pathname + loc.search + loc.hash].some((u) => {
       return m == "exact" ? u == v || u.replace(/\/$/, "") == v.replace(/\/$/, "") :
         m == "contains" ? u.indexOf(v) > -1 :
         m == "starts_with" ? u.indexOf(v) == 0 :
@@ -146,11 +159,12 @@
   }
   function eligible(s) {
     var t = s.targeting || {}, seen = st.v[s.id] || {}, lim = t.display_limit || { mode: "until_answered" };
-    var urls = t.urls || [], inc = urls.filter(function (r) { return !r.exclude; });
+    var urls = t.urls || [], inc = urls.filter((r) => !r.exclude);
     var sch = t.schedule || {}, wait = (t.recontact_days != null ? t.recontact_days : cfg.recontact_days) * 864e5;
     return !(inc.length && !inc.some(urlMatches)) &&
-      !urls.some(function (r) { return r.exclude && urlMatches(r); }) &&
+      !urls.some((r) => r.exclude && urlMatches(r)) &&
       (t.attributes || []).every(attrMatches) &&
+      !((t.segments || []).length && !t.segments.some((k) => (st.g || []).indexOf(k) > -1)) &&
       bucket(s.id) < (t.sampling == null ? 100 : t.sampling) &&
       !(lim.mode == "once" && seen.n || lim.mode == "until_answered" && seen.a ||
         lim.mode == "times" && seen.n >= lim.times) &&
@@ -163,7 +177,7 @@
     if (!cfg) return type == "event" && early.push(arg); // replayed once the config is here
     // Page views use the surveys armed for this page; other triggers check the page as it
     // is now (an event may follow a route change that has not been evaluated yet).
-    (type == "page_view" ? triggers.map(function (t) { return t.s; }) : cfg.surveys).forEach(function (s) {
+    (type == "page_view" ? triggers.map((t) => t.s) : cfg.surveys).forEach((s) => {
       var g = (s.targeting || {}).trigger || { type: "page_view" };
       if (g.type == type && (type != "event" || g.name == arg) &&
           (type != "click" || arg.closest && arg.closest(g.selector)) &&
@@ -173,10 +187,10 @@
   function allowed() { return !st.o && (cfg.consent_mode != "required" || st.c); }
   function evaluate() {
     if (!cfg) return;
-    triggers.forEach(function (t) { clearTimeout(t.t); });
-    triggers = allowed() ? cfg.surveys.filter(eligible).map(function (s) {
+    triggers.forEach((t) => { clearTimeout(t.t); });
+    triggers = allowed() ? cfg.surveys.filter(eligible).map((s) => {
       var g = (s.targeting = s.targeting || {}).trigger || {};
-      return { s: s, t: g.type == "delay" && setTimeout(function () { show(s); }, (g.seconds || 0) * 1000) };
+      return { s: s, t: g.type == "delay" && setTimeout(() => { show(s); }, (g.seconds || 0) * 1000) };
     }) : [];
     fire("page_view");
   }
@@ -194,7 +208,7 @@
     var ctx = {
       survey: s, answers: progress.a, mount: mount,
       attributes: Object.assign({}, st.a, mount && Object.fromEntries(new URLSearchParams(w.location.search))),
-      save: function (answers, finished) {
+      save: (answers, finished) => {
         progress.a = answers;
         if (finished) { seen.a = 1; st.p = null; }
         persist();
@@ -205,10 +219,20 @@
         });
       },
       close: close,
-      optOut: function () { commands.optOut(); },
+      optOut: () => { commands.optOut(); },
     };
+    render(ctx);
+  }
+  function render(ctx) {
     if (w.__surveyappRender) w.__surveyappRender(ctx);
-    else js("renderer", function () { if (current == s) w.__surveyappRender(ctx); });
+    else js("renderer", () => { if (current) w.__surveyappRender(ctx); });
+  }
+  // The workspace's consent notice, asked once (and again when its version changes) as a
+  // one-question survey; the decision is sent with the notice version the person saw.
+  function ask(n) {
+    current = n;
+    render({ notice: n.text, close: close, optOut: commands.optOut,
+      save: (a) => { current = 0; st.n = n.version; commands.setConsent(a.c === true); } });
   }
   function js(name, f) {
     var el = d.createElement("script");
@@ -224,19 +248,19 @@
 
   // ---- single-page apps: history and hash changes re-evaluate URL targeting
   function route() { if (!linkId) setTimeout(evaluate, 0); }
-  ["pushState", "replaceState"].forEach(function (m) {
+  ["pushState", "replaceState"].forEach((m) => {
     var orig = history[m];
     history[m] = function () { var r = orig.apply(this, arguments); route(); return r; };
   });
   w.addEventListener("popstate", route);
   w.addEventListener("hashchange", route);
-  d.addEventListener("click", function (e) { fire("click", e.target); }, true);
-  d.addEventListener("mouseout", function (e) { if (!e.relatedTarget && e.clientY <= 0) fire("exit_intent"); });
-  w.addEventListener("scroll", function () {
+  d.addEventListener("click", (e) => { fire("click", e.target); }, true);
+  d.addEventListener("mouseout", (e) => { if (!e.relatedTarget && e.clientY <= 0) fire("exit_intent"); });
+  w.addEventListener("scroll", () => {
     var el = d.documentElement;
     fire("scroll", 100 * (w.scrollY + w.innerHeight) / el.scrollHeight);
   }, { passive: true });
-  w.addEventListener("pagehide", function () {
+  w.addEventListener("pagehide", () => {
     if (events.length && tracking() && nav.sendBeacon) {
       // The beacon is best effort; the same events (same ids) also stay in the outbox.
       var body = { events: events.slice(0, 100), consent: st.c };
@@ -250,17 +274,17 @@
   w.surveyapp = function () { call(arguments); };
   for (var name in commands) w.surveyapp[name] = commands[name];
   queued.forEach(call);
-  fetch(api + "/config").then(function (r) { return r.json(); }).then(function (c) {
+  fetch(api + "/config").then((r) => r.json()).then((c) => {
     cfg = c;
     drain();
-    var ls = linkId && c.surveys.filter(function (s) { return s.id == linkId; })[0];
+    var ls = linkId && c.surveys.filter((s) => s.id == linkId)[0];
     if (linkId) return ls ? show(ls, d.querySelector(script.getAttribute("data-mount"))) : fail();
+    var n = c.consent_notice;
+    if (n && c.consent_mode != "not_required" && !dnt && !st.o && (st.c == null || st.n && st.n != n.version)) ask(n);
     evaluate();
-    early.forEach(function (name) { fire("event", name); });
+    early.forEach((name) => { fire("event", name); });
     // Click maps: the recorder is a separate chunk, fetched only when the workspace has
     // them on and tracking is allowed; its clicks go through track() and the outbox.
-    if (tracking()) fetch(api + "/clicks").then(function (r) { return r.json(); }).then(function (c) {
-      if (c.enabled) { w.__surveyappTrack = track; js("clicks"); }
-    });
-  }).catch(function () { if (linkId && !current) fail(); }).then(flush);
+    if (tracking() && c.clicks) { w.__surveyappTrack = track; js("clicks"); }
+  }).catch(() => { if (linkId && !current) fail(); }).then(flush);
 })(window, document);

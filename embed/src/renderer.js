@@ -151,6 +151,9 @@ function consent(q, value) {
 
 function render(ctx) {
   close();
+  // The loader's consent prompt: the workspace's notice as a one-question survey.
+  if (ctx.notice) Object.assign(ctx, { answers: {}, attributes: {}, survey: { thank_you: { title: "Thank you" },
+    questions: [{ id: "c", type: "consent", title: "Your privacy", description: ctx.notice }] } });
   var s = ctx.survey, loc = pickLocale(s), t = TEXT[loc.split("-")[0]] || TEXT.en;
   var ap = s.appearance || {}, answers = Object.assign({}, ctx.answers), hidden = {};
   s.questions.forEach(function (q) { if (q.type == "hidden" && ctx.attributes[q.id] != null) hidden[q.id] = answers[q.id] = String(ctx.attributes[q.id]); });

@@ -148,11 +148,16 @@ def create_export(survey_id: int) -> Any:
     if fmt not in FORMATS:
         raise ApiError(422, "invalid", "Some fields are invalid.",
                        {"format": "one of " + ", ".join(FORMATS)})
-    unknown = set(body) - {"finished_only", "format"}
+    real_ids = body.get("real_ids", False)
+    if not isinstance(real_ids, bool):
+        raise ApiError(422, "invalid", "Some fields are invalid.",
+                       {"real_ids": "must be true or false"})
+    unknown = set(body) - {"finished_only", "format", "real_ids"}
     if unknown:
         raise ApiError(422, "invalid", "Unknown fields.", {k: "unknown field" for k in unknown})
     job = jobs.create_job(db.session, "export_responses", g.workspace,
-                          {"survey_id": survey.id, "finished_only": finished_only, "format": fmt})
+                          {"survey_id": survey.id, "finished_only": finished_only, "format": fmt,
+                           "real_ids": real_ids})
     db.session.commit()
     queued = jobs.enqueue(job.id)
     resp = jsonify({**job.as_dict(), "enqueued": queued})

@@ -35,6 +35,7 @@ class WorkspaceInfo:
     id: int
     consent_mode: ConsentMode
     recontact_days: int
+    settings: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -88,13 +89,13 @@ def environment(session: Session, key: str) -> EnvironmentInfo | None:
     def load() -> EnvironmentInfo | None:
         row = session.execute(
             select(Environment.id, Environment.name, Environment.allowed_origins, Workspace.id,
-                   Workspace.consent_mode, Workspace.recontact_days)
+                   Workspace.consent_mode, Workspace.recontact_days, Workspace.settings)
             .join(Workspace, Workspace.id == Environment.workspace_id)
             .where(Environment.client_key == key)).first()
         if row is None:
             return None
         return EnvironmentInfo(row[0], row[1], tuple(row[2] or ()),
-                               WorkspaceInfo(row[3], row[4], row[5]))
+                               WorkspaceInfo(row[3], row[4], row[5], dict(row[6] or {})))
 
     return _get(session, "env", key, load)  # type: ignore[no-any-return]
 

@@ -117,6 +117,12 @@ def widget_survey(survey_id: int, version: int, definition: dict[str, Any]) -> d
     return {"id": survey_id, "version": version, **doc}
 
 
+def clicks_enabled(workspace: Any) -> bool:
+    from surveyapp.experiments import clicks
+
+    return clicks.enabled(workspace)
+
+
 def widget_config(session: Session, env: EnvironmentInfo) -> dict[str, Any]:
     """Everything the loader needs to decide what to show, in one cacheable document."""
     surveys = session.scalars(
@@ -130,6 +136,8 @@ def widget_config(session: Session, env: EnvironmentInfo) -> dict[str, Any]:
         "recontact_days": env.workspace.recontact_days,
         # The notice a consent prompt shows; the widget sends its version back with the decision.
         "consent_notice": privacy_consent.notice_document(session, env.workspace.id),
+        # Click maps on: the loader fetches its click recorder (with tracking consent only).
+        "clicks": clicks_enabled(env.workspace),
         "surveys": [widget_survey(s.id, s.current_version.number, s.current_version.definition)
                     for s in surveys if s.current_version is not None],
     }

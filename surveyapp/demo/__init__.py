@@ -139,7 +139,7 @@ def _seed_areas(session: Session, ws: Workspace, echo: Callable[[str], None]) ->
 
     from surveyapp import AREAS
 
-    for area in AREAS:
+    for area in (*AREAS, "privacy"):
         if importlib.util.find_spec(f"surveyapp.{area}.demo") is not None:
             importlib.import_module(f"surveyapp.{area}.demo").seed_demo(session, ws, echo)
             session.flush()

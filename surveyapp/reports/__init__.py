@@ -265,7 +265,7 @@ def export(survey_id: int) -> Any:
     job = jobs.create_job(
         db.session, "export_responses", g.workspace,
         {"survey_id": survey.id, "finished_only": request.form.get("finished_only") == "1",
-         "format": fmt},
+         "format": fmt, "real_ids": request.form.get("real_ids") == "1"},
         current_user,
     )
     audit(db.session, g.workspace, "export.created", current_user, target=survey.name,

@@ -66,8 +66,12 @@ def _theme_names(survey: Survey) -> dict[tuple[str, int], str]:
 
 
 def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: list[str],
-          names: dict[tuple[str, int], str]) -> Iterator[list[Any]]:
-    """Raw values per row (lists stay lists; the writers format them)."""
+          names: dict[tuple[str, int], str], real_ids: bool = False) -> Iterator[list[Any]]:
+    """Raw values per row (lists stay lists; the writers format them). The contact column
+    holds a stable pseudonym unless the export asked for real ids."""
+    from surveyapp.privacy.ids import pseudonymiser
+
+    contact = (lambda x: x) if real_ids else pseudonymiser(survey.workspace_id)
     query = (
         select(Response, SurveyVersion.number, Contact.external_id)
         .join(SurveyVersion, SurveyVersion.id == Response.version_id)
@@ -90,7 +94,7 @@ def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: l
         for response, number, external_id in batch:
             answers = response.answers
             row = [response.client_id, response.created_at.isoformat(), response.finished, number,
-                   external_id, response.meta.get("url"), response.meta.get("locale"),
+                   contact(external_id), response.meta.get("url"), response.meta.get("locale"),
                    response.meta.get("device"), *(answers.get(qid) for qid in question_ids)]
             for qid in analysed:
                 row += list(notes.get((response.id, qid), ("", "")))
@@ -118,7 +122,8 @@ def export_responses(job: Job, progress: Progress) -> dict[str, Any]:
     path = export_path(job)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
-    rows = _rows(survey, where, question_ids, analysed, names)
+    rows = _rows(survey, where, question_ids, analysed, names,
+                 real_ids=bool(job.params.get("real_ids", False)))
     written = WRITERS[fmt](tmp, header, rows, total, progress)
     os.replace(tmp, path)
     return {"file": path.name, "rows": written, "format": fmt,

@@ -85,15 +85,16 @@ def test_live_feed_shows_new_responses_and_annotations_and_answers_304_when_unch
     assert client.get(url + "?device=desktop").get_json()["total"] == 80
 
 
-def _export(db, client, team, dataset, fmt):
+def _export(db, client, team, dataset, fmt, **fields):
     login(client, team.users[Role.ANALYST].email)
     slug = team.workspace.slug
-    db.session.execute(insert(Response), [{
-        "environment_id": team.workspace.environments[0].id, "client_id": "evil",
-        "survey_id": dataset.survey.id, "version_id": dataset.survey.current_version.id,
-        "finished": True, "answers": {"score": 5, "why": "=HYPERLINK(\"http://x\")"}}])
-    db.session.commit()
-    resp = post_form(client, f"/w/{slug}/surveys/{dataset.survey.id}/export", {"format": fmt},
+    if not db.session.scalar(select(Response.id).where(Response.client_id == "evil")):
+        db.session.execute(insert(Response), [{
+            "environment_id": team.workspace.environments[0].id, "client_id": "evil",
+            "survey_id": dataset.survey.id, "version_id": dataset.survey.current_version.id,
+            "finished": True, "answers": {"score": 5, "why": "=HYPERLINK(\"http://x\")"}}])
+        db.session.commit()
+    resp = post_form(client, f"/w/{slug}/surveys/{dataset.survey.id}/export", {"format": fmt, **fields},
                      token_from=f"/w/{slug}/surveys/{dataset.survey.id}")
     assert resp.status_code == 302
     job = db.session.scalars(select(Job).order_by(Job.id.desc())).first()
@@ -114,6 +115,20 @@ def test_csv_export_has_annotations_and_defuses_formulas(db, client, team, datas
     assert rows[0]["why__sentiment"] in {"positive", "negative"}
     evil = next(r for r in rows if r["response_id"] == "evil")
     assert evil["why"].startswith("'=") and evil["why__theme"] == ""
+
+
+def test_exports_pseudonymise_people_unless_real_ids_are_asked_for(db, client, team, dataset):
+    from surveyapp.models import Contact
+
+    real = set(db.session.scalars(select(Contact.external_id)))
+    rows = list(csv.DictReader(io.StringIO(_export(db, client, team, dataset, "csv").decode())))
+    people = {r["contact"] for r in rows if r["contact"]}
+    assert people and all(p.startswith("p_") for p in people) and not people & real
+    again = list(csv.DictReader(io.StringIO(_export(db, client, team, dataset, "csv").decode())))
+    assert {r["contact"] for r in again if r["contact"]} == people  # stable pseudonyms
+    named = list(csv.DictReader(io.StringIO(
+        _export(db, client, team, dataset, "csv", real_ids="1").decode())))
+    assert {r["contact"] for r in named if r["contact"]} <= real
 
 
 def test_xlsx_export_opens_in_a_spreadsheet_without_formulas(db, client, team, dataset):
