@@ -68,7 +68,9 @@ def init_celery(app: Flask) -> Celery:
         result_backend=None,
         task_acks_late=True,  # a job whose worker dies is redelivered, and jobs are idempotent
         task_reject_on_worker_lost=True,
-        broker_transport_options={"visibility_timeout": settings.job_visibility_timeout},
+        # Redis only: the embedded SQLAlchemy transport passes these to create_engine.
+        broker_transport_options=({"visibility_timeout": settings.job_visibility_timeout}
+                                  if broker.startswith(("redis", "rediss")) else {}),
         worker_prefetch_multiplier=1,
         task_serializer="json",
         accept_content=["json"],

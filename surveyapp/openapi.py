@@ -66,7 +66,7 @@ def document() -> dict[str, Any]:
                "CES/rating, a choice id (or {\"other\": text}) for single choice, a list of those "
                "for multiple choice, text for open text, true/false for consent.",
                "additionalProperties": True}
-    return {
+    doc = {
         "openapi": "3.1.0",
         "info": {"title": "surveyapp API", "version": __version__,
                  "description": "The public collection API takes answers and events from the "
@@ -146,7 +146,7 @@ def document() -> dict[str, Any]:
                 "requestBody": _body({"type": "object", "required": ["user_id"], "properties": {
                     "user_id": USER_ID, "attributes": ATTRIBUTES,
                     "consent": {"type": "boolean"},
-                    "notice_version": {"type": "integer", "description": "The consent notice "
+                    "notice_version": {**ID, "description": "The consent notice "
                                        "version shown (config's consent_notice.version); kept "
                                        "with the decision"}}},
                     {"user_id": "u_42", "attributes": {"plan": "pro"}, "consent": True,
@@ -210,6 +210,31 @@ def document() -> dict[str, Any]:
                 "responses": {"200": {"description": "OK"}, **_err(401, 404)}}},
         },
     }
+    for path, item in doc["paths"].items():
+        if path.startswith("/api/v1/client/"):
+            for op in item.values():
+                # JSON and text/plain (sendBeacon) share one schema: adjust it once.
+                schemas = {id(m["schema"]): m["schema"]
+                           for m in op.get("requestBody", {}).get("content", {}).values()}
+                for schema in schemas.values():
+                    _lenient(schema)
+    return doc
+
+
+def _lenient(schema: dict[str, Any]) -> None:
+    """What the collection API accepts besides the strict shapes: ``null`` for any optional
+    field (the same as leaving it out) and a number as a user id."""
+    props = schema.get("properties") or {}
+    required = set(schema.get("required") or ())
+    for name, sub in list(props.items()):
+        _lenient(sub)
+        if "items" in sub:
+            _lenient(sub["items"])
+        if name == "user_id":
+            sub = {"anyOf": [sub, {"type": "integer"}]}
+        if name not in required:
+            sub = {"anyOf": [sub, {"type": "null"}]}
+        props[name] = sub
 
 
 @bp.route("/api/openapi.json")

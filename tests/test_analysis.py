@@ -128,7 +128,7 @@ def test_new_answers_are_assigned_without_refitting_and_renames_survive_a_refit(
     notes = {db.session.get(Response, n.response_id).answers["why"]: n for n in annotations(db, survey)}
     page = client.get(page_url).get_data(as_text=True)
     assert "Speed" in page and "renamed" in page
-    assert "Sentiment of these answers by NPS group" in page and "detractors" in page
+    assert "Themes by NPS group" in page and "etractor" in page
     from nlp.themes import ThemeResult
 
     result = ThemeResult.from_json(db.session.scalar(select(TextAnalysis)).result)

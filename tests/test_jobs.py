@@ -68,13 +68,13 @@ def test_an_export_started_in_the_ui_runs_on_a_worker_and_downloads(app, db, cli
     with start_worker(app.extensions["celery"], pool="solo", perform_ping_check=False, shutdown_timeout=30):
         resp = post_form(client, f"/w/{slug}/surveys/{survey.id}/export", {"finished_only": "1"})
         assert resp.status_code == 302
-        job_id = int(resp.headers["Location"].rsplit("job=", 1)[1])
+        job_id = int(resp.headers["Location"].rsplit("job=", 1)[1].split("#")[0])
         page = client.get(resp.headers["Location"]).get_data(as_text=True)
         assert "<progress" in page  # the page shows the job's progress while it runs
         job = wait_for(db, job_id)
     assert job.status == JobStatus.SUCCEEDED, job.message
     assert job.progress == 1.0 and job.attempts == 1
-    assert job.message == "Exported 2,250 responses"
+    assert job.message == "Exported 2,250 responses as CSV"
     status = client.get(f"/w/{slug}/jobs/{job_id}").get_json()
     assert status["status"] == "succeeded"
     download = client.get(f"/w/{slug}/jobs/{job_id}/download")

@@ -49,7 +49,8 @@ def test_script_payloads_render_inert_on_every_page(db, client, team):
 
 def test_csv_exports_cannot_smuggle_spreadsheet_formulas(db, team):
     survey = seed_hostile(db, team)
-    job = jobs.create_job(db.session, "export_responses", team.workspace, {"survey_id": survey.id})
+    job = jobs.create_job(db.session, "export_responses", team.workspace,
+                          {"survey_id": survey.id, "real_ids": True})
     db.session.commit()
     assert jobs.run(job.id).value == "succeeded"
     with export_path(job).open(newline="", encoding="utf-8") as fh:

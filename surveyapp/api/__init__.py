@@ -145,7 +145,7 @@ def create_export(survey_id: int) -> Any:
         raise ApiError(422, "invalid", "Some fields are invalid.",
                        {"finished_only": "must be true or false"})
     fmt = body.get("format", "csv")
-    if fmt not in FORMATS:
+    if not isinstance(fmt, str) or fmt not in FORMATS:
         raise ApiError(422, "invalid", "Some fields are invalid.",
                        {"format": "one of " + ", ".join(FORMATS)})
     real_ids = body.get("real_ids", False)

@@ -70,6 +70,8 @@ def client_id(value: Any, field: str = "id") -> str:
 def optional_external_id(value: Any, field: str = "user_id") -> str | None:
     if value is None:
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON has one number type: 42.0 is the id 42
     text = str(value).strip(ID_SPACE) if isinstance(value, str | int) else ""
     if isinstance(value, bool) or not text:
         raise invalid({field: "a non-empty string"})

@@ -366,6 +366,7 @@ def record_events(session: Session, env: EnvironmentInfo, data: dict[str, Any],
     if len(items) > p.MAX_EVENTS:
         raise p.invalid({"events": f"at most {p.MAX_EVENTS} events per request"})
     now = utcnow()
+    batch_user = p.optional_external_id(data.get("user_id"))  # each event may override it
     parsed = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
@@ -376,8 +377,8 @@ def record_events(session: Session, env: EnvironmentInfo, data: dict[str, Any],
             "properties": p.properties(item.get("properties"), f"events.{i}.properties"),
             "occurred_at": p.timestamp(item.get("timestamp"), f"events.{i}.timestamp", now),
             "session_id": p.short_text(item.get("session_id"), f"events.{i}.session_id", 64),
-            "external_id": p.optional_external_id(item.get("user_id", data.get("user_id")),
-                                                  f"events.{i}.user_id"),
+            "external_id": (p.optional_external_id(item["user_id"], f"events.{i}.user_id")
+                            if item.get("user_id") is not None else batch_user),
         })
     contacts: dict[str, Contact | None] = {}
     for e in parsed:
@@ -447,5 +448,6 @@ def _notice(session: Session, env: EnvironmentInfo, version: Any) -> Any:
     notice = privacy_consent.notice_by_version(session, env.workspace.id,
                                                p.positive_int(version, "notice_version"))
     if notice is None:
-        raise p.invalid({"notice_version": "no such notice version in this workspace"})
+        raise ApiError(404, "not_found", "This workspace has no such consent notice version.",
+                       {"notice_version": "no such notice version in this workspace"})
     return notice

@@ -13,6 +13,12 @@ def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
         "running": {"type": "boolean"}, "exposed": {"type": "boolean"},
         "reason": {"type": "string", "description": "Why nothing was stored (draft, stopped, "
                                                     "consent_required, do_not_track, opted_out)"}}}
+    user_id = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "[^ \\t\\r\\n\\f\\v]"}
+    anonymous_id = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$",
+                    "description": "The widget's random id for a visitor not signed in"}
+    identified = [  # a user id or an anonymous id, not null
+        {"required": ["user_id"], "properties": {"user_id": {"type": ["string", "integer"]}}},
+        {"required": ["anonymous_id"], "properties": {"anonymous_id": {"type": "string"}}}]
     ok = {"description": "The variant (null when the experiment is not running)",
           "content": {"application/json": {"schema": assignment}}}
     return {
@@ -25,13 +31,15 @@ def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
             "parameters": [key, {"name": "experiment_key", "in": "path", "required": True,
                                  "schema": {"type": "string"}}],
             "requestBody": body({"type": "object", "properties": {
-                "user_id": {"type": "string"}, "anonymous_id": {"type": "string"},
-                "consent": {"type": "boolean"}}}, {"user_id": "u_42"}),
+                "user_id": user_id, "anonymous_id": anonymous_id, "consent": {"type": "boolean"}},
+                "anyOf": identified},
+                {"user_id": "u_42"}),
             "responses": {"200": ok, **err(400, 403, 404, 415, 422, 429)}}},
         "/api/v1/client/{key}/clicks": {"get": {
             "tags": client_tag, "summary": "Whether the workspace records click maps",
-            "description": "The loader fetches the click recorder (/embed/v1/clicks.js) only "
-                           "when this says enabled; clicks arrive as $click events.",
+            "description": "The same as the config's `clicks`: when true, the loader fetches "
+                           "the click recorder (/embed/v1/clicks.js); clicks arrive as $click "
+                           "events.",
             "parameters": [key],
             "responses": {"200": {"description": "{\"enabled\": true|false}"}, **err(403, 404, 429)}}},
         "/api/v1/experiments/{key}/assignments": {"post": {
@@ -42,7 +50,8 @@ def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
             "parameters": [{"name": "key", "in": "path", "required": True,
                             "schema": {"type": "string"}, "description": "The experiment key"}],
             "requestBody": body({"type": "object", "properties": {
-                "user_id": {"type": "string"}, "anonymous_id": {"type": "string"},
-                "expose": {"type": "boolean"}}}, {"user_id": "u_42", "expose": True}),
-            "responses": {"200": ok, **err(401, 404, 415, 422)}}},
+                "user_id": user_id, "anonymous_id": anonymous_id, "expose": {"type": "boolean"}},
+                "anyOf": identified},
+                {"user_id": "u_42", "expose": True}, beacon=False),
+            "responses": {"200": ok, **err(400, 401, 404, 415, 422)}}},
     }

@@ -46,7 +46,7 @@ def privacy_link() -> Any:
                        {"user_hash": "required"})
     env = g.environment
     secret = keys_for(db.session, env.workspace.id).identity_secret
-    if not hmac.compare_digest(given.lower(), user_hash(secret, user_id)):
+    if not hmac.compare_digest(given.lower().encode(), user_hash(secret, user_id).encode()):
         raise ApiError(403, "identity_not_verified", "user_hash does not match this user id.",
                        {"user_hash": "does not match"})
     contact = find_contact(db.session, env, user_id)

@@ -168,6 +168,9 @@ def erase_contacts(session: Session, workspace: Workspace, contacts: list[Contac
             delete(Event).where(Event.contact_id == contact.id)).rowcount or 0
         session.delete(contact)
         counts["contacts"] += 1
+    for name in ERASERS:  # other areas' erasers are reported only when they removed something
+        if not counts.get(name):
+            counts.pop(name, None)
     audit(session, workspace, "contact.erased", actor, target="a contact (id not kept)",
           via=via, **counts)
     return counts

@@ -8,6 +8,7 @@ Inputs are always aggregated counts from the database; nothing here sees raw row
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,8 +160,15 @@ def drivers(rows: list[dict[str, Any]], outcome: str, features: list[str],
     model = sm.GLM(df[outcome].astype(float), X, family=sm.families.Gaussian(),
                    freq_weights=df[weight].astype(float))
     try:
-        fit = model.fit(use_t=True)  # t intervals with n - k dof, as OLS on the expanded rows
+        # IRLS's inner weighted fit sees the aggregated rows, which may be as few as the
+        # parameters (its own scale is then 0/0); the reported scale and intervals use the
+        # frequency-weighted dof, as OLS on the expanded rows.
+        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+            warnings.simplefilter("ignore")  # RuntimeWarning, PerfectSeparationWarning, ...
+            fit = model.fit(use_t=True)
     except (ValueError, np.linalg.LinAlgError):
+        return None
+    if not np.all(np.isfinite(np.asarray(fit.bse))):
         return None
     # GLM's scale uses the frequency-weighted residual dof, as OLS on the expanded rows.
     ci = fit.conf_int()

@@ -54,7 +54,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     data_dir = tmp_path_factory.mktemp("live")
     surveyapp(data_dir, "demo", "--seed-only", "--responses", "600")
     port = free_port()
-    env = {**os.environ, "SURVEYAPP_DATA_DIR": str(data_dir)}
+    # Every browser test signs in from 127.0.0.1 within a few minutes: the login limit
+    # (tested in tests/test_auth.py) would refuse the later ones.
+    env = {**os.environ, "SURVEYAPP_DATA_DIR": str(data_dir),
+           "SURVEYAPP_LOGIN_RATE_LIMIT": "1000 per minute"}
     env.pop("SURVEYAPP_DATABASE_URL", None)
     log_path = data_dir / "server.log"
     log = log_path.open("w")

@@ -51,7 +51,7 @@ def test_config_shows_the_notice_and_identify_records_the_decision(db, client, t
     assert before.status_code == 202 and rows(db, Contact) == 0
     # An unknown notice version is refused and changes nothing.
     bad = client.post(api, json={"user_id": "u_7", "consent": True, "notice_version": 9})
-    assert bad.status_code == 422 and bad.get_json()["error"]["fields"] == {
+    assert bad.status_code == 404 and bad.get_json()["error"]["fields"] == {
         "notice_version": "no such notice version in this workspace"}
     assert rows(db, Contact) == 0 and rows(db, ConsentRecord) == 0
     ok = client.post(api, json={"user_id": "u_7", "consent": True, "notice_version": 2})
