@@ -131,7 +131,8 @@ def document() -> dict[str, Any]:
                 "parameters": [KEY],
                 "requestBody": _body({"type": "object", "required": ["events"], "properties": {
                     "events": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "object", "required": ["name"], "properties": {
-                        "id": CLIENT_ID, "name": NAME, "properties": {"type": "object"},
+                        "id": CLIENT_ID, "name": NAME,
+                        "properties": {"type": "object", "description": "At most 4 KB as JSON"},
                         "timestamp": {"type": ["string", "integer"], "description": "ISO 8601 "
                                       "or epoch milliseconds; at most a day ahead or 30 days back"},
                         "session_id": {"type": "string"}, "user_id": USER_ID}}},

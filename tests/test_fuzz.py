@@ -13,6 +13,7 @@ hunt: ``FUZZ_EXAMPLES=1000 .venv/bin/pytest tests/test_fuzz.py``.
 from __future__ import annotations
 
 import contextvars
+import json
 import os
 from typing import Any
 
@@ -25,6 +26,9 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 from surveyapp.models import ApiKey, Survey, SurveyStatus
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+# The CI profile is the same every run (a red build must be reproducible); a longer hunt
+# (FUZZ_EXAMPLES=1000) explores new inputs each time.
+DERANDOMIZE = "FUZZ_EXAMPLES" not in os.environ
 
 
 @pytest.fixture
@@ -62,13 +66,16 @@ def fuzz_operation(operation: Any, mode: GenerationMode, known: dict[str, Any],
         excluded.append(negative_data_rejection)
 
     @given(case=operation.as_strategy(mode, path_parameters=known or None))
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=DERANDOMIZE,
               suppress_health_check=list(HealthCheck))
     def fuzz(case: Any) -> None:
         if mode is GenerationMode.POSITIVE and case.path.endswith("/events"):
             # "Within a day ahead or 30 days back" cannot be said in JSON Schema.
             for event in case.body.get("events", []):
                 event.pop("timestamp", None)
+                # Nor can "properties take at most 4 KB as JSON".
+                if len(json.dumps(event.get("properties"))) > 4096:
+                    event["properties"] = {}
         # Each request in its own context, as a real server runs it (see IsolatedClient).
         response = contextvars.Context().run(case.call, headers=headers)
         case.validate_response(response, headers=headers, excluded_checks=excluded)

@@ -164,8 +164,8 @@ def _live_survey(session: Session, env: EnvironmentInfo, survey_id: int) -> Surv
 def _version(session: Session, survey: SurveyInfo, number: Any) -> VersionInfo:
     current = survey.current_version
     assert current is not None
-    if number is None or number == current.number:
-        return current
+    if number is None or number == current.number and not isinstance(number, bool):
+        return current  # (True == 1 in Python; a boolean is not a version number)
     number = p.positive_int(number, "version")
     version = cache.version(session, survey.id, number)
     if version is None:
