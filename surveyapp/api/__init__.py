@@ -180,15 +180,10 @@ def _annotations(survey: Survey, ids: list[int]) -> dict[int, dict[str, Any]]:
     """Open-text annotations of these responses: question id -> theme, sentiment, kind."""
     if not ids:
         return {}
-    import json
+    from surveyapp.models import AnswerAnnotation
+    from surveyapp.reports.exports import theme_names
 
-    from surveyapp.models import AnswerAnnotation, TextAnalysis
-
-    names: dict[tuple[str, int], str] = {}
-    for a in db.session.scalars(select(TextAnalysis).where(TextAnalysis.survey_id == survey.id)):
-        labels = (a.edits or {}).get("labels") or {}
-        for t in json.loads(a.result).get("themes", []):
-            names[(a.question_id, int(t["id"]))] = labels.get(str(t["id"]), t["label"])
+    names = theme_names(survey)
     out: dict[int, dict[str, Any]] = {}
     for ann in db.session.scalars(select(AnswerAnnotation).where(AnswerAnnotation.response_id.in_(ids))):
         theme = None if ann.theme is None or ann.theme < 0 else ann.theme

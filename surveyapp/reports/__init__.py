@@ -36,7 +36,7 @@ from surveyapp.models import (
     utcnow,
 )
 from surveyapp.privacy.service import audit
-from surveyapp.reports.exports import FORMATS, export_path
+from surveyapp.reports.exports import FORMATS, export_path, theme_names
 from surveyapp.reports.filters import ReportFilter
 from surveyapp.workspaces.access import get_or_404_in, workspace_view
 from surveyapp.workspaces.forms import EmptyForm
@@ -171,13 +171,7 @@ def live(survey_id: int) -> Any:
 def _annotations(ids: set[int], survey: Survey) -> dict[int, list[str]]:
     if not ids:
         return {}
-    import json
-
-    names: dict[tuple[str, int], str] = {}
-    for a in db.session.scalars(select(TextAnalysis).where(TextAnalysis.survey_id == survey.id)):
-        labels = (a.edits or {}).get("labels") or {}
-        for t in json.loads(a.result).get("themes", []):
-            names[(a.question_id, int(t["id"]))] = labels.get(str(t["id"]), t["label"])
+    names = theme_names(survey)
     out: dict[int, list[str]] = {}
     for ann in db.session.scalars(select(AnswerAnnotation).where(AnswerAnnotation.response_id.in_(ids))):
         parts = []

@@ -56,7 +56,8 @@ def _columns(survey: Survey, analysed: list[str]) -> tuple[list[str], list[str]]
     return question_ids, header
 
 
-def _theme_names(survey: Survey) -> dict[tuple[str, int], str]:
+def theme_names(survey: Survey) -> dict[tuple[str, int], str]:
+    """(question id, theme id) -> the theme's name, with the analysts' renames."""
     names = {}
     for a in db.session.scalars(select(TextAnalysis).where(TextAnalysis.survey_id == survey.id)):
         labels = (a.edits or {}).get("labels") or {}
@@ -118,7 +119,7 @@ def export_responses(job: Job, progress: Progress) -> dict[str, Any]:
     analysed = list(db.session.scalars(select(TextAnalysis.question_id).where(
         TextAnalysis.survey_id == survey.id).order_by(TextAnalysis.id)))
     question_ids, header = _columns(survey, analysed)
-    names = _theme_names(survey)
+    names = theme_names(survey)
     path = export_path(job)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")

@@ -107,3 +107,17 @@ def page(browser: object) -> Iterator[object]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="module")
+def host(live_server: LiveServer) -> Iterator[str]:
+    """The demo customer page, on its own origin (another port), embedding the widget."""
+    from surveyapp.demo.host import start_host
+
+    (key,) = live_server.query("SELECT e.client_key FROM environment e JOIN workspace w "
+                               "ON w.id = e.workspace_id WHERE w.slug = 'demo' ORDER BY e.id")[0]
+    port = free_port()
+    server = start_host("127.0.0.1", port, live_server, key)
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+    server.server_close()

@@ -5,27 +5,11 @@ funnel broken down by variant show what they did."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
-
-from surveyapp.demo.host import start_host
 from tests.e2e.test_demo_in_browser import SHOTS, sign_in
 from tests.e2e.test_widget_in_browser import wait_for
-from tests.services import free_port
 
 KEY = "checkout-banner"
-
-
-@pytest.fixture(scope="module")
-def host(live_server) -> Iterator[str]:
-    (key,) = live_server.query("SELECT e.client_key FROM environment e JOIN workspace w "
-                               "ON w.id = e.workspace_id WHERE w.slug = 'demo' ORDER BY e.id")[0]
-    port = free_port()
-    server = start_host("127.0.0.1", port, live_server, key)
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    server.server_close()
 
 
 VISIT = """async ([name, clicks]) => {

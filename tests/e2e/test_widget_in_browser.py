@@ -4,25 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
-import pytest
-
-from surveyapp.demo.host import start_host
 from tests.e2e.test_demo_in_browser import SHOTS
-from tests.services import free_port
-
-
-@pytest.fixture(scope="module")
-def host(live_server) -> Iterator[str]:
-    """The demo customer page, on its own origin (another port), embedding the widget."""
-    (key,) = live_server.query("SELECT e.client_key FROM environment e JOIN workspace w "
-                               "ON w.id = e.workspace_id WHERE w.slug = 'demo' ORDER BY e.id")[0]
-    port = free_port()
-    server = start_host("127.0.0.1", port, live_server, key)
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    server.server_close()
 
 
 def ces_responses(live_server, text: str) -> list[tuple[object, ...]]:
