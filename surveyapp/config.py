@@ -49,6 +49,9 @@ class Settings:
     invitation_days: int = 7
     log_level: str = "INFO"
     sentiment_model: str = ""  # a local model directory; empty: data_dir/models/sentiment
+    # Webhooks may go to private, loopback and link-local addresses (off: only public hosts,
+    # checked when a webhook is added and again, after DNS, on every delivery).
+    webhook_allow_private: bool = False
 
     # ----------------------------------------------------------------- derived values
     @property

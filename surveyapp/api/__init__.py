@@ -199,9 +199,10 @@ def _annotations(survey: Survey, ids: list[int]) -> dict[int, dict[str, Any]]:
 def themes(survey_id: int) -> Any:
     """Themes of each analysed open-text question, with share, sentiment and NPS."""
     from surveyapp.analysis.report import survey_analysis
+    from surveyapp.reports.query import min_cell
 
     survey = _survey_or_404(survey_id)
-    analyses = survey_analysis(db.session, survey, {}, full=False)
+    analyses = survey_analysis(db.session, survey, {}, full=False, k=min_cell(survey.workspace))
     db.session.commit()
     return jsonify({"questions": [{
         "question_id": a.question_id, "answers": a.answers, "method": a.method,

@@ -18,6 +18,7 @@ from surveyapp.insights.forms import (
     GoalForm,
     HypothesisForm,
     NoteForm,
+    ReportSettingsForm,
     ShareForm,
     StatusForm,
     WebhookForm,
@@ -29,6 +30,7 @@ from surveyapp.models.insights import (
     Goal,
     Hypothesis,
     HypothesisStatus,
+    ShareLink,
     Webhook,
     WebhookDelivery,
 )
@@ -231,7 +233,7 @@ def delete_note(note_id: int) -> Any:
 @bp.route("/surveys/<int:survey_id>/share", methods=["POST"])
 @workspace_view(Role.ANALYST)
 def share(survey_id: int) -> Any:
-    from surveyapp.insights.share import make_token
+    from surveyapp.insights.share import issue
     from surveyapp.reports.filters import ReportFilter
 
     survey = get_or_404_in(Survey, survey_id)
@@ -240,7 +242,7 @@ def share(survey_id: int) -> Any:
         flash("A share link is valid for 1 to 90 days.", "error")
         return redirect(url_for("reports.survey", survey_id=survey.id))
     filters = ReportFilter.from_args(request.form).to_args()
-    token = make_token(survey.id, g.workspace.id, filters, form.days.data)
+    token = issue(db.session, survey, filters, form.days.data, current_user)
     audit(db.session, g.workspace, "report.shared", current_user, target=survey.name,
           days=form.days.data)
     db.session.commit()
@@ -250,13 +252,32 @@ def share(survey_id: int) -> Any:
     return redirect(url_for("reports.survey", survey_id=survey.id, **filters))
 
 
+@bp.route("/surveys/<int:survey_id>/share/<int:link_id>/revoke", methods=["POST"])
+@workspace_view(Role.ANALYST)
+def revoke_share(survey_id: int, link_id: int) -> Any:
+    from surveyapp.insights.share import revoke
+
+    survey = get_or_404_in(Survey, survey_id)
+    link = get_or_404_in(ShareLink, link_id)
+    if link.survey_id != survey.id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    revoke(link)
+    audit(db.session, g.workspace, "report.share_revoked", current_user, target=survey.name,
+          link_id=link.id)
+    db.session.commit()
+    flash("Link revoked: it no longer opens the report.", "success")
+    return redirect(url_for("reports.survey", survey_id=survey.id) + "#share")
+
+
 @share_bp.route("/share/<token>")
 def report(token: str) -> Any:
-    from surveyapp.insights.share import read_token
+    from surveyapp.insights.share import resolve
     from surveyapp.reports import report_context
     from surveyapp.reports.filters import ReportFilter
 
-    data = read_token(token)
+    data = resolve(db.session, token)
     survey = db.session.get(Survey, data["s"]) if data else None
     if survey is None or survey.workspace_id != data.get("w"):
         return render_template("insights/share_expired.html"), 404
@@ -266,6 +287,31 @@ def report(token: str) -> Any:
     return render_template("reports/shared.html", **ctx, can_export=False, shared=True,
                            notes=None, empty_form=None,
                            expires=dt.datetime.fromtimestamp(data["e"], dt.UTC))
+
+
+# ----------------------------------------------------------------------------- settings
+@bp.route("/report-settings", methods=["GET", "POST"])
+@workspace_view(Role.OWNER)
+def report_settings() -> Any:
+    """The workspace's privacy threshold for reports (owners)."""
+    from surveyapp.reports.query import K_SETTING, min_cell
+
+    ws = g.workspace
+    form = ReportSettingsForm(data={"min_cell": min_cell(ws)} if request.method == "GET" else None)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            before = min_cell(ws)
+            # A new dict, so the JSON column sees the change.
+            ws.settings = {**(ws.settings or {}), K_SETTING: form.min_cell.data}
+            audit(db.session, ws, "reports.min_cell_changed", current_user, target=ws.name,
+                  before=before, after=form.min_cell.data)
+            db.session.commit()
+            flash(f"Reports now hide groups with fewer than {form.min_cell.data} respondents.",
+                  "success")
+            return redirect(url_for("insights.report_settings"))
+        status = 422
+    return render_template("insights/report_settings.html", form=form, k=min_cell(ws)), status
 
 
 # ----------------------------------------------------------------------------- webhooks

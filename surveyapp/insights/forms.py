@@ -21,6 +21,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
@@ -69,15 +70,36 @@ class NoteForm(FlaskForm):
 
 def _http_url(form: FlaskForm, field: URLField) -> None:
     parts = urlsplit(field.data or "")
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationError("An http:// or https:// address.")
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise StopValidation("The port is not a number.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise StopValidation("An http:// or https:// address.")
+
+
+def _public_host(form: FlaskForm, field: URLField) -> None:
+    """No webhooks into our own network (SSRF); deliveries check again after DNS."""
+    from surveyapp.insights.hooks import refusal
+
+    reason = refusal(field.data or "")
+    if reason:
+        raise ValidationError(f"Refused: {reason}.")
 
 
 class WebhookForm(FlaskForm):
-    url = URLField("Endpoint URL", filters=[strip], validators=[DataRequired(), Length(max=500), _http_url])
+    url = URLField("Endpoint URL", filters=[strip], validators=[DataRequired(), Length(max=500), _http_url, _public_host])
     created = BooleanField("Response started", default=True)
     finished = BooleanField("Response completed", default=True)
 
 
 class ShareForm(FlaskForm):
     days = IntegerField("Link valid for (days)", default=7, validators=[InputRequired(), NumberRange(1, 90)])
+
+
+class ReportSettingsForm(FlaskForm):
+    min_cell = IntegerField(
+        "Hide groups smaller than (respondents)", validators=[InputRequired(), NumberRange(2, 1000)],
+        render_kw={"min": 2, "max": 1000}, description="k-anonymity threshold: breakdown cells, theme tables and NPS by group with "
+                    "fewer respondents are not shown, on every report, chart table, shared link "
+                    "and in the themes API. At least 2; 5 by default.")

@@ -8,6 +8,14 @@ after 2^attempt × BASE seconds, up to MAX_ATTEMPTS; the log page shows every tr
 
 Receivers check ``X-Surveyapp-Signature: t=<unix time>,v1=<hex>`` where hex is
 HMAC-SHA256(secret, "<t>.<body>"), and reject old timestamps to stop replays.
+
+Webhooks go only to public addresses (no SSRF into the server's own network): the form
+refuses a URL whose host is or resolves to a private, loopback, link-local or otherwise
+non-global address, and every delivery resolves the host again *in the connection that
+sends it* and refuses if any address is not global, so DNS rebinding between the check and
+the request (or a redirect to an internal address) cannot get through. The setting
+``webhook_allow_private`` (SURVEYAPP_WEBHOOK_ALLOW_PRIVATE) lifts this, for tests and for
+receivers on a private network on purpose.
 """
 
 from __future__ import annotations
@@ -15,14 +23,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
+import socket
 import time
 import urllib.error
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 from celery import shared_task
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -38,6 +51,99 @@ BASE_DELAY = 10  # seconds; then 20, 40, 80, 160
 TIMEOUT = 5
 BATCH = 200
 FINISH_WINDOW = dt.timedelta(days=7)
+
+
+class RefusedAddress(OSError):
+    """The webhook's host is, or resolves to, an address that is not public."""
+
+
+def _not_global(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
+    return not ip.is_global or ip.is_multicast or ip.is_unspecified
+
+
+def public_addresses(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to; RefusedAddress when one is not global (a host
+    with a public and a private address is refused: the connection could pick either)."""
+    try:
+        literal = ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+        addresses = [str(literal)]
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            # Not a refusal: DNS may be down for a moment, so a delivery is retried.
+            raise OSError(f"{host} could not be resolved ({exc})") from None
+        addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    for address in addresses:
+        if _not_global(ipaddress.ip_address(address.split("%", 1)[0])):
+            shown = host if host == address else f"{host} resolves to {address}, which"
+            raise RefusedAddress(f"{shown} is not a public address (private, loopback, "
+                                 "link-local or reserved); webhooks go only to public hosts")
+    return addresses
+
+
+def refusal(url: str) -> str | None:
+    """Why ``url`` may not receive webhooks (for the form), or None when it may."""
+    if _allow_private():
+        return None
+    parts = urlsplit(url)
+    try:
+        public_addresses(parts.hostname or "", parts.port or _default_port(parts.scheme))
+    except (OSError, ValueError) as exc:
+        return str(exc)
+    return None
+
+
+def _allow_private() -> bool:
+    return bool(current_app.config["SETTINGS"].webhook_allow_private)
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+def _connect(host: str, port: int, timeout: float | None) -> socket.socket:
+    """A socket to a vetted address of ``host``: resolved here, once, and checked."""
+    last: OSError | None = None
+    for address in public_addresses(host, port):
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            last = exc
+    raise last or OSError(f"cannot connect to {host}")
+
+
+class _PublicHTTPConnection(http.client.HTTPConnection):
+    def connect(self) -> None:
+        self.sock = _connect(self.host, self.port, self.timeout)
+
+
+class _PublicHTTPSConnection(http.client.HTTPSConnection):
+    def connect(self) -> None:
+        sock = _connect(self.host, self.port, self.timeout)
+        # Certificates are still checked against the host name.
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_PublicHTTPConnection, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> Any:
+        return self.do_open(_PublicHTTPSConnection, req)
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """urllib without environment proxies (a proxy would reach internal hosts for us), and,
+    unless private receivers are allowed, connecting only to vetted public addresses."""
+    handlers: list[Any] = [urllib.request.ProxyHandler({})]
+    if not _allow_private():
+        handlers += [_PublicHTTPHandler(), _PublicHTTPSHandler()]
+    return urllib.request.build_opener(*handlers)
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -129,20 +235,24 @@ def attempt(session: Session, delivery: WebhookDelivery) -> bool:
         "X-Surveyapp-Event": delivery.event, "X-Surveyapp-Delivery": str(delivery.id),
         "X-Surveyapp-Signature": sign(hook.secret, body, ts)})
     delivery.attempts += 1
+    refused = False
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as resp:  # noqa: S310 - https/http only, checked at creation
+        with _opener().open(request, timeout=TIMEOUT) as resp:  # https/http only, checked at creation
             status = resp.status
         error = ""
     except urllib.error.HTTPError as exc:
         status, error = exc.code, f"HTTP {exc.code}"
     except (urllib.error.URLError, OSError) as exc:
-        status, error = None, f"{exc.__class__.__name__}: {getattr(exc, 'reason', exc)}"
+        reason = getattr(exc, "reason", exc)
+        refused = isinstance(reason, RefusedAddress)
+        status = None
+        error = f"Refused: {reason}" if refused else f"{exc.__class__.__name__}: {reason}"
     delivery.last_status = status
     delivery.last_error = error[:500]
     if status is not None and 200 <= status < 300:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", utcnow(), None
         return True
-    if delivery.attempts >= MAX_ATTEMPTS:
+    if refused or delivery.attempts >= MAX_ATTEMPTS:  # a refused address is not retried
         delivery.status, delivery.next_attempt_at = "failed", None
     else:
         delivery.next_attempt_at = utcnow() + dt.timedelta(seconds=backoff(delivery.attempts))

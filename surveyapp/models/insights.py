@@ -1,4 +1,4 @@
-"""Goals, hypotheses with typed evidence links, chart notes, and webhooks (issue #8).
+"""Goals, hypotheses with typed evidence links, chart notes, webhooks and share links (issue #8).
 
 The evidence link is deliberately generic: ``kind`` names what it points at (theme,
 segment, experiment, survey, goal, note, and later interview clips) and ``ref`` the
@@ -153,17 +153,49 @@ class WebhookDelivery(TimestampMixin, Base):
     webhook: Mapped[Webhook] = relationship()
 
 
+class ShareLink(TimestampMixin, Base):
+    """A read-only report link that was handed out (``surveyapp.insights.share``).
+
+    The link itself is a signed token carrying this row's id; the row says who made it,
+    with which filters, until when, and whether it was revoked, so links can be listed
+    and revoked one by one."""
+
+    __tablename__ = "share_link"
+    __table_args__ = (Index(None, "survey_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)  # ReportFilter.to_args()
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= utcnow() else "active"
+
+
 class ReportRollup(Base):
     """Cached aggregates of one survey's settled responses (``surveyapp.reports.rollup``):
     counts per UTC day, version, device, locale and completion, for response patterns
     (kind "r"), answers (kind "a") and open-text annotations (kind "t"). Refreshed by a
-    job; responses after the refresh are added live, so reports never go stale."""
+    job; responses after the refresh are added live, so reports never go stale.
+
+    ``filter_key`` is "" for the survey's rollup, else it names a ``ReportFilterRollup``:
+    the same rows for only the responses matching a URL, contact-attribute or segment
+    filter, which the whole-survey rows cannot answer."""
 
     __tablename__ = "report_rollup"
-    __table_args__ = (Index(None, "survey_id", "kind", "day"),)
+    __table_args__ = (Index(None, "survey_id", "filter_key", "kind", "day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    filter_key: Mapped[str] = mapped_column(String(64), default="")
     kind: Mapped[str] = mapped_column(String(1))
     day: Mapped[dt.date]
     version_id: Mapped[int]
@@ -190,4 +222,24 @@ class ReportRollupState(Base):
     cutoff: Mapped[dt.datetime]
     refreshed_at: Mapped[dt.datetime]
     questions: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"ids": [...]}
+    rows: Mapped[int] = mapped_column(default=0)
+
+
+class ReportFilterRollup(Base):
+    """Up to where the cached rows of one filter (URL, contact attributes, segment) of a
+    survey reach, like ``ReportRollupState``. A report view of a big survey with such a
+    filter adds a pending row (``refreshed_at`` None) and queues a job that fills it; the
+    hourly job refreshes it while it is used and drops it after a week unused."""
+
+    __tablename__ = "report_filter_rollup"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    filter_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the filter's query args
+    cursor_id: Mapped[int] = mapped_column(default=0)
+    cutoff: Mapped[dt.datetime | None]
+    refreshed_at: Mapped[dt.datetime | None]
+    used_at: Mapped[dt.datetime]
+    questions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     rows: Mapped[int] = mapped_column(default=0)

@@ -62,19 +62,26 @@ def report_context(survey: Survey, f: ReportFilter, args: Any) -> dict[str, Any]
     from surveyapp.analysis import model_status
     from surveyapp.analysis.job import open_text_questions
     from surveyapp.analysis.report import survey_analysis
-    from surveyapp.reports.query import breakdown_options, segment_options, survey_report
+    from surveyapp.reports.query import (
+        breakdown_options,
+        min_cell,
+        segment_options,
+        survey_report,
+    )
 
+    k = min_cell(survey.workspace)
     segments = segment_options(db.session, survey)
     f.segment_label = dict(segments).get(f.segment_id or -1, "")
     breakdown_by = (args.get("breakdown") or "").strip()
     theme_by = (args.get("theme_by") or "").strip()
-    report = survey_report(db.session, survey, f, by=args.get("by", ""), breakdown_by=breakdown_by)
+    report = survey_report(db.session, survey, f, by=args.get("by", ""), breakdown_by=breakdown_by,
+                           k=k)
     titles = {q.id: q.title for q in report.questions}
     options = breakdown_options(db.session, survey)
     valid = {key for key, _ in options}
     analyses = survey_analysis(db.session, survey, titles, f,
                                attribute=theme_by if theme_by in valid else "",
-                               by=report.trend["by"])
+                               by=report.trend["by"], k=k)
     charts = report.charts()
     for a in analyses:
         charts[f"themes-{a.question_id}"] = {
@@ -85,10 +92,23 @@ def report_context(survey: Survey, f: ReportFilter, args: Any) -> dict[str, Any]
                 "type": "bar", "horizontal": True, "labels": [d.name for d in a.drivers["drivers"]],
                 "series": [{"label": f"Effect on {a.drivers['outcome']}",
                             "data": [round(d.coef, 1) for d in a.drivers["drivers"]]}]}
+    _note_filter(survey, f)
     return {"survey": survey, "report": report, "filters": f, "analyses": analyses,
             "charts": charts, "breakdown_options": options, "theme_by": theme_by,
             "open_text": open_text_questions(survey), "model": model_status(),
             "segments": segments}
+
+
+def _note_filter(survey: Survey, f: ReportFilter) -> None:
+    """A filter the survey's cached rows cannot answer gets its own (filled by a job), so
+    the next views with it are fast too."""
+    from surveyapp.reports import rollup
+
+    fill = rollup.want(db.session, survey, f)
+    if fill or db.session.dirty:
+        db.session.commit()
+    if fill:
+        rollup.queue_fill(survey.id, rollup.filter_key(f))
 
 
 @bp.route("/surveys/<int:survey_id>")
@@ -102,15 +122,29 @@ def survey(survey_id: int) -> Any:
     recent = db.session.scalars(
         select(Response).where(*f.where(survey)).order_by(Response.id.desc()).limit(LIVE_LIMIT)
     ).all()
+    can_export = g.membership.role.allows(Role.ANALYST)
     locales, devices = _meta_values(survey, "locale"), _meta_values(survey, "device")
     return render_template(
         "reports/survey.html", **ctx, recent=recent, locales=locales, devices=devices,
         export_job=_job_arg("job"), analysis_job=_job_arg("analysis_job"), formats=FORMATS,
-        empty_form=EmptyForm(), can_export=g.membership.role.allows(Role.ANALYST),
+        empty_form=EmptyForm(), can_export=can_export,
         notes=notes_for(db.session, survey), shared=False,
         recent_notes=_annotations({r.id for r in recent}, survey),
+        share_links=_share_links(survey, dict(ctx["segments"])) if can_export else [],
         live_url=url_for("reports.live", survey_id=survey.id, **f.to_args()),
     )
+
+
+def _share_links(survey: Survey, segments: dict[int, str]) -> list[tuple[Any, list[str]]]:
+    """Issued share links with their filters in words, for the share card."""
+    from surveyapp.insights.share import links_for
+
+    out = []
+    for link in links_for(db.session, survey):
+        f = ReportFilter.from_args(link.filters or {})
+        f.segment_label = segments.get(f.segment_id or -1, "")
+        out.append((link, f.describe()))
+    return out
 
 
 def _meta_values(survey: Survey, key: str) -> list[str]:

@@ -26,12 +26,25 @@ from surveyapp.reports import stats
 from surveyapp.reports.filters import ReportFilter
 from surveyapp.surveys.questions import QUESTION_TYPES
 
-DEFAULT_K = 5
+DEFAULT_K = 5  # k-anonymity threshold: breakdown cells with fewer respondents are hidden
+MIN_K, MAX_K = 2, 1000
+K_SETTING = "report_min_cell"  # key in Workspace.settings
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "rating": (1, 5)}
 # What counts as a "good" answer for each scale's headline rate.
 GOOD = {"csat": (4, "satisfied (4–5)"), "ces": (5, "found it easy (5–7)"),
         "rating": (4, "rated 4 or 5")}
 BREAKDOWN_FIELDS = ("device", "locale", "version", "segment")
+
+
+def min_cell(workspace: Any) -> int:
+    """The workspace's k-anonymity threshold (owners set it; DEFAULT_K until they do).
+
+    Every report panel, the chart tables, the shared link and the themes API use it, so a
+    group is hidden in one place exactly when it is hidden in all."""
+    value = (workspace.settings or {}).get(K_SETTING)
+    if isinstance(value, int) and not isinstance(value, bool) and MIN_K <= value <= MAX_K:
+        return value
+    return DEFAULT_K
 
 
 def dialect(session: Session) -> str:

@@ -13,13 +13,22 @@ Three kinds of rows:
 For big surveys the rows of *settled* responses (finished, or started more than a day
 before the refresh) are cached in ``report_rollup`` by a job (``refresh``); a page view
 reads the cached rows plus rows computed live for everything newer or still open, so
-the page is exact and never stale. Filters on URL, contact attributes or segments need
-the raw responses and compute the rows directly.
+the page is exact and never stale.
+
+Filters on URL, contact attributes or segments cannot be answered from those rows. For
+them, a big survey gets *per-filter* rows (``filter_key`` = a hash of the filter): the
+first report view with the filter queues ``fill_filter_rollup`` and is computed from the
+raw responses; once the job has run, views read the filter's cached rows plus live rows,
+like the unfiltered report. Contacts' attributes and segment memberships are those of the
+last refresh for settled responses (the hourly job refreshes the filters in use).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import logging
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -45,11 +54,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from surveyapp.models import AnswerAnnotation, Response, Survey, SurveyVersion, utcnow
-from surveyapp.models.insights import ReportRollup, ReportRollupState
+from surveyapp.models.insights import ReportFilterRollup, ReportRollup, ReportRollupState
 from surveyapp.reports.filters import ReportFilter
 
 SETTLE = dt.timedelta(days=1)
 KINDS = ("r", "a", "t")
+FILTER_UNUSED = dt.timedelta(days=7)  # per-filter rows unused this long are dropped
+log = logging.getLogger(__name__)
 
 
 class Row(NamedTuple):
@@ -202,29 +213,113 @@ def _fingerprint(survey: Survey, questions: list[dict[str, Any]]) -> dict[str, A
             "score": score_question(survey)}
 
 
-def refresh(session: Session, survey: Survey, questions: list[dict[str, Any]]) -> int:
-    """Recompute the cached rows of the survey's settled responses; returns how many."""
+def _fill(session: Session, survey: Survey, questions: list[dict[str, Any]], conds: list[Any],
+          filter_key: str, state: Any) -> int:
+    """Replace the cached rows under ``filter_key`` with those of the settled responses
+    matching ``conds``; moves ``state``'s cursor. Returns how many rows."""
     now = utcnow()
     cutoff = now - SETTLE
     cursor = session.scalar(select(func.max(Response.id)).where(Response.survey_id == survey.id)) or 0
-    rows = raw_rows(session, survey, [Response.survey_id == survey.id, _settled(cursor, cutoff, now)],
+    rows = raw_rows(session, survey, [*conds, _settled(cursor, cutoff, now)],
                     questions, score_qid=score_question(survey))
-    session.execute(delete(ReportRollup).where(ReportRollup.survey_id == survey.id))
-    values = [{"survey_id": survey.id, "kind": kind, "day": dt.date.fromisoformat(r.day),
-               **{k: getattr(r, k) for k in Row._fields if k != "day"}}
+    session.execute(delete(ReportRollup).where(ReportRollup.survey_id == survey.id,
+                                               ReportRollup.filter_key == filter_key))
+    values = [{"survey_id": survey.id, "filter_key": filter_key, "kind": kind,
+               "day": dt.date.fromisoformat(r.day), **{k: getattr(r, k) for k in Row._fields if k != "day"}}
               for kind, part in rows.items() for r in part]
     for i in range(0, len(values), 5000):
         session.execute(insert(ReportRollup), values[i:i + 5000])
-    state = session.get(ReportRollupState, survey.id) or ReportRollupState(survey_id=survey.id)
     state.cursor_id, state.cutoff, state.refreshed_at = cursor, cutoff, now
     state.questions, state.rows = _fingerprint(survey, questions), len(values)
+    return len(values)
+
+
+def refresh(session: Session, survey: Survey, questions: list[dict[str, Any]]) -> int:
+    """Recompute the cached rows of the survey's settled responses; returns how many."""
+    state = session.get(ReportRollupState, survey.id) or ReportRollupState(survey_id=survey.id)
+    count = _fill(session, survey, questions, [Response.survey_id == survey.id], "", state)
     session.add(state)
     session.flush()
-    return len(values)
+    return count
 
 
 def uses_rollup(f: ReportFilter) -> bool:
     return not (f.url or f.attributes or f.segment_id is not None)
+
+
+def _row_filter(f: ReportFilter) -> ReportFilter:
+    """The part of ``f`` that the whole-survey rows cannot answer."""
+    return ReportFilter(url=f.url, attributes=dict(f.attributes), segment_id=f.segment_id)
+
+
+def filter_key(f: ReportFilter) -> str:
+    args = _row_filter(f).to_args()
+    return hashlib.sha256(json.dumps(args, sort_keys=True).encode()).hexdigest()
+
+
+def want(session: Session, survey: Survey, f: ReportFilter) -> bool:
+    """Note that a report view used ``f``. True when the filter's rows should be filled
+    now (a big survey, a filter the survey rows cannot answer, no rows for it yet): the
+    caller commits and then queues ``fill_filter_rollup``."""
+    if uses_rollup(f) or f.errors or session.get(ReportRollupState, survey.id) is None:
+        return False
+    key = filter_key(f)
+    state = session.get(ReportFilterRollup, (survey.id, key))
+    now = utcnow()
+    if state is not None:
+        if state.used_at < now - dt.timedelta(hours=1):  # at most one write an hour
+            state.used_at = now
+        return False
+    session.add(ReportFilterRollup(survey_id=survey.id, filter_key=key, used_at=now,
+                                   filters=_row_filter(f).to_args()))
+    session.flush()
+    return True
+
+
+def queue_fill(survey_id: int, key: str) -> None:
+    """Queue the job that fills a filter's rows; the view works without it meanwhile."""
+    try:
+        fill_filter_rollup.apply_async(args=[survey_id, key], retry=False)
+    except Exception:  # noqa: BLE001 - no broker: the hourly job fills it
+        log.warning("could not queue the report rows of filter %s; the hourly job will", key)
+
+
+def refresh_filter(session: Session, state: ReportFilterRollup) -> int:
+    from surveyapp.reports.query import reported_questions
+
+    survey = session.get(Survey, state.survey_id)
+    if survey is None:
+        return 0
+    conds = ReportFilter.from_args(state.filters).where(survey, dates=False)
+    return _fill(session, survey, reported_questions(survey), conds, state.filter_key, state)
+
+
+@shared_task(name="surveyapp.fill_filter_rollup")
+def fill_filter_rollup(survey_id: int, key: str) -> int:
+    """Fill one filter's cached rows (queued by the first report view that uses it)."""
+    from surveyapp.extensions import db
+
+    state = db.session.get(ReportFilterRollup, (survey_id, key))
+    if state is None or state.refreshed_at is not None:
+        return 0
+    count = refresh_filter(db.session, state)
+    db.session.commit()
+    return count
+
+
+def _stored_state(session: Session, survey: Survey, f: ReportFilter,
+                  questions: list[dict[str, Any]]) -> tuple[str, Any] | None:
+    """(filter key, state) of cached rows that can answer ``f``, or None."""
+    state = session.get(ReportRollupState, survey.id)
+    if state is None or state.questions != _fingerprint(survey, questions):
+        return None
+    if uses_rollup(f):
+        return "", state
+    key = filter_key(f)
+    fstate = session.get(ReportFilterRollup, (survey.id, key))
+    if fstate is None or fstate.refreshed_at is None or fstate.questions != state.questions:
+        return None
+    return key, fstate
 
 
 def load(session: Session, survey: Survey, f: ReportFilter, questions: list[dict[str, Any]],
@@ -236,12 +331,11 @@ def load(session: Session, survey: Survey, f: ReportFilter, questions: list[dict
     kinds = tuple(kinds)
     keep = frozenset(keep) & {"version", "device", "locale"}
     score_qid = score_question(survey)
-    state = session.get(ReportRollupState, survey.id)
     conds = f.where(survey, dates=False)
-    if (state is None or not uses_rollup(f) or ("t" in kinds and f.locale)  # "t" has no locale
-            or state.questions != _fingerprint(survey, questions)
-            or state.questions != _fingerprint(survey, questions)):
+    cached = None if "t" in kinds and f.locale else _stored_state(session, survey, f, questions)
+    if cached is None:  # "t" rows have no locale
         return raw_rows(session, survey, conds, questions, kinds, score_qid, keep)
+    key, state = cached
     rr = ReportRollup
     finished = case((rr.kind == "r", rr.finished), else_=false())
     dims = [rr.kind, rr.day, rr.version_id if "version" in keep else literal_column("0"),
@@ -249,8 +343,8 @@ def load(session: Session, survey: Survey, f: ReportFilter, questions: list[dict
             finished, rr.k1, rr.k2, rr.k3, rr.score]
     group = [rr.kind, rr.day, *[getattr(rr, d) for d in ("version_id", "device", "locale")
                                 if d.split("_")[0] in keep], finished, rr.k1, rr.k2, rr.k3, rr.score]
-    stored = select(*dims, func.sum(rr.n), func.sum(rr.m)).where(ReportRollup.survey_id == survey.id,
-                                        ReportRollup.kind.in_(kinds))
+    stored = select(*dims, func.sum(rr.n), func.sum(rr.m)).where(
+        rr.survey_id == survey.id, rr.filter_key == key, rr.kind.in_(kinds))
     if f.version is not None:
         stored = stored.where(ReportRollup.version_id.in_(select(SurveyVersion.id).where(
             SurveyVersion.survey_id == survey.id, SurveyVersion.number == f.version)))
@@ -294,7 +388,8 @@ def bucket_of(day: str, by: str) -> str:
 
 
 def refresh_all(session: Session, min_responses: int = 0) -> dict[int, int]:
-    """Refresh every survey with at least ``min_responses`` responses (the job does this)."""
+    """Refresh every survey with at least ``min_responses`` responses (the job does this),
+    and the per-filter rows in use; drop those unused for FILTER_UNUSED."""
     from surveyapp.reports.query import reported_questions
 
     counts = dict(session.execute(select(Response.survey_id, func.count()).group_by(Response.survey_id)).all())
@@ -302,6 +397,15 @@ def refresh_all(session: Session, min_responses: int = 0) -> dict[int, int]:
     for survey in session.scalars(select(Survey).where(Survey.id.in_(
             [sid for sid, n in counts.items() if n >= min_responses]))):
         out[survey.id] = refresh(session, survey, reported_questions(survey))
+    stale = utcnow() - FILTER_UNUSED
+    for state in session.scalars(select(ReportFilterRollup)).all():
+        if state.used_at < stale or state.survey_id not in out:
+            session.execute(delete(ReportRollup).where(ReportRollup.survey_id == state.survey_id,
+                                                       ReportRollup.filter_key == state.filter_key))
+            session.delete(state)
+        else:
+            out[state.survey_id] += refresh_filter(session, state)
+    session.flush()
     return out
 
 

@@ -1,6 +1,7 @@
 """An analyst in a real browser: goals and hypotheses on the overview, a hypothesis with
 evidence, a report filtered by a segment with themes and quotes, drawn charts and their
-tables, a CSV export, and a new response appearing in the report without a reload."""
+tables, a CSV export, and a new response appearing in the report -- its row, the counts and
+the charts -- without a reload."""
 
 from __future__ import annotations
 
@@ -88,6 +89,11 @@ def test_analyst_filters_by_segment_reads_charts_and_sees_a_new_response_live(pa
     # Back to the unfiltered report; a response arrives and shows up without a reload.
     page.goto(page.url.split("?")[0])
     before = page.locator('[data-live="total"]').inner_text()
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.querySelector('#chart-trend canvas'))")
+    trend_total = "() => Chart.getChart(document.querySelector('#chart-trend canvas')).data.datasets[0].data.reduce((a, b) => a + (b || 0), 0)"
+    charted = page.evaluate(trend_total)
+    trend_table = page.locator("#chart-trend table").text_content()
+    scores_table = page.locator("#chart-q-score table").text_content()
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     text = f"Live answer {uuid.uuid4().hex[:6]}"
     live_server.query(
@@ -99,3 +105,9 @@ def test_analyst_filters_by_segment_reads_charts_and_sees_a_new_response_live(pa
     row.wait_for(state="visible", timeout=30_000)
     assert page.locator("#live-status").inner_text().startswith("1 new response")
     assert page.locator('[data-live="total"]').inner_text() != before
+    # The charts follow without a reload: the trend counts one more response, and the tables
+    # behind the trend and the score distribution change with it.
+    page.wait_for_function(f"() => ({trend_total})() === {charted + 1}", timeout=30_000)
+    assert page.locator("#chart-trend table").text_content() != trend_table
+    assert page.locator("#chart-q-score table").text_content() != scores_table
+    page.wait_for_function("() => document.querySelector('#live-status').textContent.includes('charts are up to date')")

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
 
+from surveyapp.models import utcnow
 from surveyapp.models.insights import (
     ChartNote,
     EvidenceLink,
     Goal,
     Hypothesis,
+    ShareLink,
     Webhook,
     WebhookDelivery,
 )
 
-ID_ARGS = {"goal_id", "hypothesis_id", "evidence_id", "note_id", "webhook_id"}
+ID_ARGS = {"goal_id", "hypothesis_id", "evidence_id", "note_id", "webhook_id", "link_id"}
 
 
 def make_objects(db: Any, team: Any, ids: dict[str, Any]) -> dict[str, int]:
@@ -29,19 +32,23 @@ def make_objects(db: Any, team: Any, ids: dict[str, Any]) -> dict[str, int]:
                      body="Dip is the outage")
     hook = Webhook(workspace_id=ws.id, url="https://example.com/hook",
                    events={"response.created": True})
-    db.session.add_all([goal, h, link, note, hook])
+    share = ShareLink(workspace_id=ws.id, survey_id=ids["survey_id"], filters={},
+                      expires_at=utcnow() + dt.timedelta(days=7))
+    db.session.add_all([goal, h, link, note, hook, share])
     db.session.flush()
     db.session.add(WebhookDelivery(webhook_id=hook.id, event="response.created", response_id=1,
                                    payload={"event": "response.created"}))
     db.session.flush()
     return {"goal_id": goal.id, "hypothesis_id": h.id, "evidence_id": link.id,
-            "note_id": note.id, "webhook_id": hook.id}
+            "note_id": note.id, "webhook_id": hook.id, "link_id": share.id}
 
 
 def snapshot(db: Any) -> dict[str, Any]:
     out: dict[str, Any] = {f"insights.{m.__name__}": db.session.scalar(
         select(func.count()).select_from(m))
-        for m in (Goal, Hypothesis, EvidenceLink, ChartNote, Webhook, WebhookDelivery)}
+        for m in (Goal, Hypothesis, EvidenceLink, ChartNote, Webhook, WebhookDelivery, ShareLink)}
     out["insights.statuses"] = sorted((h.id, h.status.value) for h in db.session.scalars(select(Hypothesis)))
     out["insights.hooks"] = sorted((w.id, w.url, w.active) for w in db.session.scalars(select(Webhook)))
+    out["insights.share_links"] = sorted((s.id, s.revoked_at is None)
+                                         for s in db.session.scalars(select(ShareLink)))
     return out

@@ -1,5 +1,7 @@
 """Webhooks: a real HTTP receiver on 127.0.0.1 gets signed deliveries for responses sent
-through the public collection API; failures are retried with backoff and logged."""
+through the public collection API; failures are retried with backoff and logged. By default
+private and loopback receivers are refused (SSRF), so the tests that deliver to the local
+receiver turn on ``webhook_allow_private``."""
 
 from __future__ import annotations
 
@@ -52,6 +54,12 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
+def loopback_allowed(app_config):
+    """Allow the local receiver (must come before ``app`` in a test's arguments)."""
+    app_config["webhook_allow_private"] = True
+
+
+@pytest.fixture
 def live_survey(db, team):
     env = team.workspace.environments[0]
     survey = Survey(workspace=team.workspace, environment=env, name="Checkout NPS",
@@ -68,7 +76,7 @@ def answer(client, key, rid, survey_id, **body):
     assert resp.status_code in (200, 201), resp.get_data(as_text=True)
 
 
-def test_signed_deliveries_with_retries_and_a_log(app, db, client, team, live_survey, receiver):
+def test_signed_deliveries_with_retries_and_a_log(loopback_allowed, app, db, client, team, live_survey, receiver):
     login(client, team.owner.email)
     slug = team.workspace.slug
     key = team.workspace.environments[0].client_key
@@ -113,7 +121,7 @@ def test_signed_deliveries_with_retries_and_a_log(app, db, client, team, live_su
     assert receiver.url in listing
 
 
-def test_backoff_doubles_and_gives_up_after_the_last_try(app, db, team, live_survey, receiver):
+def test_backoff_doubles_and_gives_up_after_the_last_try(loopback_allowed, app, db, team, live_survey, receiver):
     assert [webhooks.backoff(n) for n in range(1, 6)] == [10, 20, 40, 80, 160]
     hook = Webhook(workspace_id=team.workspace.id, url=receiver.url,
                    events={"response.created": True})
@@ -146,3 +154,51 @@ def test_only_owners_manage_webhooks_and_bad_urls_are_refused(db, client, team):
                      token_from=f"/w/{slug}/webhooks")
     assert resp.status_code == 422 and "http:// or https://" in resp.get_data(as_text=True)
     assert db.session.scalar(select(Webhook)) is None
+
+
+PRIVATE_URLS = ["http://127.0.0.1:8080/hook", "http://10.1.2.3/hook",
+                "http://169.254.169.254/latest/meta-data/", "http://[::1]:8080/hook",
+                "http://localhost:8080/hook", "https://[::ffff:192.168.1.1]/hook"]
+
+
+def test_private_and_loopback_receivers_are_refused_when_added(db, client, team):
+    login(client, team.owner.email)
+    slug = team.workspace.slug
+    pages = {}
+    for url in PRIVATE_URLS:
+        resp = post_form(client, f"/w/{slug}/webhooks", {"url": url, "created": "y"},
+                         token_from=f"/w/{slug}/webhooks")
+        pages[url] = resp.get_data(as_text=True)
+        assert resp.status_code == 422, url
+        assert "is not a public address" in pages[url], url
+    assert "Refused: localhost resolves to" in pages["http://localhost:8080/hook"]
+    assert db.session.scalar(select(Webhook)) is None
+    # A public address is accepted (an IP literal: nothing is resolved or contacted).
+    resp = post_form(client, f"/w/{slug}/webhooks", {"url": "https://93.184.215.14/hook", "created": "y"},
+                     token_from=f"/w/{slug}/webhooks")
+    assert resp.status_code == 302
+    assert db.session.scalar(select(Webhook.url)) == "https://93.184.215.14/hook"
+
+
+def test_a_host_that_now_resolves_to_loopback_is_refused_at_delivery(app, db, client, team,
+                                                                    live_survey, receiver):
+    # The webhook was saved when its name pointed elsewhere; now it resolves to 127.0.0.1
+    # (DNS rebinding). The delivery resolves again and refuses, without sending anything.
+    url = receiver.url.replace("127.0.0.1", "localhost")
+    hook = Webhook(workspace_id=team.workspace.id, url=url, events={"response.created": True})
+    db.session.add(hook)
+    db.session.commit()
+    key = team.workspace.environments[0].client_key
+    answer(app.test_client(), key, str(uuid.uuid4()), live_survey.id, answers={"score": 10})
+    [delivery_id] = webhooks.dispatch(db.session)
+    db.session.commit()
+    webhooks.deliver_webhook.apply(args=[delivery_id])
+    db.session.expire_all()
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    assert delivery.status == "failed" and delivery.attempts == 1  # not retried
+    assert delivery.last_error.startswith("Refused: localhost resolves to")
+    assert "not a public address" in delivery.last_error
+    assert receiver.requests == []
+    login(client, team.owner.email)
+    log = client.get(f"/w/{team.workspace.slug}/webhooks/{hook.id}").get_data(as_text=True)
+    assert "not a public address" in log and "failed" in log

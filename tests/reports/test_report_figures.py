@@ -322,3 +322,69 @@ def test_cached_rollup_plus_live_rows_equal_the_raw_report(app, db, dataset):
 def test_drivers_need_an_outcome_that_varies():
     rows = [{"y": -100.0, "theme:1": 1.0, "count": 30}, {"y": -100.0, "theme:1": 0.0, "count": 20}]
     assert stats.drivers(rows, "y", ["theme:1"]) is None
+
+
+def test_url_attribute_and_segment_filters_get_their_own_cached_rows(app, db, client, team, dataset):
+    """On a survey with cached rows, the first report view with a URL/attribute filter
+    queues a job that caches that filter's rows; later views read them plus live rows and
+    show exactly the raw figures. Unused filter rows are dropped by the hourly job."""
+    from sqlalchemy import func, insert, select, update
+
+    from surveyapp.models import Contact, Response, Role
+    from surveyapp.models.insights import ReportFilterRollup, ReportRollup
+    from surveyapp.reports import rollup
+    from surveyapp.reports.query import reported_questions
+    from tests.conftest import login
+
+    survey = dataset.survey
+    rollup.refresh(db.session, survey, reported_questions(survey))
+    db.session.commit()
+    args = {"attr0": "plan", "val0": "pro", "url": "/home"}
+    f = ReportFilter.from_args(args)
+    login(client, team.users[Role.VIEWER].email)
+    page = client.get(f"/w/{team.workspace.slug}/surveys/{survey.id}", query_string=args)
+    assert page.status_code == 200 and "plan = pro" in page.get_data(as_text=True)
+    key = rollup.filter_key(f)
+    state = db.session.get(ReportFilterRollup, (survey.id, key))
+    assert state is not None and state.refreshed_at is None  # queued, not filled yet
+
+    assert rollup.fill_filter_rollup.apply(args=[survey.id, key]).get() > 0  # the real task
+    db.session.expire_all()
+    assert db.session.get(ReportFilterRollup, (survey.id, key)).refreshed_at is not None
+    assert rollup._stored_state(db.session, survey, f, reported_questions(survey))[0] == key
+    # After the fill, a matching response arrives (read live).
+    pro = db.session.scalar(select(Contact.id).where(Contact.attributes["plan"].as_string() == "pro"))
+    db.session.execute(insert(Response), [{
+        "environment_id": survey.environment_id, "client_id": "late-pro", "survey_id": survey.id,
+        "version_id": survey.current_version.id, "contact_id": pro, "finished": True,
+        "answers": {"score": 0, "uses": ["api"]}, "created_at": dt.datetime.now(dt.UTC),
+        "meta": {"device": "mobile", "url": "https://app.example/home"}}])
+    db.session.commit()
+
+    def figures(report):
+        return (report.total, report.finished, report.funnel,
+                [(q.id, q.n, q.figures, q.distribution) for q in report.questions],
+                report.trend, report.comparison, report.breakdown)
+
+    for extra in ({}, {"device": "mobile"}, {"from": "2026-03-10"}):
+        g = ReportFilter.from_args({**args, **extra})
+        cached = survey_report(db.session, survey, g, today=TODAY)
+        themes_cached = survey_analysis(db.session, survey, {}, g)
+        db.session.execute(update(ReportFilterRollup).values(refreshed_at=None))
+        raw = survey_report(db.session, survey, g, today=TODAY)
+        themes_raw = survey_analysis(db.session, survey, {}, g)
+        db.session.rollback()
+        assert figures(cached) == figures(raw)
+        assert themes_cached[0].nps_table == themes_raw[0].nps_table
+    assert survey_report(db.session, survey, f, today=TODAY).total == 1 + sum(
+        1 for i, r in enumerate(dataset.rows) if i % 40 % 4 == 0 and "/home" in r["meta"]["url"])
+
+    # A week unused: the hourly job drops the filter's rows.
+    db.session.execute(update(ReportFilterRollup).values(
+        used_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=8)))
+    db.session.commit()
+    rollup.refresh_all(db.session)
+    db.session.commit()
+    assert db.session.get(ReportFilterRollup, (survey.id, key)) is None
+    assert db.session.scalar(select(func.count()).select_from(ReportRollup).where(
+        ReportRollup.filter_key == key)) == 0

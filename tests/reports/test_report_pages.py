@@ -184,3 +184,50 @@ def test_share_link_is_read_only_signed_and_expires(app, db, client, team, datas
     viewer = app.test_client()
     login(viewer, team.users[Role.VIEWER].email)
     assert post_form(viewer, f"{page}/share", {"days": "3"}).status_code == 403
+
+
+def _breakdown(html: str) -> str:
+    section = html[html.index('id="breakdown"'):]
+    return section[:section.index("</section>")]
+
+
+def test_the_privacy_threshold_is_a_workspace_setting_used_by_reports_and_shared_links(
+        app, db, client, team, dataset):
+    slug = team.workspace.slug
+    login(client, team.owner.email)
+    # 1-18 March: 70 responses, 7 of them in locale "de".
+    page = f"/w/{slug}/surveys/{dataset.survey.id}?from=2026-03-01&to=2026-03-18&breakdown=locale"
+    assert '<th scope="row">de</th><td class="num">7</td>' in _breakdown(_page_at(client, page))
+    link = re.search(r'<code class="copy">http://localhost(/share/[^<]+)</code>', post_form(
+        client, f"/w/{slug}/surveys/{dataset.survey.id}/share", {"days": "2", "locale": "de"},
+        token_from=page, follow_redirects=True).get_data(as_text=True)).group(1)
+    anonymous = app.test_client()
+    # Shared, locale "de" by device: 8 on desktop (shown at k = 5), 4 on mobile (hidden).
+    assert '<th scope="row">desktop</th>' in _breakdown(anonymous.get(link).get_data(as_text=True))
+
+    settings = f"/w/{slug}/report-settings"
+    bad = post_form(client, settings, {"min_cell": "1"}, token_from=settings)
+    assert bad.status_code == 422 and "between 2 and 1000" in bad.get_data(as_text=True)
+    resp = post_form(client, settings, {"min_cell": "10"}, token_from=settings,
+                     follow_redirects=True)
+    assert "fewer than 10 respondents" in resp.get_data(as_text=True)
+
+    table = _breakdown(_page_at(client, page))
+    assert '<th scope="row">de</th>' not in table
+    assert "7 responses in groups smaller than 10 are not shown" in table
+    shared = _breakdown(anonymous.get(link).get_data(as_text=True))
+    assert '<th scope="row">desktop</th>' not in shared and "smaller than 10" in shared
+
+    # Only owners change it.
+    analyst = app.test_client()
+    login(analyst, team.users[Role.ANALYST].email)
+    assert analyst.get(settings).status_code == 403
+    assert post_form(analyst, settings, {"min_cell": "2"}, token_from=page).status_code == 403
+    db.session.expire_all()
+    assert team.workspace.settings["report_min_cell"] == 10
+
+
+def _page_at(client, url):
+    resp = client.get(url)
+    assert resp.status_code == 200
+    return resp.get_data(as_text=True)

@@ -1,6 +1,8 @@
 // Survey report: draws each <figure data-chart> with Chart.js (vendored) from #chart-data,
 // offers PNG/SVG/CSV downloads, and keeps "Latest responses" live by polling a small JSON
-// feed with ETag/If-None-Match (an unchanged poll is a 304 with no body).
+// feed with ETag/If-None-Match (an unchanged poll is a 304 with no body). When the feed says
+// responses arrived, the charts, their tables and the figures around them are refreshed from
+// the report page itself (at most every 5 s), so they never disagree with a reload.
 (function () {
   "use strict";
   var COLORS = ["#4f46e5", "#0f766e", "#d97706", "#dc2626", "#7c3aed", "#0284c7", "#65a30d", "#db2777"];
@@ -175,8 +177,61 @@
     return tr;
   }
 
+  // ---------------------------------------------------------------- live charts
+  var REFRESH_GAP = 5000, lastRefresh = Date.now(), refreshTimer = null;
+
+  function scheduleRefresh() {
+    if (refreshTimer) return;
+    refreshTimer = setTimeout(refreshCharts, Math.max(0, lastRefresh + REFRESH_GAP - Date.now()));
+  }
+
+  function swap(target, source) {
+    if (target && source) target.innerHTML = source.innerHTML;
+  }
+
+  function redraw(figure, doc, fresh) {
+    var key = figure.dataset.chart, twin = doc.getElementById(figure.id);
+    if (!fresh[key] || !twin) return;
+    specs[key] = fresh[key];
+    swap(figure.querySelector("table"), twin.querySelector("table"));
+    if (figure.chart) {
+      figure.chart.data.labels = fresh[key].labels;
+      figure.chart.data.datasets = datasets(fresh[key]);
+      figure.chart.update();
+    }
+  }
+
+  function refreshCharts() {
+    refreshTimer = null;
+    lastRefresh = Date.now();
+    fetch(location.href, { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var dataNode = doc.getElementById("chart-data");
+        if (!dataNode) return;
+        var fresh = JSON.parse(dataNode.textContent);
+        document.querySelectorAll("figure[data-chart]").forEach(function (figure) { redraw(figure, doc, fresh); });
+        [".stats", "#comparison", "#breakdown"].forEach(function (sel) {
+          swap(document.querySelector(sel), doc.querySelector(sel));
+        });
+        document.querySelectorAll("section.question .nps").forEach(function (nps) {
+          var twin = doc.getElementById(nps.closest("section").id);
+          swap(nps, twin && twin.querySelector(".nps"));
+        });
+        if (!status.hidden) status.textContent = status.textContent.split(";")[0] + "; counts and charts are up to date.";
+      })
+      .catch(function () { /* the next arrival tries again */ });
+  }
+
+  function shown(name) {
+    var el = document.querySelector('[data-live="' + name + '"]');
+    return el ? Number(el.textContent.replace(/[^\d]/g, "")) : null;
+  }
+
   function apply(data) {
     var body = table.tBodies[0], added = 0;
+    var changed = data.total !== shown("total") || data.finished !== shown("finished");
     data.responses.forEach(function (r) {
       var existing = body.querySelector('tr[data-id="' + r.id + '"]');
       if (existing) {
@@ -197,8 +252,9 @@
     seen = Math.max(seen, data.last_id || 0);
     if (added) {
       status.hidden = false;
-      status.textContent = added + " new response" + (added === 1 ? "" : "s") + " arrived; counts are up to date, charts update when you reload.";
+      status.textContent = added + " new response" + (added === 1 ? "" : "s") + " arrived; counts are up to date, charts follow in a few seconds.";
     }
+    if (added || changed) scheduleRefresh();
   }
 
   function poll() {
