@@ -5,6 +5,11 @@ reduced to a bucket in 0..9999, mapped onto the cumulative allocation weights. N
 has to be stored for the assignment to be sticky; the server API, the widget and any
 later re-computation agree. Changing weights while running moves people, so weights are
 frozen once an experiment starts.
+
+An experiment limited to a segment assigns only the segment's members (see
+``surveyapp.experiments.audience``): anyone else, anonymous visitors included, gets no
+variant and no exposure, with the reason ``not_in_segment``. A member who was exposed
+keeps their variant even if a later segment run leaves them out.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from surveyapp.models import Contact, utcnow
 from surveyapp.models.experiments import Experiment, ExperimentExposure, ExperimentStatus
 
 BUCKETS = 10_000
+NOT_IN_SEGMENT = "not_in_segment"
 
 
 def unit_for(external_id: str | None, anonymous_id: str | None) -> str | None:
@@ -53,7 +59,7 @@ def variant_for(variants: list[dict[str, Any]], experiment_key: str, unit: str) 
 @dataclass(frozen=True)
 class Assignment:
     experiment: str
-    variant: str | None  # None: the experiment is not running (show the default experience)
+    variant: str | None  # None: not running, or not in its segment (show the default experience)
     running: bool
     exposed: bool  # an exposure is stored (now or earlier)
     reason: str | None = None
@@ -68,18 +74,40 @@ def find_running(session: Session, workspace_id: int, key: str) -> Experiment | 
                                                    Experiment.key == key))
 
 
+def outside_segment(session: Session, experiment: Experiment, unit: str,
+                    contact_ids: list[int]) -> Assignment | None:
+    """The "not in this experiment" answer for someone outside its segment (``unit`` as
+    stored; ``contact_ids``: the person's contacts, none when anonymous or unknown), or
+    None when the experiment takes them: no segment limit, a member, or already exposed."""
+    if experiment.status != ExperimentStatus.RUNNING or not experiment.segment_key:
+        return None
+    from surveyapp.experiments.audience import is_member
+
+    if is_member(session, experiment.workspace_id, experiment.segment_key, contact_ids):
+        return None
+    if _exposed(session, experiment, unit):
+        return None
+    return Assignment(experiment.key, None, True, False, NOT_IN_SEGMENT)
+
+
 def assign(session: Session, experiment: Experiment, unit: str, contact: Contact | None,
            *, expose: bool, may_store: bool = True, reason: str | None = None,
-           stored_unit: str | None = None) -> Assignment:
+           stored_unit: str | None = None, contact_ids: list[int] | None = None) -> Assignment:
     """The unit's variant; with ``expose`` the first exposure is stored (once: a unique
     key on (experiment, unit) makes retries and races harmless). A draft or stopped
     experiment assigns nobody: callers show the control experience. The variant comes
     from ``unit`` (the id as the product knows it); ``stored_unit`` is what is written
-    (the keyed hash of the user id when the workspace stores ids hashed)."""
+    (the keyed hash of the user id when the workspace stores ids hashed). A segment-limited
+    experiment checks ``contact_ids`` (default: ``contact``) for membership first."""
     if experiment.status != ExperimentStatus.RUNNING:
         return Assignment(experiment.key, None, False, False, experiment.status.value)
     variant = variant_for(experiment.variants, experiment.key, unit)
     unit = stored_unit or unit
+    if contact_ids is None:
+        contact_ids = [contact.id] if contact is not None and contact.id else []
+    refused = outside_segment(session, experiment, unit, contact_ids)
+    if refused is not None:
+        return refused
     if not expose:
         return Assignment(experiment.key, variant, True, _exposed(session, experiment, unit))
     if not may_store:

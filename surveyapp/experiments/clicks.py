@@ -7,6 +7,8 @@ sends ``$click`` events through its event outbox with properties: ``path`` (the 
 the top) and ``dead`` (1 when the click hit a non-interactive element and nothing on the
 page changed within a second).
 
+Any map can be narrowed to the members of a segment (``audience.members``).
+
 A rage click is the third (or later) click on the same element in the same session
 within ``RAGE_SECONDS`` of the click two before it: a LAG() window in SQL.
 """
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
 
+from surveyapp.experiments import audience
 from surveyapp.experiments.sql import seconds_between
 from surveyapp.models import Contact, Environment, Event, Workspace
 
@@ -71,8 +74,15 @@ def pages(session: Session, workspace_id: int, limit: int = 30) -> list[tuple[st
     return [(str(p), int(n)) for p, n in rows if p is not None]
 
 
-def _clicks_cte(session: Session, workspace_id: int, page: str):
+def _clicks_cte(session: Session, workspace_id: int, page: str, segment_key: str | None = None):
+    """The page's clicks with the time of the click two before on the same element in the
+    same session; with ``segment_key`` only the segment's members' clicks (their sessions
+    are theirs, so rage clicks are counted within the segment as they are overall)."""
     selector = Event.properties["selector"].as_string()
+    conds = [Event.environment_id.in_(_env_ids(session, workspace_id)), Event.name == CLICK,
+             Event.properties["path"].as_string() == page]
+    if segment_key:
+        conds.append(Event.contact_id.in_(audience.members(workspace_id, segment_key)))
     return select(
         Event.session_id.label("sid"), Event.contact_id.label("cid"), selector.label("sel"),
         Event.occurred_at.label("at"),
@@ -81,23 +91,26 @@ def _clicks_cte(session: Session, workspace_id: int, page: str):
         Event.properties["dead"].as_integer().label("dead"),
         func.lag(Event.occurred_at, 2).over(partition_by=(Event.session_id, selector),
                                             order_by=Event.occurred_at).label("lag2"),
-    ).where(Event.environment_id.in_(_env_ids(session, workspace_id)), Event.name == CLICK,
-            Event.properties["path"].as_string() == page).cte("clicks")
+    ).where(*conds).cte("clicks")
 
 
-def element_map(session: Session, workspace_id: int, page: str, limit: int = 40
-                ) -> list[ElementClicks]:
-    c = _clicks_cte(session, workspace_id, page)
+def element_map(session: Session, workspace_id: int, page: str, limit: int = 40,
+                segment_key: str | None = None) -> list[ElementClicks]:
+    """Clicks, sessions, rage and dead clicks per element of ``page``, busiest first; with
+    ``segment_key`` those of the segment's members only, and elements fewer than K_MIN
+    members clicked are left out (k-anonymity)."""
+    c = _clicks_cte(session, workspace_id, page, segment_key)
     rage = case((c.c.lag2.is_not(None) & (seconds_between(session, c.c.at, c.c.lag2)
                                           <= RAGE_SECONDS), 1), else_=0)
-    rows = session.execute(
-        select(c.c.sel, func.count(), func.count(func.distinct(c.c.sid)), func.sum(rage),
-               func.sum(func.coalesce(cast(c.c.dead, Integer), 0)), func.avg(c.c.x),
-               func.avg(c.c.y), func.avg(c.c.px), func.avg(c.c.py))
-        .group_by(c.c.sel).order_by(func.count().desc()).limit(limit)).all()
+    q = (select(c.c.sel, func.count(), func.count(func.distinct(c.c.sid)), func.sum(rage),
+                func.sum(func.coalesce(cast(c.c.dead, Integer), 0)), func.avg(c.c.x),
+                func.avg(c.c.y), func.avg(c.c.px), func.avg(c.c.py))
+         .group_by(c.c.sel).order_by(func.count().desc(), c.c.sel).limit(limit))
+    if segment_key:
+        q = q.having(func.count(func.distinct(c.c.cid)) >= K_MIN)
     return [ElementClicks(str(r[0]), int(r[1]), int(r[2]), int(r[3] or 0), int(r[4] or 0),
                           *(float(v) if v is not None else None for v in r[5:9]))
-            for r in rows if r[0] is not None]
+            for r in session.execute(q).all() if r[0] is not None]
 
 
 def breakdown(session: Session, workspace_id: int, page: str, attribute: str,

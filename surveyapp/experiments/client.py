@@ -61,12 +61,17 @@ def client_assign(experiment_key: str) -> Any:
     consent = data.get("consent")
     privacy = collect_service.Privacy(signal, consent if isinstance(consent, bool) else None)
     contact = collect_service.find_contact(db.session, env, external_id)
+    stored = _stored_unit(env.workspace.id, unit, external_id)
+    # Outside the experiment's segment: answered before anything (a contact) is stored.
+    refused = assignment.outside_segment(db.session, experiment, stored,
+                                         [contact.id] if contact else [])
+    if refused is not None:
+        return jsonify(refused.as_dict()), 200
     reason = collect_service.may_store(env, "tracking", privacy, contact)
     if reason is None and external_id and contact is None:
         contact = collect_service.get_or_create_contact(db.session, env, external_id)
     result = assignment.assign(db.session, experiment, unit, contact, expose=True,
-                               may_store=reason is None, reason=reason,
-                               stored_unit=_stored_unit(env.workspace.id, unit, external_id))
+                               may_store=reason is None, reason=reason, stored_unit=stored)
     db.session.commit()
     return jsonify(result.as_dict()), 200
 
@@ -89,18 +94,19 @@ def server_assign(key: str) -> Any:
     data = json_body()
     unit, external_id = _unit(data)
     experiment = _experiment(g.workspace.id, key)
-    contact = None
+    people: list[Contact] = []
     stored = _stored_unit(g.workspace.id, unit, external_id)
-    if external_id:
+    if external_id:  # the person's contacts in every environment of the workspace
         env_ids = [e.id for e in g.workspace.environments]
-        contact = db.session.scalar(select(Contact).where(Contact.environment_id.in_(env_ids),
-                                                          Contact.external_id == stored[2:])
-                                    .order_by(Contact.id).limit(1))
+        people = list(db.session.scalars(select(Contact).where(
+            Contact.environment_id.in_(env_ids), Contact.external_id == stored[2:])
+            .order_by(Contact.id)))
     expose = data.get("expose", False)
     if not isinstance(expose, bool):
         raise payloads.invalid({"expose": "true or false"})
-    result = assignment.assign(db.session, experiment, unit, contact, expose=expose,
-                               stored_unit=stored)
+    result = assignment.assign(db.session, experiment, unit, people[0] if people else None,
+                               expose=expose, stored_unit=stored,
+                               contact_ids=[c.id for c in people])
     db.session.commit()
     return jsonify(result.as_dict())
 

@@ -29,8 +29,9 @@ class ExperimentForm(FlaskForm):
                              description="One per line, “name: weight”. The first is the control.")
     segment_key = StringField("Limit to segment (optional)", filters=[strip],
                               validators=[Optional(), Length(max=64)],
-                              description="The key of a segment. Stored and shown with the experiment; "
-                                          "assignment does not check it yet.")
+                              description="The key of a segment: only its members are assigned "
+                                          "a variant; everyone else (anonymous visitors too) "
+                                          "sees the default experience and is not counted.")
 
 
 class MetricForm(FlaskForm):

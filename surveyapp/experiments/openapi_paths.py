@@ -11,15 +11,20 @@ def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
     assignment = {"type": "object", "properties": {
         "experiment": {"type": "string"}, "variant": {"type": ["string", "null"]},
         "running": {"type": "boolean"}, "exposed": {"type": "boolean"},
-        "reason": {"type": "string", "description": "Why nothing was stored (draft, stopped, "
-                                                    "consent_required, do_not_track, opted_out)"}}}
+        "reason": {"type": "string", "description": "Why nothing was stored: draft, stopped, "
+                                                    "consent_required, do_not_track, opted_out, "
+                                                    "or not_in_segment (the experiment is limited "
+                                                    "to a segment this person is not in; anonymous "
+                                                    "visitors are in no segment: variant is null, "
+                                                    "show the default experience)"}}}
     user_id = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "[^ \\t\\r\\n\\f\\v]"}
     anonymous_id = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$",
                     "description": "The widget's random id for a visitor not signed in"}
     identified = [  # a user id or an anonymous id, not null
         {"required": ["user_id"], "properties": {"user_id": {"type": ["string", "integer"]}}},
         {"required": ["anonymous_id"], "properties": {"anonymous_id": {"type": "string"}}}]
-    ok = {"description": "The variant (null when the experiment is not running)",
+    ok = {"description": "The variant (null when the experiment is not running, or when it is "
+                         "limited to a segment the person is not in: reason not_in_segment)",
           "content": {"application/json": {"schema": assignment}}}
     return {
         "/api/v1/client/{key}/experiments/{experiment_key}": {"post": {

@@ -197,6 +197,23 @@ def _mean_ci(values: list[float]) -> tuple[float, float] | None:
     return float(lo), float(hi)
 
 
+def _cuts(start: dt.datetime, end: dt.datetime) -> list[float]:
+    """The end of each day of the experiment (and its end), as timestamps: one look each."""
+    cuts = []
+    t = start.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+    while t < end:
+        cuts.append(t.timestamp())
+        t += dt.timedelta(days=1)
+    cuts.append(end.timestamp())
+    return cuts
+
+
+def _stamps(times: list[dt.datetime | None]) -> Any:
+    import numpy as np
+
+    return np.asarray([t.timestamp() if t is not None else np.inf for t in times], dtype=float)
+
+
 def daily_looks(rows: Any, control: str, treatment: str, start: dt.datetime,
                 end: dt.datetime) -> list[tuple[int, int, int, int]]:
     """Cumulative (x_c, n_c, x_t, n_t) at the end of each day of the experiment: the looks
@@ -204,22 +221,40 @@ def daily_looks(rows: Any, control: str, treatment: str, start: dt.datetime,
     import numpy as np
 
     variants = np.asarray(rows.variants)
-    exposed = np.asarray([t.timestamp() for t in rows.exposed_at], dtype=float)
-    conv = np.asarray([t.timestamp() if t is not None else np.inf for t in rows.converted_at],
-                      dtype=float)
-    cuts = []
-    t = start.replace(hour=0, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
-    while t < end:
-        cuts.append(t.timestamp())
-        t += dt.timedelta(days=1)
-    cuts.append(end.timestamp())
+    exposed, conv = _stamps(rows.exposed_at), _stamps(rows.converted_at)
     looks = []
     c_mask, t_mask = variants == control, variants == treatment
-    for cut in cuts:
+    for cut in _cuts(start, end):
         seen = exposed < cut
         done = conv < cut
         looks.append((int((c_mask & seen & done).sum()), int((c_mask & seen).sum()),
                       int((t_mask & seen & done).sum()), int((t_mask & seen).sum())))
+    return looks
+
+
+def daily_mean_looks(rows: Any, control: str, treatment: str, start: dt.datetime,
+                     end: dt.datetime) -> list[tuple[int, float, float, int, float, float]]:
+    """Cumulative (n, mean, sample variance) of control and treatment at the end of each
+    day, counting a unit's value from when it was known (the event for a time to complete,
+    the first answer for a survey question)."""
+    import numpy as np
+
+    variants = np.asarray(rows.variants)
+    values = np.asarray([np.nan if v is None else v for v in rows.values], dtype=float)
+    known = np.maximum(_stamps(rows.exposed_at), _stamps(rows.converted_at))
+    has = ~np.isnan(values)
+
+    def summary(mask: Any) -> tuple[int, float, float]:
+        a = values[mask]
+        if len(a) < 2:
+            return len(a), float(a.mean()) if len(a) else 0.0, 0.0
+        return len(a), float(a.mean()), float(a.var(ddof=1))
+
+    looks = []
+    for cut in _cuts(start, end):
+        now = has & (known < cut)
+        looks.append((*summary(now & (variants == control)),
+                      *summary(now & (variants == treatment))))
     return looks
 
 
@@ -235,7 +270,7 @@ def results(session: Session, experiment: Experiment) -> Results:
     tau = experiment.plan.get("mde") or 0.02
     end = experiment.stopped_at or utcnow()
     metrics: list[MetricResult] = []
-    for i, metric in enumerate(experiment.metrics):
+    for metric in experiment.metrics:
         rows = unit_rows(session, experiment, metric)
         by_variant: dict[str, list[float]] = {v["key"]: [] for v in variants}
         counts_n: dict[str, int] = {v["key"]: 0 for v in variants}
@@ -267,13 +302,17 @@ def results(session: Session, experiment: Experiment) -> Results:
                 if min(n_c, n_t) < K_MIN:
                     continue
                 comp = stats.compare_proportions(int(sum(c_vals)), n_c, int(sum(t_vals)), n_t, ALPHA)
-                if i == 0 and experiment.started_at is not None:
+                if experiment.started_at is not None:
                     looks = daily_looks(rows, control["key"], v["key"], experiment.started_at, end)
                     result.sequential[v["key"]] = stats.sequential_proportions(looks, ALPHA, tau)
             else:
                 if min(len(c_vals), len(t_vals)) < K_MIN:
                     continue
                 comp = stats.compare_means(c_vals, t_vals, ALPHA)
+                if experiment.started_at is not None:
+                    looks = daily_mean_looks(rows, control["key"], v["key"],
+                                             experiment.started_at, end)
+                    result.sequential[v["key"]] = stats.sequential_means(looks, ALPHA)
             result.comparisons.append((v, comp))
         metrics.append(result)
     all_comps = [c for m in metrics for _, c in m.comparisons]
@@ -335,7 +374,7 @@ def _words(experiment: Experiment, res: Results) -> tuple[list[str], list[str]]:
             figures += (f"; {stats.signed_pct(comp.rel)} relative, CI {stats.signed_pct(comp.rel_ci[0])} "
                         f"to {stats.signed_pct(comp.rel_ci[1])}")
         figures += ")"
-        if seq is not None:
+        if seq is not None and seq.looks:
             decided, p, how = seq.significant, seq.p_value, "always-valid p"
         else:
             decided = (comp.p_adjusted or comp.p_value) < ALPHA

@@ -4,8 +4,9 @@ Library first: statsmodels for power, the two-proportion z-test, the confidence
 intervals of a difference and of a ratio of proportions and the Holm correction; scipy
 for the chi-square SRM check, Welch's t-test and Mann-Whitney. The one thing written
 here is the mixture sequential probability ratio test (mSPRT, Johari et al. 2017,
-"Peeking at A/B tests"): its always-valid p-value stays valid however often the results
-are looked at, which a fixed-horizon p-value does not.
+"Peeking at A/B tests"), for proportions and for differences in means (Welch's variance):
+its always-valid p-value stays valid however often the results are looked at, which a
+fixed-horizon p-value does not.
 
 scipy/statsmodels are imported inside the functions so the app starts without them.
 """
@@ -13,6 +14,7 @@ scipy/statsmodels are imported inside the functions so the app starts without th
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,9 +129,14 @@ def compare_proportions(x_c: int, n_c: int, x_t: int, n_t: int, alpha: float = 0
 
 # ----------------------------------------------------------------------------- means
 def skewness(values: Any) -> float:
+    """Sample skewness; 0 for (nearly) constant values, whose skewness is undefined."""
+    import numpy as np
     from scipy.stats import skew
 
-    return float(skew(values)) if len(values) > 2 else 0.0
+    a = np.asarray(values, dtype=float)
+    if len(a) <= 2 or np.allclose(a, a[0], rtol=1e-9, atol=1e-12):
+        return 0.0
+    return float(skew(a))
 
 
 def compare_means(control: Any, treatment: Any, alpha: float = 0.05) -> Comparison:
@@ -140,8 +147,10 @@ def compare_means(control: Any, treatment: Any, alpha: float = 0.05) -> Comparis
 
     c, t = np.asarray(control, dtype=float), np.asarray(treatment, dtype=float)
     m_c, m_t = float(c.mean()), float(t.mean())
-    welch = ttest_ind(t, c, equal_var=False)
-    lo, hi = welch.confidence_interval(1 - alpha)
+    with warnings.catch_warnings():  # constant values (a fixed delay): no test, p = 1 below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        welch = ttest_ind(t, c, equal_var=False)
+        lo, hi = welch.confidence_interval(1 - alpha)
     welch_p = _nan_to_none(float(welch.pvalue))
     skewed = max(abs(skewness(c)), abs(skewness(t))) > SKEW_LIMIT
     mw_p = float(mannwhitneyu(t, c, alternative="two-sided").pvalue)
@@ -222,6 +231,45 @@ def sequential_proportions(looks: list[tuple[int, int, int, int]], alpha: float 
     lam = msprt_lambda(diff, var, tau * tau)
     p = float(min(1.0, np.min(1 / np.maximum(lam, 1e-300)))) if lam.size else 1.0
     return Sequential(p, int(ok.sum()), p < alpha, tau)
+
+
+EFFECT_SD = 0.25  # mixture scale for means: effects of about a quarter of a standard deviation
+
+
+def means_lambda(n_c: Any, mean_c: Any, var_c: Any, n_t: Any, mean_t: Any, var_t: Any,
+                 effect: float = EFFECT_SD) -> Any:
+    """mSPRT's Lambda for a difference in means (arrays of cumulative looks): the estimate
+    is ``mean_t - mean_c`` with Welch's variance ``var_c/n_c + var_t/n_t``, and the mixture
+    over the true difference is N(0, (effect * pooled SD)^2), so the test is scale-free
+    (hours or a 1-5 rating alike). Looks with fewer than two values per arm give 1."""
+    import numpy as np
+
+    n_c, n_t = np.asarray(n_c, dtype=float), np.asarray(n_t, dtype=float)
+    var_c, var_t = np.asarray(var_c, dtype=float), np.asarray(var_t, dtype=float)
+    ok = (n_c >= 2) & (n_t >= 2) & (var_c + var_t > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(ok, var_c / n_c + var_t / n_t, 0.0)
+    tau2 = effect * effect * (var_c + var_t) / 2
+    diff = np.asarray(mean_t, dtype=float) - np.asarray(mean_c, dtype=float)
+    return np.where(ok, msprt_lambda(np.where(ok, diff, 0.0), v, np.where(ok, tau2, 1.0)), 1.0)
+
+
+def sequential_means(looks: list[tuple[int, float, float, int, float, float]],
+                     alpha: float = 0.05, effect: float = EFFECT_SD) -> Sequential:
+    """mSPRT for a difference in means over cumulative looks ``(n_c, mean_c, var_c, n_t,
+    mean_t, var_t)`` (sample variances): time to complete, a CSAT answer. As for
+    proportions, the always-valid p-value is the running minimum of 1/Lambda; the
+    simulation test checks the false-positive rate under repeated looks, skewed data
+    included. ``tau`` of the result is ``effect``, in standard deviations."""
+    import numpy as np
+
+    if not looks:
+        return Sequential(1.0, 0, False, effect)
+    n_c, m_c, v_c, n_t, m_t, v_t = np.asarray(looks, dtype=float).T
+    lam = means_lambda(n_c, m_c, v_c, n_t, m_t, v_t, effect)
+    valid = int(((n_c >= 2) & (n_t >= 2) & (v_c + v_t > 0)).sum())
+    p = float(min(1.0, np.min(1 / np.maximum(lam, 1e-300)))) if valid else 1.0
+    return Sequential(p, valid, p < alpha, effect)
 
 
 # ----------------------------------------------------------------------------- words

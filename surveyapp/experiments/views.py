@@ -8,7 +8,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from surveyapp.experiments import bp, clicks, funnels, paths, sequences, service, stats
+from surveyapp.experiments import audience, bp, clicks, funnels, paths, sequences, service, stats
 from surveyapp.experiments.forms import ExperimentForm, FunnelForm, MetricForm, PlanForm
 from surveyapp.experiments.metrics import METRIC_KINDS
 from surveyapp.extensions import db
@@ -312,13 +312,22 @@ def clicks_view() -> Any:
     pages = clicks.pages(db.session, g.workspace.id)
     page = request.args.get("page") or (pages[0][0] if pages else "")
     attribute = (request.args.get("attribute") or "").strip()[:64]
+    segments = audience.current_segments(db.session, g.workspace.id)
+    segment = request.args.get("segment") or ""
+    if segment not in dict(segments):
+        segment = ""
     elements = clicks.element_map(db.session, g.workspace.id, page) if page else []
     values, table = (clicks.breakdown(db.session, g.workspace.id, page, attribute,
                                       [e.selector for e in elements])
                      if attribute and elements else ([], {}))
+    in_segment = (clicks.element_map(db.session, g.workspace.id, page, segment_key=segment)
+                  if page and segment else [])
     return render_template("experiments/clicks.html", pages=pages, page=page,
                            elements=elements, attribute=attribute, values=values, table=table,
-                           enabled=clicks.enabled(g.workspace), rage_seconds=clicks.RAGE_SECONDS)
+                           segments=segments, segment=segment,
+                           segment_name=dict(segments).get(segment, ""), in_segment=in_segment,
+                           k_min=clicks.K_MIN, enabled=clicks.enabled(g.workspace),
+                           rage_seconds=clicks.RAGE_SECONDS)
 
 
 @bp.route("/journeys/clicks/settings", methods=["POST"])

@@ -46,3 +46,21 @@ def experiment(db, workspace, key: str = "new-checkout", status=ExperimentStatus
     db.session.add(exp)
     db.session.commit()
     return exp
+
+
+def segment(db, workspace, key: str, contact_ids: list[int], status: str = "saved",
+            name: str | None = None) -> None:
+    """A segment ``key`` holding ``contact_ids`` in a new segment run with ``status``."""
+    from surveyapp.models import utcnow
+    from surveyapp.models.segments import Segment, SegmentMember, SegmentRun
+
+    run = SegmentRun(workspace_id=workspace.id, environment_id=workspace.environments[0].id,
+                     window_end=utcnow(), status=status, saved_at=utcnow())
+    db.session.add(run)
+    db.session.flush()
+    seg = Segment(workspace_id=workspace.id, run_id=run.id, key=key, name=name or key, label=0)
+    db.session.add(seg)
+    db.session.flush()
+    db.session.execute(insert(SegmentMember), [{"segment_id": seg.id, "contact_id": cid}
+                                               for cid in contact_ids])
+    db.session.commit()

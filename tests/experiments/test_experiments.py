@@ -187,3 +187,40 @@ def test_hashed_ids_keep_the_variant_and_store_no_raw_user_id(db, client, team):
     client.post(f"/api/v1/client/{key}/experiments/{exp.key}", json={"user_id": "alice@example.com"})
     (stored,) = exposures(db)
     assert "alice" not in stored[0] and stored[1] == body["variant"]
+
+
+def test_every_metric_gets_an_always_valid_p_or_a_fixed_horizon_warning(db, owner_client, team):
+    """Time to complete is tested sequentially like conversion; a metric with nothing to
+    test sequentially says so on its row."""
+    exp = experiment(db, team.workspace, metrics=[
+        {"kind": "conversion", "event": "purchase", "window_hours": 24},
+        {"kind": "time_to_event", "event": "purchase", "window_hours": 24},
+        {"kind": "time_to_event", "event": "signup", "window_hours": 24}])
+    exp.started_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=4)
+    env_id = team.workspace.environments[0].id
+    ids = contacts(db, env_id, 400)
+    rows, evs = [], []
+    for i, cid in enumerate(ids):
+        unit = f"u:user-{i}"
+        variant = variant_for(exp.variants, exp.key, unit)
+        at = exp.started_at + dt.timedelta(minutes=12 * i)
+        rows.append({"experiment_id": exp.id, "unit_id": unit, "contact_id": cid,
+                     "variant": variant, "exposed_at": at})
+        start = (at - T0).total_seconds() / 3600
+        # the short checkout is finished in about 1 hour instead of about 3
+        evs.append((cid, "purchase", start + (0.5 + i % 7 / 6 if variant == "short" else 2 + i % 7 / 3)))
+        evs.append((cid, "signup", start + 1))  # always exactly 1 h: nothing varies
+    db.session.execute(insert(ExperimentExposure), rows)
+    events(db, env_id, evs)
+    db.session.commit()
+    from surveyapp.experiments import service
+
+    res = service.results(db.session, db.session.get(Experiment, exp.id))
+    speed = res.metrics[1].sequential["short"]
+    assert speed.looks >= 4 and speed.significant
+    assert res.metrics[2].sequential["short"].looks == 0
+    page = owner_client.get(f"/w/{team.workspace.slug}/experiments/{exp.id}").get_data(as_text=True)
+    time_row = page.partition("Time to “purchase” (hours)")[2].split("</table>")[0]
+    assert "looks" in time_row and "fixed horizon only" not in time_row
+    flat_row = page.partition("Time to “signup” (hours)")[2].split("</table>")[0]
+    assert "fixed horizon only" in flat_row
