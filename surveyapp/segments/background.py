@@ -122,19 +122,10 @@ def import_job(job: Job, progress: Progress) -> dict[str, Any]:
 
 @handler("segments_predict")
 def predict_job(job: Job, progress: Progress) -> dict[str, Any]:
-    from surveyapp.segments.predict import PredictError, cohort, fit, sentence
+    from surveyapp.segments.predict import PredictError, run
 
-    p = job.params
-    end = utcnow()
     progress(0.05, "Computing early behaviour in the database")
     try:
-        frame, y = cohort(db.session, p["environment_id"], end, p["early_days"],
-                          p["horizon_days"], p["outcome"], p.get("event"))
-        result = fit(frame, y, progress=progress)
+        return run(db.session, job.params, utcnow(), progress)
     except PredictError as exc:
         raise JobFailed(str(exc)) from None
-    result["sentences"] = [sentence(f, p["outcome"], p["early_days"], p.get("event"))
-                           for f in result["findings"]]
-    best = max(result["models"].values(), key=lambda m: m["auc"])
-    return {"message": f"{result['n']:,} contacts, held-out AUC up to {best['auc']:.2f}",
-            "params": p, "end": end.isoformat(), "prediction": result}

@@ -153,6 +153,21 @@ def fit(frame: Any, y: Any, seed: int = 0, progress: Callable[[float, str], None
     return out
 
 
+def run(session: Session, params: dict[str, Any], end: dt.datetime,
+        progress: Callable[[float, str], None] | None = None) -> dict[str, Any]:
+    """Cohort, both models and the plain-language findings for one set of parameters
+    (environment_id, outcome, event, early_days, horizon_days): a prediction job's result.
+    Raises PredictError when the cohort does not allow a model."""
+    frame, y = cohort(session, params["environment_id"], end, params["early_days"],
+                      params["horizon_days"], params["outcome"], params.get("event"))
+    result = fit(frame, y, progress=progress)
+    result["sentences"] = [sentence(f, params["outcome"], params["early_days"], params.get("event"))
+                           for f in result["findings"]]
+    best = max(result["models"].values(), key=lambda m: m["auc"])
+    return {"message": f"{result['n']:,} contacts, held-out AUC up to {best['auc']:.2f}",
+            "params": params, "end": end.isoformat(), "prediction": result}
+
+
 def sentence(finding: dict[str, Any], outcome: str, early_days: int, event: str | None) -> str:
     """“Users who do X in their first 14 days are 2.3 times as likely to churn …”"""
     what = "churn" if outcome == "churn" else f"do “{event}” later"
