@@ -42,6 +42,9 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("compare_type", True)
+    # The research search's FTS5 tables are made by migration 0013, outside the ORM.
+    conf_args.setdefault("include_name", lambda name, type_, parent: not (name or "").startswith(
+        "research_search_fts"))
 
     with db.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

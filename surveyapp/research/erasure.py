@@ -1,0 +1,134 @@
+"""Erasure of a study participant: their material, everything derived from it, and the
+participant row itself.
+
+Removed: the sources attributed to them (transcripts, notes) with their passages, their
+usability task results and SUS answers, and their rows in the search index. Highlights
+taken from their material are *kept* as rows -- so an insight still counts its evidence --
+but their quote, note, speaker and source title are replaced by ``[removed: participant
+erased]``; their tags, theme and insight stay. The audit log records counts, never a label
+or a name.
+
+Erasing a contact (GDPR erasure by the owner, or the person's self-service delete) erases
+every participant linked to it, through the privacy eraser registered below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, g, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from surveyapp.extensions import db
+from surveyapp.models import Contact, Role, User, Workspace
+from surveyapp.models.insights import EvidenceLink
+from surveyapp.models.research import (
+    Highlight,
+    Participant,
+    Passage,
+    Study,
+    StudySource,
+    SusAnswer,
+    UsabilityResult,
+)
+from surveyapp.models.research_search import SearchDoc
+from surveyapp.privacy.service import audit, register_eraser
+from surveyapp.research import bp
+from surveyapp.research.search import REMOVED
+from surveyapp.workspaces.access import get_or_404_in, workspace_view
+from surveyapp.workspaces.forms import EmptyForm
+
+
+def _erase(session: Session, participant: Participant) -> dict[str, int]:
+    """Delete the participant and their material; returns counts (nothing committed)."""
+    source_ids = list(session.scalars(select(StudySource.id).where(
+        StudySource.participant_id == participant.id)))
+    passage_ids = list(session.scalars(select(Passage.id).where(
+        Passage.source_id.in_(source_ids)))) if source_ids else []
+    counts = {"sources": len(source_ids), "passages": len(passage_ids), "highlights": 0}
+    if passage_ids:
+        highlight_ids = list(session.scalars(select(Highlight.id).where(
+            Highlight.passage_id.in_(passage_ids))))
+        if highlight_ids:
+            session.execute(delete(SearchDoc).where(SearchDoc.highlight_id.in_(highlight_ids)))
+            counts["highlights"] = session.execute(
+                update(Highlight).where(Highlight.id.in_(highlight_ids)).values(
+                    quote=REMOVED, note="", speaker=None, source_title="[removed]", start=0, end=0,
+                    passage_id=None).execution_options(synchronize_session="fetch")).rowcount or 0
+            # Hypotheses' evidence links name the quote in their label.
+            session.execute(update(EvidenceLink).where(
+                EvidenceLink.kind == "highlight",
+                EvidenceLink.ref.in_([f"study:{participant.study_id}/highlight:{i}"
+                                      for i in highlight_ids])).values(
+                label=f"Interview: {REMOVED}", note="").execution_options(
+                synchronize_session="fetch"))
+        session.execute(delete(SearchDoc).where(SearchDoc.passage_id.in_(passage_ids)))
+        session.execute(delete(Passage).where(Passage.id.in_(passage_ids)))
+    session.execute(delete(SearchDoc).where(SearchDoc.participant_id == participant.id))
+    if source_ids:
+        session.execute(delete(StudySource).where(StudySource.id.in_(source_ids))
+                        .execution_options(synchronize_session="fetch"))
+    counts["usability_results"] = session.execute(delete(UsabilityResult).where(
+        UsabilityResult.participant_id == participant.id)).rowcount or 0
+    counts["sus_answers"] = session.execute(delete(SusAnswer).where(
+        SusAnswer.participant_id == participant.id)).rowcount or 0
+    study = participant.study
+    if participant in study.participants:
+        study.participants.remove(participant)  # delete-orphan: the row goes at flush
+    else:
+        session.delete(participant)
+    session.flush()
+    return counts
+
+
+def erase_participant(session: Session, participant: Participant,
+                      actor: User | None = None) -> dict[str, int]:
+    """Erase one participant (see the module docstring); audited with counts only.
+    The caller commits."""
+    workspace = session.get(Workspace, participant.workspace_id)
+    study_id = participant.study_id
+    counts = _erase(session, participant)
+    audit(session, workspace, "participant.erased", actor,
+          target="a study participant (label not kept)", study_id=study_id, **counts)
+    return counts
+
+
+@register_eraser("research participants")
+def erase_participants_of(session: Session, contacts: list[Contact]) -> int:
+    """Erasing a person erases the study participants linked to them (the contact's own
+    erasure is audited by the caller, with this count)."""
+    participants = session.scalars(select(Participant).where(
+        Participant.contact_id.in_([c.id for c in contacts]))).all()
+    for participant in participants:
+        _erase(session, participant)
+    return len(participants)
+
+
+def material_counts(session: Session, participant: Participant) -> dict[str, int]:
+    """What erasing would remove, for the confirmation text."""
+    sources = select(StudySource.id).where(StudySource.participant_id == participant.id)
+    return {"sources": session.scalar(select(func.count()).select_from(sources.subquery())) or 0,
+            "passages": session.scalar(select(func.count()).select_from(Passage).where(
+                Passage.source_id.in_(sources))) or 0}
+
+
+@bp.route("/<int:study_id>/participants/erase", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def erase(study_id: int) -> Any:
+    """Erase the participant named by the form's ``participant`` field (their id)."""
+    study = get_or_404_in(Study, study_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    pid = request.form.get("participant", "")
+    participant = db.session.get(Participant, int(pid)) if pid.isdigit() and len(pid) < 10 else None
+    if participant is None or participant.study_id != study.id:
+        abort(404)
+    label = participant.label
+    counts = erase_participant(db.session, participant, current_user)
+    db.session.commit()
+    flash(f"Erased {label}: {counts['sources']} sources, {counts['passages']} passages, "
+          f"{counts['usability_results']} task results and {counts['sus_answers']} SUS answers "
+          f"removed; {counts['highlights']} highlights kept without their text.", "success")
+    return redirect(url_for("research.study", study_id=study.id, slug=g.workspace.slug) + "#participants")
