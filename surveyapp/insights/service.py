@@ -174,6 +174,10 @@ def evidence_url(link: EvidenceLink, slug: str) -> str | None:
         return url_for("reports.survey", slug=slug, survey_id=int(parts["survey"])) + anchor
     if "goal" in parts:
         return url_for("insights.goals", slug=slug)
+    if parts.get("study", "").isdigit() and ("highlight" in parts or "insight" in parts):
+        anchor = (f"#highlight-{parts['highlight']}" if "highlight" in parts
+                  else f"#col-{parts['insight']}")
+        return url_for("research.board", slug=slug, study_id=int(parts["study"])) + anchor
     from werkzeug.routing import BuildError
 
     try:  # the segments and experiments areas' pages, when they are there

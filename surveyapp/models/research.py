@@ -103,6 +103,7 @@ class Passage(Base):
     proposed_theme: Mapped[int | None]  # index into study.analysis["proposed"]
     sentiment: Mapped[str | None] = mapped_column(String(10))
     sentiment_score: Mapped[float | None]
+    edited_at: Mapped[dt.datetime | None]  # a researcher corrected the text
 
     source: Mapped[StudySource] = relationship()
 
@@ -187,3 +188,20 @@ class Highlight(TimestampMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     tags: Mapped[list[Tag]] = relationship(secondary=highlight_tag, order_by="Tag.name")
+
+
+class PersonaEvidence(TimestampMixin, Base):
+    """A highlight or an insight kept as evidence on a persona card (exactly one is set)."""
+
+    __tablename__ = "persona_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    persona_id: Mapped[int] = mapped_column(ForeignKey("persona.id", ondelete="CASCADE"), index=True)
+    highlight_id: Mapped[int | None] = mapped_column(ForeignKey("highlight.id", ondelete="CASCADE"))
+    insight_id: Mapped[int | None] = mapped_column(
+        ForeignKey("research_insight.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    highlight: Mapped[Highlight | None] = relationship()
+    insight: Mapped[Insight | None] = relationship()

@@ -32,12 +32,14 @@ from surveyapp.models.research import (
 from surveyapp.research import job as _job  # noqa: F401  (registers the analysis job)
 from surveyapp.research import service
 from surveyapp.research.forms import (
+    EvidenceForm,
     HighlightForm,
     InsightForm,
     LinkForm,
     MergeTagForm,
     MoveForm,
     ParticipantForm,
+    PassageForm,
     SourceForm,
     StudyForm,
     TagForm,
@@ -97,11 +99,15 @@ def _study_page(study: Study, status: int = 200, **forms: Any) -> Any:
     link_form.question.choices = _question_choices()
     if study.survey_id and study.question_id:
         link_form.question.data = f"{study.survey_id}:{study.question_id}"
-    passages = db.session.scalars(select(Passage).where(Passage.study_id == study.id)
-                                  .order_by(Passage.source_id, Passage.position).limit(PAGE)).all()
     total = db.session.scalar(select(func.count()).select_from(Passage)
                               .where(Passage.study_id == study.id))
+    pages = max(1, -(-total // PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    passages = db.session.scalars(select(Passage).where(Passage.study_id == study.id)
+                                  .order_by(Passage.source_id, Passage.position)
+                                  .offset((page - 1) * PAGE).limit(PAGE)).all()
     tasks, sus = summarise(service.usability_data(db.session, study))
+    by_segment = service.usability_by_segment(db.session, study) if tasks or sus else []
     job_id = request.args.get("job", type=int)
     job = db.session.get(Job, job_id) if job_id else None
     if job is not None and job.workspace_id != g.workspace.id:
@@ -112,7 +118,9 @@ def _study_page(study: Study, status: int = 200, **forms: Any) -> Any:
         marks.setdefault(h.passage_id, []).append(h)
     return render_template(
         "research/study.html", study=study, passages=passages, total=total, tasks=tasks, sus=sus,
-        marks=marks, highlight_form=HighlightForm(formdata=None),
+        by_segment=by_segment, page=page, pages=pages, first=(page - 1) * PAGE + 1,
+        marks=marks, highlight_form=HighlightForm(formdata=None), passage_form=PassageForm(formdata=None),
+        anchored=service.is_anchored,
         participant_form=participant_form, source_form=source_form, link_form=link_form,
         usability_form=forms.get("usability_form") or UsabilityForm(formdata=None),
         empty_form=EmptyForm(), evidence=service.theme_evidence(db.session, study), job=job,
@@ -259,6 +267,45 @@ def delete_source(study_id: int, source_id: int) -> Any:
     return redirect(url_for("research.study", study_id=study.id) + "#material")
 
 
+@bp.route("/<int:study_id>/passages/<int:passage_id>/edit", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def edit_passage(study_id: int, passage_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    passage = _passage_in(study, passage_id)
+    form = PassageForm()
+    if not form.validate_on_submit():
+        flash("A passage needs some text (at most 20,000 characters).", "error")
+    else:
+        counts = service.edit_passage(db.session, passage, form.text.data)
+        db.session.commit()
+        message = "Saved the corrected text."
+        if counts["moved"] or counts["kept"]:
+            message += f" {counts['kept'] + counts['moved']} highlight(s) still point at their words."
+        if counts["detached"]:
+            message += (f" {counts['detached']} highlight(s) quote words that are no longer in the "
+                        "text; their quotes are kept exactly as highlighted.")
+        flash(message, "success")
+    return redirect(_passage_url(study, passage))
+
+
+def _passage_url(study: Study, passage: Passage) -> str:
+    page = passage_page(db.session, passage.id)
+    return url_for("research.study", study_id=study.id, page=page if page > 1 else None) \
+        + f"#passage-{passage.id}"
+
+
+def passage_page(session: Any, passage_id: int) -> int:
+    """Which page of its study's passage list a passage is on."""
+    p = session.get(Passage, passage_id)
+    if p is None:
+        return 1
+    before = session.scalar(select(func.count()).select_from(Passage).where(
+        Passage.study_id == p.study_id,
+        (Passage.source_id < p.source_id)
+        | ((Passage.source_id == p.source_id) & (Passage.position < p.position))))
+    return before // PAGE + 1
+
+
 # ----------------------------------------------------------------------------- highlights
 def _passage_in(study: Study, passage_id: int) -> Passage:
     passage = db.session.get(Passage, passage_id)
@@ -281,12 +328,12 @@ def add_highlight(study_id: int, passage_id: int) -> Any:
         except service.HighlightError as exc:
             db.session.rollback()
             flash(str(exc), "error")
-            return redirect(url_for("research.study", study_id=study.id) + f"#passage-{passage.id}")
+            return redirect(_passage_url(study, passage))
         db.session.commit()
         flash("Highlighted. Group highlights into insights on the synthesis board.", "success")
     else:
         flash("A highlight needs some words from the passage.", "error")
-    return redirect(url_for("research.study", study_id=study.id) + f"#passage-{passage.id}")
+    return redirect(_passage_url(study, passage))
 
 
 @bp.route("/highlights/<int:highlight_id>/delete", methods=["POST"])
@@ -319,11 +366,87 @@ def _board_page(study: Study, status: int = 200, insight_form: InsightForm | Non
     unsorted = [h for h in highlights if h.insight_id is None]
     move = MoveForm(formdata=None)
     move.insight.choices = [SelectChoice(0, "Unsorted")] + [SelectChoice(i.id, i.title) for i in insights]
+    themes = service.study_themes(db.session, study)
     return render_template(
         "research/board.html", study=study, insights=insights, groups=groups, unsorted=unsorted,
-        weights={i.id: service.insight_weight(db.session, study, groups[i.id]) for i in insights},
+        weights={i.id: service.insight_weight(db.session, study, groups[i.id], themes)
+                 for i in insights},
         insight_form=insight_form or InsightForm(formdata=None), move_form=move,
+        evidence_form=_evidence_form(study, themes, formdata=None),
+        insight_evidence_form=_evidence_form(study, {}, formdata=None),
+        links=service.links_of(db.session, study), themes=themes,
         empty_form=EmptyForm(), can_edit=g.membership.role.allows(Role.RESEARCHER)), status
+
+
+def _evidence_form(study: Study, themes: dict[int, Any], **kwargs: Any) -> EvidenceForm:
+    """Targets a highlight (or, without themes, an insight) can be evidence for."""
+    from surveyapp.models.insights import Hypothesis
+    from surveyapp.models.segments import Persona
+
+    form = EvidenceForm(**kwargs)
+    choices: dict[str, list[SelectChoice]] = {
+        "Hypotheses": [SelectChoice(f"hypothesis:{h.id}", h.title) for h in db.session.scalars(
+            select(Hypothesis).where(Hypothesis.workspace_id == g.workspace.id)
+            .order_by(Hypothesis.updated_at.desc()).limit(200))],
+        "Personas": [SelectChoice(f"persona:{p.id}", p.name) for p in db.session.scalars(
+            select(Persona).where(Persona.workspace_id == g.workspace.id)
+            .order_by(Persona.name).limit(200))],
+        "Themes": [SelectChoice(f"theme:{tid}", t.label) for tid, t in themes.items()]}
+    form.target.choices = {k: v for k, v in choices.items() if v}
+    return form
+
+
+def _link_evidence(study: Study, item: Highlight | Insight, form: EvidenceForm) -> str:
+    """Apply a valid EvidenceForm to ``item``; returns what to tell the researcher."""
+    from surveyapp.models.insights import Hypothesis
+    from surveyapp.models.segments import Persona
+
+    kind, _, ref = form.target.data.partition(":")
+    if kind == "hypothesis":
+        hypothesis = get_or_404_in(Hypothesis, int(ref))
+        service.link_hypothesis(db.session, hypothesis, item, form.stance.data, current_user)
+        return f"Linked as evidence ({form.stance.data}) to the hypothesis “{hypothesis.title}”."
+    if kind == "persona":
+        persona = get_or_404_in(Persona, int(ref))
+        service.link_persona(db.session, persona, item, current_user)
+        return f"Added to the persona “{persona.name}” as evidence."
+    assert isinstance(item, Highlight) and kind == "theme"
+    item.theme = int(ref)
+    return "Linked to the theme: the insight's survey evidence now counts it."
+
+
+@bp.route("/highlights/<int:highlight_id>/evidence", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def highlight_evidence(highlight_id: int) -> Any:
+    highlight = get_or_404_in(Highlight, highlight_id)
+    study = get_or_404_in(Study, highlight.study_id)
+    return _evidence_post(study, highlight, service.study_themes(db.session, study),
+                          f"#highlight-{highlight.id}")
+
+
+@bp.route("/insights/<int:insight_id>/evidence", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def insight_evidence(insight_id: int) -> Any:
+    insight = get_or_404_in(Insight, insight_id)
+    study = get_or_404_in(Study, insight.study_id)
+    return _evidence_post(study, insight, {}, f"#col-{insight.id}")
+
+
+def _evidence_post(study: Study, item: Highlight | Insight, themes: dict[int, Any],
+                   anchor: str) -> Any:
+    form = _evidence_form(study, themes)
+    if form.validate_on_submit():
+        flash(_link_evidence(study, item, form), "success")
+        db.session.commit()
+    else:
+        flash("Choose a hypothesis, persona or theme to link to.", "error")
+    return redirect(url_for("research.board", study_id=study.id) + anchor)
+
+
+@bp.app_template_global("research_persona_evidence")
+def persona_evidence(persona_id: int) -> list[Any]:
+    """Highlights and insights kept on a persona card (for the segments area's page)."""
+    return service.persona_evidence(db.session, persona_id)
 
 
 @bp.route("/<int:study_id>/insights", methods=["POST"])
@@ -427,3 +550,4 @@ def merge_tag(tag_id: int) -> Any:
     db.session.commit()
     flash(f"Merged “{name}” into “{target.name}” ({moved} highlights).", "success")
     return redirect(url_for("research.codebook"))
+from surveyapp.research import erasure, export, search  # noqa: E402,F401  (routes on bp)

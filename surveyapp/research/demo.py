@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Contact, Environment, Workspace, utcnow
-from surveyapp.models.research import Insight, Passage, Study, StudyKind, Tag
+from surveyapp.models.research import Highlight, Insight, Passage, Study, StudyKind, Tag
 from surveyapp.research import service
 
 INTERVIEWS = {
@@ -89,10 +89,14 @@ def seed_demo(session: Session, workspace: Workspace, echo: Callable[[str], None
     session.add_all(insights)
     session.flush()
     passages = session.scalars(select(Passage).where(Passage.study_id == study.id)).all()
+    highlights = []
     for label, quote, names, insight in HIGHLIGHTS:
         passage = next(p for p in passages if p.speaker == label and quote in p.text)
         highlight = service.add_highlight(session, passage, quote, tags=[tags[n] for n in names])
         highlight.insight_id = insights[insight].id if insight is not None else None
+        highlights.append(highlight)
+    session.flush()
+    _link_evidence(session, workspace, insights[0], highlights[0])
 
     test = Study(workspace_id=workspace.id, title="Creating and targeting a survey",
                  kind=StudyKind.USABILITY,
@@ -100,3 +104,24 @@ def seed_demo(session: Session, workspace: Workspace, echo: Callable[[str], None
     session.add(test)
     session.flush()
     service.import_usability(session, test, USABILITY)
+    session.flush()
+    from surveyapp.research import search
+
+    search.sync(session, workspace.id)  # so the newcomer's first search is instant
+
+
+def _link_evidence(session: Session, workspace: Workspace, insight: Insight,
+                   highlight: Highlight) -> None:
+    """The interview insight backs the demo's hypothesis about slow dashboards, and a quote
+    sits on the first persona card (when the other areas seeded them)."""
+    from surveyapp.models.insights import Hypothesis
+    from surveyapp.models.segments import Persona
+
+    hypothesis = session.scalar(select(Hypothesis).where(
+        Hypothesis.workspace_id == workspace.id, Hypothesis.title.like("Slow dashboards%")))
+    if hypothesis is not None:
+        service.link_hypothesis(session, hypothesis, insight, "supports", None)
+    persona = session.scalar(select(Persona).where(Persona.workspace_id == workspace.id)
+                             .order_by(Persona.id).limit(1))
+    if persona is not None:
+        service.link_persona(session, persona, highlight, None)

@@ -84,3 +84,19 @@ class TagForm(FlaskForm):
 
 class MergeTagForm(FlaskForm):
     into = SelectField("Merge into", coerce=int)
+
+
+class PassageForm(FlaskForm):
+    text = TextAreaField("Text", filters=[_strip], validators=[DataRequired(), Length(max=20000)],
+                         description="Correct the transcript. Highlights keep their exact words.")
+
+
+class EvidenceForm(FlaskForm):
+    """Link a highlight or an insight as evidence: to a hypothesis (with a stance), to a
+    persona card, or (highlights) to a theme of the linked survey question."""
+
+    target = SelectField("Evidence for", validators=[DataRequired()])
+    stance = SelectField("Stance", choices=[SelectChoice("supports", "supports"),
+                                            SelectChoice("refutes", "refutes"),
+                                            SelectChoice("context", "context")],
+                         default="supports", description="For hypotheses.")

@@ -7,17 +7,31 @@ an import either lands whole or not at all.
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections import Counter
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from surveyapp.models import AnswerAnnotation, Contact, Environment, TextAnalysis, Workspace
+from surveyapp.models import (
+    AnswerAnnotation,
+    Contact,
+    Environment,
+    TextAnalysis,
+    User,
+    Workspace,
+    utcnow,
+)
+from surveyapp.models.insights import EvidenceLink, Hypothesis
 from surveyapp.models.research import (
     Highlight,
+    Insight,
     Participant,
     Passage,
+    PersonaEvidence,
     Study,
     StudySource,
     SusAnswer,
@@ -25,6 +39,9 @@ from surveyapp.models.research import (
     UsabilityResult,
 )
 from surveyapp.research.importers import SourceError, read_source, read_usability_csv, sus_score
+
+if TYPE_CHECKING:
+    from surveyapp.models.segments import Persona
 
 MIN_PROPOSED = 8  # unthemed passages needed before new themes are proposed
 
@@ -109,6 +126,35 @@ def usability_data(session: Session, study: Study) -> Any:
         {labels.get(s.participant_id, "?"): list(s.answers) for s in sus})
 
 
+def usability_by_segment(session: Session, study: Study) -> list[dict[str, Any]]:
+    """Task completion and SUS per current segment of the participants linked to product
+    users: [{"segment", "participants", "tasks": [TaskSummary], "sus"}], largest first."""
+    from surveyapp.models.segments import Segment, SegmentMember, SegmentRun
+    from surveyapp.research.importers import UsabilityData
+    from surveyapp.research.usability import summarise
+
+    linked = {p.contact_id: p.label for p in study.participants if p.contact_id}
+    if not linked:
+        return []
+    groups: dict[str, set[str]] = {}
+    for name, contact_id in session.execute(
+            select(Segment.name, SegmentMember.contact_id)
+            .join(SegmentMember, SegmentMember.segment_id == Segment.id)
+            .join(SegmentRun, SegmentRun.id == Segment.run_id)
+            .where(SegmentRun.status == "saved", Segment.label != -1,
+                   SegmentMember.contact_id.in_(list(linked)))):
+        groups.setdefault(name, set()).add(linked[contact_id])
+    data = usability_data(session, study)
+    out = []
+    for name, labels in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        tasks, sus = summarise(UsabilityData(
+            [r for r in data.results if r.participant in labels],
+            {k: v for k, v in data.sus.items() if k in labels}))
+        if tasks or sus:
+            out.append({"segment": name, "participants": len(labels), "tasks": tasks, "sus": sus})
+    return out
+
+
 # ----------------------------------------------------------------------------- analysis
 def analyse_study(session: Session, study: Study, progress: Any, *, sentiment_model: Any,
                   cache_dir: str) -> dict[str, Any]:
@@ -165,17 +211,10 @@ def analyse_study(session: Session, study: Study, progress: Any, *, sentiment_mo
 
 def theme_evidence(session: Session, study: Study) -> list[dict[str, Any]]:
     """Per theme of the linked survey question: interview passages beside survey answers."""
-    if not (study.survey_id and study.question_id):
+    themes = study_themes(session, study)
+    if not themes:
         return []
-    analysis = session.scalar(select(TextAnalysis).where(
-        TextAnalysis.survey_id == study.survey_id, TextAnalysis.question_id == study.question_id))
-    if analysis is None:
-        return []
-    from nlp.themes import ThemeResult
-
-    result = ThemeResult.from_json(analysis.result)
-    labels = {**{t.id: t.label for t in result.themes},
-              **{int(k): v for k, v in ((analysis.edits or {}).get("labels") or {}).items()}}
+    labels = {tid: t.label for tid, t in themes.items()}
     answers = dict(session.execute(
         select(AnswerAnnotation.theme, func.count()).where(
             AnswerAnnotation.survey_id == study.survey_id,
@@ -243,13 +282,18 @@ def merge_tags(session: Session, source: Tag, target: Tag) -> int:
     return moved
 
 
-def insight_weight(session: Session, study: Study, highlights: list[Highlight]) -> dict[str, Any]:
+def insight_weight(session: Session, study: Study, highlights: list[Highlight],
+                   themes_by_id: dict[int, SimpleNamespace] | None = None) -> dict[str, Any]:
     """The quantitative weight behind an insight: how many people said it in the study,
-    and what share of the linked survey question's answers fall in the same themes."""
+    what share of the linked survey question's answers fall in the same themes (with a few
+    of those answers, PII-scrubbed), and the segments its participants belong to."""
+    from nlp.text import scrub_pii
+
     themes = {h.theme for h in highlights if h.theme is not None and h.theme >= 0}
     out: dict[str, Any] = {"highlights": len(highlights),
                            "voices": len({(h.source_title, h.speaker) for h in highlights}),
-                           "themes": sorted(themes), "answers": 0, "answer_share": None}
+                           "themes": sorted(themes), "answers": 0, "answer_share": None,
+                           "quotes": [], "segments": segments_of_highlights(session, highlights)}
     if themes and study.survey_id and study.question_id:
         counts = dict(session.execute(select(AnswerAnnotation.theme, func.count()).where(
             AnswerAnnotation.survey_id == study.survey_id,
@@ -258,4 +302,152 @@ def insight_weight(session: Session, study: Study, highlights: list[Highlight]) 
         total = sum(counts.values())
         out["answers"] = sum(counts.get(t, 0) for t in themes)
         out["answer_share"] = out["answers"] / total if total else None
+        for tid in sorted(themes, key=lambda t: -counts.get(t, 0)):
+            theme = (themes_by_id or {}).get(tid)
+            if theme is not None:
+                out["quotes"] += [{"theme": theme.label, "text": scrub_pii(q)} for q in theme.quotes[:2]]
+        out["quotes"] = out["quotes"][:3]
     return out
+
+
+def study_themes(session: Session, study: Study) -> dict[int, SimpleNamespace]:
+    """The linked survey question's themes by id: label (as the analysts edited it) and
+    representative quotes."""
+    if not (study.survey_id and study.question_id):
+        return {}
+    analysis = session.scalar(select(TextAnalysis).where(
+        TextAnalysis.survey_id == study.survey_id, TextAnalysis.question_id == study.question_id))
+    if analysis is None:
+        return {}
+    labels = (analysis.edits or {}).get("labels") or {}
+    return {t["id"]: SimpleNamespace(id=t["id"], label=labels.get(str(t["id"]), t["label"]),
+                                     quotes=list(t.get("quotes") or []))
+            for t in json.loads(analysis.result).get("themes", [])}
+
+
+def segments_of_highlights(session: Session, highlights: list[Highlight]) -> list[dict[str, Any]]:
+    """The current segments of the product users behind these highlights (participants
+    linked to contacts): each segment's name, size, and how many of the voices are in it."""
+    from surveyapp.models.segments import Segment, SegmentMember, SegmentRun
+
+    passage_ids = [h.passage_id for h in highlights if h.passage_id]
+    if not passage_ids:
+        return []
+    contacts = set(session.scalars(
+        select(Participant.contact_id).join(StudySource, StudySource.participant_id == Participant.id)
+        .join(Passage, Passage.source_id == StudySource.id)
+        .where(Passage.id.in_(passage_ids), Participant.contact_id.is_not(None))))
+    if not contacts:
+        return []
+    rows = session.execute(
+        select(Segment.name, Segment.size, func.count(SegmentMember.contact_id))
+        .join(SegmentMember, SegmentMember.segment_id == Segment.id)
+        .join(SegmentRun, SegmentRun.id == Segment.run_id)
+        .where(SegmentRun.status == "saved", Segment.label != -1,
+               SegmentMember.contact_id.in_(contacts))
+        .group_by(Segment.id, Segment.name, Segment.size).order_by(func.count().desc())).all()
+    return [{"name": name, "size": size, "voices": n} for name, size, n in rows]
+
+
+# ----------------------------------------------------------------------------- evidence
+def highlight_ref(highlight: Highlight) -> str:
+    return f"study:{highlight.study_id}/highlight:{highlight.id}"
+
+
+def insight_ref(insight: Insight) -> str:
+    return f"study:{insight.study_id}/insight:{insight.id}"
+
+
+def highlight_label(highlight: Highlight) -> str:
+    who = highlight.speaker or "Notes"
+    quote = highlight.quote if len(highlight.quote) <= 120 else highlight.quote[:119] + "…"
+    return f"Interview: “{quote}” ({who}, {highlight.source_title})"[:200]
+
+
+def link_hypothesis(session: Session, hypothesis: Hypothesis, item: Highlight | Insight,
+                    stance: str, user: User | None) -> EvidenceLink:
+    """Keep a highlight or an insight as evidence for (or against) a hypothesis; linking
+    the same thing twice keeps one link (with the latest stance)."""
+    if isinstance(item, Highlight):
+        kind, ref, label = "highlight", highlight_ref(item), highlight_label(item)
+    else:
+        kind, ref, label = "insight", insight_ref(item), f"Insight: {item.title}"[:200]
+    link = session.scalar(select(EvidenceLink).where(EvidenceLink.hypothesis_id == hypothesis.id,
+                                                     EvidenceLink.ref == ref))
+    if link is None:
+        link = EvidenceLink(hypothesis=hypothesis, kind=kind, ref=ref, label=label,
+                            created_by=user)
+        session.add(link)
+    link.stance = stance
+    return link
+
+
+def link_persona(session: Session, persona: Persona, item: Highlight | Insight,
+                 user: User | None) -> PersonaEvidence:
+    """Keep a highlight or an insight on a persona card (once)."""
+    column = PersonaEvidence.highlight_id if isinstance(item, Highlight) else PersonaEvidence.insight_id
+    found = session.scalar(select(PersonaEvidence).where(
+        PersonaEvidence.persona_id == persona.id, column == item.id))
+    if found is not None:
+        return found
+    row = PersonaEvidence(workspace_id=persona.workspace_id, persona_id=persona.id,
+                          created_by_id=user.id if user else None,
+                          **({"highlight": item} if isinstance(item, Highlight) else {"insight": item}))
+    session.add(row)
+    return row
+
+
+def persona_evidence(session: Session, persona_id: int) -> list[PersonaEvidence]:
+    return list(session.scalars(select(PersonaEvidence).where(
+        PersonaEvidence.persona_id == persona_id).order_by(PersonaEvidence.id)))
+
+
+def links_of(session: Session, study: Study) -> dict[str, list[str]]:
+    """What each highlight and insight of a study is evidence for, keyed by its ref:
+    ["Hypothesis: … (supports)", "Persona: …"]."""
+    from surveyapp.models.segments import Persona
+
+    out: dict[str, list[str]] = {}
+    for link, title in session.execute(
+            select(EvidenceLink, Hypothesis.title).join(Hypothesis)
+            .where(EvidenceLink.ref.like(f"study:{study.id}/%"))
+            .order_by(EvidenceLink.id)):
+        out.setdefault(link.ref, []).append(f"Hypothesis: {title} ({link.stance})")
+    for ev, name in session.execute(
+            select(PersonaEvidence, Persona.name).join(Persona, Persona.id == PersonaEvidence.persona_id)
+            .where(PersonaEvidence.workspace_id == study.workspace_id).order_by(PersonaEvidence.id)):
+        if ev.highlight is not None and ev.highlight.study_id == study.id:
+            out.setdefault(highlight_ref(ev.highlight), []).append(f"Persona: {name}")
+        elif ev.insight is not None and ev.insight.study_id == study.id:
+            out.setdefault(insight_ref(ev.insight), []).append(f"Persona: {name}")
+    return out
+
+
+# ----------------------------------------------------------------------------- editing
+def edit_passage(session: Session, passage: Passage, text: str) -> dict[str, int]:
+    """Correct a passage's text (PII-scrubbed again). Its highlights keep their exact
+    quote: each is re-anchored to the same words in the new text (the occurrence nearest
+    its old position); a quote whose words are gone is kept as it was and counted as
+    detached. Sentiment is cleared until the next analysis."""
+    from nlp.text import scrub_pii
+
+    new = scrub_pii(text.strip())
+    counts = {"kept": 0, "moved": 0, "detached": 0}
+    if new == passage.text:
+        return counts
+    passage.text, passage.edited_at = new, utcnow()
+    passage.sentiment = passage.sentiment_score = None
+    for h in session.scalars(select(Highlight).where(Highlight.passage_id == passage.id)):
+        places = [m.start() for m in re.finditer(re.escape(h.quote), new)]
+        if not places:
+            counts["detached"] += 1
+            continue
+        start = min(places, key=lambda i: abs(i - h.start))
+        counts["kept" if start == h.start else "moved"] += 1
+        h.start, h.end = start, start + len(h.quote)
+    return counts
+
+
+def is_anchored(highlight: Highlight, passage: Passage) -> bool:
+    """Whether the highlight's quote is still at its place in the passage's text."""
+    return passage.text[highlight.start:highlight.end] == highlight.quote

@@ -12,6 +12,7 @@ Every figure carries its n. Intervals are 95% unless asked otherwise.
 from __future__ import annotations
 
 import math
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -52,7 +53,7 @@ def mean_interval(values: list[float], confidence: float = 0.95) -> Estimate | N
     mean = sum(values) / n
     if n == 1:
         return Estimate(mean, math.nan, math.nan, 1)
-    sd = stats.tstd(values)
+    sd = statistics.stdev(values)  # exact 0 for identical values (scipy warns there)
     half = stats.t.ppf((1 + confidence) / 2, n - 1) * sd / math.sqrt(n)
     return Estimate(mean, mean - half, mean + half, n)
 

@@ -16,7 +16,7 @@ from surveyapp.models.research import (
     Tag,
 )
 
-ID_ARGS = {"study_id", "source_id", "passage_id", "highlight_id", "tag_id"}
+ID_ARGS = {"study_id", "source_id", "passage_id", "highlight_id", "tag_id", "insight_id"}
 
 
 def make_objects(db, team, ids: dict[str, Any]) -> dict[str, Any]:
@@ -31,13 +31,16 @@ def make_objects(db, team, ids: dict[str, Any]) -> dict[str, Any]:
     tag = Tag(workspace_id=team.workspace.id, name="exports")
     db.session.add_all([passage, tag])
     db.session.flush()
+    insight = Insight(workspace_id=team.workspace.id, study_id=study.id, title="Exports fail")
+    db.session.add(insight)
+    db.session.flush()
     highlight = Highlight(workspace_id=team.workspace.id, study_id=study.id, passage_id=passage.id,
                           quote="exports kept failing", start=16, end=37, source_title="P1",
-                          tags=[tag])
+                          tags=[tag], insight_id=insight.id)
     db.session.add(highlight)
     db.session.flush()
     return {"study_id": study.id, "source_id": source.id, "passage_id": passage.id,
-            "highlight_id": highlight.id, "tag_id": tag.id}
+            "highlight_id": highlight.id, "tag_id": tag.id, "insight_id": insight.id}
 
 
 def snapshot(db) -> dict[str, Any]:
@@ -49,4 +52,5 @@ def snapshot(db) -> dict[str, Any]:
         "highlights": sorted((h.id, h.insight_id, h.quote) for h in db.session.scalars(select(Highlight))),
         "tags": sorted((t.id, t.name, t.description) for t in db.session.scalars(select(Tag))),
         "insights": db.session.query(Insight).count(),
+        "passage_texts": sorted((p.id, p.text) for p in db.session.scalars(select(Passage))),
     }

@@ -251,6 +251,7 @@ def test_the_demo_has_a_study_with_evidence_on_its_board(db, client):
     board = client.get(f"/w/demo/research/{study.id}/board").get_data(as_text=True)
     assert "Slow dashboards push people back to spreadsheets" in board
     assert "3 highlights from 2 voices" in board
+    assert "Evidence for Hypothesis: Slow dashboards turn power users into detractors (supports)" in board
     test = db.session.scalar(select(Study).where(Study.title == "Creating and targeting a survey"))
     page = client.get(f"/w/demo/research/{test.id}").get_data(as_text=True)
     assert "Target it at power users" in page and "SUS score" in page
