@@ -195,13 +195,3 @@ def owner_client(client: FlaskClient, team: Team) -> FlaskClient:
     assert login(client, team.owner.email).status_code == 302
     return client
 
-
-def pytest_collection_modifyitems(session, config, items):
-    """The theme-model tests run first. They compare a fit in this process with one in a
-    fresh process; on 2026-12-02 a fit made after some of the other tests in the same
-    process numbered (and, for refits, merged) themes differently, while every fresh
-    process agreed. The cause is not found yet (see that day's stop note)."""
-    first = [item for item in items if item.nodeid.startswith("tests/nlp/test_themes.py")]
-    if first:
-        rest = [item for item in items if not item.nodeid.startswith("tests/nlp/test_themes.py")]
-        items[:] = first + rest
