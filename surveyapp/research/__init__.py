@@ -396,7 +396,7 @@ def _evidence_form(study: Study, themes: dict[int, Any], **kwargs: Any) -> Evide
     return form
 
 
-def _link_evidence(study: Study, item: Highlight | Insight, form: EvidenceForm) -> str:
+def _link_evidence(item: Highlight | Insight, form: EvidenceForm) -> str:
     """Apply a valid EvidenceForm to ``item``; returns what to tell the researcher."""
     from surveyapp.models.insights import Hypothesis
     from surveyapp.models.segments import Persona
@@ -410,7 +410,8 @@ def _link_evidence(study: Study, item: Highlight | Insight, form: EvidenceForm) 
         persona = get_or_404_in(Persona, int(ref))
         service.link_persona(db.session, persona, item, current_user)
         return f"Added to the persona “{persona.name}” as evidence."
-    assert isinstance(item, Highlight) and kind == "theme"
+    if kind != "theme" or not isinstance(item, Highlight):  # the form offers nothing else
+        abort(400)
     item.theme = int(ref)
     return "Linked to the theme: the insight's survey evidence now counts it."
 
@@ -436,7 +437,7 @@ def _evidence_post(study: Study, item: Highlight | Insight, themes: dict[int, An
                    anchor: str) -> Any:
     form = _evidence_form(study, themes)
     if form.validate_on_submit():
-        flash(_link_evidence(study, item, form), "success")
+        flash(_link_evidence(item, form), "success")
         db.session.commit()
     else:
         flash("Choose a hypothesis, persona or theme to link to.", "error")

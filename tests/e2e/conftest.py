@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import shutil
 import sqlite3
@@ -121,3 +123,28 @@ def host(live_server: LiveServer) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
     server.server_close()
+
+
+def ensure_themes(live_server) -> None:
+    """Store the demo survey's open-text themes as the analysis job stores them (once per
+    live server: the rows are inserted only if missing)."""
+    (survey_id,), = live_server.query(
+        "SELECT s.id FROM survey s JOIN workspace w ON w.id = s.workspace_id "
+        "WHERE w.slug = 'demo' AND s.name = 'Product NPS'")
+    ids = [r[0] for r in live_server.query(
+        "SELECT id FROM response WHERE survey_id = ? AND json_extract(answers, '$.disappointed') "
+        "IS NOT NULL ORDER BY id", survey_id)]
+    themes = [{"id": 0, "label": "Slow dashboards", "keywords": ["slow", "load"], "edited": False,
+               "quotes": ["Dashboards take ages to load, mail ops@acme.example if you doubt it"]},
+              {"id": 1, "label": "Pricing", "keywords": ["price"], "edited": False,
+               "quotes": ["Too expensive for a small team"]}]
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    live_server.query(
+        "INSERT OR IGNORE INTO text_analysis (survey_id, question_id, result, edits, answers, "
+        "method, created_at, updated_at) VALUES (?, 'disappointed', ?, '{}', ?, 'bertopic', ?, ?)",
+        survey_id, json.dumps({"method": "bertopic", "message": "", "themes": themes}), len(ids), now, now)
+    for i, rid in enumerate(ids):
+        live_server.query(
+            "INSERT OR IGNORE INTO answer_annotation (response_id, survey_id, question_id, kind, "
+            "theme, sentiment, mixed) VALUES (?, ?, 'disappointed', 'ok', ?, 'negative', 0)",
+            rid, survey_id, i % 2)

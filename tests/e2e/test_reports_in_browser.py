@@ -11,6 +11,7 @@ import re
 import uuid
 from pathlib import Path
 
+from tests.e2e.conftest import ensure_themes
 from tests.e2e.test_demo_in_browser import SHOTS, sign_in
 
 
@@ -27,26 +28,10 @@ def test_analyst_filters_by_segment_reads_charts_and_sees_a_new_response_live(pa
     assert page.get_by_role("link", name="Survey: Product NPS").is_visible()
 
     # The open-text analysis has run (its result stored as the analysis job stores it).
+    ensure_themes(live_server)
     (survey_id, env_id, version_id), = live_server.query(
         "SELECT s.id, s.environment_id, s.current_version_id FROM survey s JOIN workspace w "
         "ON w.id = s.workspace_id WHERE w.slug = 'demo' AND s.name = 'Product NPS'")
-    ids = [r[0] for r in live_server.query(
-        "SELECT id FROM response WHERE survey_id = ? AND json_extract(answers, '$.disappointed') "
-        "IS NOT NULL ORDER BY id", survey_id)]
-    themes = [{"id": 0, "label": "Slow dashboards", "keywords": ["slow", "load"], "edited": False,
-               "quotes": ["Dashboards take ages to load, mail ops@acme.example if you doubt it"]},
-              {"id": 1, "label": "Pricing", "keywords": ["price"], "edited": False,
-               "quotes": ["Too expensive for a small team"]}]
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    live_server.query(
-        "INSERT INTO text_analysis (survey_id, question_id, result, edits, answers, method, "
-        "created_at, updated_at) VALUES (?, 'disappointed', ?, '{}', ?, 'bertopic', ?, ?)",
-        survey_id, json.dumps({"method": "bertopic", "message": "", "themes": themes}), len(ids), now, now)
-    for i, rid in enumerate(ids):
-        live_server.query(
-            "INSERT INTO answer_annotation (response_id, survey_id, question_id, kind, theme, "
-            "sentiment, mixed) VALUES (?, ?, 'disappointed', 'ok', ?, 'negative', 0)",
-            rid, survey_id, i % 2)
 
     # The report, filtered by a behavioural segment.
     page.goto(live_server + "/w/demo/")

@@ -5,12 +5,11 @@ answers that share its theme."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import ensure_themes
 from tests.e2e.test_demo_in_browser import sign_in
 
 TRANSCRIPT = """WEBVTT
@@ -28,31 +27,6 @@ TRANSCRIPT = """WEBVTT
 <v P7>I wanted a checklist that tells me what to set up first, and call me on 555-201-7788 about it.
 """
 HYPOTHESIS = "Slow dashboards turn power users into detractors"
-
-
-def ensure_themes(live_server) -> None:
-    """The demo survey's open-text themes, as the analysis job stores them (the reports'
-    browser test stores the same rows when it runs first)."""
-    (survey_id,), = live_server.query(
-        "SELECT s.id FROM survey s JOIN workspace w ON w.id = s.workspace_id "
-        "WHERE w.slug = 'demo' AND s.name = 'Product NPS'")
-    ids = [r[0] for r in live_server.query(
-        "SELECT id FROM response WHERE survey_id = ? AND json_extract(answers, '$.disappointed') "
-        "IS NOT NULL ORDER BY id", survey_id)]
-    themes = [{"id": 0, "label": "Slow dashboards", "keywords": ["slow", "load"], "edited": False,
-               "quotes": ["Dashboards take ages to load, mail ops@acme.example if you doubt it"]},
-              {"id": 1, "label": "Pricing", "keywords": ["price"], "edited": False,
-               "quotes": ["Too expensive for a small team"]}]
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-    live_server.query(
-        "INSERT OR IGNORE INTO text_analysis (survey_id, question_id, result, edits, answers, "
-        "method, created_at, updated_at) VALUES (?, 'disappointed', ?, '{}', ?, 'bertopic', ?, ?)",
-        survey_id, json.dumps({"method": "bertopic", "message": "", "themes": themes}), len(ids), now, now)
-    for i, rid in enumerate(ids):
-        live_server.query(
-            "INSERT OR IGNORE INTO answer_annotation (response_id, survey_id, question_id, kind, "
-            "theme, sentiment, mixed) VALUES (?, ?, 'disappointed', 'ok', ?, 'negative', 0)",
-            rid, survey_id, i % 2)
 
 
 def select_words(page, passage, words: str) -> None:
@@ -129,6 +103,10 @@ def test_researcher_turns_a_transcript_into_linked_evidence(page, live_server, t
     checklist = card_with(page, "checklist")
     checklist.get_by_label("Move to").select_option(label="New teams give up while dashboards load")
     checklist.get_by_role("button", name="Move").click()
+    # The move is a form post: wait for the page it leads to before reloading,
+    # or the reload races that navigation.
+    expect(column.locator(".board-card")).to_have_count(2)
+    page.wait_for_load_state("load")
 
     page.reload()
     column = page.locator(".board-column", has=page.get_by_role(
