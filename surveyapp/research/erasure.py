@@ -1,8 +1,10 @@
 """Erasure of a study participant: their material, everything derived from it, and the
 participant row itself.
 
-Removed: the sources attributed to them (transcripts, notes) with their passages, their
-usability task results and SUS answers, and their rows in the search index. Highlights
+Removed: the sources attributed to them (transcripts, notes) with their passages, the
+passages spoken under their label in the study's other sources (a group session keeps the
+other speakers' words), their usability task results and SUS answers, and their rows in
+the search index. Highlights
 taken from their material are *kept* as rows -- so an insight still counts its evidence --
 but their quote, note, speaker and source title are replaced by ``[removed: participant
 erased]``; their tags, theme and insight stay. The audit log records counts, never a label
@@ -47,7 +49,15 @@ def _erase(session: Session, participant: Participant) -> dict[str, int]:
         StudySource.participant_id == participant.id)))
     passage_ids = list(session.scalars(select(Passage.id).where(
         Passage.source_id.in_(source_ids)))) if source_ids else []
-    counts = {"sources": len(source_ids), "passages": len(passage_ids), "highlights": 0}
+    # Their words in other sources of the study (a group session, a workshop's notes):
+    # the passages spoken under their label. The rest of those sources stays.
+    spoken = list(session.scalars(select(Passage.id).where(
+        Passage.study_id == participant.study_id,
+        func.lower(func.trim(Passage.speaker)) == participant.label.strip().lower(),
+        Passage.id.not_in(passage_ids))))
+    passage_ids += spoken
+    counts = {"sources": len(source_ids), "passages": len(passage_ids),
+              "passages_in_other_sources": len(spoken), "highlights": 0}
     if passage_ids:
         highlight_ids = list(session.scalars(select(Highlight.id).where(
             Highlight.passage_id.in_(passage_ids))))

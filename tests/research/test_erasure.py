@@ -132,3 +132,27 @@ def test_erasing_the_linked_product_user_erases_the_participant(db, team, study)
     assert counts["research participants"] == 1 and counts["contacts"] == 1
     db.session.expire_all()
     assert_p1_gone(db, team, study)
+
+
+def test_their_words_in_a_group_session_go_and_the_others_stay(db, team, study):
+    group = (b"Moderator: How do your teams share reports?\n"
+             b"P1: We fly them over by zeppelin, honestly.\n"
+             b"P2: We export charts for the board.\n")
+    service.import_source(db.session, study, group, filename="workshop.txt", title="Group session")
+    db.session.commit()
+    p1 = db.session.scalar(select(Participant).where(Participant.label == "P1"))
+    counts = service_erase(db, p1)
+    assert counts["passages_in_other_sources"] == 1
+    db.session.expire_all()
+    source = db.session.scalar(select(StudySource).where(StudySource.title == "Group session"))
+    said = [p.text for p in db.session.scalars(select(Passage).where(Passage.source_id == source.id))]
+    assert said == ["How do your teams share reports?", "We export charts for the board."]
+    assert_p1_gone(db, team, study)
+
+
+def service_erase(db, participant):
+    from surveyapp.research.erasure import erase_participant
+
+    counts = erase_participant(db.session, participant)
+    db.session.commit()
+    return counts
