@@ -6,7 +6,8 @@ Answers come from the demo generator (``surveyapp.demo.content``), one known the
 answer (pricing, performance, support, ...), with its filler, typos, fake contact details
 and a few non-English answers. Prints, on this machine:
 
-* embedding time (MiniLM, shared by both pipelines; cached on disk for re-runs);
+* embedding time (MiniLM, shared by both pipelines; cached on disk for re-runs), and the
+  speed of our unpadded batches against ordinary padded ones on the same answers;
 * our pipeline (``nlp.themes.find_themes``) vs a plain default BERTopic with the same
   embedding model and embeddings: time, number of themes, share of unthemed answers, and
   NMI against the known themes (over all usable answers, outliers as their own class);
@@ -33,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nlp.embeddings import embed, get_model  # noqa: E402
+from nlp.embeddings import _encode, embed, get_model  # noqa: E402
 from nlp.text import normalise, scrub_pii  # noqa: E402
 from nlp.themes import OUTLIER, _quiet, assign, classify, find_themes  # noqa: E402
 
@@ -127,6 +128,24 @@ def main() -> int:
     emb[usable] = emb_usable
     print(f"embedding {len(docs)} answers: {t_embed:.1f}s (0 if cached from an earlier run)")
     out["embed_seconds"] = round(t_embed, 1)
+    # Vectors that depend on their text alone (same-length batches, no padding) against
+    # the usual padded, length-sorted batches of 64, on the same distinct answers.
+    sample = list(dict.fromkeys(docs))[:2000]
+    # (three alternating rounds, the median of each: this machine's load varies)
+    model = get_model()
+    ours_runs, padded_runs = [], []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        _encode(model, sample, 64, False)
+        ours_runs.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        model.encode(sorted(sample, key=len, reverse=True), batch_size=64, normalize_embeddings=True,
+                     convert_to_numpy=True, show_progress_bar=False)
+        padded_runs.append(time.perf_counter() - t0)
+    t_ours_emb, t_padded = float(np.median(ours_runs)), float(np.median(padded_runs))
+    print(f"embedding speed, {len(sample)} answers: unpadded {len(sample) / t_ours_emb:.0f}/s vs "
+          f"padded batches {len(sample) / t_padded:.0f}/s = {t_padded / t_ours_emb:.2f}x")
+    out["embed_unpadded_vs_padded"] = round(t_padded / t_ours_emb, 2)
 
     # warm-up: numba compiles UMAP / NN-descent / HDBSCAN code on first use in a process;
     # both pipelines get it done before they are timed

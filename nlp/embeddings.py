@@ -100,8 +100,53 @@ def get_model() -> SentenceTransformer:
     return _MODEL
 
 
+def _encode(model: Any, texts: list[str], batch_size: int, progress: bool) -> np.ndarray:
+    """Embed ``texts`` so that each vector depends on its text alone.
+
+    A padded batch gives a text a slightly different vector (about 1e-7) than the same
+    text in another batch, and UMAP amplifies such differences into another set of themes:
+    a fit would then depend on what else the process had embedded before. So texts are
+    batched only with texts of the same token length (no padding), and never alone (a
+    batch of one takes another kernel path; a lone text is embedded next to a copy of
+    itself). With that, vectors are bit-for-bit the same whatever the batch's other texts,
+    its size and the number of threads (checked in tests/nlp/test_embeddings.py).
+    """
+    limit = int(getattr(model, "max_seq_length", 256) or 256)
+    stripped = [t.strip() for t in texts]
+    lengths = [len(ids) for ids in model.tokenizer(
+        stripped, add_special_tokens=True, truncation=True, max_length=limit)["input_ids"]]
+    groups: dict[int, list[int]] = {}
+    for i, n in enumerate(lengths):
+        groups.setdefault(n, []).append(i)
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    chunks = [idx[s : s + batch_size] for _, idx in sorted(groups.items(), reverse=True)
+              for s in range(0, len(idx), batch_size)]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm  # noqa: PLC0415
+
+        bar = tqdm(total=len(texts), desc="Embedding", unit="text")
+    for chunk in chunks:  # longest first: a pessimistic ETA early on
+        batch = [stripped[i] for i in chunk]
+        if len(batch) == 1:
+            batch = batch * 2
+        vecs = model.encode(batch, batch_size=len(batch), normalize_embeddings=True,
+                            convert_to_numpy=True, show_progress_bar=False)
+        out[chunk] = vecs[: len(chunk)]
+        if bar is not None:
+            bar.update(len(chunk))
+    if bar is not None:
+        bar.close()
+    return out
+
+
+# Vectors from _encode; caches written before it held padded-batch vectors, which must
+# not be mixed with these.
+_SCHEME = "unpadded"
+
+
 def _key(text: str) -> str:
-    return hashlib.sha256(f"{MODEL_ID}\x00{text}".encode()).hexdigest()
+    return hashlib.sha256(f"{MODEL_ID}/{_SCHEME}\x00{text}".encode()).hexdigest()
 
 
 class EmbeddingCache:
@@ -181,15 +226,8 @@ def embed(
         if todo:
             model = get_model()
             set_threads()
-            # longest first: less padding per batch and a pessimistic ETA early on
-            order = sorted(todo, key=lambda k: len(todo[k]), reverse=True)
-            vecs = model.encode(
-                [todo[k] for k in order],
-                batch_size=batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=progress,
-            ).astype(np.float32)
+            order = list(todo)
+            vecs = _encode(model, [todo[k] for k in order], batch_size, progress)
             new = dict(zip(order, vecs, strict=True))
             found.update(new)
             if cache is not None:

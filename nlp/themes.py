@@ -458,6 +458,7 @@ def _fit_bertopic(
         # apply our threshold decision (cosine to member centroids) consistently
         new_topics[out_idx[best < th]] = OUTLIER
         topics = new_topics
+    topics, params["split_themes"] = _split_incoherent(emb, topics, mcs, seed)
     # one final pass computes c-TF-IDF and the keyphrase representation
     with _quiet():
         tm.update_topics(docs, topics=topics.tolist(), vectorizer_model=vec, ctfidf_model=ctfidf,
@@ -470,6 +471,45 @@ def _fit_bertopic(
 
 
 EXACT_KNN_MAX = 60_000
+SPLIT_BELOW = 0.4
+
+
+def _split_incoherent(emb: np.ndarray, topics: np.ndarray, mcs: int, seed: int,
+                      below: float = SPLIT_BELOW) -> tuple[np.ndarray, int]:
+    """Split themes made of two unrelated groups of answers.
+
+    UMAP can place two small, tight groups of near-identical answers side by side, and
+    HDBSCAN then returns them as one theme ("Too pricey compared to competitors" with
+    "Customer service was friendly and fast"). Each theme is cut in two by k-means on the
+    original embeddings; when both halves are big enough and their centroids' cosine is
+    below ``below`` (coherent themes measured 0.47-0.98; such pairs about 0.34), the
+    halves become two themes. Returns the new labels and the number of splits.
+    """
+    from sklearn.cluster import KMeans  # noqa: PLC0415
+
+    topics = topics.copy()
+    smallest = max(3, mcs // 2)
+    queue = sorted(set(topics.tolist()) - {OUTLIER})
+    next_id = max(queue, default=-1) + 1
+    splits = 0
+    while queue and splits < 50:
+        c = queue.pop(0)
+        idx = np.flatnonzero(topics == c)
+        if len(idx) < 2 * smallest:
+            continue
+        with _quiet():
+            halves = KMeans(n_clusters=2, random_state=seed, n_init=4).fit(emb[idx]).labels_
+        sizes = np.bincount(halves, minlength=2)
+        if sizes.min() < smallest:
+            continue
+        cents = _unit(np.stack([emb[idx[halves == j]].mean(axis=0) for j in (0, 1)]))
+        if float(cents[0] @ cents[1]) >= below:
+            continue
+        topics[idx[halves == 1]] = next_id
+        queue += [c, next_id]
+        next_id += 1
+        splits += 1
+    return topics, splits
 
 
 def _pca_init(emb: np.ndarray, dim: int) -> np.ndarray:
@@ -725,8 +765,17 @@ def refit(
     new = find_themes(texts, **kwargs)
     if not new.themes or not old:
         return new
-    old_list = sorted(old.values(), key=lambda t: t.id)
-    A = _unit(np.stack([t.centroid for t in old_list]))
+    # Each theme of an analyst's merge is matched by its own centroid (their mean may sit
+    # between two unrelated themes and match neither); all of them lead to the kept id.
+    by_id = {t.id: t for t in old_result.themes}
+    members_of = {keep: old[keep].merged_from for keep in merged_ids}
+    old_list: list[Theme] = []
+    centroids: list[np.ndarray] = []
+    for t in sorted(old.values(), key=lambda t: t.id):
+        for i in members_of.get(t.id) or [t.id]:
+            old_list.append(t)
+            centroids.append(by_id[i].centroid if i in by_id else t.centroid)
+    A = _unit(np.stack(centroids))
     B = _unit(np.stack([t.centroid for t in new.themes]))
     sim = A @ B.T
     rows, cols = linear_sum_assignment(-sim)

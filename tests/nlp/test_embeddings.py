@@ -46,10 +46,33 @@ def test_disk_cache_only_embeds_new_texts(tmp_path, monkeypatch):
     monkeypatch.setattr(model, "encode", counting_encode)
     second = embed(texts + ["a brand new answer"], cache_dir=tmp_path)
     np.testing.assert_allclose(second[:3], first, atol=1e-6)
-    assert calls == [["a brand new answer"]]
+    assert [set(c) for c in calls] == [{"a brand new answer"}]
     con = sqlite3.connect(tmp_path / EmbeddingCache.FILENAME)
     assert con.execute("SELECT COUNT(*) FROM emb").fetchone()[0] == 3
     con.close()
+
+
+def test_a_vector_depends_on_its_text_alone(monkeypatch):
+    """Not on the texts embedded with it, their number or the thread count: theme fits
+    (UMAP) turn differences of 1e-7 into other themes."""
+    from tests.nlp.corpus import answers
+
+    target = "The export to PDF keeps failing on large reports"
+    others = answers(300, seed=11)[0]
+    import torch
+
+    before = torch.get_num_threads()
+    monkeypatch.setattr(embeddings, "_MEMO", {})
+    alone = embed([target])[0]
+    seen = [alone]
+    try:
+        for k, threads in ((1, 2), (7, 1), (63, 2), (300, 1)):
+            monkeypatch.setattr(embeddings, "_MEMO", {})
+            monkeypatch.setenv("NLP_THREADS", str(threads))
+            seen.append(embed(others[:k] + [target] + others[k:k + 40])[k])
+    finally:
+        embeddings.set_threads(before)
+    assert all(np.array_equal(v, alone) for v in seen), [float(np.abs(v - alone).max()) for v in seen]
 
 
 def test_deterministic():

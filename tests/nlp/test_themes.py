@@ -46,13 +46,6 @@ def corpus():
     return texts, labels
 
 
-# Found on 2026-12-02: the same corpus, fitted again in a new process, sometimes gets
-# another (equally plausible) theme numbering and labels -- about half the fits that day,
-# at this and earlier commits alike, with and without a fixed string-hash seed. The source
-# of the non-determinism is not found yet; these tests show whether a fit matched.
-FLAKY = "theme fits are not yet reproducible from process to process (stop note 2026-12-02)"
-
-
 @pytest.fixture(scope="module")
 def result(corpus):
     return find_themes(corpus[0])
@@ -120,7 +113,6 @@ def test_bertopic_themes(result, corpus):
     assert "@example.com" not in quotes and "013-4477" not in quotes
 
 
-@pytest.mark.xfail(strict=False, reason=FLAKY)
 def test_labels_name_the_topic(result, corpus):
     texts, labels = corpus
     words = {"speed": ("slow", "load", "sluggish", "dashboard"), "pricing": ("pric", "expensive", "cost", "price"),
@@ -164,7 +156,6 @@ def test_json_roundtrip_and_summary(result):
     assert df["count"].sum() == result.n_total
 
 
-@pytest.mark.xfail(strict=False, reason=FLAKY)
 def test_refit_keeps_analyst_edits(result, corpus):
     texts, _ = corpus
     t0, t1, t2 = result.themes[0], result.themes[1], result.themes[2]
@@ -188,9 +179,10 @@ def test_make_label():
     assert make_label([]) == "misc"
 
 
-@pytest.mark.xfail(strict=False, reason=FLAKY)
 def test_deterministic_across_processes(result):
-    """UMAP's spectral start differed between processes on multi-component graphs."""
+    """A fit in a fresh process equals this one, although this process has embedded other
+    texts before (padded batches once made vectors depend on their batch-mates) and UMAP's
+    spectral start once differed between processes on multi-component graphs."""
     code = (
         "import json, warnings; warnings.simplefilter('ignore')\n"
         "from tests.nlp.corpus import answers\n"
