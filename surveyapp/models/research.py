@@ -46,6 +46,11 @@ class Study(TimestampMixin, Base):
         back_populates="study", cascade="all, delete-orphan", order_by="Participant.id")
     sources: Mapped[list[StudySource]] = relationship(
         back_populates="study", cascade="all, delete-orphan", order_by="StudySource.id")
+    sessions: Mapped[list[StudySession]] = relationship(
+        back_populates="study", cascade="all, delete-orphan",
+        order_by="(StudySession.held_on, StudySession.id)")
+    tasks: Mapped[list[StudyTask]] = relationship(
+        back_populates="study", cascade="all, delete-orphan", order_by="(StudyTask.position, StudyTask.id)")
 
 
 class Participant(TimestampMixin, Base):
@@ -63,6 +68,46 @@ class Participant(TimestampMixin, Base):
     study: Mapped[Study] = relationship(back_populates="participants")
 
 
+class StudySession(TimestampMixin, Base):
+    """One interview, test session, diary entry or visit: when, with whom, who moderated,
+    and notes. Its transcripts and notes are the sources imported into it."""
+
+    __tablename__ = "research_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspace.id", ondelete="CASCADE"))
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"), index=True)
+    # None for a group session; erasing the participant deletes their own sessions
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("study_participant.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[dt.date | None]
+    moderator: Mapped[str] = mapped_column(String(80), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")  # PII-scrubbed
+
+    study: Mapped[Study] = relationship(back_populates="sessions")
+    participant: Mapped[Participant | None] = relationship()
+    sources: Mapped[list[StudySource]] = relationship(back_populates="session", order_by="StudySource.id")
+
+
+class StudyTask(Base):
+    """A usability task as the researcher wrote it: its scenario, what counts as success
+    and a target time. Results name their task; imported names create tasks."""
+
+    __tablename__ = "research_task"
+    __table_args__ = (UniqueConstraint("study_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    scenario: Mapped[str] = mapped_column(Text, default="")
+    success: Mapped[str] = mapped_column(Text, default="")  # what counts as completed
+    target_seconds: Mapped[float | None]
+
+    study: Mapped[Study] = relationship(back_populates="tasks")
+
+
 class StudySource(TimestampMixin, Base):
     """One imported file or pasted text (a session's transcript, notes, usability CSV)."""
 
@@ -77,9 +122,12 @@ class StudySource(TimestampMixin, Base):
     format: Mapped[str] = mapped_column(String(20))
     filename: Mapped[str] = mapped_column(String(255), default="")
     content_hash: Mapped[str] = mapped_column(String(64))  # the same file is imported once
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("research_session.id", ondelete="SET NULL"))
 
     study: Mapped[Study] = relationship(back_populates="sources")
     participant: Mapped[Participant | None] = relationship()
+    session: Mapped[StudySession | None] = relationship(back_populates="sources")
 
 
 class Passage(Base):

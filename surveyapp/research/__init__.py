@@ -26,7 +26,9 @@ from surveyapp.models.research import (
     Study,
     StudyKind,
     StudySource,
+    StudyTask,
     Tag,
+    UsabilityResult,
     highlight_tag,
 )
 from surveyapp.research import job as _job  # noqa: F401  (registers the analysis job)
@@ -40,9 +42,11 @@ from surveyapp.research.forms import (
     MoveForm,
     ParticipantForm,
     PassageForm,
+    SessionForm,
     SourceForm,
     StudyForm,
     TagForm,
+    TaskForm,
     UsabilityForm,
 )
 from surveyapp.research.importers import SourceError
@@ -95,6 +99,12 @@ def _study_page(study: Study, status: int = 200, **forms: Any) -> Any:
     participant_form = forms.get("participant_form") or ParticipantForm(formdata=None)
     source_form = forms.get("source_form") or SourceForm(formdata=None)
     source_form.participant.choices = _participant_choices(study)
+    source_form.session.choices = _session_choices(study)
+    session_form = forms.get("session_form") or SessionForm(formdata=None)
+    session_form.participant.choices = _participant_choices(study)
+    task_form = forms.get("task_form") or TaskForm(formdata=None)
+    task_forms = {t.id: TaskForm(formdata=None, obj=t, prefix=f"task{t.id}") for t in study.tasks}
+    task_forms.update(forms.get("task_forms", {}))
     link_form = forms.get("link_form") or LinkForm(formdata=None)
     link_form.question.choices = _question_choices()
     if study.survey_id and study.question_id:
@@ -122,6 +132,8 @@ def _study_page(study: Study, status: int = 200, **forms: Any) -> Any:
         marks=marks, highlight_form=HighlightForm(formdata=None), passage_form=PassageForm(formdata=None),
         anchored=service.is_anchored,
         participant_form=participant_form, source_form=source_form, link_form=link_form,
+        session_form=session_form, task_form=task_form, task_forms=task_forms,
+        task_info={t.name: t for t in study.tasks},
         usability_form=forms.get("usability_form") or UsabilityForm(formdata=None),
         empty_form=EmptyForm(), evidence=service.theme_evidence(db.session, study), job=job,
         proposed=(study.analysis or {}).get("proposed", []), model=model_status(),
@@ -138,6 +150,12 @@ def _question_choices() -> list[SelectChoice]:
 
 def _participant_choices(study: Study) -> list[SelectChoice]:
     return [SelectChoice(0, "—")] + [SelectChoice(p.id, p.label) for p in study.participants]
+
+
+def _session_choices(study: Study) -> list[SelectChoice]:
+    return [SelectChoice(0, "—")] + [
+        SelectChoice(s.id, f"{s.title}{f' ({s.held_on:%Y-%m-%d})' if s.held_on else ''}")
+        for s in study.sessions]
 
 
 @bp.route("/<int:study_id>")
@@ -170,12 +188,63 @@ def add_participant(study_id: int) -> Any:
     return _study_page(study, 422, participant_form=form)
 
 
+@bp.route("/<int:study_id>/sessions", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_session(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    form = SessionForm()
+    form.participant.choices = _participant_choices(study)
+    if not form.validate_on_submit():
+        return _study_page(study, 422, session_form=form)
+    participant = next((p for p in study.participants if p.id == form.participant.data), None)
+    service.add_session(db.session, study, form.title.data, participant=participant,
+                        held_on=form.held_on.data, moderator=form.moderator.data or "",
+                        notes=form.notes.data or "")
+    db.session.commit()
+    flash(f"Added the session “{form.title.data}”. Import its transcript or notes into it.", "success")
+    return redirect(url_for("research.study", study_id=study.id) + "#sessions")
+
+
+@bp.route("/<int:study_id>/tasks", methods=["POST"])
+@bp.route("/<int:study_id>/tasks/<int:task_id>", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def save_task(study_id: int, task_id: int | None = None) -> Any:
+    """Add a usability task, or change one (its name too: its results follow)."""
+    study = get_or_404_in(Study, study_id)
+    task = None
+    if task_id is not None:
+        task = db.session.get(StudyTask, task_id)
+        if task is None or task.study_id != study.id:
+            abort(404)
+    form = TaskForm(prefix=f"task{task.id}") if task else TaskForm()
+    valid = form.validate_on_submit()
+    if valid and any(t.name == form.name.data and t is not task for t in study.tasks):
+        form.name.errors.append("This study already has a task with this name.")
+        valid = False
+    if not valid:
+        return _study_page(study, 422, **({"task_forms": {task.id: form}} if task else {"task_form": form}))
+    if task is None:
+        task = service.task_for(db.session, study, form.name.data)
+    elif task.name != form.name.data:
+        db.session.execute(UsabilityResult.__table__.update().where(
+            UsabilityResult.study_id == study.id, UsabilityResult.task == task.name).values(
+            task=form.name.data))
+        task.name = form.name.data
+    task.scenario = form.scenario.data or ""
+    task.success = form.success.data or ""
+    task.target_seconds = form.target_seconds.data
+    db.session.commit()
+    flash(f"Saved the task “{task.name}”.", "success")
+    return redirect(url_for("research.study", study_id=study.id) + "#tasks")
+
+
 @bp.route("/<int:study_id>/sources", methods=["POST"])
 @workspace_view(Role.RESEARCHER)
 def add_source(study_id: int) -> Any:
     study = get_or_404_in(Study, study_id)
     form = SourceForm()
     form.participant.choices = _participant_choices(study)
+    form.session.choices = _session_choices(study)
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read() if upload else (form.text.data or "").encode()
@@ -183,10 +252,11 @@ def add_source(study_id: int) -> Any:
             form.file.errors.append("Choose a file or paste some text.")
         else:
             participant = next((p for p in study.participants if p.id == form.participant.data), None)
+            in_session = next((x for x in study.sessions if x.id == form.session.data), None)
             try:
                 source = service.import_source(
                     db.session, study, data, filename=upload.filename if upload else "",
-                    title=form.title.data or "", participant=participant)
+                    title=form.title.data or "", participant=participant, study_session=in_session)
             except SourceError as exc:
                 db.session.rollback()
                 (form.file if upload else form.text).errors.append(f"Nothing was imported: {exc}")

@@ -1,10 +1,12 @@
 """Demo research: an interview study on why teams stop using dashboards (transcripts of
-three product users), a usability test of survey creation, highlights, a codebook and two
+three product users, each in a dated session), a usability test of survey creation with
+its tasks written out, highlights, a codebook and two
 insights on the synthesis board. The analysis (sentiment, themes) is left to the
 "Analyse" button, as it needs the models."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -63,6 +65,14 @@ CODEBOOK = {"performance": "Loading time, timeouts, waiting", "filters": "Filter
             "exports": "CSV/XLSX exports and their failures"}
 
 
+TASKS = [  # (name, scenario, success, target seconds)
+    ("Create an NPS survey", "Your team wants to know how likely customers are to recommend the "
+     "product. Create a survey that asks them.", "An NPS survey is saved as a draft.", 120),
+    ("Target it at power users", "Show that survey only to people who use reports every week.",
+     "The survey's targeting names the power-user segment.", 180),
+]
+
+
 def seed_demo(session: Session, workspace: Workspace, echo: Callable[[str], None]) -> None:
     echo("Adding a research study with interview transcripts and a usability test…")
     contacts = session.scalars(select(Contact).join(Environment).where(
@@ -81,8 +91,13 @@ def seed_demo(session: Session, workspace: Workspace, echo: Callable[[str], None
         participant.contact_id = contacts[i].id if i < len(contacts) else None
         participant.consented_at = utcnow()
         participant.consent_note = "Recording and research use, consent form v3"
+        held = service.add_session(
+            session, study, f"Interview {i + 1}", participant=participant,
+            held_on=dt.date.today() - dt.timedelta(days=21 - 2 * i), moderator="Research team",
+            notes="Remote, 45 minutes. Screen shared during the second half.")
         service.import_source(session, study, transcript.encode(), filename=f"{label.lower()}.txt",
-                              title=f"Interview with {label}", participant=participant)
+                              title=f"Interview with {label}", participant=participant,
+                              study_session=held)
     session.flush()
     insights = [Insight(workspace_id=workspace.id, study_id=study.id, title=t, body=b)
                 for t, b in INSIGHTS]
@@ -103,6 +118,9 @@ def seed_demo(session: Session, workspace: Workspace, echo: Callable[[str], None
                  research_question="Can a new researcher publish a targeted NPS survey alone?")
     session.add(test)
     session.flush()
+    for name, scenario, success, target in TASKS:
+        task = service.task_for(session, test, name)
+        task.scenario, task.success, task.target_seconds = scenario, success, target
     service.import_usability(session, test, USABILITY)
     session.flush()
     from surveyapp.research import search

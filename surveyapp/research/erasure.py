@@ -4,7 +4,7 @@ participant row itself.
 Removed: the sources attributed to them (transcripts, notes) with their passages, the
 passages spoken under their label in the study's other sources (a group session keeps the
 other speakers' words), their usability task results and SUS answers, and their rows in
-the search index. Highlights
+the search index, and the sessions held with them alone (with their notes). Highlights
 taken from their material are *kept* as rows -- so an insight still counts its evidence --
 but their quote, note, speaker and source title are replaced by ``[removed: participant
 erased]``; their tags, theme and insight stay. The audit log records counts, never a label
@@ -31,6 +31,7 @@ from surveyapp.models.research import (
     Participant,
     Passage,
     Study,
+    StudySession,
     StudySource,
     SusAnswer,
     UsabilityResult,
@@ -84,6 +85,10 @@ def _erase(session: Session, participant: Participant) -> dict[str, int]:
         UsabilityResult.participant_id == participant.id)).rowcount or 0
     counts["sus_answers"] = session.execute(delete(SusAnswer).where(
         SusAnswer.participant_id == participant.id)).rowcount or 0
+    # Their own sessions (date, moderator, notes about them); group sessions stay.
+    counts["sessions"] = session.execute(delete(StudySession).where(
+        StudySession.participant_id == participant.id).execution_options(
+        synchronize_session="fetch")).rowcount or 0
     study = participant.study
     if participant in study.participants:
         study.participants.remove(participant)  # delete-orphan: the row goes at flush

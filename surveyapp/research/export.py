@@ -70,6 +70,12 @@ def study_export(session: Session, study: Study, real_ids: bool = False) -> dict
                   "research_question": study.research_question},
         "participants": [{"label": p.label, "user": person(users.get(p.contact_id)) if p.contact_id else "",
                           "consented": p.consented_at is not None} for p in study.participants],
+        "sessions": [{"title": x.title, "held_on": x.held_on.isoformat() if x.held_on else None,
+                      "participant": labels.get(x.participant_id), "moderator": x.moderator,
+                      "notes": x.notes, "sources": [src.title for src in x.sources]}
+                     for x in study.sessions],
+        "tasks": [{"name": t.name, "scenario": t.scenario, "success": t.success,
+                   "target_seconds": t.target_seconds} for t in study.tasks],
         "passages": [{"id": p.id, "participant": passage_participant[p.id],
                       "source": sources[p.source_id].title, "speaker": p.speaker, "line": p.line,
                       "start_ms": p.start_ms, "end_ms": p.end_ms, "section": p.section,

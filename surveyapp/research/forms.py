@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileSize
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from surveyapp.models.research import StudyKind
@@ -36,10 +44,33 @@ class ParticipantForm(FlaskForm):
                                description="E.g. which form they signed, and when.")
 
 
+class SessionForm(FlaskForm):
+    title = StringField("Session", filters=[_strip], validators=[DataRequired(), Length(max=200)],
+                        description="E.g. “Interview 3” or “Workshop with the finance team”.")
+    participant = SelectField("Participant", coerce=int, validators=[Optional()],
+                              description="Leave empty for a group session.")
+    held_on = DateField("Date", validators=[Optional()])
+    moderator = StringField("Moderator", filters=[_strip], validators=[Optional(), Length(max=80)])
+    notes = TextAreaField("Notes", filters=[_strip], validators=[Optional(), Length(max=20000)],
+                          description="Contact details are removed before they are stored.")
+
+
+class TaskForm(FlaskForm):
+    name = StringField("Task", filters=[_strip], validators=[DataRequired(), Length(max=200)],
+                       description="The name the results CSV uses in its task column.")
+    scenario = TextAreaField("Scenario", filters=[_strip], validators=[Optional(), Length(max=4000)],
+                             description="What participants are asked to do, as read to them.")
+    success = StringField("Success means", filters=[_strip], validators=[Optional(), Length(max=1000)],
+                          description="E.g. “the invoice PDF is open”.")
+    target_seconds = FloatField("Target time (s)", validators=[Optional(), NumberRange(min=1, max=86400)])
+
+
 class SourceForm(FlaskForm):
     title = StringField("Title", filters=[_strip], validators=[Optional(), Length(max=200)],
                         description="E.g. “Interview with P3”. Default: the file name.")
     participant = SelectField("Participant", coerce=int, validators=[Optional()])
+    session = SelectField("Session", coerce=int, validators=[Optional()],
+                          description="The session this material was recorded in, if any.")
     file = FileField("File", validators=[FileSize(MAX_SOURCE_BYTES)],
                      description="Text, Markdown, DOCX, WebVTT or SRT (up to 5 MB).")
     text = TextAreaField("…or paste notes or a transcript", validators=[Optional(),

@@ -33,7 +33,9 @@ from surveyapp.models.research import (
     Passage,
     PersonaEvidence,
     Study,
+    StudySession,
     StudySource,
+    StudyTask,
     SusAnswer,
     Tag,
     UsabilityResult,
@@ -63,9 +65,32 @@ def participant_for(session: Session, study: Study, label: str) -> Participant:
     return participant
 
 
+def add_session(session: Session, study: Study, title: str, *, participant: Participant | None = None,
+                held_on: Any = None, moderator: str = "", notes: str = "") -> StudySession:
+    """Record a session (its notes PII-scrubbed before they are stored)."""
+    from nlp.text import scrub_pii
+
+    row = StudySession(workspace_id=study.workspace_id, study=study, participant=participant,
+                       title=title[:200], held_on=held_on, moderator=moderator[:80],
+                       notes=scrub_pii(notes) if notes else "")
+    session.add(row)
+    return row
+
+
+def task_for(session: Session, study: Study, name: str) -> StudyTask:
+    """The study's task of this name, added after the others if new."""
+    name = name.strip()[:200]
+    for task in study.tasks:
+        if task.name == name:
+            return task
+    task = StudyTask(study=study, name=name, position=max((t.position for t in study.tasks), default=-1) + 1)
+    session.add(task)
+    return task
+
+
 def import_source(session: Session, study: Study, data: bytes, *, filename: str = "",
                   title: str = "", participant: Participant | None = None,
-                  fmt: str | None = None) -> StudySource:
+                  fmt: str | None = None, study_session: StudySession | None = None) -> StudySource:
     """Read one file (or pasted text) into PII-scrubbed passages. Raises SourceError."""
     from nlp.text import scrub_pii
 
@@ -75,9 +100,11 @@ def import_source(session: Session, study: Study, data: bytes, *, filename: str 
     if existing is not None:
         raise SourceError(0, f"this material is already imported, as “{existing.title}”")
     source = read_source(data, filename, fmt)
+    if participant is None and study_session is not None:
+        participant = study_session.participant
     row = StudySource(workspace_id=study.workspace_id, study=study, participant=participant,
                       title=(title or filename or "Pasted notes")[:200], format=source.format,
-                      filename=filename[:255], content_hash=digest)
+                      filename=filename[:255], content_hash=digest, session=study_session)
     session.add(row)
     session.flush()
     session.execute(Passage.__table__.insert(), [
@@ -93,6 +120,8 @@ def import_usability(session: Session, study: Study, data: bytes) -> dict[str, i
     parsed = read_usability_csv(data)
     people = {label: participant_for(session, study, label)
               for label in {r.participant for r in parsed.results} | set(parsed.sus)}
+    for result in parsed.results:  # tasks in the order the file first names them
+        task_for(session, study, result.task)
     session.flush()
     for result in parsed.results:
         session.execute(delete(UsabilityResult).where(
@@ -117,8 +146,10 @@ def usability_data(session: Session, study: Study) -> Any:
     from surveyapp.research.importers import TaskResult, UsabilityData
 
     labels = {p.id: p.label for p in study.participants}
-    rows = session.scalars(select(UsabilityResult).where(UsabilityResult.study_id == study.id)
-                           .order_by(UsabilityResult.id)).all()
+    order = {t.name: (t.position, t.id) for t in study.tasks}  # tasks in the study's order
+    rows = sorted(session.scalars(select(UsabilityResult).where(UsabilityResult.study_id == study.id)
+                                  .order_by(UsabilityResult.id)).all(),
+                  key=lambda r: order.get(r.task, (1 << 30, 0)))
     sus = session.scalars(select(SusAnswer).where(SusAnswer.study_id == study.id)).all()
     return UsabilityData(
         [TaskResult(labels.get(r.participant_id, "?"), r.task, r.success, r.seconds, r.errors, r.seq)

@@ -44,6 +44,13 @@ def completion(successes: int, n: int, confidence: float = 0.95) -> Estimate:
     return Estimate(successes / n, max(0.0, low), min(1.0, high), n)
 
 
+def _within(estimate: Estimate | None, low: float, high: float) -> Estimate | None:
+    """An interval cut to the scale's range (a t interval on 1-7 answers can reach 8)."""
+    if estimate is None or estimate.n < 2:
+        return estimate
+    return Estimate(estimate.value, max(low, estimate.low), min(high, estimate.high), estimate.n)
+
+
 def mean_interval(values: list[float], confidence: float = 0.95) -> Estimate | None:
     from scipy import stats
 
@@ -80,6 +87,6 @@ def summarise(data: UsabilityData) -> tuple[list[TaskSummary], Estimate | None]:
             task=task, attempts=len(rows), completion=completion(len(successes), len(rows)),
             time_s=geometric_mean_interval([r.seconds for r in successes if r.seconds is not None]),
             errors_mean=sum(errors) / len(errors) if errors else None,
-            seq=mean_interval([float(r.seq) for r in rows if r.seq is not None])))
-    sus = mean_interval([sus_score(a) for a in data.sus.values()])
+            seq=_within(mean_interval([float(r.seq) for r in rows if r.seq is not None]), 1, 7)))
+    sus = _within(mean_interval([sus_score(a) for a in data.sus.values()]), 0, 100)
     return tasks, sus

@@ -12,11 +12,13 @@ from surveyapp.models.research import (
     Passage,
     Study,
     StudyKind,
+    StudySession,
     StudySource,
+    StudyTask,
     Tag,
 )
 
-ID_ARGS = {"study_id", "source_id", "passage_id", "highlight_id", "tag_id", "insight_id"}
+ID_ARGS = {"study_id", "source_id", "passage_id", "highlight_id", "tag_id", "insight_id", "task_id"}
 
 
 def make_objects(db, team, ids: dict[str, Any]) -> dict[str, Any]:
@@ -29,7 +31,8 @@ def make_objects(db, team, ids: dict[str, Any]) -> dict[str, Any]:
     passage = Passage(study_id=study.id, source_id=source.id, position=0, line=1,
                       text="We left because exports kept failing.")
     tag = Tag(workspace_id=team.workspace.id, name="exports")
-    db.session.add_all([passage, tag])
+    task = StudyTask(study_id=study.id, name="Export a report", position=0)
+    db.session.add_all([passage, tag, task])
     db.session.flush()
     insight = Insight(workspace_id=team.workspace.id, study_id=study.id, title="Exports fail")
     db.session.add(insight)
@@ -40,7 +43,7 @@ def make_objects(db, team, ids: dict[str, Any]) -> dict[str, Any]:
     db.session.add(highlight)
     db.session.flush()
     return {"study_id": study.id, "source_id": source.id, "passage_id": passage.id,
-            "highlight_id": highlight.id, "tag_id": tag.id, "insight_id": insight.id}
+            "highlight_id": highlight.id, "tag_id": tag.id, "insight_id": insight.id, "task_id": task.id}
 
 
 def snapshot(db) -> dict[str, Any]:
@@ -53,4 +56,6 @@ def snapshot(db) -> dict[str, Any]:
         "tags": sorted((t.id, t.name, t.description) for t in db.session.scalars(select(Tag))),
         "insights": db.session.query(Insight).count(),
         "passage_texts": sorted((p.id, p.text) for p in db.session.scalars(select(Passage))),
+        "sessions": sorted((x.id, x.title) for x in db.session.scalars(select(StudySession))),
+        "tasks": sorted((t.id, t.name, t.scenario, t.target_seconds) for t in db.session.scalars(select(StudyTask))),
     }

@@ -64,3 +64,16 @@ def test_identical_ratings_give_a_zero_width_interval():
 
     est = mean_interval([6, 6, 6, 6])
     assert (est.value, est.low, est.high, est.n) == (6, 6, 6, 4)
+
+
+def test_intervals_stay_on_the_scale():
+    """Four participants rating 7, 5, 6 and 3 give a t interval reaching past 7; SUS
+    scores of 95, 87.5, 95 and 35 one past 100. The page shows neither."""
+    rows = [TaskResult(f"P{i}", "Find an invoice", True, 60.0, 0, seq) for i, seq in enumerate([7, 5, 6, 3])]
+    answers = {"P0": [5, 1, 5, 1, 5, 1, 5, 1, 4, 2], "P1": [5, 2, 4, 1, 5, 1, 4, 1, 4, 2],
+               "P2": [5, 1, 5, 1, 4, 1, 5, 1, 4, 1], "P3": [2, 4, 2, 3, 2, 4, 2, 3, 3, 3]}
+    assert sorted(sus_score(a) for a in answers.values()) == [35.0, 87.5, 95.0, 95.0]
+    tasks, sus = summarise(UsabilityData(rows, answers))
+    seq = tasks[0].seq
+    assert seq.value == 5.25 and seq.high == 7 and 1 < seq.low < 5.25
+    assert sus.high == 100 and 0 < sus.low < sus.value
