@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery import shared_task
 from flask import g, render_template, request
 from markupsafe import Markup, escape
 from sqlalchemy import (
@@ -179,6 +180,33 @@ def sync(session: Session, workspace_id: int) -> dict[str, int]:
         except IntegrityError:
             out[name] = 0
     return out
+
+
+SYNC_EVERY = 600.0  # seconds between scheduled catch-ups (``surveyapp worker --beat``)
+
+
+@shared_task(name="surveyapp.sync_research_search")
+def sync_all() -> dict[str, dict[str, int]]:
+    """Index what is new in every workspace, so that a search after a burst of survey
+    answers does not pay for indexing them (scheduled by beat every 10 minutes)."""
+    from surveyapp.extensions import db
+    from surveyapp.models import Workspace
+
+    out = {}
+    for slug, workspace_id in db.session.execute(select(Workspace.slug, Workspace.id)).all():
+        out[slug] = sync(db.session, workspace_id)
+        db.session.commit()
+    return out
+
+
+@bp.record_once
+def _schedule(state: Any) -> None:
+    celery = state.app.extensions.get("celery")
+    if celery is not None:
+        schedule = dict(celery.conf.beat_schedule or {})
+        schedule["sync-research-search"] = {"task": "surveyapp.sync_research_search",
+                                            "schedule": SYNC_EVERY}
+        celery.conf.beat_schedule = schedule
 
 
 def _sync_passages(session: Session, workspace_id: int) -> int:

@@ -225,3 +225,20 @@ def test_results_are_paged(db, client, team, world):
     login(client, team.users[Role.VIEWER].email)
     html = client.get(f"/w/{team.workspace.slug}/research/search?q=checklist&page=2").get_data(as_text=True)
     assert "Page 2 of 3" in html and "page=3" in html and "page=1" in html
+
+
+def test_the_scheduled_catch_up_indexes_new_answers_before_anyone_searches(app, db, team, world):
+    from surveyapp.models.research_search import SearchDoc
+    from surveyapp.research.search import sync_all
+
+    find(db, team, "anything")  # the index is up to date
+    response = db.session.scalar(select(Response).where(Response.client_id == "r1"))
+    response.answers = {**response.answers, "why": "Latency killed it"}
+    db.session.commit()
+    before = db.session.scalar(select(SearchDoc.id).where(SearchDoc.body.contains("Latency")))
+    assert before is None
+    result = sync_all.apply().get()
+    assert result[team.workspace.slug]["answers"] >= 1
+    assert db.session.scalar(select(SearchDoc.id).where(SearchDoc.body.contains("Latency"))) is not None
+    schedule = app.extensions["celery"].conf.beat_schedule
+    assert schedule["sync-research-search"]["task"] == "surveyapp.sync_research_search"
