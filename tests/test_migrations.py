@@ -94,3 +94,23 @@ def test_upgrading_keeps_existing_rows_and_fills_new_columns(empty_app):
     with db.engine.connect() as conn:
         slugs = [r[0] for r in conn.execute(text("SELECT public_slug FROM survey"))]
     assert len(set(slugs)) == 2 and all(len(s) >= 12 for s in slugs)
+
+
+def test_usability_results_from_before_tasks_get_their_tasks(empty_app):
+    upgrade(revision="0013")
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO workspace (slug, name, recontact_days, settings, created_at)"
+                          " VALUES ('old', 'Old', 7, '{}', CURRENT_TIMESTAMP)"))
+        conn.execute(text("INSERT INTO study (workspace_id, title, kind, research_question, analysis,"
+                          " created_at, updated_at) VALUES (1, 'Test', 'usability', '', '{}',"
+                          " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        for label in ("P1", "P2"):
+            conn.execute(text("INSERT INTO study_participant (workspace_id, study_id, label, consent_note,"
+                              " created_at) VALUES (1, 1, :l, '', CURRENT_TIMESTAMP)"), {"l": label})
+        for participant, task in ((1, "Sign up"), (1, "Export"), (2, "Sign up"), (2, "Export")):
+            conn.execute(text("INSERT INTO usability_result (study_id, participant_id, task, success)"
+                              " VALUES (1, :p, :t, true)"), {"p": participant, "t": task})
+    upgrade()
+    with db.engine.connect() as conn:
+        tasks = [r[0] for r in conn.execute(text("SELECT name FROM research_task ORDER BY position"))]
+    assert tasks == ["Sign up", "Export"]

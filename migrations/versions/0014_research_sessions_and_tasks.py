@@ -50,6 +50,13 @@ def upgrade():
         batch_op.add_column(sa.Column('session_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_study_source_session_id_research_session'), 'research_session', ['session_id'], ['id'], ondelete='SET NULL')
 
+    # Results imported before tasks were records name their tasks: make those tasks, in
+    # the order the results first named them.
+    op.execute(
+        "INSERT INTO research_task (study_id, position, name, scenario, success) "
+        "SELECT study_id, MIN(id), task, '', '' FROM usability_result GROUP BY study_id, task"
+    )
+
 
 
 def downgrade():
