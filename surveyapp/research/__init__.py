@@ -348,14 +348,61 @@ def edit_passage(study_id: int, passage_id: int) -> Any:
     else:
         counts = service.edit_passage(db.session, passage, form.text.data)
         db.session.commit()
-        message = "Saved the corrected text."
-        if counts["moved"] or counts["kept"]:
-            message += f" {counts['kept'] + counts['moved']} highlight(s) still point at their words."
-        if counts["detached"]:
-            message += (f" {counts['detached']} highlight(s) quote words that are no longer in the "
-                        "text; their quotes are kept exactly as highlighted.")
-        flash(message, "success")
+        flash("Saved the corrected text." + _anchoring_message(counts), "success")
     return redirect(_passage_url(study, passage))
+
+
+def _anchoring_message(counts: dict[str, int]) -> str:
+    message = ""
+    if counts["moved"] or counts["kept"]:
+        message += f" {counts['kept'] + counts['moved']} highlight(s) still point at their words."
+    if counts["detached"]:
+        message += (f" {counts['detached']} highlight(s) quote words that are no longer in the "
+                    "text; their quotes are kept exactly as highlighted.")
+    return message
+
+
+@bp.route("/<int:study_id>/sources/<int:source_id>/text", methods=["GET", "POST"])
+@workspace_view(Role.RESEARCHER)
+def edit_source(study_id: int, source_id: int) -> Any:
+    """Correct a whole transcript or set of notes at once: every passage in one form.
+    Emptying a passage removes it (its highlights keep their quotes)."""
+    study = get_or_404_in(Study, study_id)
+    source = get_or_404_in(StudySource, source_id)
+    if source.study_id != study.id:
+        abort(404)
+    passages = db.session.scalars(select(Passage).where(Passage.source_id == source.id)
+                                  .order_by(Passage.position)).all()
+    form = EmptyForm()
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        texts = {p.id: request.form.get(f"text-{p.id}", p.text).strip() for p in passages}
+        errors = {pid: "At most 20,000 characters." for pid, t in texts.items() if len(t) > 20000}
+        if not form.validate_on_submit():
+            abort(400)
+        if not errors and not any(texts.values()):
+            flash("Every passage is empty: remove the source instead.", "error")
+        elif not errors:
+            counts = {"kept": 0, "moved": 0, "detached": 0, "changed": 0, "removed": 0}
+            for p in passages:
+                if not texts[p.id]:
+                    counts["detached"] += service.remove_passage(db.session, p)
+                    counts["removed"] += 1
+                elif texts[p.id] != p.text:
+                    for key, n in service.edit_passage(db.session, p, texts[p.id]).items():
+                        counts[key] += n
+                    counts["changed"] += 1
+            db.session.commit()
+            flash(f"Saved “{source.title}”: {counts['changed']} passage(s) corrected, "
+                  f"{counts['removed']} removed." + _anchoring_message(counts)
+                  + (" Run the analysis again for their sentiment and themes."
+                     if counts["changed"] or counts["removed"] else ""), "success")
+            return redirect(url_for("research.study", study_id=study.id) + "#material")
+        drafts = texts  # show what was typed, not what is stored
+    else:
+        drafts = {p.id: p.text for p in passages}
+    return render_template("research/source_edit.html", study=study, source=source, passages=passages,
+                           drafts=drafts, form=form, errors=errors), 422 if request.method == "POST" else 200
 
 
 def _passage_url(study: Study, passage: Passage) -> str:

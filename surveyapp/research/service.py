@@ -13,7 +13,7 @@ from collections import Counter
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from surveyapp.models import (
@@ -477,6 +477,15 @@ def edit_passage(session: Session, passage: Passage, text: str) -> dict[str, int
         counts["kept" if start == h.start else "moved"] += 1
         h.start, h.end = start, start + len(h.quote)
     return counts
+
+
+def remove_passage(session: Session, passage: Passage) -> int:
+    """Delete a passage from its source; its highlights stay with their exact quotes but
+    no longer point at a passage. Returns how many highlights that concerned."""
+    n = session.execute(update(Highlight).where(Highlight.passage_id == passage.id).values(
+        passage_id=None).execution_options(synchronize_session="fetch")).rowcount or 0
+    session.delete(passage)
+    return n
 
 
 def is_anchored(highlight: Highlight, passage: Passage) -> bool:

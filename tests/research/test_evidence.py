@@ -90,6 +90,60 @@ def test_a_corrected_transcript_keeps_every_highlight_exact(db, researcher, team
     assert viewer.post(url, data={"text": "x", "csrf_token": csrf_token(viewer, f"/w/{slug}/research/")}).status_code == 403
 
 
+def test_a_whole_transcript_is_corrected_in_one_form(db, researcher, team):  # noqa: F811
+    from surveyapp.models.research import Passage, StudySource
+    from surveyapp.research.search import search
+
+    slug = team.workspace.slug
+    make_study(researcher, slug)
+    study = db.session.scalar(select(Study))
+    upload(researcher, f"/w/{slug}/research/{study.id}/sources", "file", "p1.txt",
+           b"Interviewer: What happens on Monday mornings?\n"
+           b"P1: The report is slow, and then the export breaks too.\n"
+           b"Interviewer: And then?\n"
+           b"P1: I keep a spreadsheet because the dashboards are slow to load.\n")
+    source = db.session.scalar(select(StudySource))
+    question, first, again, second = db.session.scalars(select(Passage).order_by(Passage.position)).all()
+    token = csrf_token(researcher, f"/w/{slug}/research/{study.id}")
+    _highlight(researcher, slug, study, first, "export breaks", token)
+    _highlight(researcher, slug, study, second, "dashboards are slow to load", token)
+    url = f"/w/{slug}/research/{study.id}/sources/{source.id}/text"
+    page = researcher.get(url).get_data(as_text=True)
+    assert "Correct “p1.txt”" in page and page.count("<textarea") == 4
+    assert researcher.get(f"/w/{slug}/research/{study.id}").get_data(as_text=True).count(
+        f"/sources/{source.id}/text") == 1  # the study page links to it
+
+    # Too long a passage: nothing changes, and what was typed is shown again.
+    resp = researcher.post(url, data={f"text-{question.id}": "Q?", f"text-{first.id}": "x" * 20001,
+                                      "csrf_token": token})
+    assert resp.status_code == 422 and "At most 20,000 characters." in resp.get_data(as_text=True)
+    assert "Q?" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Passage, question.id).text == "What happens on Monday mornings?"
+
+    # Fix the first answer, leave the question, remove the last passage.
+    resp = researcher.post(url, data={
+        f"text-{question.id}": "What happens on Monday mornings?",
+        f"text-{first.id}": "Every Monday the export breaks, and the report is slow. Mail me at p1@example.com",
+        f"text-{second.id}": "", "csrf_token": token}, follow_redirects=True)
+    text = resp.get_data(as_text=True)
+    assert "1 passage(s) corrected, 1 removed." in text and "1 highlight(s) still point at their words" in text
+    assert "1 highlight(s) quote words that are no longer in the text" in text
+    db.session.expire_all()
+    passages = db.session.scalars(select(Passage).order_by(Passage.position)).all()
+    assert [p.id for p in passages] == [question.id, first.id, again.id]  # "And then?" not sent: kept
+    assert "p1@example.com" not in passages[1].text  # scrubbed again
+    moved, orphan = db.session.scalars(select(Highlight).order_by(Highlight.id)).all()
+    assert passages[1].text[moved.start:moved.end] == "export breaks"
+    assert orphan.passage_id is None and orphan.quote == "dashboards are slow to load"
+    assert search(db.session, team.workspace.id, "Monday export").total >= 1
+    assert search(db.session, team.workspace.id, "spreadsheet").total == 0  # the removed passage
+
+    other = researcher.application.test_client()
+    login(other, team.users[Role.ANALYST].email)
+    assert other.get(url).status_code == 403
+
+
 def _persona(db, team, contact_ids):
     env = team.workspace.environments[0]
     run = SegmentRun(workspace_id=team.workspace.id, environment_id=env.id, window_end=utcnow(),
