@@ -41,6 +41,7 @@ class Response(TimestampMixin, Base):
         Index(None, "survey_id", "id"),  # reports: responses after a rollup's cursor (0008)
         Index(None, "version_id"),
         Index(None, "contact_id", "created_at"),
+        Index(None, "version_id", "updated_at"),  # research search: answers changed since its cursor (0015)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
