@@ -28,9 +28,7 @@ import argparse
 import datetime as dt
 import json
 import random
-import statistics
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -38,6 +36,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _common import bench_app, median_time  # noqa: E402
 
 CHUNK = 20_000
 CONTACTS = 20_000
@@ -52,14 +53,6 @@ DEFINITION = {"questions": [
 ]}
 THEMES = ["Slow pages", "Pricing", "Support", "Exports", "Onboarding", "Mobile app"]
 
-
-def median_time(fn: Any, runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def seed(db: Any, n: int) -> Any:
@@ -163,19 +156,9 @@ def naive(db: Any, survey: Any) -> None:
 def run(backend: str, n: int, stack: ExitStack) -> dict[str, float]:
     from sqlalchemy import func, select
 
-    from surveyapp import create_app
     from surveyapp.extensions import db
 
-    data = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-    config: dict[str, Any] = {"env": "testing", "secret_key": "b" * 40, "data_dir": data}
-    if backend == "postgres":
-        from tests.services import create_database, drop_database, postgres_server
-
-        admin = stack.enter_context(postgres_server())
-        name = f"bench_reports_{int(time.time())}"
-        config["database_url"] = create_database(admin, name)
-        stack.callback(drop_database, admin, name)
-    app = create_app(config)
+    app = bench_app(backend, stack, "bench_reports")
     with app.app_context():
         db.create_all()
         t0 = time.perf_counter()

@@ -23,7 +23,6 @@ import argparse
 import datetime as dt
 import statistics
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -33,17 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _common import bench_app, median_time  # noqa: E402
+
 CHUNK = 10_000
 QUERIES = ["charts mobile", "export", "\"customer support\"", "pric*", "dashboards slow load", "sso enterprise"]
-
-
-def median_time(fn: Any, runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def seed(db: Any, n: int) -> Any:
@@ -90,20 +82,10 @@ def scan(db: Any, workspace_id: int, query: str) -> int:
 
 
 def run(backend: str, n: int, stack: ExitStack) -> dict[str, Any]:
-    from surveyapp import create_app
     from surveyapp.extensions import db
     from surveyapp.research.search import search, sync
 
-    data = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-    config: dict[str, Any] = {"env": "testing", "secret_key": "b" * 40, "data_dir": data}
-    if backend == "postgres":
-        from tests.services import create_database, drop_database, postgres_server
-
-        admin = stack.enter_context(postgres_server())
-        name = f"bench_search_{int(time.time())}"
-        config["database_url"] = create_database(admin, name)
-        stack.callback(drop_database, admin, name)
-    app = create_app(config)
+    app = bench_app(backend, stack, "bench_search")
     out: dict[str, Any] = {}
     with app.app_context():
         db.create_all()
