@@ -2,7 +2,9 @@
 // change it and its CSS cannot leak. Keyboard only works everywhere (focus trap, Escape,
 // focus returned), screen readers hear each step, motion respects the user's setting,
 // right-to-left languages are laid out right to left. Budget: 10 KB gzip.
-// Branching follows surveyapp/surveys/definition.py (next_question) exactly.
+// Branching (logic.js) follows surveyapp/surveys/definition.py (next_question): both are
+// run against tests/fixtures/branching_cases.json.
+import { empty, next } from "./logic.js";
 
 var CSS = `:host{all:initial!important;position:fixed!important;z-index:2147483647!important;display:block!important;visibility:visible!important;opacity:1!important;transform:none!important;filter:none!important}
 .w{box-sizing:border-box;width:min(380px,calc(100vw - 24px));max-height:calc(100vh - 24px);overflow:auto;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;border-radius:12px;box-shadow:0 10px 30px rgba(0,0,0,.25);padding:18px 18px 14px;border:1px solid var(--line);animation:in .2s ease-out;text-align:start}
@@ -69,38 +71,6 @@ function localise(q, loc) {
   return out;
 }
 
-// ---- branching, as in definition.py
-function empty(q, v) { return v == null || v === "" || (Array.isArray(v) && !v.length) || (q.type == "consent" && q.required && v === false); }
-function matches(when, a, present) {
-  if (!when) return true;
-  var op = when.op, v = when.value;
-  if (op == "answered") return present;
-  if (op == "skipped") return !present;
-  if (!present) return false;
-  if (Array.isArray(a)) {
-    return op == "contains" ? a.indexOf(v) > -1 : op == "in" ? a.some(function (x) { return v.indexOf(x) > -1; }) :
-      op == "not_in" ? !a.some(function (x) { return v.indexOf(x) > -1; }) : false;
-  }
-  return op == "eq" ? a === v : op == "neq" ? a !== v : op == "in" ? v.indexOf(a) > -1 : op == "not_in" ? v.indexOf(a) < 0 :
-    op == "contains" ? String(a).toLowerCase().indexOf(String(v).toLowerCase()) > -1 :
-    op == "lt" ? a < v : op == "lte" ? a <= v : op == "gt" ? a > v : op == "gte" ? a >= v : false;
-}
-function next(s, id, answers) {
-  var qs = s.questions, byId = {};
-  qs.forEach(function (q) { byId[q.id] = q; });
-  var rules = (s.logic || []).filter(function (r) { return r.from == id; });
-  for (var i = 0; i < rules.length; i++) {
-    var when = rules[i].when, subj = (when && when.question) || id, a = answers[subj];
-    if (matches(when, a, byId[subj] && !empty(byId[subj], a))) {
-      var to = rules[i].jump_to || "end";
-      if (to == "end" || byId[to] && byId[to].type != "hidden") return to;
-    }
-  }
-  var vis = qs.filter(function (q) { return q.type != "hidden"; }).map(function (q) { return q.id; });
-  var at = vis.indexOf(id);
-  return at > -1 && at + 1 < vis.length ? vis[at + 1] : "end";
-}
-
 // ---- question bodies: each returns [element, read()] where read() gives the answer
 function scale(q, value, pick, t) {
   var lo = q.type == "nps" ? 0 : 1, hi = { nps: 10, csat: 5, ces: 7 }[q.type] || q.scale || 5;
@@ -155,8 +125,9 @@ function render(ctx) {
   if (ctx.notice) Object.assign(ctx, { answers: {}, attributes: {}, survey: { thank_you: { title: "Thank you" },
     questions: [{ id: "c", type: "consent", title: "Your privacy", description: ctx.notice }] } });
   var s = ctx.survey, loc = pickLocale(s), t = TEXT[loc.split("-")[0]] || TEXT.en;
-  var ap = s.appearance || {}, answers = Object.assign({}, ctx.answers), hidden = {};
-  s.questions.forEach(function (q) { if (q.type == "hidden" && ctx.attributes[q.id] != null) hidden[q.id] = answers[q.id] = String(ctx.attributes[q.id]); });
+  // No prototype: a question id such as "constructor" is not answered until it is.
+  var ap = s.appearance || {}, answers = Object.assign(Object.create(null), ctx.answers), hidden = {};
+  s.questions.forEach(function (q) { if (q.type == "hidden" && Object.prototype.hasOwnProperty.call(ctx.attributes, q.id) && ctx.attributes[q.id] != null) hidden[q.id] = answers[q.id] = String(ctx.attributes[q.id]); });
   ctx.hidden = hidden;
   var dark = ap.theme == "dark" || ap.theme != "light" && matchMedia("(prefers-color-scheme: dark)").matches;
   var vars = "--brand:" + (ap.brand_color || "#4f46e5") + (dark ? ";--bg:#1f2430;--bg2:#2a3040;--fg:#eef0f4;--line:#3a4254" : ";--bg:#fff;--bg2:#f7f7fa;--fg:#1d2130;--line:#d9dbe3");

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -374,50 +375,80 @@ def _appearance(raw: Any) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- branching
+# The widget has the same rules in embed/src/logic.js; tests/fixtures/branching_cases.json
+# holds the cases both must agree on, and says why each rule is so.
+NUMBER_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+CHOICE_TYPES = ("single_choice", "multiple_choice")
+
+
+def _number(x: Any) -> float | None:
+    """A number, or text spelling one ("7", "-1.5"), as a float (as JavaScript has it)."""
+    if isinstance(x, bool) or not isinstance(x, int | float | str):
+        return None
+    if isinstance(x, str) and not NUMBER_TEXT.fullmatch(x):
+        return None
+    try:
+        n = float(x)
+    except OverflowError:
+        return None
+    return n if math.isfinite(n) else None
+
+
+def _same(a: Any, v: Any) -> bool:
+    """eq: a number against a number or text spelling one; text against text after NFC;
+    true and false only against themselves."""
+    if isinstance(a, bool) or isinstance(v, bool):
+        return isinstance(a, bool) and isinstance(v, bool) and a == v
+    if isinstance(a, int | float) or isinstance(v, int | float):
+        x, y = _number(a), _number(v)
+        return x is not None and y is not None and x == y
+    return isinstance(a, str) and isinstance(v, str) \
+        and unicodedata.normalize("NFC", a) == unicodedata.normalize("NFC", v)
+
+
+def _fold(x: Any) -> str | None:
+    """For contains: case-insensitive with full case folding (ß is ss, final ς is σ), done
+    the way JavaScript can do it too."""
+    if isinstance(x, bool) or not isinstance(x, int | float | str):
+        return None
+    if isinstance(x, float) and x.is_integer():
+        x = int(x)  # 3.0 reads "3", as in JavaScript
+    return unicodedata.normalize("NFC", str(x)).lower().upper().lower().replace("ς", "σ")
+
+
+def _choice(x: Any) -> Any:
+    """An Other answer, stored as "other:text" or held by the widget as {"other": text},
+    is the choice "other"."""
+    if isinstance(x, str) and x.startswith("other:") or isinstance(x, dict) and "other" in x:
+        return "other"
+    return x
+
+
 def _matches(when: dict[str, Any] | None, answer: Any, present: bool) -> bool:
     if when is None:
         return True
     op, value = when["op"], when.get("value")
+    values = value if isinstance(value, list) else [value]
     if op == "answered":
         return present
     if op == "skipped":
         return not present
     if not present:
         return False
-    if isinstance(answer, list):  # multiple choice
-        try:
-            picked = set(answer)
-        except TypeError:  # not a list of choice ids: nothing matches
-            return False
-        if op == "contains":
-            return value in picked
-        if op == "in":
-            return bool(picked & set(value))
-        if op == "not_in":
-            return not picked & set(value)
+    if isinstance(answer, list):  # multiple choice: contains = picked, in = any, not_in = none
+        picked = any(_same(a, v) for a in answer for v in values)
+        return picked if op in ("contains", "in") else not picked if op == "not_in" else False
+    if op in ("eq", "in"):
+        return any(_same(answer, v) for v in values)
+    if op in ("neq", "not_in"):
+        return not any(_same(answer, v) for v in values)
+    if op == "contains":
+        text, part = _fold(answer), _fold(value)
+        return text is not None and part is not None and part in text
+    x, y = _number(answer), _number(value)
+    if x is None or y is None:
         return False
-    try:
-        if op == "eq":
-            return bool(answer == value)
-        if op == "neq":
-            return bool(answer != value)
-        if op == "in":
-            return answer in value
-        if op == "not_in":
-            return answer not in value
-        if op == "contains":
-            return str(value).casefold() in str(answer).casefold()
-        if op == "lt":
-            return bool(answer < value)
-        if op == "lte":
-            return bool(answer <= value)
-        if op == "gt":
-            return bool(answer > value)
-        if op == "gte":
-            return bool(answer >= value)
-    except TypeError:
-        return False
-    return False
+    return {"lt": x < y, "lte": x <= y, "gt": x > y, "gte": x >= y}.get(op, False)
 
 
 def next_question(definition: dict[str, Any], current: str, answers: dict[str, Any]) -> str:
@@ -428,14 +459,15 @@ def next_question(definition: dict[str, Any], current: str, answers: dict[str, A
         if rule.get("from") != current:
             continue
         when = rule.get("when")
-        subject = (when or {}).get("question", current)
+        subject = (when or {}).get("question") or current
         answer = answers.get(subject)
         present = subject in by_id and not question(by_id[subject]).is_empty(answer)
+        if by_id.get(subject, {}).get("type") in CHOICE_TYPES:
+            answer = [_choice(a) for a in answer] if isinstance(answer, list) else _choice(answer)
         if _matches(when, answer, present):
-            target = rule.get("jump_to", END)
-            if target != END and by_id.get(target, {}).get("type") == "hidden":
-                continue
-            return str(target)
+            target = rule.get("jump_to") or END
+            if target == END or target in by_id and by_id[target].get("type") != "hidden":
+                return str(target)
     ids = [q["id"] for q in questions]
     i = ids.index(current) if current in ids else len(ids)
     return ids[i + 1] if i + 1 < len(ids) else END
