@@ -4,22 +4,76 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.routing import IntegerConverter
-
-from surveyapp.config import Settings
 
 __version__ = "0.1.0"
 
+# The areas import surveyapp.__version__, so it is defined first.
+from surveyapp import (  # noqa: E402
+    analysis,
+    api,
+    auth,
+    builder,
+    collect,
+    errors,
+    experiments,
+    extensions,
+    health,
+    insights,
+    jobs,
+    links,
+    openapi,
+    privacy,
+    ratelimit,
+    reports,
+    research,
+    segments,
+    templating,
+    widget,
+    workspaces,
+)
+from surveyapp.config import Settings  # noqa: E402
+from surveyapp.platform.wiring import init_registry  # noqa: E402
 
-#: Feature packages with their own blueprint and ``cli.register`` hook.
-AREAS = ("segments", "experiments", "insights", "research")
+#: Every part of the app, in the order ``create_app`` initialises them. Each is a module
+#: or package with ``init_app(app)``; a test fails if an area is missing from this list.
+#: The platform comes first (error pages, rate limits, templates, the job runner), then
+#: the pages and APIs; erasers run, and demo data is seeded, in this order.
+AREAS = (
+    errors,
+    ratelimit,
+    templating,
+    jobs,
+    health,
+    widget,
+    openapi,
+    links,
+    privacy,  # also: the CSP on every page, its self-service and widget endpoints
+    auth,
+    workspaces,
+    reports,
+    analysis,
+    builder,
+    api,
+    collect,
+    segments,
+    experiments,
+    insights,
+    research,
+)
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
-    """Build an app. ``config``: a Settings, a dict of setting overrides, or None (env only)."""
+    """Build an app. ``config``: a Settings, a dict of setting overrides, or None (env only).
+
+    Settings, then the extensions, then every area's ``init_app`` in the order of
+    ``AREAS`` (see docs/architecture.md): nothing else registers anything.
+    """
     if isinstance(config, Settings):
         settings = config
     else:
@@ -33,59 +87,11 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
 
-    from surveyapp import errors, ratelimit
-    from surveyapp.extensions import csrf, db, init_celery, login_manager, migrate
-
-    db.init_app(app)
+    extensions.init_app(app, migrations=_migrations_dir())
     app.teardown_appcontext(_close_session)  # runs before Flask-SQLAlchemy's own teardown
-    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
-    csrf.init_app(app)
-    ratelimit.init_app(app)
-    login_manager.init_app(app)
-    init_celery(app)
-    errors.init_app(app)
-
-    from surveyapp import (
-        api,
-        auth,
-        builder,
-        collect,
-        health,
-        links,
-        openapi,
-        privacy,
-        reports,
-        templating,
-        widget,
-        workspaces,
-    )
-
-    templating.init_app(app)
-    auth.init_app(app)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(widget.bp)
-    app.register_blueprint(openapi.bp)
-    app.register_blueprint(links.bp)
-    privacy.init_app(app)  # owners' pages, self-service page and link endpoint, CSP
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(workspaces.bp)
-    app.register_blueprint(reports.bp)
-    app.register_blueprint(builder.bp)
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # the server API authenticates with keys, never with cookies
-    app.register_blueprint(collect.bp)
-    csrf.exempt(collect.bp)  # public, cookie-less collection endpoints
-    import importlib
-
-    for area in AREAS:  # each area package owns its blueprint (see AREAS)
-        package = importlib.import_module(f"surveyapp.{area}")
-        app.register_blueprint(package.bp)
-        if hasattr(package, "client_bp"):  # public widget endpoints (collect.client_blueprint)
-            app.register_blueprint(package.client_bp)
-            csrf.exempt(package.client_bp)
-
-    from surveyapp import tasks  # noqa: F401  (registers Celery tasks)
-
+    init_registry(app)
+    for area in AREAS:
+        area.init_app(app)
     return app
 
 
@@ -93,12 +99,8 @@ def _close_session(exc: BaseException | None) -> None:
     """End the request's session; if the database connection died under it (a restart),
     the rollback fails: log it and let the pool discard the connection, rather than turn
     an already-sent answer into a 500."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from surveyapp.extensions import db
-
     try:
-        db.session.remove()
+        extensions.db.session.remove()
     except SQLAlchemyError as error:
         logging.getLogger(__name__).warning("closing a session on a dead connection: %s",
                                             error.__class__.__name__)
@@ -113,7 +115,5 @@ class _DatabaseInt(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def _migrations_dir() -> Any:
-    from pathlib import Path
-
+def _migrations_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "migrations"

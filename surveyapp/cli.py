@@ -128,7 +128,7 @@ def demo(host: str, port: int, host_port: int | None, seed_only: bool, responses
     click.secho(f"\n  Demo login:  {DEMO_EMAIL}  /  {DEMO_PASSWORD}", fg="green", bold=True)
     if seed_only:
         return
-    from surveyapp.analysis import start_background_build
+    from surveyapp.analysis.model import start_background_build
 
     model = start_background_build()  # the demo is usable now; sentiment arrives later
     click.echo(f"  {model.message}" + (" Progress shows on each survey's page and in "
@@ -155,198 +155,13 @@ def demo(host: str, port: int, host_port: int | None, seed_only: bool, responses
             worker_proc.kill()
 
 
-# ----------------------------------------------------------------------------- NLP
-@main.group("nlp")
-def nlp_group() -> None:
-    """Offline NLP: build the sentiment model, analyse any CSV of answers."""
-
-
-def _nlp_error(exc: Exception) -> click.ClickException:
-    return click.ClickException(f"{exc}")
-
-
-@nlp_group.command("build-model")
-@click.option("--quick", is_flag=True, help="A small build for trying things out (about a minute).")
-@click.option("--background", is_flag=True, help="Start the build and return; progress in build.log.")
-@click.option("--force", is_flag=True, help="Rebuild even if a matching build exists.")
-@with_appcontext
-def nlp_build_model(quick: bool, background: bool, force: bool) -> None:
-    """Fine-tune the packaged MiniLM into the sentiment model (about 15 minutes on 2 cores).
-
-    The result goes to SURVEYAPP_SENTIMENT_MODEL (default: DATA_DIR/models/sentiment) with a
-    manifest of its training data, parameters and held-out metrics; a second run reuses it."""
-    from surveyapp.analysis import model_dir, start_background_build
-
-    out = model_dir()
-    if background:
-        status = start_background_build(out, quick=quick)
-        click.echo(status.message)
-        return
-    from nlp.build_sentiment import main as build_main
-
-    args = ["--out", str(out), *(["--quick"] if quick else []), *(["--force"] if force else [])]
-    raise SystemExit(build_main(args))
-
-
-@nlp_group.command("status")
-@with_appcontext
-def nlp_status() -> None:
-    """Whether the sentiment model is ready, building (with progress) or missing."""
-    from surveyapp.analysis import model_status
-
-    click.echo(model_status().message)
-
-
-@nlp_group.command("sentiment")
-@click.argument("input_csv", type=click.Path(exists=True, dir_okay=False))
-@click.option("--text-column", required=True, help="The column holding the answers.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
-@click.option("--model", "model_path", default=None, help="A local model directory (default: the built one).")
-@with_appcontext
-def nlp_sentiment(input_csv: str, text_column: str, output: str, model_path: str | None) -> None:
-    """Add sentiment (negative/neutral/positive) and sentiment_score columns to a CSV."""
-    from nlp.cli import sentiment_csv
-    from surveyapp.analysis import model_dir, model_status
-
-    path = Path(model_path) if model_path else model_dir()
-    if model_status(path).state != "ready":
-        raise click.ClickException(model_status(path).message)
-    try:
-        df = sentiment_csv(input_csv, text_column, output, path)
-    except (KeyError, ValueError) as exc:
-        raise _nlp_error(exc) from None
-    click.echo(f"Wrote {len(df):,} rows to {output}", err=True)
-
-
-@nlp_group.command("themes")
-@click.argument("input_csv", type=click.Path(exists=True, dir_okay=False))
-@click.option("--text-column", required=True, help="The column holding the answers.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
-@with_appcontext
-def nlp_themes(input_csv: str, text_column: str, output: str) -> None:
-    """Add theme_id and theme_label columns to a CSV and write OUTPUT.themes.csv beside it."""
-    from nlp.cli import themes_csv
-
-    settings = current_app.config["SETTINGS"]
-    try:
-        df = themes_csv(input_csv, text_column, output, cache_dir=settings.nlp_cache_dir)
-    except (KeyError, ValueError) as exc:
-        raise _nlp_error(exc) from None
-    click.echo(f"Wrote {len(df):,} rows to {output}", err=True)
-
-
-@main.command("analyse")
-@click.argument("survey_id", type=int)
-@click.option("--refit", is_flag=True, help="Find the themes again from all answers.")
-@with_appcontext
-def analyse_command(survey_id: int, refit: bool) -> None:
-    """Run the open-text analysis of a survey now (sentiment and themes), with progress."""
-    from surveyapp.analysis.job import analyse
-    from surveyapp.extensions import db
-    from surveyapp.jobs import JobFailed
-    from surveyapp.models import Survey
-
-    survey = db.session.get(Survey, survey_id)
-    if survey is None:
-        raise click.ClickException(f"There is no survey {survey_id}.")
-    click.echo(f"Analysing “{survey.name}”…", err=True)
-
-    def progress(fraction: float, message: str = "") -> None:
-        click.echo(f"  [{100 * fraction:3.0f}%] {message}", err=True)
-
-    try:
-        result = analyse(survey, progress, refit=refit)
-    except JobFailed as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(result["message"])
-    for qid, figures in result["questions"].items():
-        click.echo(f"  {qid}: {figures['themes']} themes from {figures['answers']:,} answers "
-                   f"({figures['method']}, {100 * figures['unthemed']:.0f}% unthemed)")
-
-
-# ----------------------------------------------------------------------------- privacy
-def _workspace(slug: str) -> Any:
-    from sqlalchemy import select
-
-    from surveyapp.extensions import db
-    from surveyapp.models import Workspace
-
-    ws = db.session.scalar(select(Workspace).where(Workspace.slug == slug))
-    if ws is None:
-        raise click.ClickException(f"There is no workspace '{slug}'.")
-    return ws
-
-
-@main.group("privacy")
-def privacy_group() -> None:
-    """Data subject requests: export or erase what is stored about a person."""
-
-
-@privacy_group.command("export")
-@click.option("--workspace", "slug", required=True, help="The workspace's slug (from its URL).")
-@click.argument("user_id")
-@click.option("-o", "--output", type=click.File("w"), default="-", help="File to write (default: stdout).")
-@with_appcontext
-def privacy_export(slug: str, user_id: str, output: Any) -> None:
-    """Write everything stored about USER_ID as JSON."""
-    import json
-
-    from surveyapp.extensions import db
-    from surveyapp.privacy import service
-
-    ws = _workspace(slug)
-    data = service.export_contact(db.session, ws, user_id)
-    service.audit(db.session, ws, "contact.exported", None, target="a contact (CLI)",
-                  environments=len(data["environments"]))
-    db.session.commit()
-    json.dump(data, output, indent=2, ensure_ascii=False, default=str)
-    output.write("\n")
-
-
-@privacy_group.command("erase")
-@click.option("--workspace", "slug", required=True, help="The workspace's slug (from its URL).")
-@click.argument("user_id")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@with_appcontext
-def privacy_erase(slug: str, user_id: str, yes: bool) -> None:
-    """Erase USER_ID everywhere in the workspace (responses, analysis, displays, events)."""
-    from surveyapp.extensions import db
-    from surveyapp.privacy import service
-
-    ws = _workspace(slug)
-    if not yes:
-        click.confirm(f"Erase everything about {user_id!r} in {ws.name}? This cannot be undone",
-                      abort=True)
-    counts = service.erase_contact(db.session, ws, user_id)
-    db.session.commit()
-    click.echo("Erased: " + ", ".join(f"{n:,} {k}" for k, n in counts.items()))
-
-
-@main.command("purge")
-@click.option("--workspace", "slug", default=None, help="Only this workspace (default: all).")
-@with_appcontext
-def purge_command(slug: str | None) -> None:
-    """Delete responses and events older than each workspace's retention period."""
-    from sqlalchemy import select
-
-    from surveyapp.extensions import db
-    from surveyapp.models import Workspace
-    from surveyapp.privacy import service
-
-    workspaces = [_workspace(slug)] if slug else list(db.session.scalars(select(Workspace)))
-    for ws in workspaces:
-        removed = service.purge(db.session, ws)
-        db.session.commit()
-        click.echo(f"{ws.slug}: " + ", ".join(f"{n:,} {k}" for k, n in removed.items()))
-
-
 # ----------------------------------------------------------------------------- operations
 @main.command("check")
 @with_appcontext
 def check_command() -> None:
     """Check a configuration before starting: settings, database and schema, job queue,
     rate-limit storage, data directory, sentiment model. Exits 1 if anything must be fixed."""
-    from surveyapp.analysis import model_status
+    from surveyapp.analysis.model import model_status
     from surveyapp.health import _database, _queue
 
     settings = current_app.config["SETTINGS"]
@@ -409,14 +224,3 @@ def restore_command(path: str, yes: bool) -> None:
         click.confirm("Replace ALL data in the configured database with this backup?", abort=True)
     click.echo(restore(Path(path)))
 
-
-def _register_areas() -> None:
-    import importlib
-
-    from surveyapp import AREAS
-
-    for area in AREAS:
-        importlib.import_module(f"surveyapp.{area}.cli").register(main)
-
-
-_register_areas()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from celery import Celery, Task
 from flask import Flask, has_app_context
@@ -31,7 +32,18 @@ class AppContextTask(Task):
             return self.run(*args, **kwargs)
 
 
-@event.listens_for(Engine, "connect")
+def init_app(app: Flask, migrations: Path) -> None:
+    """Bind the extensions to ``app``: the database (with SQLite tuned on connect), Alembic
+    migrations from ``migrations``, CSRF, sessions for people, and Celery."""
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(migrations), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    init_celery(app)
+
+
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     """SQLite tuned for a web server and a worker writing at once.
 
@@ -50,8 +62,7 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 def init_celery(app: Flask) -> Celery:
     """One Celery app per Flask app (as in Flask's docs), configured from its settings.
 
-    Tasks are ``shared_task``s, so they bind to whichever Celery app is current: the one
-    of the Flask app most recently created in this process (a worker creates one).
+    Tasks are registered on this Celery app by the areas' ``init_app`` (Wiring.task).
     """
     settings = app.config["SETTINGS"]
     celery = Celery(app.import_name, task_cls=AppContextTask)
@@ -76,9 +87,9 @@ def init_celery(app: Flask) -> Celery:
         accept_content=["json"],
         timezone="UTC",
         worker_hijack_root_logger=False,
-        # Run by `surveyapp worker --beat` (or a separate `celery beat`): daily retention purge.
-        beat_schedule={"purge-expired-data": {"task": "surveyapp.purge_expired",
-                                              "schedule": 24 * 3600}},
+        # Run by `surveyapp worker --beat` (or a separate `celery beat`); the areas add
+        # their entries with Wiring.beat.
+        beat_schedule={},
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
     )
     celery.flask_app = app  # type: ignore[attr-defined]

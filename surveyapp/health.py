@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from surveyapp import __version__
 from surveyapp.extensions import db
 from surveyapp.models import Job, JobStatus
+from surveyapp.platform.wiring import Wiring
 
 bp = Blueprint("health", __name__)
 
@@ -78,3 +79,7 @@ def healthz() -> Any:
     body = {"status": status, "version": __version__,
             "database": database, "queue": queue, "ratelimit": ratelimit}
     return jsonify(body), 503 if status == "unavailable" else 200
+
+
+def init_app(app: Flask) -> None:
+    Wiring(app, "health").blueprint(bp)

@@ -13,12 +13,14 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from flask import Flask
 from sqlalchemy import update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from surveyapp.extensions import db
 from surveyapp.models import Job, JobStatus, User, Workspace, utcnow
+from surveyapp.platform.wiring import Wiring, registry, send_task
 
 log = logging.getLogger(__name__)
 
@@ -28,26 +30,37 @@ class Progress(Protocol):
 
 
 Handler = Callable[[Job, Progress], dict[str, Any]]
-HANDLERS: dict[str, Handler] = {}
+
+#: The Celery task that runs a job by id (registered by ``init_app``).
+RUN_JOB = "surveyapp.run_job"
 
 
 class JobFailed(Exception):
     """A handler's way to fail a job with a message meant for the person who started it."""
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        HANDLERS[kind] = fn
-        return fn
+def init_app(app: Flask) -> None:
+    """The one task every job goes through; areas add handlers with ``Wiring.job``."""
+    wire = Wiring(app, "jobs")
+    wire.task(run_job, RUN_JOB, autoretry_for=(OperationalError,), retry_backoff=2,
+              retry_backoff_max=60, max_retries=8)
 
-    return register
+
+def run_job(job_id: int) -> str | None:
+    status = run(job_id)
+    return status.value if status else None
+
+
+def handlers() -> dict[str, Handler]:
+    """The current app's job handlers, by kind."""
+    return registry().job_handlers  # type: ignore[return-value]
 
 
 def create_job(
     session: Session, kind: str, workspace: Workspace | None, params: dict[str, Any],
     by: User | None = None,
 ) -> Job:
-    if kind not in HANDLERS:
+    if kind not in handlers():
         raise ValueError(f"unknown job kind {kind!r}")
     job = Job(kind=kind, workspace=workspace, params=params, created_by=by,
               message="Waiting for a worker…")
@@ -57,10 +70,8 @@ def create_job(
 
 def enqueue(job_id: int) -> bool:
     """Put a committed job on the queue. False if the broker is unreachable (job stays queued)."""
-    from surveyapp.tasks import run_job
-
     try:
-        run_job.apply_async(args=[job_id], retry=False)
+        send_task(RUN_JOB, job_id)
     except Exception:  # noqa: BLE001 - any broker failure leaves the job visible as queued
         log.exception("could not enqueue job %s; it stays queued", job_id)
         return False
@@ -101,7 +112,7 @@ def run(job_id: int) -> JobStatus | None:
             side.commit()
 
     try:
-        result = HANDLERS[job.kind](job, progress)
+        result = handlers()[job.kind](job, progress)
     except OperationalError:
         # The database went away mid-job: put it back so the retry starts cleanly.
         session.rollback()

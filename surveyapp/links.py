@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Flask, render_template
 from sqlalchemy import select
 
 from surveyapp.extensions import db
 from surveyapp.models import Survey, SurveyStatus
+from surveyapp.platform.wiring import Wiring
 
 bp = Blueprint("links", __name__)
 
@@ -31,3 +32,7 @@ def survey_page(slug: str) -> Any:
                            key=survey.environment.client_key,
                            title=survey.name)
     return resp, 200, {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+
+
+def init_app(app: Flask) -> None:
+    Wiring(app, "links").blueprint(bp)

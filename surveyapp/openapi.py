@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, url_for
+from flask import Blueprint, Flask, jsonify, render_template, url_for
 
 from surveyapp import __version__
 from surveyapp.collect import payloads
+from surveyapp.platform.wiring import Wiring
 
 bp = Blueprint("apidocs", __name__)
 
@@ -263,3 +264,7 @@ def survey_schema() -> Any:
     resp = jsonify(SCHEMA)
     resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp
+
+
+def init_app(app: Flask) -> None:
+    Wiring(app, "openapi").blueprint(bp)

@@ -10,7 +10,9 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Flask, Response, abort, request
+
+from surveyapp.platform.wiring import Wiring
 
 bp = Blueprint("widget", __name__)
 BUILD_DIR = Path(__file__).parent / "static" / "embed" / "v1"
@@ -37,3 +39,7 @@ def asset(name: str) -> Response:
 def _load(name: str) -> tuple[bytes, str]:
     data = (BUILD_DIR / name).read_bytes()
     return data, hashlib.sha256(data).hexdigest()[:32]
+
+
+def init_app(app: Flask) -> None:
+    Wiring(app, "widget").blueprint(bp)

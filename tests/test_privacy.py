@@ -175,8 +175,7 @@ def test_cli_export_erase_and_purge(app, db, team, tmp_path):
 
 
 def test_the_scheduled_purge_task_purges_every_workspace(app, db, team):
-    from surveyapp.tasks import purge_expired
-
+    purge_expired = app.extensions["celery"].tasks["surveyapp.purge_expired"]
     populate(db, team, "old", days_ago=400)
     team.workspace.settings = {"retention_days": {"responses": 365, "events": None}}
     db.session.commit()

@@ -15,9 +15,9 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import delete, select
 
-from surveyapp.analysis import model_status
+from surveyapp.analysis.model import model_status
 from surveyapp.extensions import db
-from surveyapp.jobs import JobFailed, Progress, handler
+from surveyapp.jobs import JobFailed, Progress
 from surveyapp.models import AnswerAnnotation, Job, Response, Survey, TextAnalysis
 
 
@@ -31,7 +31,6 @@ def open_text_questions(survey: Survey) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-@handler("analyse_survey")
 def analyse_survey(job: Job, progress: Progress) -> dict[str, Any]:
     survey = db.session.get(Survey, job.params["survey_id"])
     if survey is None or survey.workspace_id != job.workspace_id:

@@ -12,37 +12,35 @@ import copy
 import datetime as dt
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import redirect, url_for
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from surveyapp.builder.forms import AddQuestionForm, LogicForm, SettingsForm
 from surveyapp.extensions import db
-from surveyapp.models import Role, Survey
+from surveyapp.models import Survey
 from surveyapp.surveys.definition import END, DefinitionError, validate_definition
-from surveyapp.surveys.questions import QUESTION_TYPES, QuestionType
-from surveyapp.workspaces.access import get_or_404_in, workspace_view
-from surveyapp.workspaces.forms import EmptyForm
+from surveyapp.surveys.questions import QUESTION_TYPES
 
 
-def _questions(survey: Survey) -> list[dict[str, Any]]:
+def draft_questions(survey: Survey) -> list[dict[str, Any]]:
     questions = (survey.draft or {}).get("questions")
     return questions if isinstance(questions, list) else []
 
 
-def _find(survey: Survey, qid: str) -> tuple[int, dict[str, Any]] | None:
-    for i, q in enumerate(_questions(survey)):
+def find_question(survey: Survey, qid: str) -> tuple[int, dict[str, Any]] | None:
+    for i, q in enumerate(draft_questions(survey)):
         if isinstance(q, dict) and q.get("id") == qid:
             return i, q
     return None
 
 
-def _store(survey: Survey, draft: dict[str, Any]) -> None:
+def store_draft(survey: Survey, draft: dict[str, Any]) -> None:
     survey.draft = draft
     db.session.commit()
 
 
-def _back(survey: Survey, anchor: str = "") -> Any:
+def back_to(survey: Survey, anchor: str = "") -> Any:
     return redirect(url_for("builder.edit", survey_id=survey.id) + (f"#{anchor}" if anchor else ""))
 
 
@@ -63,7 +61,7 @@ def add_question_form() -> AddQuestionForm:
 
 def logic_form(survey: Survey) -> LogicForm:
     form = LogicForm(prefix="logic-")
-    ids = [q["id"] for q in _questions(survey) if isinstance(q, dict) and q.get("type") != "hidden"]
+    ids = [q["id"] for q in draft_questions(survey) if isinstance(q, dict) and q.get("type") != "hidden"]
     form.source.choices = [SelectChoice(i, i) for i in ids]
     form.target.choices = [SelectChoice(i, i) for i in ids] + [SelectChoice(END, "the end")]
     return form
@@ -106,7 +104,7 @@ def _date(value: Any) -> dt.date | None:
 
 
 # ----------------------------------------------------------------------------- conversions
-def _settings_to_definition(form: SettingsForm, draft: dict[str, Any]) -> dict[str, Any]:
+def settings_to_definition(form: SettingsForm, draft: dict[str, Any]) -> dict[str, Any]:
     """Apply the settings form to a copy of the draft; field errors are added to ``form``."""
     out = copy.deepcopy(draft)
     urls = []
@@ -173,7 +171,7 @@ def _settings_to_definition(form: SettingsForm, draft: dict[str, Any]) -> dict[s
     return out
 
 
-def _check_part(draft: dict[str, Any], prefixes: tuple[str, ...]) -> dict[str, str]:
+def check_part(draft: dict[str, Any], prefixes: tuple[str, ...]) -> dict[str, str]:
     """Errors of the whole draft that concern ``prefixes`` (other parts may be unfinished)."""
     try:
         validate_definition(draft)
@@ -185,186 +183,3 @@ def _check_part(draft: dict[str, Any], prefixes: tuple[str, ...]) -> dict[str, s
 
 
 # ----------------------------------------------------------------------------- routes
-def register(bp: Any, render_edit: Any) -> None:
-    """Attach the editor's routes to the builder blueprint; ``render_edit(survey, **forms)``
-    shows the edit page with some forms replaced by bound ones that carry errors."""
-
-    @bp.route("/<int:survey_id>/questions", methods=["POST"])
-    @workspace_view(Role.RESEARCHER)
-    def add_question(survey_id: int) -> Any:
-        survey = get_or_404_in(Survey, survey_id)
-        form = add_question_form()
-        if not form.validate_on_submit():
-            return render_edit(survey, add_form=form), 422
-        cls: type[QuestionType] = QUESTION_TYPES[form.type.data]
-        taken = {q.get("id") for q in _questions(survey) if isinstance(q, dict)}
-        qid = form.qid.data or cls.type.split("_")[0]
-        if form.qid.data and qid in taken:
-            form.qid.errors.append(f"“{qid}” is already used in this survey.")
-            return render_edit(survey, add_form=form), 422
-        base, n = qid, 2
-        while qid in taken:
-            qid, n = f"{base}_{n}", n + 1
-        draft = copy.deepcopy(survey.draft or {})
-        draft["questions"] = [*_questions(survey), cls.default_config(qid)]
-        _store(survey, draft)
-        flash(f"Added {cls.label.lower()} question “{qid}”. Write its text below.", "success")
-        return _back(survey, f"q-{qid}")
-
-    @bp.route("/<int:survey_id>/questions/<qid>", methods=["POST"])
-    @workspace_view(Role.RESEARCHER)
-    def save_question(survey_id: int, qid: str) -> Any:
-        survey, found, refusal = _question_post(survey_id, qid)
-        if refusal is not None:
-            return refusal
-        index, old = found
-        form = question_form(old, request.form)
-        if form.validate():
-            cls = QUESTION_TYPES[old["type"]]
-            try:
-                config = cls.config_from_form(form, old)
-            except DefinitionError as exc:
-                for where, why in exc.fields.items():
-                    # "question 'x'.choices.0.id" -> the choices field
-                    name = where.split(".")[1] if "." in where else "title"
-                    field = form._fields.get(name) or form.title
-                    field.errors = [*field.errors, why]  # type: ignore[misc]
-            else:
-                draft = copy.deepcopy(survey.draft)
-                draft["questions"][index] = config
-                _store(survey, draft)
-                flash(f"Saved question “{qid}”.", "success")
-                return _back(survey, f"q-{qid}")
-        return render_edit(survey, question_forms={qid: form}), 422
-
-    @bp.route("/<int:survey_id>/questions/<qid>/move", methods=["POST"])
-    @workspace_view(Role.RESEARCHER)
-    def move_question(survey_id: int, qid: str) -> Any:
-        survey, found, refusal = _question_post(survey_id, qid)
-        if refusal is not None:
-            return refusal
-        index = found[0]
-        other = index - 1 if request.form.get("direction") == "up" else index + 1
-        questions = copy.deepcopy(_questions(survey))
-        if not 0 <= other < len(questions):
-            return _back(survey, f"q-{qid}")
-        questions[index], questions[other] = questions[other], questions[index]
-        draft = {**copy.deepcopy(survey.draft), "questions": questions}
-        problems = _check_part(draft, ("logic",))
-        if problems:
-            flash(f"Not moved: {problems['_message']}", "error")
-            return _back(survey, f"q-{qid}")
-        _store(survey, draft)
-        return _back(survey, f"q-{qid}")
-
-    @bp.route("/<int:survey_id>/questions/<qid>/delete", methods=["POST"])
-    @workspace_view(Role.RESEARCHER)
-    def delete_question(survey_id: int, qid: str) -> Any:
-        survey, found, refusal = _question_post(survey_id, qid)
-        if refusal is not None:
-            return refusal
-        draft = copy.deepcopy(survey.draft)
-        draft["questions"] = [q for q in _questions(survey) if q is not found[1]]
-        before = len(draft.get("logic") or [])
-        draft["logic"] = [r for r in draft.get("logic") or [] if isinstance(r, dict) and qid not in (
-            r.get("from"), r.get("jump_to"), (r.get("when") or {}).get("question"))]
-        _store(survey, draft)
-        removed = before - len(draft["logic"])
-        flash(f"Deleted question “{qid}”" + (f" and {removed} rule(s) that used it." if removed
-                                             else "."), "success")
-        return _back(survey, "questions")
-
-    @bp.route("/<int:survey_id>/logic", methods=["POST"])
-    @workspace_view(Role.RESEARCHER)
-    def add_rule(survey_id: int) -> Any:
-        survey = get_or_404_in(Survey, survey_id)
-        form = logic_form(survey)
-        if not form.validate_on_submit():
-            return render_edit(survey, logic_form=form), 422
-        rule: dict[str, Any] = {"from": form.source.data, "jump_to": form.target.data}
-        if form.op.data:
-            rule["when"] = {"op": form.op.data}
-            if form.op.data not in ("answered", "skipped"):
-                rule["when"]["value"] = _operand(survey, form.source.data, form.op.data,
-                                                 form.value.data or "")
-        draft = copy.deepcopy(survey.draft or {})
-        draft["logic"] = [*(draft.get("logic") or []), rule]
-        problems = _check_part(draft, ("logic",))
-        if problems:
-            form.value.errors.append(problems["_message"])
-            return render_edit(survey, logic_form=form), 422
-        _store(survey, draft)
-        flash("Added the rule.", "success")
-        return _back(survey, "logic")
-
-    @bp.route("/<int:survey_id>/logic/<int:index>/delete", methods=["POST"])
-    @workspace_view(Role.RESEARCHER)
-    def delete_rule(survey_id: int, index: int) -> Any:
-        survey = get_or_404_in(Survey, survey_id)
-        logic = list((survey.draft or {}).get("logic") or [])
-        if not 0 <= index < len(logic):
-            flash("That rule no longer exists.", "error")
-            return render_edit(survey), 404
-        if not EmptyForm().validate_on_submit():
-            return render_edit(survey), 400
-        del logic[index]
-        _store(survey, {**copy.deepcopy(survey.draft), "logic": logic})
-        flash("Deleted the rule.", "success")
-        return _back(survey, "logic")
-
-    @bp.route("/<int:survey_id>/settings", methods=["POST"])
-    @workspace_view(Role.RESEARCHER)
-    def save_settings(survey_id: int) -> Any:
-        survey = get_or_404_in(Survey, survey_id)
-        form = settings_form(survey, request.form)
-        valid = form.validate()
-        draft = _settings_to_definition(form, survey.draft or {}) if valid else None
-        if draft is not None and not form.errors and not any(f.errors for f in form):
-            problems = _check_part(draft, ("targeting", "appearance", "thank_you", "locales",
-                                           "default_locale"))
-            if problems:
-                where = next(k for k in problems if k != "_message")
-                field = {"targeting.urls": form.urls, "targeting.attributes": form.attributes,
-                         "targeting.segments": form.segments,
-                         "targeting.trigger": form.trigger_value}.get(
-                    next((p for p in ("targeting.urls", "targeting.attributes", "targeting.trigger",
-                                      "targeting.segments")
-                          if where.startswith(p)), ""), form.locales if "locale" in where else form.urls)
-                field.errors = [*field.errors, problems["_message"]]  # type: ignore[misc]
-            else:
-                _store(survey, draft)
-                flash("Saved targeting and appearance.", "success")
-                return _back(survey, "settings")
-        return render_edit(survey, settings_form=form), 422
-
-    def _question_post(survey_id: int, qid: str) -> tuple[Survey, Any, Any]:
-        """The survey and (index, question) of a question route, or the refusal to return."""
-        survey = get_or_404_in(Survey, survey_id)
-        found = _find(survey, qid)
-        if found is None or found[1].get("type") not in QUESTION_TYPES:
-            return survey, None, _missing(survey, qid)
-        if not EmptyForm().validate_on_submit():
-            return survey, None, (render_edit(survey), 400)
-        return survey, found, None
-
-    def _missing(survey: Survey, qid: str) -> Any:
-        flash(f"There is no question “{qid}” in this draft.", "error")
-        return render_edit(survey), 404  # the editor with the message, not a redirect body
-
-    def _operand(survey: Survey, source: str, op: str, raw: str) -> Any:
-        found = _find(survey, source)
-        qtype = found[1].get("type") if found else None
-        values = [v.strip() for v in raw.split(",")] if op in ("in", "not_in") else [raw]
-
-        def convert(v: str) -> Any:
-            if qtype in ("nps", "csat", "ces", "rating"):
-                try:
-                    return int(v)
-                except ValueError:
-                    return v
-            if qtype == "consent":
-                return v.lower() in ("true", "yes", "1", "ticked")
-            return v
-
-        converted = [convert(v) for v in values]
-        return converted if op in ("in", "not_in") else converted[0]

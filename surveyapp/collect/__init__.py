@@ -1,137 +1,19 @@
-"""Public collection API for the widget and link pages: ``/api/v1/client/<key>/...``.
-
-The key is public (it is in every page that embeds the widget), so it can do nothing but
-collect. Requests are checked against the environment's allowed origins (CORS), rate
-limited per key and client address, size limited, and validated before anything is stored.
+"""Public collection API for the widget and link pages: ``/api/v1/client/<key>/...``
+(``views``; the blueprint factory with its key, origin, rate-limit and CORS checks is
+``client``). Answers are written by ``service``; definitions are cached (``cache``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Flask
 
-from flask import Blueprint, Response, current_app, g, jsonify, make_response, request
-
-from surveyapp import ratelimit
-from surveyapp.collect import payloads, service
-from surveyapp.errors import ApiError
-from surveyapp.extensions import db
-
-PREFLIGHT_MAX_AGE = "86400"
+from surveyapp.platform.wiring import Wiring
 
 
-def _check_rate_limit() -> None:
-    """Per public key and client address (see surveyapp.ratelimit)."""
-    limit = current_app.config["SETTINGS"].collect_rate_limit
-    wait = ratelimit.hit(limit, "collect", g.client_key, request.remote_addr or "")
-    if wait is not None:
-        raise ApiError(429, "rate_limited", f"More than {limit} from this address; slow down.",
-                       headers={"Retry-After": str(wait)})
+def init_app(app: Flask) -> None:
+    from surveyapp.collect import cache, views
 
-
-def _load_environment(endpoint: str | None, values: dict[str, Any] | None) -> None:
-    key = (values or {}).pop("key", "")
-    g.client_key = key
-    if request.method == "OPTIONS":
-        return
-    _check_rate_limit()
-    g.environment = service.environment_for_key(db.session, key)
-    origin = request.headers.get("Origin")
-    allowed = g.environment.allowed_origins
-    # Our own link pages are always allowed (host_url is computed only when needed).
-    if origin and allowed and origin.rstrip("/") not in allowed \
-            and origin.rstrip("/") != request.host_url.rstrip("/"):
-        raise ApiError(403, "origin_not_allowed",
-                       f"Pages on {origin} may not use this key. An owner can allow the origin "
-                       "in the environment's settings.")
-
-
-def _cors(response: Response) -> Response:
-    """The collection API is called from other sites' pages; no cookies are involved."""
-    origin = request.headers.get("Origin")
-    if origin:
-        response.headers["Access-Control-Allow-Origin"] = origin
-        response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After"
-        response.vary.add("Origin")
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT"
-        response.headers["Access-Control-Allow-Headers"] = "Content-Type, If-None-Match"
-        response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
-    return response
-
-
-def client_blueprint(name: str, import_name: str) -> Blueprint:
-    """A blueprint under ``/api/v1/client/<key>`` with this API's key check, origin check,
-    rate limit and CORS. Feature areas put their public endpoints on one of these
-    (exposed as ``client_bp``; ``create_app`` registers it and exempts it from CSRF)."""
-    blueprint = Blueprint(name, import_name, url_prefix="/api/v1/client/<key>")
-    blueprint.url_value_preprocessor(_load_environment)
-    blueprint.after_request(_cors)
-    return blueprint
-
-
-bp = client_blueprint("collect", __name__)
-
-
-def _privacy(data: dict[str, Any] | None = None) -> service.Privacy:
-    signal = request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1"
-    consent = (data or {}).get("consent")
-    if consent is not None and not isinstance(consent, bool):
-        raise payloads.invalid({"consent": "true or false"})
-    return service.Privacy(do_not_track=signal, consent=consent)
-
-
-@bp.route("/config", methods=["GET", "OPTIONS"])
-def config() -> Any:
-    if request.method == "OPTIONS":
-        return "", 204
-    document = service.widget_config(db.session, g.environment)
-    etag = service.etag_of(document)
-    if request.if_none_match.contains(etag):
-        resp = make_response("", 304)
-    else:
-        resp = jsonify(document)
-    resp.set_etag(etag)
-    # Short freshness, then revalidation with the ETag: publishing shows up within a minute.
-    resp.headers["Cache-Control"] = "public, max-age=60, stale-while-revalidate=300"
-    return resp
-
-
-@bp.route("/displays", methods=["POST", "OPTIONS"])
-def displays() -> Any:
-    if request.method == "OPTIONS":
-        return "", 204
-    data = payloads.body()
-    result, created = service.record_display(db.session, g.environment, data, _privacy(data))
-    db.session.commit()
-    return jsonify(result), 201 if created else (200 if result["stored"] else 202)
-
-
-@bp.route("/responses/<response_id>", methods=["PUT", "OPTIONS"])
-def responses(response_id: str) -> Any:
-    if request.method == "OPTIONS":
-        return "", 204
-    data = payloads.body()
-    result, status = service.save_response(db.session, g.environment, response_id, data,
-                                           _privacy(data))
-    db.session.commit()
-    return jsonify(result), status
-
-
-@bp.route("/events", methods=["POST", "OPTIONS"])
-def events() -> Any:
-    if request.method == "OPTIONS":
-        return "", 204
-    data = payloads.body()
-    result = service.record_events(db.session, g.environment, data, _privacy(data))
-    db.session.commit()
-    return jsonify(result), 202
-
-
-@bp.route("/identify", methods=["POST", "OPTIONS"])
-def identify() -> Any:
-    if request.method == "OPTIONS":
-        return "", 204
-    data = payloads.body()
-    result = service.identify(db.session, g.environment, data, _privacy(data))
-    db.session.commit()
-    return jsonify(result), 200 if result["stored"] else 202
+    wire = Wiring(app, "collect")
+    wire.blueprint(views.bp, csrf_exempt=True)  # public, cookie-less
+    wire.session_listener("after_flush", cache.invalidate)
+    wire.session_listener("after_commit", cache.invalidate_committed)

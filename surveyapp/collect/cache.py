@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import (
@@ -125,8 +125,7 @@ def version(session: Session, survey_id: int, number: int) -> VersionInfo | None
     return _get(session, "version", (survey_id, number), load)  # type: ignore[no-any-return]
 
 
-@event.listens_for(Session, "after_flush")
-def _invalidate(session: Session, _context: object) -> None:
+def invalidate(session: Session, _context: object) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, WATCHED):
             clear()
@@ -134,7 +133,6 @@ def _invalidate(session: Session, _context: object) -> None:
             return
 
 
-@event.listens_for(Session, "after_commit")
-def _invalidate_committed(session: Session) -> None:
+def invalidate_committed(session: Session) -> None:
     if session.info.pop("collect_cache_dirty", False):
         clear()

@@ -44,6 +44,7 @@ from surveyapp.models import (
     Workspace,
     utcnow,
 )
+from surveyapp.platform.wiring import registry
 from surveyapp.workspaces import services
 
 DEMO_SLUG = "demo"
@@ -131,18 +132,12 @@ def _seed(session: Session, responses: int, echo: Callable[[str], None], contact
 
 
 def _seed_areas(session: Session, ws: Workspace, echo: Callable[[str], None]) -> None:
-    """Let each feature area add its demo objects (``surveyapp/<area>/demo.py``'s
-    ``seed_demo(session, workspace, echo)``), built from the contacts, events and
-    responses above. Same transaction: nothing half-seeded survives."""
-    import importlib
-    import importlib.util
-
-    from surveyapp import AREAS
-
-    for area in (*AREAS, "privacy"):
-        if importlib.util.find_spec(f"surveyapp.{area}.demo") is not None:
-            importlib.import_module(f"surveyapp.{area}.demo").seed_demo(session, ws, echo)
-            session.flush()
+    """Let each feature area add its demo objects (what its ``init_app`` declared with
+    ``Wiring.demo``), built from the contacts, events and responses above. Same
+    transaction: nothing half-seeded survives."""
+    for _area, seed_area in registry().demo_seeders:
+        seed_area(session, ws, echo)
+        session.flush()
 
 
 def _user(session: Session, email: str, name: str) -> User:

@@ -18,11 +18,11 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from surveyapp.models import Contact, utcnow
+from surveyapp.models import Contact, Environment, utcnow
 from surveyapp.models.experiments import Experiment, ExperimentExposure, ExperimentStatus
 
 BUCKETS = 10_000
@@ -130,25 +130,15 @@ def _exposed(session: Session, experiment: Experiment, unit: str) -> bool:
         ExperimentExposure.unit_id == unit[:300])) is not None
 
 
-def _register_eraser() -> None:
+def erase_exposures_by_user_id(session: Session, contacts: list[Contact]) -> int:
     """Erasure reaches exposures recorded before the person was a contact (the server API
     with an unknown user), which point at them only through ``unit_id``."""
-    from sqlalchemy import delete
-
-    from surveyapp.models import Environment
-    from surveyapp.privacy.service import register_eraser
-
-    @register_eraser("experiment exposures by user id")
-    def erase(session: Session, contacts: list[Contact]) -> int:
-        removed = 0
-        for contact in contacts:
-            workspace_id = session.scalar(select(Environment.workspace_id)
-                                          .where(Environment.id == contact.environment_id))
-            experiments = select(Experiment.id).where(Experiment.workspace_id == workspace_id)
-            removed += session.execute(delete(ExperimentExposure).where(
-                ExperimentExposure.experiment_id.in_(experiments),
-                ExperimentExposure.unit_id == f"u:{contact.external_id}"[:300])).rowcount or 0
-        return removed
-
-
-_register_eraser()
+    removed = 0
+    for contact in contacts:
+        workspace_id = session.scalar(select(Environment.workspace_id)
+                                      .where(Environment.id == contact.environment_id))
+        experiments = select(Experiment.id).where(Experiment.workspace_id == workspace_id)
+        removed += session.execute(delete(ExperimentExposure).where(
+            ExperimentExposure.experiment_id.in_(experiments),
+            ExperimentExposure.unit_id == f"u:{contact.external_id}"[:300])).rowcount or 0
+    return removed

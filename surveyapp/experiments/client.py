@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from sqlalchemy import select
 
-from surveyapp import collect
 from surveyapp.collect import payloads
 from surveyapp.collect import service as collect_service
+from surveyapp.collect.client import client_blueprint
 from surveyapp.errors import ApiError
 from surveyapp.experiments import assignment, clicks
 from surveyapp.extensions import db
 from surveyapp.models import Contact, Workspace
+from surveyapp.platform.apikeys import api_key_required, json_body
 
-client_bp = collect.client_blueprint("experiments_client", __name__)
+client_bp = client_blueprint("experiments_client", __name__)
 
 
 def _stored_unit(workspace_id: int, unit: str, external_id: str | None) -> str:
@@ -89,8 +90,6 @@ def client_clicks() -> Any:
 
 def server_assign(key: str) -> Any:
     """Server API: a unit's variant; with "expose": true the exposure is stored once."""
-    from surveyapp.api import json_body
-
     data = json_body()
     unit, external_id = _unit(data)
     experiment = _experiment(g.workspace.id, key)
@@ -126,16 +125,9 @@ def clicks_chunk() -> Response:
     return resp
 
 
-def _register_app_routes(state: Any) -> None:
-    from surveyapp.api import api_key_required
-    from surveyapp.extensions import csrf
-
-    view = api_key_required(server_assign)
-    view.__name__ = "experiments_server_assign"
-    csrf.exempt(view)
-    state.app.add_url_rule("/api/v1/experiments/<key>/assignments", "experiments_api.assign",
-                           view, methods=["POST"])
-    state.app.add_url_rule("/embed/v1/clicks.js", "experiments_api.clicks_chunk", clicks_chunk)
-
-
-client_bp.record_once(_register_app_routes)
+#: The server API's assignment endpoint (key-authenticated, so exempt from CSRF) and the
+#: click-map chunk the widget loads, outside the /api/v1/client/<key> prefix.
+server_bp = Blueprint("experiments_api", __name__)
+server_bp.add_url_rule("/api/v1/experiments/<key>/assignments", "assign",
+                       api_key_required(server_assign), methods=["POST"])
+server_bp.add_url_rule("/embed/v1/clicks.js", "clicks_chunk", clicks_chunk)

@@ -8,14 +8,17 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from surveyapp.experiments import audience, bp, clicks, funnels, paths, sequences, service, stats
+from surveyapp.experiments import audience, clicks, funnels, paths, sequences, service, stats
 from surveyapp.experiments.forms import ExperimentForm, FunnelForm, MetricForm, PlanForm
 from surveyapp.experiments.metrics import METRIC_KINDS
 from surveyapp.extensions import db
 from surveyapp.models import Role, Survey
 from surveyapp.models.experiments import Experiment, ExperimentStatus, Funnel
-from surveyapp.workspaces.access import get_or_404_in, workspace_view
+from surveyapp.platform.access import get_or_404_in, workspace_view
+from surveyapp.platform.web import workspace_blueprint
 from surveyapp.workspaces.forms import EmptyForm
+
+bp = workspace_blueprint("experiments", __name__)
 
 
 # ----------------------------------------------------------------------------- experiments

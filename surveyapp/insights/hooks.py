@@ -34,19 +34,22 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlsplit
 
-from celery import shared_task
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Response, Survey, SurveyVersion, utcnow
 from surveyapp.models.insights import Webhook, WebhookDelivery
+from surveyapp.platform.wiring import send_task
 
 log = logging.getLogger(__name__)
 
 EVENTS = {"response.created": "A response is started (first answer stored)",
           "response.finished": "A response is completed"}
 MAX_ATTEMPTS = 6
+DELIVER_WEBHOOK = "surveyapp.deliver_webhook"  # Celery task names (see insights.init_app)
+DISPATCH_WEBHOOKS = "surveyapp.dispatch_webhooks"
+DISPATCH_EVERY = 10.0  # seconds between webhook dispatch runs (celery beat)
 BASE_DELAY = 10  # seconds; then 20, 40, 80, 160
 TIMEOUT = 5
 BATCH = 200
@@ -259,7 +262,6 @@ def attempt(session: Session, delivery: WebhookDelivery) -> bool:
     return False
 
 
-@shared_task(name="surveyapp.deliver_webhook", bind=True, max_retries=MAX_ATTEMPTS)
 def deliver_webhook(self: Any, delivery_id: int) -> str:
     """Deliver once; on failure, Celery retries with exponential backoff."""
     from surveyapp.extensions import db
@@ -275,7 +277,6 @@ def deliver_webhook(self: Any, delivery_id: int) -> str:
     return "delivered" if ok else "failed"
 
 
-@shared_task(name="surveyapp.dispatch_webhooks")
 def dispatch_webhooks() -> int:
     """Scheduled by beat every few seconds: create deliveries and queue them."""
     from surveyapp.extensions import db
@@ -287,5 +288,5 @@ def dispatch_webhooks() -> int:
         WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at < stale).limit(BATCH)).all()
     db.session.commit()
     for delivery_id in ids:
-        deliver_webhook.apply_async(args=[delivery_id], retry=False)
+        send_task(DELIVER_WEBHOOK, delivery_id)
     return len(ids)

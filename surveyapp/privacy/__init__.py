@@ -1,247 +1,42 @@
-"""Owners' privacy tools: a person's data (access export, erasure, self-service links),
-consent notice, hashed ids and keys, retention, audit log; the bias audit (bias_views)."""
+"""Privacy as a feature: consent, pseudonymous ids, subject export and erasure, retention,
+bias audits.
+
+The owners' pages and the bias audit (``views``), the end users'
+self-service page (``selfservice``), the public privacy-link endpoint (``client``), and
+the Content-Security-Policy on every HTML page (``headers``).
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from flask import Flask
 
-from flask import Blueprint, Flask, Response, flash, g, redirect, render_template, url_for
-from flask_login import current_user
-from flask_wtf import FlaskForm
-from sqlalchemy import select
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
-
-from surveyapp.extensions import db
-from surveyapp.models import AuditEvent, Role, utcnow
-from surveyapp.models.consent import new_secret
-from surveyapp.privacy import consent, ids, service
-from surveyapp.workspaces.access import workspace_view
-
-bp = Blueprint("privacy", __name__, url_prefix="/w/<slug>/privacy")
+from surveyapp.platform.wiring import Wiring
 
 
 def init_app(app: Flask) -> None:
-    """The owners' pages, the end users' self-service page, the public privacy-link
-    endpoint, and the Content-Security-Policy on every HTML page."""
-    from surveyapp.extensions import csrf
+    """Wire this area into ``app`` (see docs/architecture.md). Its modules are imported
+    here, so importing one of them elsewhere (a service, say) never loads the views."""
     from surveyapp.privacy import (
-        bias_views,  # noqa: F401  (adds the bias report to bp)
+        cli,
         client,
+        demo,
         headers,
+        ids,
         selfservice,
+        service,
+        tasks,
+        views,
     )
 
-    app.register_blueprint(bp)
-    app.register_blueprint(selfservice.bp)
-    app.register_blueprint(client.client_bp)
-    csrf.exempt(client.client_bp)  # public, cookie-less, like the collection API
+    wire = Wiring(app, "privacy")
+    wire.blueprint(views.bp)
+    wire.blueprint(selfservice.bp)
+    wire.blueprint(client.client_bp, csrf_exempt=True)  # public, cookie-less, like collection
     app.after_request(headers.add_csp)
-
-
-@bp.url_defaults
-def _add_slug(endpoint: str, values: dict[str, Any]) -> None:
-    if "slug" not in values and "workspace" in g:
-        values["slug"] = g.workspace.slug
-
-
-class PersonForm(FlaskForm):
-    external_id = StringField("The person's user id", filters=[lambda v: v.strip() if v else v],
-                              validators=[DataRequired(), Length(max=255)],
-                              description="The id your product passes to identify().")
-
-
-class EraseForm(PersonForm):
-    confirm = StringField("Type the user id again to confirm",
-                          filters=[lambda v: v.strip() if v else v], validators=[DataRequired()])
-
-
-class NoticeForm(FlaskForm):
-    text = TextAreaField("Consent notice", validators=[DataRequired(), Length(max=consent.MAX_NOTICE)],
-                         description="What the widget's consent prompt says. Saving a changed text "
-                                     "creates a new version; each decision records the version shown.")
-
-
-class HashIdsForm(FlaskForm):
-    confirm = BooleanField("Store user ids only as keyed hashes from now on (cannot be undone)",
-                           validators=[DataRequired("Tick the box to confirm.")])
-
-
-class RetentionForm(FlaskForm):
-    responses = IntegerField("Keep responses for (days)", validators=[Optional(), NumberRange(1, 3650)],
-                             description="Empty: keep until deleted.")
-    events = IntegerField("Keep behavioural events for (days)",
-                          validators=[Optional(), NumberRange(1, 3650)])
-
-
-def _page(**forms: Any) -> str:
-    days = service.retention_days(g.workspace)
-    log = db.session.scalars(select(AuditEvent).where(AuditEvent.workspace_id == g.workspace.id)
-                             .order_by(AuditEvent.id.desc()).limit(100)).all()
-    current = consent.current_notice(db.session, g.workspace.id)
-    keys = ids.keys_for(db.session, g.workspace.id)
-    db.session.commit()  # the workspace's keys are created the first time they are needed
-    return render_template(
-        "privacy/index.html", lookup=forms.get("lookup") or PersonForm(prefix="find-"),
-        erase=forms.get("erase") or EraseForm(prefix="erase-"),
-        retention=forms.get("retention") or RetentionForm(prefix="keep-", data=days),
-        notice=forms.get("notice") or NoticeForm(prefix="notice-",
-                                                 data={"text": current.text if current else ""}),
-        hashing=forms.get("hashing") or HashIdsForm(prefix="hash-"),
-        notices=consent.notices(db.session, g.workspace.id), keys=keys,
-        found=forms.get("found"), log=log)
-
-
-@bp.route("/")
-@workspace_view(Role.OWNER)
-def index() -> Any:
-    return _page()
-
-
-@bp.route("/lookup", methods=["POST"])
-@workspace_view(Role.OWNER)
-def lookup() -> Any:
-    form = PersonForm(prefix="find-")
-    if not form.validate_on_submit():
-        return _page(lookup=form), 422
-    counts = service.counts_for(db.session, g.workspace, form.external_id.data)
-    return _page(lookup=form, found={"external_id": form.external_id.data, "counts": counts})
-
-
-@bp.route("/export", methods=["POST"])
-@workspace_view(Role.OWNER)
-def export() -> Any:
-    form = PersonForm(prefix="find-")
-    if not form.validate_on_submit():
-        return _page(lookup=form), 422
-    data = service.export_contact(db.session, g.workspace, form.external_id.data)
-    service.audit(db.session, g.workspace, "contact.exported", current_user,
-                  target="a contact", environments=len(data["environments"]))
-    db.session.commit()
-    body = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": 'attachment; filename="subject-access.json"'})
-
-
-@bp.route("/erase", methods=["POST"])
-@workspace_view(Role.OWNER)
-def erase() -> Any:
-    form = EraseForm(prefix="erase-")
-    if form.validate_on_submit() and form.confirm.data != form.external_id.data:
-        form.confirm.errors.append("The two ids differ; nothing was erased.")
-    if form.errors or form.confirm.errors:
-        return _page(erase=form), 422
-    counts = service.erase_contact(db.session, g.workspace, form.external_id.data, current_user)
-    db.session.commit()
-    if not counts["contacts"]:
-        flash("Nobody with that user id is stored in this workspace; nothing was erased.", "error")
-    else:
-        flash("Erased: " + ", ".join(f"{n:,} {k}" for k, n in counts.items()) + ".", "success")
-    return redirect(url_for("privacy.index"))
-
-
-@bp.route("/retention", methods=["POST"])
-@workspace_view(Role.OWNER)
-def retention() -> Any:
-    form = RetentionForm(prefix="keep-")
-    if not form.validate_on_submit():
-        return _page(retention=form), 422
-    ws = g.workspace
-    ws.settings = {**(ws.settings or {}), "retention_days": {
-        "responses": form.responses.data, "events": form.events.data}}
-    service.audit(db.session, ws, "retention.changed", current_user,
-                  responses=form.responses.data, events=form.events.data)
-    db.session.commit()
-    flash("Retention saved. `surveyapp purge` (or “Purge now”) removes what is older.", "success")
-    return redirect(url_for("privacy.index"))
-
-
-@bp.route("/purge", methods=["POST"])
-@workspace_view(Role.OWNER)
-def purge() -> Any:
-    if not FlaskForm().validate_on_submit():
-        return _page(), 400
-    removed = service.purge(db.session, g.workspace, actor=current_user)
-    db.session.commit()
-    flash("Purged: " + ", ".join(f"{n:,} {k}" for k, n in removed.items()) + ".", "success")
-    return redirect(url_for("privacy.index"))
-
-
-@bp.route("/link", methods=["POST"])
-@workspace_view(Role.OWNER)
-def link() -> Any:
-    """A self-service link for a person who asked (to send them by email, say)."""
-    from surveyapp.privacy.selfservice import link_for
-
-    form = PersonForm(prefix="find-")
-    if not form.validate_on_submit():
-        return _page(lookup=form), 422
-    contacts = service.find_contacts(db.session, g.workspace, form.external_id.data)
-    if not contacts:
-        form.external_id.errors.append("Nobody with that user id is stored in this workspace.")
-        return _page(lookup=form), 422
-    url, expires = link_for(db.session, contacts[0])
-    service.audit(db.session, g.workspace, "self_service_link.created", current_user,
-                  target="a contact")
-    db.session.commit()
-    flash(f"Self-service link for this person (valid until {expires:%d %b %Y}); send it to them "
-          "privately:", "success")
-    flash(url, "link")
-    return redirect(url_for("privacy.index"))
-
-
-@bp.route("/notice", methods=["POST"])
-@workspace_view(Role.OWNER)
-def notice() -> Any:
-    form = NoticeForm(prefix="notice-")
-    if not form.validate_on_submit():
-        return _page(notice=form), 422
-    saved, created = consent.save_notice(db.session, g.workspace, form.text.data, current_user)
-    db.session.commit()
-    flash(f"Consent notice saved as version {saved.version}." if created and saved
-          else "The notice text is unchanged; no new version.", "success")
-    return redirect(url_for("privacy.index"))
-
-
-@bp.route("/hash-ids", methods=["POST"])
-@workspace_view(Role.OWNER)
-def hash_ids() -> Any:
-    form = HashIdsForm(prefix="hash-")
-    if not form.validate_on_submit():
-        return _page(hashing=form), 422
-    hashed = ids.enable_hashing(db.session, g.workspace)
-    service.audit(db.session, g.workspace, "ids.hashed", current_user, contacts=hashed)
-    db.session.commit()
-    flash(f"User ids are now stored as keyed hashes ({hashed:,} existing ids hashed).", "success")
-    return redirect(url_for("privacy.index"))
-
-
-@bp.route("/rotate-links", methods=["POST"])
-@workspace_view(Role.OWNER)
-def rotate_links() -> Any:
-    if not FlaskForm().validate_on_submit():
-        return _page(), 400
-    keys = ids.keys_for(db.session, g.workspace.id)
-    keys.link_secret = new_secret()
-    keys.rotated_at = utcnow()
-    service.audit(db.session, g.workspace, "key.rotated", current_user,
-                  target="self-service link secret")
-    db.session.commit()
-    flash("Every self-service link sent so far stopped working.", "success")
-    return redirect(url_for("privacy.index"))
-
-
-@bp.route("/rotate-identity", methods=["POST"])
-@workspace_view(Role.OWNER)
-def rotate_identity() -> Any:
-    if not FlaskForm().validate_on_submit():
-        return _page(), 400
-    keys = ids.keys_for(db.session, g.workspace.id)
-    keys.identity_secret = new_secret()
-    keys.rotated_at = utcnow()
-    service.audit(db.session, g.workspace, "key.rotated", current_user,
-                  target="identity verification secret")
-    db.session.commit()
-    flash("New identity secret: update your server's user_hash computation.", "success")
-    return redirect(url_for("privacy.index"))
+    wire.eraser("consent records", service.erase_consent_records)
+    wire.task(tasks.purge_expired, tasks.PURGE_EXPIRED)
+    wire.beat("purge-expired-data", tasks.PURGE_EXPIRED, tasks.PURGE_EVERY)
+    wire.session_listener("after_flush", ids.invalidate)
+    wire.session_listener("after_commit", ids.invalidate_committed)
+    wire.cli(*cli.COMMANDS)
+    wire.demo(demo.seed_demo)

@@ -15,7 +15,8 @@ from typing import Any
 
 from flask import g, jsonify, request
 
-from surveyapp.collect import client_blueprint, payloads
+from surveyapp.collect import payloads
+from surveyapp.collect.client import client_blueprint
 from surveyapp.collect.service import find_contact
 from surveyapp.errors import ApiError
 from surveyapp.extensions import db

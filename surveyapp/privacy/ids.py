@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Contact, Workspace, utcnow
@@ -116,8 +116,7 @@ def clear_cache() -> None:
         _keys.clear()
 
 
-@event.listens_for(Session, "after_flush")
-def _invalidate(session: Session, _context: object) -> None:
+def invalidate(session: Session, _context: object) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, PrivacyKeys):
             clear_cache()
@@ -125,7 +124,6 @@ def _invalidate(session: Session, _context: object) -> None:
             return
 
 
-@event.listens_for(Session, "after_commit")
-def _invalidate_committed(session: Session) -> None:
+def invalidate_committed(session: Session) -> None:
     if session.info.pop("privacy_keys_dirty", False):
         clear_cache()

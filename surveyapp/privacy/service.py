@@ -5,7 +5,6 @@ record each of these in the audit log."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -24,6 +23,7 @@ from surveyapp.models import (
     utcnow,
 )
 from surveyapp.models.consent import ConsentRecord
+from surveyapp.platform.wiring import registry
 from surveyapp.privacy.ids import stored_external_id
 
 RETENTION_KEYS = ("responses", "events")
@@ -92,29 +92,17 @@ def export_contacts(session: Session, workspace: Workspace, contacts: list[Conta
     return out
 
 
-#: Erasers of derived data other areas keep about people, by the name shown in the
-#: counts. Each takes (session, the person's contacts) and deletes its rows, returning how
-#: many; they run before the contacts and their responses are deleted (so they may join on
-#: them, or match ids kept in other forms, such as "u:<external id>" unit ids).
-Eraser = Callable[[Session, list[Contact]], int]
-ERASERS: dict[str, Eraser] = {}
+# Erasers of derived data other areas keep about people are declared by each area with
+# ``Wiring.eraser(name, fn)``: fn(session, the person's contacts) deletes its rows and
+# returns how many; they run before the contacts and their responses are deleted (so they
+# may join on them, or match ids kept in other forms, such as "u:<external id>" unit ids).
 
 #: Tables erase_contacts deletes from itself; any *other* table with a ``contact_id`` or
 #: ``response_id`` column is swept too, so a new table cannot keep an erased person.
 _CORE_TABLES = {"contact", "response", "display", "event", "answer_annotation", "consent_record"}
 
 
-def register_eraser(name: str) -> Callable[[Eraser], Eraser]:
-    """``@register_eraser("experiment exposures")`` on a function deleting an area's rows
-    about these contacts. Modules registering erasers must be imported by the app."""
-    def decorator(fn: Eraser) -> Eraser:
-        ERASERS[name] = fn
-        return fn
-    return decorator
-
-
-@register_eraser("consent records")
-def _erase_consent_records(session: Session, contacts: list[Contact]) -> int:
+def erase_consent_records(session: Session, contacts: list[Contact]) -> int:
     return session.execute(delete(ConsentRecord).where(
         ConsentRecord.contact_id.in_([c.id for c in contacts]))).rowcount or 0
 
@@ -147,11 +135,12 @@ def erase_contact(session: Session, workspace: Workspace, external_id: str,
 def erase_contacts(session: Session, workspace: Workspace, contacts: list[Contact],
                    actor: User | None = None, via: str = "owner") -> dict[str, int]:
     """Erase these contacts (of ``workspace``) and every row derived from them."""
+    erasers = registry().erasers  # what the areas declared with Wiring.eraser
     counts = {"contacts": 0, "responses": 0, "annotations": 0, "displays": 0, "events": 0,
-              **{name: 0 for name in ERASERS}}
+              **{name: 0 for name in erasers}}
     ids = [c.id for c in contacts]
     if ids:
-        for name, eraser in ERASERS.items():
+        for name, eraser in erasers.items():
             counts[name] += eraser(session, contacts)
         responses = list(session.scalars(select(Response.id).where(Response.contact_id.in_(ids))))
         counts.update(_sweep(session, ids, responses))
@@ -168,7 +157,7 @@ def erase_contacts(session: Session, workspace: Workspace, contacts: list[Contac
             delete(Event).where(Event.contact_id == contact.id)).rowcount or 0
         session.delete(contact)
         counts["contacts"] += 1
-    for name in ERASERS:  # other areas' erasers are reported only when they removed something
+    for name in erasers:  # other areas' erasers are reported only when they removed something
         if not counts.get(name):
             counts.pop(name, None)
     audit(session, workspace, "contact.erased", actor, target="a contact (id not kept)",

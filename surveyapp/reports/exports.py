@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
-from surveyapp.jobs import JobFailed, Progress, handler
+from surveyapp.jobs import JobFailed, Progress
 from surveyapp.models import (
     AnswerAnnotation,
     Contact,
@@ -104,7 +104,6 @@ def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: l
         last = ids[-1]
 
 
-@handler("export_responses")
 def export_responses(job: Job, progress: Progress) -> dict[str, Any]:
     survey = db.session.get(Survey, job.params["survey_id"])
     if survey is None or survey.workspace_id != job.workspace_id:

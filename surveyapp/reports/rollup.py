@@ -32,7 +32,6 @@ import logging
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from celery import shared_task
 from sqlalchemy import (
     Date,
     String,
@@ -55,6 +54,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp.models import AnswerAnnotation, Response, Survey, SurveyVersion, utcnow
 from surveyapp.models.insights import ReportFilterRollup, ReportRollup, ReportRollupState
+from surveyapp.platform.wiring import send_task
 from surveyapp.reports.filters import ReportFilter
 
 SETTLE = dt.timedelta(days=1)
@@ -279,7 +279,7 @@ def want(session: Session, survey: Survey, f: ReportFilter) -> bool:
 def queue_fill(survey_id: int, key: str) -> None:
     """Queue the job that fills a filter's rows; the view works without it meanwhile."""
     try:
-        fill_filter_rollup.apply_async(args=[survey_id, key], retry=False)
+        send_task(FILL_FILTER_ROLLUP, survey_id, key)
     except Exception:  # noqa: BLE001 - no broker: the hourly job fills it
         log.warning("could not queue the report rows of filter %s; the hourly job will", key)
 
@@ -294,7 +294,6 @@ def refresh_filter(session: Session, state: ReportFilterRollup) -> int:
     return _fill(session, survey, reported_questions(survey), conds, state.filter_key, state)
 
 
-@shared_task(name="surveyapp.fill_filter_rollup")
 def fill_filter_rollup(survey_id: int, key: str) -> int:
     """Fill one filter's cached rows (queued by the first report view that uses it)."""
     from surveyapp.extensions import db
@@ -409,10 +408,12 @@ def refresh_all(session: Session, min_responses: int = 0) -> dict[int, int]:
     return out
 
 
+FILL_FILTER_ROLLUP = "surveyapp.fill_filter_rollup"  # Celery task names (see reports.init_app)
+REFRESH_REPORT_ROLLUPS = "surveyapp.refresh_report_rollups"
+REFRESH_EVERY = 3600.0  # seconds between scheduled refreshes (celery beat)
 ROLLUP_MIN_RESPONSES = 20_000  # below this, live aggregates are fast enough
 
 
-@shared_task(name="surveyapp.refresh_report_rollups")
 def refresh_report_rollups() -> dict[int, int]:
     """Scheduled by beat (hourly): re-cache the settled rows of every big survey."""
     from surveyapp.extensions import db

@@ -16,32 +16,23 @@ every participant linked to it, through the privacy eraser registered below.
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import abort, flash, g, redirect, request, url_for
-from flask_login import current_user
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from surveyapp.extensions import db
-from surveyapp.models import Contact, Role, User, Workspace
+from surveyapp.models import Contact, User, Workspace
 from surveyapp.models.insights import EvidenceLink
 from surveyapp.models.research import (
     Highlight,
     Participant,
     Passage,
-    Study,
     StudySession,
     StudySource,
     SusAnswer,
     UsabilityResult,
 )
 from surveyapp.models.research_search import SearchDoc
-from surveyapp.privacy.service import audit, register_eraser
-from surveyapp.research import bp
+from surveyapp.privacy.service import audit
 from surveyapp.research.search import REMOVED
-from surveyapp.workspaces.access import get_or_404_in, workspace_view
-from surveyapp.workspaces.forms import EmptyForm
 
 
 def _erase(session: Session, participant: Participant) -> dict[str, int]:
@@ -110,7 +101,6 @@ def erase_participant(session: Session, participant: Participant,
     return counts
 
 
-@register_eraser("research participants")
 def erase_participants_of(session: Session, contacts: list[Contact]) -> int:
     """Erasing a person erases the study participants linked to them (the contact's own
     erasure is audited by the caller, with this count)."""
@@ -129,21 +119,3 @@ def material_counts(session: Session, participant: Participant) -> dict[str, int
                 Passage.source_id.in_(sources))) or 0}
 
 
-@bp.route("/<int:study_id>/participants/erase", methods=["POST"])
-@workspace_view(Role.RESEARCHER)
-def erase(study_id: int) -> Any:
-    """Erase the participant named by the form's ``participant`` field (their id)."""
-    study = get_or_404_in(Study, study_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    pid = request.form.get("participant", "")
-    participant = db.session.get(Participant, int(pid)) if pid.isdigit() and len(pid) < 10 else None
-    if participant is None or participant.study_id != study.id:
-        abort(404)
-    label = participant.label
-    counts = erase_participant(db.session, participant, current_user)
-    db.session.commit()
-    flash(f"Erased {label}: {counts['sources']} sources, {counts['passages']} passages, "
-          f"{counts['usability_results']} task results and {counts['sus_answers']} SUS answers "
-          f"removed; {counts['highlights']} highlights kept without their text.", "success")
-    return redirect(url_for("research.study", study_id=study.id, slug=g.workspace.slug) + "#participants")

@@ -11,20 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
-from flask import Response, g, request
-from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveyapp.extensions import db
-from surveyapp.models import Contact, Role, Survey, utcnow
+from surveyapp.models import Contact, Survey, utcnow
 from surveyapp.models.research import Highlight, Insight, Passage, Study, StudySource
-from surveyapp.privacy.service import audit
-from surveyapp.research import bp
-from surveyapp.workspaces.access import get_or_404_in, workspace_view
 
 FORMAT = "surveyapp.research-export/v1"
 CSV_HEADER = ["record", "id", "participant", "participant_user", "source", "speaker", "line",
@@ -112,18 +105,3 @@ def to_csv(data: dict[str, Any]) -> str:
     return out.getvalue()
 
 
-@bp.route("/<int:study_id>/export")
-@workspace_view(Role.ANALYST)
-def export_study(study_id: int) -> Any:
-    """``?format=json`` (default) or ``csv``; ``real_ids=1`` for product user ids."""
-    study = get_or_404_in(Study, study_id)
-    fmt = "csv" if request.args.get("format") == "csv" else "json"
-    real_ids = request.args.get("real_ids") == "1"
-    data = study_export(db.session, study, real_ids=real_ids)
-    audit(db.session, g.workspace, "research.exported", current_user, target=study.title,
-          format=fmt, real_ids=real_ids)
-    db.session.commit()
-    name = f"study-{study.id}.{fmt}"
-    body = to_csv(data) if fmt == "csv" else json.dumps(data, ensure_ascii=False, indent=1)
-    return Response(body, mimetype="text/csv" if fmt == "csv" else "application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

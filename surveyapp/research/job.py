@@ -6,15 +6,14 @@ from typing import Any
 
 from flask import current_app
 
+from surveyapp.analysis.model import model_status
 from surveyapp.extensions import db
-from surveyapp.jobs import JobFailed, Progress, handler
+from surveyapp.jobs import JobFailed, Progress
 from surveyapp.models import Job
 from surveyapp.models.research import Study
 
 
-@handler("analyse_study")
 def analyse_study(job: Job, progress: Progress) -> dict[str, Any]:
-    from surveyapp.analysis import model_status
     from surveyapp.research import service
 
     study = db.session.get(Study, job.params["study_id"])

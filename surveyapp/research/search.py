@@ -26,13 +26,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from celery import shared_task
-from flask import g, render_template, request
+from flask import request
 from markupsafe import Markup, escape
 from sqlalchemy import (
     and_,
     delete,
-    event,
     exists,
     func,
     insert,
@@ -45,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, column, table
 
-from surveyapp.models import AnswerAnnotation, Response, Role, Survey, SurveyVersion
+from surveyapp.models import AnswerAnnotation, Response, Survey, SurveyVersion
 from surveyapp.models.research import (
     Highlight,
     Participant,
@@ -56,8 +54,6 @@ from surveyapp.models.research import (
     highlight_tag,
 )
 from surveyapp.models.research_search import SearchCursor, SearchDoc
-from surveyapp.research import bp
-from surveyapp.workspaces.access import workspace_view
 
 PAGE_SIZE = 20
 BATCH = 1000
@@ -185,7 +181,6 @@ def sync(session: Session, workspace_id: int) -> dict[str, int]:
 SYNC_EVERY = 600.0  # seconds between scheduled catch-ups (``surveyapp worker --beat``)
 
 
-@shared_task(name="surveyapp.sync_research_search")
 def sync_all() -> dict[str, dict[str, int]]:
     """Index what is new in every workspace, so that a search after a burst of survey
     answers does not pay for indexing them (scheduled by beat every 10 minutes)."""
@@ -197,16 +192,6 @@ def sync_all() -> dict[str, dict[str, int]]:
         out[slug] = sync(db.session, workspace_id)
         db.session.commit()
     return out
-
-
-@bp.record_once
-def _schedule(state: Any) -> None:
-    celery = state.app.extensions.get("celery")
-    if celery is not None:
-        schedule = dict(celery.conf.beat_schedule or {})
-        schedule["sync-research-search"] = {"task": "surveyapp.sync_research_search",
-                                            "schedule": SYNC_EVERY}
-        celery.conf.beat_schedule = schedule
 
 
 def _sync_passages(session: Session, workspace_id: int) -> int:
@@ -315,8 +300,7 @@ def forget(session: Session, *, passage_ids: list[int] = (), highlight_ids: list
         session.execute(delete(SearchDoc).where(SearchDoc.highlight_id.in_(list(highlight_ids))))
 
 
-@event.listens_for(Session, "after_flush")
-def _forget_edited(session: Session, _context: object) -> None:
+def forget_edited(session: Session, _context: object) -> None:
     from sqlalchemy import inspect
 
     if not session.dirty:
@@ -468,7 +452,7 @@ def _search_sqlite(session: Session, query: Query, where: list[Any], page: int,
 
 def _describe(session: Session, hits: list[Hit]) -> None:
     """Title, link and tags of each hit, with a few small queries for the page."""
-    from surveyapp.research import passage_page
+    from surveyapp.research.views import passage_page
 
     docs = [h.doc for h in hits]
     studies = dict(session.execute(select(Study.id, Study.title).where(
@@ -502,7 +486,7 @@ def _describe(session: Session, hits: list[Hit]) -> None:
 
 
 # ----------------------------------------------------------------------------- page
-def _int(name: str) -> int | None:
+def request_int(name: str) -> int | None:
     value = request.args.get(name, "").strip()
     return int(value) if value.isdigit() and len(value) < 10 else None
 
@@ -521,12 +505,12 @@ def _date(name: str, errors: dict[str, str]) -> dt.date | None:
 def filters_from_request(errors: dict[str, str]) -> Filters:
     kind = request.args.get("kind", "")
     sentiment = request.args.get("sentiment", "")
-    return Filters(study=_int("study"), kind=kind if kind in KINDS else None, tag=_int("tag"),
-                   segment=_int("segment"), sentiment=sentiment if sentiment in SENTIMENTS else None,
+    return Filters(study=request_int("study"), kind=kind if kind in KINDS else None, tag=request_int("tag"),
+                   segment=request_int("segment"), sentiment=sentiment if sentiment in SENTIMENTS else None,
                    start=_date("from", errors), end=_date("to", errors))
 
 
-def _options(session: Session, workspace_id: int) -> dict[str, list[tuple[int, str]]]:
+def filter_options(session: Session, workspace_id: int) -> dict[str, list[tuple[int, str]]]:
     from surveyapp.models.segments import Segment, SegmentRun
 
     return {
@@ -541,19 +525,3 @@ def _options(session: Session, workspace_id: int) -> dict[str, list[tuple[int, s
     }
 
 
-@bp.route("/search")
-@workspace_view(Role.VIEWER)
-def search_page() -> Any:
-    from surveyapp.extensions import db
-
-    errors: dict[str, str] = {}
-    text = request.args.get("q", "")[:500]
-    filters = filters_from_request(errors)
-    results = None
-    if text.strip():
-        results = search(db.session, g.workspace.id, text, filters, page=_int("page") or 1)
-        db.session.commit()  # keep what sync read into the index
-    args = {k: v for k, v in request.args.items() if k in ARGS}
-    return render_template("research/search.html", q=text, filters=filters, errors=errors,
-                           results=results, args=args, kinds=KINDS, sentiments=SENTIMENTS,
-                           understood=bool(parse(text)), **_options(db.session, g.workspace.id))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from surveyapp.extensions import db
-from surveyapp.jobs import JobFailed, Progress, handler
+from surveyapp.jobs import JobFailed, Progress
 from surveyapp.models import Job, User, utcnow
 from surveyapp.models.segments import DataImport, SegmentRun
 
@@ -37,7 +37,6 @@ def _fail_run(run_id: int, message: str) -> None:
         db.session.commit()
 
 
-@handler("segments_compute")
 def compute_job(job: Job, progress: Progress) -> dict[str, Any]:
     from surveyapp.segments.service import SegmentError, compute
 
@@ -55,7 +54,6 @@ def compute_job(job: Job, progress: Progress) -> dict[str, Any]:
     return {"message": run.message, "run_id": run.id}
 
 
-@handler("segments_save")
 def save_job(job: Job, progress: Progress) -> dict[str, Any]:
     from surveyapp.segments.service import SegmentError, save
 
@@ -77,7 +75,6 @@ def save_job(job: Job, progress: Progress) -> dict[str, Any]:
     return {"message": run.message, "run_id": run.id, "segments": len(segments)}
 
 
-@handler("segments_import")
 def import_job(job: Job, progress: Progress) -> dict[str, Any]:
     from surveyapp.segments.imports import ImportFailed, import_file
 
@@ -120,7 +117,6 @@ def import_job(job: Job, progress: Progress) -> dict[str, Any]:
     return {"message": result.summary(record.kind), "import_id": record.id}
 
 
-@handler("segments_predict")
 def predict_job(job: Job, progress: Progress) -> dict[str, Any]:
     from surveyapp.segments.predict import PredictError, run
 

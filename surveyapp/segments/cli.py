@@ -24,95 +24,96 @@ def _environment(workspace: str, environment: str):  # type: ignore[no-untyped-d
     return ws, env
 
 
-def register(main: click.Group) -> None:
-    """Add this area's commands to the `surveyapp` command group."""
+@click.command("import")
+@click.argument("kind", type=click.Choice(["events", "contacts", "orders"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--workspace", required=True, help="Workspace slug.")
+@click.option("--environment", default="production", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]),
+              help="Default: from the file extension.")
+@with_appcontext
+def import_command(kind: str, file: Path, workspace: str, environment: str,
+                   fmt: str | None) -> None:
+    """Import events, contacts or orders from a CSV, JSONL or Parquet FILE.
 
-    @main.command("import")
-    @click.argument("kind", type=click.Choice(["events", "contacts", "orders"]))
-    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--workspace", required=True, help="Workspace slug.")
-    @click.option("--environment", default="production", show_default=True)
-    @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "parquet"]),
-                  help="Default: from the file extension.")
-    @with_appcontext
-    def import_command(kind: str, file: Path, workspace: str, environment: str,
-                       fmt: str | None) -> None:
-        """Import events, contacts or orders from a CSV, JSONL or Parquet FILE.
+    All or nothing: if any row is invalid, nothing is imported and the rows and
+    columns at fault are listed. Importing the same file again adds nothing."""
+    from surveyapp.extensions import db
+    from surveyapp.segments.imports import ImportFailed, file_format, import_file, sniff
 
-        All or nothing: if any row is invalid, nothing is imported and the rows and
-        columns at fault are listed. Importing the same file again adds nothing."""
-        from surveyapp.extensions import db
-        from surveyapp.segments.imports import ImportFailed, file_format, import_file, sniff
+    _ws, env = _environment(workspace, environment)
+    fmt = fmt or file_format(file.name)
+    if fmt is None:
+        raise click.ClickException("Unknown file type; use --format csv|jsonl|parquet.")
+    problem = sniff(file, fmt)
+    if problem:
+        raise click.ClickException(problem)
+    with click.progressbar(length=1000, label=f"Importing {kind}") as bar:
+        last = [0]
 
-        _ws, env = _environment(workspace, environment)
-        fmt = fmt or file_format(file.name)
-        if fmt is None:
-            raise click.ClickException("Unknown file type; use --format csv|jsonl|parquet.")
-        problem = sniff(file, fmt)
-        if problem:
-            raise click.ClickException(problem)
-        with click.progressbar(length=1000, label=f"Importing {kind}") as bar:
-            last = [0]
+        def progress(fraction: float, message: str = "") -> None:
+            step = int(fraction * 1000)
+            bar.update(max(step - last[0], 0))
+            last[0] = max(step, last[0])
 
-            def progress(fraction: float, message: str = "") -> None:
-                step = int(fraction * 1000)
-                bar.update(max(step - last[0], 0))
-                last[0] = max(step, last[0])
-
-            try:
-                result = import_file(db.session, env.id, kind, file, fmt, progress)
-            except ImportFailed as exc:
-                db.session.rollback()
-                click.echo()
-                for e in exc.errors:
-                    where = f"row {e['row']}" if e["row"] else "header"
-                    click.secho(f"  {where}, column {e['column']!r}: {e['message']}", fg="red",
-                                err=True)
-                raise click.ClickException(str(exc)) from None
-            except BaseException:
-                db.session.rollback()
-                raise
-            db.session.commit()
-        click.echo(result.summary(kind))
-
-    @main.group("segments")
-    def segments_group() -> None:
-        """Behavioural segments: compute, compare and save."""
-
-    @segments_group.command("run")
-    @click.option("--workspace", required=True, help="Workspace slug.")
-    @click.option("--environment", default="production", show_default=True)
-    @click.option("--days", default=90, show_default=True, type=click.IntRange(7, 730))
-    @click.option("--attributes", is_flag=True, help="Also cluster on contact attributes.")
-    @click.option("--save", "save_method",
-                  type=click.Choice(["recommended", "kmeans", "ward", "hdbscan", "embedding"]),
-                  help="Save this method's clusters as the current segments.")
-    @with_appcontext
-    def run_command(workspace: str, environment: str, days: int, attributes: bool,
-                    save_method: str | None) -> None:
-        """Compute features and compare the clustering methods (prints the metrics)."""
-        from surveyapp.extensions import db
-        from surveyapp.segments import service
-
-        ws, env = _environment(workspace, environment)
-        run = service.new_run(db.session, ws.id, env.id, days, attributes, None)
         try:
-            features = service.compute(db.session, run,
-                                       lambda f, m="": click.echo(f"  {m}") if m else None)
-        except service.SegmentError as exc:
+            result = import_file(db.session, env.id, kind, file, fmt, progress)
+        except ImportFailed as exc:
             db.session.rollback()
+            click.echo()
+            for e in exc.errors:
+                where = f"row {e['row']}" if e["row"] else "header"
+                click.secho(f"  {where}, column {e['column']!r}: {e['message']}", fg="red",
+                            err=True)
             raise click.ClickException(str(exc)) from None
-        for m in run.result["methods"].values():
-            q = m["metrics"]
-            click.echo(f"{m['title']:40} clusters {q['clusters']:>2}  silhouette "
-                       f"{q['silhouette'] if q['silhouette'] is not None else '-':>7}  stability "
-                       f"{q.get('stability_ari') if q.get('stability_ari') is not None else '-':>7}"
-                       f"  noise {100 * q['noise_share']:.1f}%")
-        click.echo(f"Recommended: {run.result['recommended']}")
-        if save_method:
-            method = run.result["recommended"] if save_method == "recommended" else save_method
-            segments = service.save(db.session, run, method, features=features)
-            for seg in segments:
-                click.echo(f"  {seg.key:32} {seg.size:>7,}  {seg.name}")
+        except BaseException:
+            db.session.rollback()
+            raise
         db.session.commit()
-        click.echo(f"Run #{run.id}: /w/{ws.slug}/segments/runs/{run.id}")
+    click.echo(result.summary(kind))
+
+@click.group("segments")
+def segments_group() -> None:
+    """Behavioural segments: compute, compare and save."""
+
+@segments_group.command("run")
+@click.option("--workspace", required=True, help="Workspace slug.")
+@click.option("--environment", default="production", show_default=True)
+@click.option("--days", default=90, show_default=True, type=click.IntRange(7, 730))
+@click.option("--attributes", is_flag=True, help="Also cluster on contact attributes.")
+@click.option("--save", "save_method",
+              type=click.Choice(["recommended", "kmeans", "ward", "hdbscan", "embedding"]),
+              help="Save this method's clusters as the current segments.")
+@with_appcontext
+def run_command(workspace: str, environment: str, days: int, attributes: bool,
+                save_method: str | None) -> None:
+    """Compute features and compare the clustering methods (prints the metrics)."""
+    from surveyapp.extensions import db
+    from surveyapp.segments import service
+
+    ws, env = _environment(workspace, environment)
+    run = service.new_run(db.session, ws.id, env.id, days, attributes, None)
+    try:
+        features = service.compute(db.session, run,
+                                   lambda f, m="": click.echo(f"  {m}") if m else None)
+    except service.SegmentError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    for m in run.result["methods"].values():
+        q = m["metrics"]
+        click.echo(f"{m['title']:40} clusters {q['clusters']:>2}  silhouette "
+                   f"{q['silhouette'] if q['silhouette'] is not None else '-':>7}  stability "
+                   f"{q.get('stability_ari') if q.get('stability_ari') is not None else '-':>7}"
+                   f"  noise {100 * q['noise_share']:.1f}%")
+    click.echo(f"Recommended: {run.result['recommended']}")
+    if save_method:
+        method = run.result["recommended"] if save_method == "recommended" else save_method
+        segments = service.save(db.session, run, method, features=features)
+        for seg in segments:
+            click.echo(f"  {seg.key:32} {seg.size:>7,}  {seg.name}")
+    db.session.commit()
+    click.echo(f"Run #{run.id}: /w/{ws.slug}/segments/runs/{run.id}")
+
+
+#: What this area adds to the `surveyapp` command line (see init_app).
+COMMANDS = (import_command, segments_group)

@@ -99,7 +99,7 @@ def test_signed_deliveries_with_retries_and_a_log(loopback_allowed, app, db, cli
     receiver.statuses = [500, 503]  # the receiver is down for two tries
     for delivery_id in ids:
         # The real Celery task; run eagerly, Celery's retry re-runs it (countdown skipped).
-        webhooks.deliver_webhook.apply(args=[delivery_id])
+        app.extensions["celery"].tasks[webhooks.DELIVER_WEBHOOK].apply(args=[delivery_id])
     db.session.expire_all()
     deliveries = db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)).all()
     assert [d.status for d in deliveries] == ["delivered", "delivered"]
@@ -192,7 +192,7 @@ def test_a_host_that_now_resolves_to_loopback_is_refused_at_delivery(app, db, cl
     answer(app.test_client(), key, str(uuid.uuid4()), live_survey.id, answers={"score": 10})
     [delivery_id] = webhooks.dispatch(db.session)
     db.session.commit()
-    webhooks.deliver_webhook.apply(args=[delivery_id])
+    app.extensions["celery"].tasks[webhooks.DELIVER_WEBHOOK].apply(args=[delivery_id])
     db.session.expire_all()
     delivery = db.session.get(WebhookDelivery, delivery_id)
     assert delivery.status == "failed" and delivery.attempts == 1  # not retried

@@ -348,7 +348,7 @@ def test_url_attribute_and_segment_filters_get_their_own_cached_rows(app, db, cl
     state = db.session.get(ReportFilterRollup, (survey.id, key))
     assert state is not None and state.refreshed_at is None  # queued, not filled yet
 
-    assert rollup.fill_filter_rollup.apply(args=[survey.id, key]).get() > 0  # the real task
+    assert app.extensions["celery"].tasks[rollup.FILL_FILTER_ROLLUP].apply(args=[survey.id, key]).get() > 0  # the real task
     db.session.expire_all()
     assert db.session.get(ReportFilterRollup, (survey.id, key)).refreshed_at is not None
     assert rollup._stored_state(db.session, survey, f, reported_questions(survey))[0] == key

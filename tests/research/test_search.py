@@ -229,7 +229,7 @@ def test_results_are_paged(db, client, team, world):
 
 def test_the_scheduled_catch_up_indexes_new_answers_before_anyone_searches(app, db, team, world):
     from surveyapp.models.research_search import SearchDoc
-    from surveyapp.research.search import sync_all
+    sync_all = app.extensions["celery"].tasks["surveyapp.sync_research_search"]
 
     find(db, team, "anything")  # the index is up to date
     response = db.session.scalar(select(Response).where(Response.client_id == "r1"))

@@ -1,0 +1,194 @@
+"""Server API (``/api/v1``), authenticated with a workspace's secret API key.
+
+``Authorization: Bearer sk_...``. Every error uses the one JSON error shape.
+The public, widget-facing collection API lives elsewhere and uses public client keys.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request, url_for
+from sqlalchemy import select
+
+from surveyapp import jobs
+from surveyapp.errors import ApiError
+from surveyapp.extensions import db
+from surveyapp.models import Job, Response, Survey
+from surveyapp.platform.apikeys import api_key_required, json_body
+from surveyapp.reports.exports import FORMATS
+from surveyapp.templating import scrub
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_PAGE = 500
+MAX_ID = 2**31 - 1
+
+
+def _survey_or_404(survey_id: int) -> Survey:
+    survey = db.session.get(Survey, survey_id)
+    if survey is None or survey.workspace_id != g.workspace.id:
+        raise ApiError(404, "not_found", f"No survey {survey_id} in this workspace.")
+    return survey
+
+
+def _survey_json(s: Survey) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "name": s.name,
+        "kind": s.kind.value,
+        "status": s.status.value,
+        "environment": s.environment.name,
+        "version": s.current_version.number if s.current_version else None,
+        "created_at": s.created_at.isoformat(),
+    }
+
+
+@bp.get("/workspace")
+@api_key_required
+def workspace() -> Any:
+    ws = g.workspace
+    db.session.commit()  # persists last_used_at
+    return jsonify({
+        "id": ws.id, "slug": ws.slug, "name": ws.name,
+        "environments": [{"name": e.name, "client_key": e.client_key} for e in ws.environments],
+    })
+
+
+@bp.get("/surveys")
+@api_key_required
+def surveys() -> Any:
+    rows = db.session.scalars(
+        select(Survey).where(Survey.workspace_id == g.workspace.id).order_by(Survey.id)
+    ).all()
+    db.session.commit()
+    return jsonify({"surveys": [_survey_json(s) for s in rows]})
+
+
+@bp.get("/surveys/<int:survey_id>/responses")
+@api_key_required
+def responses(survey_id: int) -> Any:
+    survey = _survey_or_404(survey_id)
+    errors = {}
+    limit = request.args.get("limit", "100")
+    after = request.args.get("after", "0")
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_PAGE:
+        errors["limit"] = f"an integer from 1 to {MAX_PAGE}"
+    if not after.isdigit() or int(after) > MAX_ID:
+        errors["after"] = "a response id (integer) from the previous page's 'next_after'"
+    if errors:
+        raise ApiError(422, "invalid", "Some query parameters are invalid.", errors)
+    rows = db.session.scalars(
+        select(Response).where(Response.survey_id == survey.id, Response.id > int(after))
+        .order_by(Response.id).limit(int(limit))
+    ).all()
+    annotations = _annotations(survey, [r.id for r in rows])
+    db.session.commit()
+    return jsonify({
+        "responses": [
+            {
+                "id": r.id, "client_id": r.client_id, "version": r.version.number,
+                "finished": r.finished, "answers": r.answers, "meta": r.meta,
+                "created_at": r.created_at.isoformat(),
+                "annotations": annotations.get(r.id, {}),
+            }
+            for r in rows
+        ],
+        "next_after": rows[-1].id if len(rows) == int(limit) else None,
+    })
+
+
+@bp.post("/surveys/<int:survey_id>/exports")
+@api_key_required
+def create_export(survey_id: int) -> Any:
+    body = json_body()
+    survey = _survey_or_404(survey_id)
+    finished_only = body.get("finished_only", False)
+    if not isinstance(finished_only, bool):
+        raise ApiError(422, "invalid", "Some fields are invalid.",
+                       {"finished_only": "must be true or false"})
+    fmt = body.get("format", "csv")
+    if not isinstance(fmt, str) or fmt not in FORMATS:
+        raise ApiError(422, "invalid", "Some fields are invalid.",
+                       {"format": "one of " + ", ".join(FORMATS)})
+    real_ids = body.get("real_ids", False)
+    if not isinstance(real_ids, bool):
+        raise ApiError(422, "invalid", "Some fields are invalid.",
+                       {"real_ids": "must be true or false"})
+    unknown = set(body) - {"finished_only", "format", "real_ids"}
+    if unknown:
+        raise ApiError(422, "invalid", "Unknown fields.", {k: "unknown field" for k in unknown})
+    job = jobs.create_job(db.session, "export_responses", g.workspace,
+                          {"survey_id": survey.id, "finished_only": finished_only, "format": fmt,
+                           "real_ids": real_ids})
+    db.session.commit()
+    queued = jobs.enqueue(job.id)
+    resp = jsonify({**job.as_dict(), "enqueued": queued})
+    resp.status_code = 202
+    resp.headers["Location"] = url_for("api.job", job_id=job.id)
+    return resp
+
+
+@bp.get("/jobs/<int:job_id>")
+@api_key_required
+def job(job_id: int) -> Any:
+    row = db.session.get(Job, job_id)
+    if row is None or row.workspace_id != g.workspace.id:
+        raise ApiError(404, "not_found", f"No job {job_id} in this workspace.")
+    db.session.commit()
+    return jsonify(row.as_dict())
+
+
+def _annotations(survey: Survey, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Open-text annotations of these responses: question id -> theme, sentiment, kind."""
+    if not ids:
+        return {}
+    from surveyapp.models import AnswerAnnotation
+    from surveyapp.reports.exports import theme_names
+
+    names = theme_names(survey)
+    out: dict[int, dict[str, Any]] = {}
+    for ann in db.session.scalars(select(AnswerAnnotation).where(AnswerAnnotation.response_id.in_(ids))):
+        theme = None if ann.theme is None or ann.theme < 0 else ann.theme
+        out.setdefault(ann.response_id, {})[ann.question_id] = {
+            "kind": ann.kind, "theme_id": theme,
+            "theme": names.get((ann.question_id, theme)) if theme is not None else None,
+            "sentiment": ann.sentiment, "mixed": ann.mixed}
+    return out
+
+
+@bp.get("/surveys/<int:survey_id>/themes")
+@api_key_required
+def themes(survey_id: int) -> Any:
+    """Themes of each analysed open-text question, with share, sentiment and NPS."""
+    from surveyapp.analysis.report import survey_analysis
+    from surveyapp.reports.query import min_cell
+
+    survey = _survey_or_404(survey_id)
+    analyses = survey_analysis(db.session, survey, {}, full=False, k=min_cell(survey.workspace))
+    db.session.commit()
+    return jsonify({"questions": [{
+        "question_id": a.question_id, "answers": a.answers, "method": a.method,
+        "unthemed": a.unthemed, "filler": a.filler, "non_english": a.non_english,
+        "updated_at": a.updated_at.isoformat() if a.updated_at else None,
+        "themes": [{"id": t.id, "label": t.label, "keywords": t.keywords, "count": t.count,
+                    "share": round(t.share, 4), "sentiment": t.sentiment, "nps": t.nps,
+                    "nps_ci": list(t.nps_ci) if t.nps_ci else None, "nps_n": t.nps_n,
+                    "quotes": [scrub(q) for q in t.quotes]} for t in a.themes],
+    } for a in analyses]})
+
+
+@bp.get("/segments")
+@api_key_required
+def segments() -> Any:
+    """The workspace's saved behavioural segments with their size."""
+    from surveyapp.models.segments import Segment, SegmentRun
+
+    rows = db.session.execute(
+        select(Segment, SegmentRun).join(SegmentRun, SegmentRun.id == Segment.run_id)
+        .where(Segment.workspace_id == g.workspace.id, SegmentRun.status == "saved")
+        .order_by(Segment.position, Segment.id)).all()
+    db.session.commit()
+    return jsonify({"segments": [{"id": seg.id, "key": seg.key, "name": seg.name, "size": seg.size,
+                                  "run_id": run.id, "saved_at": run.saved_at.isoformat() if run.saved_at else None}
+                                 for seg, run in rows]})

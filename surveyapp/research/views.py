@@ -1,0 +1,729 @@
+"""Research repository (issue #13): interviews, usability studies and field notes as
+evidence beside the survey data. Pages under ``/w/<slug>/research``.
+
+Studies hold participants (optionally linked to product users) and their material --
+notes, transcripts, usability results -- read into PII-scrubbed passages
+(``importers``), analysed with ``nlp/`` (sentiment; the survey's themes) by a job.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
+
+from surveyapp.analysis.model import model_status
+from surveyapp.extensions import db
+from surveyapp.models import Job, Role, Survey, TextAnalysis, utcnow
+from surveyapp.models.research import (
+    Highlight,
+    Insight,
+    Participant,
+    Passage,
+    Study,
+    StudyKind,
+    StudySource,
+    StudyTask,
+    Tag,
+    UsabilityResult,
+    highlight_tag,
+)
+from surveyapp.platform.access import get_or_404_in, workspace_view
+from surveyapp.platform.web import start_job, workspace_blueprint
+from surveyapp.privacy.service import audit
+from surveyapp.research import service
+from surveyapp.research.erasure import erase_participant
+from surveyapp.research.export import study_export, to_csv
+from surveyapp.research.forms import (
+    EvidenceForm,
+    HighlightForm,
+    InsightForm,
+    LinkForm,
+    MergeTagForm,
+    MoveForm,
+    ParticipantForm,
+    PassageForm,
+    SessionForm,
+    SourceForm,
+    StudyForm,
+    TagForm,
+    TaskForm,
+    UsabilityForm,
+)
+from surveyapp.research.importers import SourceError
+from surveyapp.research.search import (
+    ARGS,
+    KINDS,
+    SENTIMENTS,
+    filter_options,
+    filters_from_request,
+    parse,
+    request_int,
+    search,
+)
+from surveyapp.workspaces.forms import EmptyForm
+
+bp = workspace_blueprint("research", __name__, "/research")
+PAGE = 200  # passages shown per study page
+
+
+
+@bp.route("/")
+@workspace_view(Role.VIEWER)
+def index() -> Any:
+    return _index_page(StudyForm(formdata=None))
+
+
+@bp.route("/", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def create() -> Any:
+    form = StudyForm()
+    if not form.validate_on_submit():
+        return _index_page(form, 422)
+    study = Study(workspace_id=g.workspace.id, title=form.title.data,
+                  kind=StudyKind(form.kind.data), research_question=form.research_question.data or "")
+    db.session.add(study)
+    db.session.commit()
+    flash(f"Created the study “{study.title}”. Add participants and material next.", "success")
+    return redirect(url_for("research.study", study_id=study.id))
+
+
+def _index_page(form: StudyForm, status: int = 200) -> Any:
+    counts = dict(db.session.execute(select(Passage.study_id, func.count()).join(Study).where(
+        Study.workspace_id == g.workspace.id).group_by(Passage.study_id)).all())
+    studies = db.session.scalars(select(Study).where(Study.workspace_id == g.workspace.id)
+                                 .order_by(Study.created_at.desc())).all()
+    return render_template("research/index.html", studies=studies, counts=counts, form=form,
+                           can_edit=g.membership.role.allows(Role.RESEARCHER)), status
+
+
+def _study_page(study: Study, status: int = 200, **forms: Any) -> Any:
+    from surveyapp.research.usability import summarise
+
+    participant_form = forms.get("participant_form") or ParticipantForm(formdata=None)
+    source_form = forms.get("source_form") or SourceForm(formdata=None)
+    source_form.participant.choices = _participant_choices(study)
+    source_form.session.choices = _session_choices(study)
+    session_form = forms.get("session_form") or SessionForm(formdata=None)
+    session_form.participant.choices = _participant_choices(study)
+    task_form = forms.get("task_form") or TaskForm(formdata=None)
+    task_forms = {t.id: TaskForm(formdata=None, obj=t, prefix=f"task{t.id}") for t in study.tasks}
+    task_forms.update(forms.get("task_forms", {}))
+    link_form = forms.get("link_form") or LinkForm(formdata=None)
+    link_form.question.choices = _question_choices()
+    if study.survey_id and study.question_id:
+        link_form.question.data = f"{study.survey_id}:{study.question_id}"
+    total = db.session.scalar(select(func.count()).select_from(Passage)
+                              .where(Passage.study_id == study.id))
+    pages = max(1, -(-total // PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    passages = db.session.scalars(select(Passage).where(Passage.study_id == study.id)
+                                  .order_by(Passage.source_id, Passage.position)
+                                  .offset((page - 1) * PAGE).limit(PAGE)).all()
+    tasks, sus = summarise(service.usability_data(db.session, study))
+    by_segment = service.usability_by_segment(db.session, study) if tasks or sus else []
+    job_id = request.args.get("job", type=int)
+    job = db.session.get(Job, job_id) if job_id else None
+    if job is not None and job.workspace_id != g.workspace.id:
+        job = None
+    marks: dict[int, list[Highlight]] = {}
+    for h in db.session.scalars(select(Highlight).where(
+            Highlight.study_id == study.id, Highlight.passage_id.in_([p.id for p in passages]))):
+        marks.setdefault(h.passage_id, []).append(h)
+    return render_template(
+        "research/study.html", study=study, passages=passages, total=total, tasks=tasks, sus=sus,
+        by_segment=by_segment, page=page, pages=pages, first=(page - 1) * PAGE + 1,
+        marks=marks, highlight_form=HighlightForm(formdata=None), passage_form=PassageForm(formdata=None),
+        anchored=service.is_anchored,
+        participant_form=participant_form, source_form=source_form, link_form=link_form,
+        session_form=session_form, task_form=task_form, task_forms=task_forms,
+        task_info={t.name: t for t in study.tasks},
+        usability_form=forms.get("usability_form") or UsabilityForm(formdata=None),
+        empty_form=EmptyForm(), evidence=service.theme_evidence(db.session, study), job=job,
+        proposed=(study.analysis or {}).get("proposed", []), model=model_status(),
+        can_edit=g.membership.role.allows(Role.RESEARCHER)), status
+
+
+def _question_choices() -> list[SelectChoice]:
+    rows = db.session.execute(select(Survey.id, Survey.name, TextAnalysis.question_id).join(
+        TextAnalysis, TextAnalysis.survey_id == Survey.id).where(
+        Survey.workspace_id == g.workspace.id).order_by(Survey.name)).all()
+    return [SelectChoice("", "— none —")] + [SelectChoice(f"{sid}:{qid}", f"{name} — {qid}")
+                                            for sid, name, qid in rows]
+
+
+def _participant_choices(study: Study) -> list[SelectChoice]:
+    return [SelectChoice(0, "—")] + [SelectChoice(p.id, p.label) for p in study.participants]
+
+
+def _session_choices(study: Study) -> list[SelectChoice]:
+    return [SelectChoice(0, "—")] + [
+        SelectChoice(s.id, f"{s.title}{f' ({s.held_on:%Y-%m-%d})' if s.held_on else ''}")
+        for s in study.sessions]
+
+
+@bp.route("/<int:study_id>")
+@workspace_view(Role.VIEWER)
+def study(study_id: int) -> Any:
+    return _study_page(get_or_404_in(Study, study_id))
+
+
+@bp.route("/<int:study_id>/participants", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_participant(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    form = ParticipantForm()
+    if form.validate_on_submit():
+        if any(p.label == form.label.data for p in study.participants):
+            form.label.errors.append("This study already has a participant with this label.")
+        contact = None
+        if form.contact.data:
+            contact = service.find_contact(db.session, g.workspace, form.contact.data)
+            if contact is None:
+                form.contact.errors.append("No product user has this id in this workspace.")
+        if not form.errors and not form.label.errors and not form.contact.errors:
+            db.session.add(Participant(
+                workspace_id=g.workspace.id, study=study, label=form.label.data,
+                contact_id=contact.id if contact else None, consent_note=form.consent_note.data or "",
+                consented_at=utcnow() if form.consent.data else None))
+            db.session.commit()
+            flash(f"Added {form.label.data}.", "success")
+            return redirect(url_for("research.study", study_id=study.id) + "#participants")
+    return _study_page(study, 422, participant_form=form)
+
+
+@bp.route("/<int:study_id>/sessions", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_session(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    form = SessionForm()
+    form.participant.choices = _participant_choices(study)
+    if not form.validate_on_submit():
+        return _study_page(study, 422, session_form=form)
+    participant = next((p for p in study.participants if p.id == form.participant.data), None)
+    service.add_session(db.session, study, form.title.data, participant=participant,
+                        held_on=form.held_on.data, moderator=form.moderator.data or "",
+                        notes=form.notes.data or "")
+    db.session.commit()
+    flash(f"Added the session “{form.title.data}”. Import its transcript or notes into it.", "success")
+    return redirect(url_for("research.study", study_id=study.id) + "#sessions")
+
+
+@bp.route("/<int:study_id>/tasks", methods=["POST"])
+@bp.route("/<int:study_id>/tasks/<int:task_id>", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def save_task(study_id: int, task_id: int | None = None) -> Any:
+    """Add a usability task, or change one (its name too: its results follow)."""
+    study = get_or_404_in(Study, study_id)
+    task = None
+    if task_id is not None:
+        task = db.session.get(StudyTask, task_id)
+        if task is None or task.study_id != study.id:
+            abort(404)
+    form = TaskForm(prefix=f"task{task.id}") if task else TaskForm()
+    valid = form.validate_on_submit()
+    if valid and any(t.name == form.name.data and t is not task for t in study.tasks):
+        form.name.errors.append("This study already has a task with this name.")
+        valid = False
+    if not valid:
+        return _study_page(study, 422, **({"task_forms": {task.id: form}} if task else {"task_form": form}))
+    if task is None:
+        task = service.task_for(db.session, study, form.name.data)
+    elif task.name != form.name.data:
+        db.session.execute(UsabilityResult.__table__.update().where(
+            UsabilityResult.study_id == study.id, UsabilityResult.task == task.name).values(
+            task=form.name.data))
+        task.name = form.name.data
+    task.scenario = form.scenario.data or ""
+    task.success = form.success.data or ""
+    task.target_seconds = form.target_seconds.data
+    db.session.commit()
+    flash(f"Saved the task “{task.name}”.", "success")
+    return redirect(url_for("research.study", study_id=study.id) + "#tasks")
+
+
+@bp.route("/<int:study_id>/sources", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_source(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    form = SourceForm()
+    form.participant.choices = _participant_choices(study)
+    form.session.choices = _session_choices(study)
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read() if upload else (form.text.data or "").encode()
+        if not data.strip():
+            form.file.errors.append("Choose a file or paste some text.")
+        else:
+            participant = next((p for p in study.participants if p.id == form.participant.data), None)
+            in_session = next((x for x in study.sessions if x.id == form.session.data), None)
+            try:
+                source = service.import_source(
+                    db.session, study, data, filename=upload.filename if upload else "",
+                    title=form.title.data or "", participant=participant, study_session=in_session)
+            except SourceError as exc:
+                db.session.rollback()
+                (form.file if upload else form.text).errors.append(f"Nothing was imported: {exc}")
+            else:
+                n = db.session.scalar(select(func.count()).select_from(Passage)
+                                      .where(Passage.source_id == source.id))
+                db.session.commit()
+                flash(f"Imported “{source.title}”: {n} passages ({source.format}). "
+                      "Run the analysis to see sentiment and themes.", "success")
+                return redirect(url_for("research.study", study_id=study.id) + "#material")
+    return _study_page(study, 422, source_form=form)
+
+
+@bp.route("/<int:study_id>/usability", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_usability(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    form = UsabilityForm()
+    if form.validate_on_submit():
+        if not form.file.data:
+            form.file.errors.append("Choose a CSV file.")
+        else:
+            try:
+                counts = service.import_usability(db.session, study, form.file.data.read())
+            except SourceError as exc:
+                db.session.rollback()
+                form.file.errors.append(f"Nothing was imported: {exc}")
+            else:
+                db.session.commit()
+                flash(f"Imported {counts['results']} task results and {counts['sus']} SUS "
+                      f"questionnaires for {counts['participants']} participants.", "success")
+                return redirect(url_for("research.study", study_id=study.id) + "#usability")
+    return _study_page(study, 422, usability_form=form)
+
+
+@bp.route("/<int:study_id>/link", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def link(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    form = LinkForm()
+    form.question.choices = _question_choices()
+    if not form.validate_on_submit():
+        return _study_page(study, 422, link_form=form)
+    if form.question.data:
+        survey_id, _, qid = form.question.data.partition(":")
+        study.survey_id, study.question_id = int(survey_id), qid
+    else:
+        study.survey_id = study.question_id = None
+    db.session.commit()
+    flash("Saved. Run the analysis again to assign passages to these themes.", "success")
+    return redirect(url_for("research.study", study_id=study.id) + "#themes")
+
+
+@bp.route("/<int:study_id>/analyse", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def analyse(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    job = start_job("analyse_study", {"study_id": study.id}, what="the analysis")
+    return redirect(url_for("research.study", study_id=study.id, job=job.id) + "#themes")
+
+
+@bp.route("/<int:study_id>/sources/<int:source_id>/delete", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def delete_source(study_id: int, source_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    source = get_or_404_in(StudySource, source_id)
+    if source.study_id != study.id or not EmptyForm().validate_on_submit():
+        abort(404)
+    db.session.delete(source)
+    db.session.commit()
+    flash(f"Removed “{source.title}” and its passages.", "success")
+    return redirect(url_for("research.study", study_id=study.id) + "#material")
+
+
+@bp.route("/<int:study_id>/passages/<int:passage_id>/edit", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def edit_passage(study_id: int, passage_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    passage = _passage_in(study, passage_id)
+    form = PassageForm()
+    if not form.validate_on_submit():
+        flash("A passage needs some text (at most 20,000 characters).", "error")
+    else:
+        counts = service.edit_passage(db.session, passage, form.text.data)
+        db.session.commit()
+        flash("Saved the corrected text." + _anchoring_message(counts), "success")
+    return redirect(_passage_url(study, passage))
+
+
+def _anchoring_message(counts: dict[str, int]) -> str:
+    message = ""
+    if counts["moved"] or counts["kept"]:
+        message += f" {counts['kept'] + counts['moved']} highlight(s) still point at their words."
+    if counts["detached"]:
+        message += (f" {counts['detached']} highlight(s) quote words that are no longer in the "
+                    "text; their quotes are kept exactly as highlighted.")
+    return message
+
+
+@bp.route("/<int:study_id>/sources/<int:source_id>/text", methods=["GET", "POST"])
+@workspace_view(Role.RESEARCHER)
+def edit_source(study_id: int, source_id: int) -> Any:
+    """Correct a whole transcript or set of notes at once: every passage in one form.
+    Emptying a passage removes it (its highlights keep their quotes)."""
+    study = get_or_404_in(Study, study_id)
+    source = get_or_404_in(StudySource, source_id)
+    if source.study_id != study.id:
+        abort(404)
+    passages = db.session.scalars(select(Passage).where(Passage.source_id == source.id)
+                                  .order_by(Passage.position)).all()
+    form = EmptyForm()
+    errors: dict[int, str] = {}
+    if request.method == "POST":
+        texts = {p.id: request.form.get(f"text-{p.id}", p.text).strip() for p in passages}
+        errors = {pid: "At most 20,000 characters." for pid, t in texts.items() if len(t) > 20000}
+        if not form.validate_on_submit():
+            abort(400)
+        if not errors and not any(texts.values()):
+            flash("Every passage is empty: remove the source instead.", "error")
+        elif not errors:
+            counts = {"kept": 0, "moved": 0, "detached": 0, "changed": 0, "removed": 0}
+            for p in passages:
+                if not texts[p.id]:
+                    counts["detached"] += service.remove_passage(db.session, p)
+                    counts["removed"] += 1
+                elif texts[p.id] != p.text:
+                    for key, n in service.edit_passage(db.session, p, texts[p.id]).items():
+                        counts[key] += n
+                    counts["changed"] += 1
+            db.session.commit()
+            flash(f"Saved “{source.title}”: {counts['changed']} passage(s) corrected, "
+                  f"{counts['removed']} removed." + _anchoring_message(counts)
+                  + (" Run the analysis again for their sentiment and themes."
+                     if counts["changed"] or counts["removed"] else ""), "success")
+            return redirect(url_for("research.study", study_id=study.id) + "#material")
+        drafts = texts  # show what was typed, not what is stored
+    else:
+        drafts = {p.id: p.text for p in passages}
+    return render_template("research/source_edit.html", study=study, source=source, passages=passages,
+                           drafts=drafts, form=form, errors=errors), 422 if request.method == "POST" else 200
+
+
+def _passage_url(study: Study, passage: Passage) -> str:
+    page = passage_page(db.session, passage.id)
+    return url_for("research.study", study_id=study.id, page=page if page > 1 else None) \
+        + f"#passage-{passage.id}"
+
+
+def passage_page(session: Any, passage_id: int) -> int:
+    """Which page of its study's passage list a passage is on."""
+    p = session.get(Passage, passage_id)
+    if p is None:
+        return 1
+    before = session.scalar(select(func.count()).select_from(Passage).where(
+        Passage.study_id == p.study_id,
+        (Passage.source_id < p.source_id)
+        | ((Passage.source_id == p.source_id) & (Passage.position < p.position))))
+    return before // PAGE + 1
+
+
+# ----------------------------------------------------------------------------- highlights
+def _passage_in(study: Study, passage_id: int) -> Passage:
+    passage = db.session.get(Passage, passage_id)
+    if passage is None or passage.study_id != study.id:
+        abort(404)
+    return passage
+
+
+@bp.route("/<int:study_id>/passages/<int:passage_id>/highlights", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_highlight(study_id: int, passage_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    passage = _passage_in(study, passage_id)
+    form = HighlightForm()
+    if form.validate_on_submit():
+        try:
+            tags = service.tags_by_name(db.session, g.workspace.id, (form.tags.data or "").split(","))
+            service.add_highlight(db.session, passage, form.quote.data, start=form.start.data,
+                                  tags=tags, note=form.note.data or "", user_id=current_user.id)
+        except service.HighlightError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(_passage_url(study, passage))
+        db.session.commit()
+        flash("Highlighted. Group highlights into insights on the synthesis board.", "success")
+    else:
+        flash("A highlight needs some words from the passage.", "error")
+    return redirect(_passage_url(study, passage))
+
+
+@bp.route("/highlights/<int:highlight_id>/delete", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def delete_highlight(highlight_id: int) -> Any:
+    highlight = get_or_404_in(Highlight, highlight_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    study_id = highlight.study_id
+    db.session.delete(highlight)
+    db.session.commit()
+    flash("Removed the highlight.", "success")
+    target = "research.board" if request.form.get("next") == "board" else "research.study"
+    return redirect(url_for(target, study_id=study_id))
+
+
+# ----------------------------------------------------------------------------- board
+@bp.route("/<int:study_id>/board")
+@workspace_view(Role.VIEWER)
+def board(study_id: int) -> Any:
+    return _board_page(get_or_404_in(Study, study_id))
+
+
+def _board_page(study: Study, status: int = 200, insight_form: InsightForm | None = None) -> Any:
+    insights = db.session.scalars(select(Insight).where(Insight.study_id == study.id)
+                                  .order_by(Insight.id)).all()
+    highlights = db.session.scalars(select(Highlight).where(Highlight.study_id == study.id)
+                                    .order_by(Highlight.id)).all()
+    groups = {i.id: [h for h in highlights if h.insight_id == i.id] for i in insights}
+    unsorted = [h for h in highlights if h.insight_id is None]
+    move = MoveForm(formdata=None)
+    move.insight.choices = [SelectChoice(0, "Unsorted")] + [SelectChoice(i.id, i.title) for i in insights]
+    themes = service.study_themes(db.session, study)
+    return render_template(
+        "research/board.html", study=study, insights=insights, groups=groups, unsorted=unsorted,
+        weights={i.id: service.insight_weight(db.session, study, groups[i.id], themes)
+                 for i in insights},
+        insight_form=insight_form or InsightForm(formdata=None), move_form=move,
+        evidence_form=_evidence_form(study, themes, formdata=None),
+        insight_evidence_form=_evidence_form(study, {}, formdata=None),
+        links=service.links_of(db.session, study), themes=themes,
+        empty_form=EmptyForm(), can_edit=g.membership.role.allows(Role.RESEARCHER)), status
+
+
+def _evidence_form(study: Study, themes: dict[int, Any], **kwargs: Any) -> EvidenceForm:
+    """Targets a highlight (or, without themes, an insight) can be evidence for."""
+    from surveyapp.models.insights import Hypothesis
+    from surveyapp.models.segments import Persona
+
+    form = EvidenceForm(**kwargs)
+    choices: dict[str, list[SelectChoice]] = {
+        "Hypotheses": [SelectChoice(f"hypothesis:{h.id}", h.title) for h in db.session.scalars(
+            select(Hypothesis).where(Hypothesis.workspace_id == g.workspace.id)
+            .order_by(Hypothesis.updated_at.desc()).limit(200))],
+        "Personas": [SelectChoice(f"persona:{p.id}", p.name) for p in db.session.scalars(
+            select(Persona).where(Persona.workspace_id == g.workspace.id)
+            .order_by(Persona.name).limit(200))],
+        "Themes": [SelectChoice(f"theme:{tid}", t.label) for tid, t in themes.items()]}
+    form.target.choices = {k: v for k, v in choices.items() if v}
+    return form
+
+
+def _link_evidence(item: Highlight | Insight, form: EvidenceForm) -> str:
+    """Apply a valid EvidenceForm to ``item``; returns what to tell the researcher."""
+    from surveyapp.models.insights import Hypothesis
+    from surveyapp.models.segments import Persona
+
+    kind, _, ref = form.target.data.partition(":")
+    if kind == "hypothesis":
+        hypothesis = get_or_404_in(Hypothesis, int(ref))
+        service.link_hypothesis(db.session, hypothesis, item, form.stance.data, current_user)
+        return f"Linked as evidence ({form.stance.data}) to the hypothesis “{hypothesis.title}”."
+    if kind == "persona":
+        persona = get_or_404_in(Persona, int(ref))
+        service.link_persona(db.session, persona, item, current_user)
+        return f"Added to the persona “{persona.name}” as evidence."
+    if kind != "theme" or not isinstance(item, Highlight):  # the form offers nothing else
+        abort(400)
+    item.theme = int(ref)
+    return "Linked to the theme: the insight's survey evidence now counts it."
+
+
+@bp.route("/highlights/<int:highlight_id>/evidence", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def highlight_evidence(highlight_id: int) -> Any:
+    highlight = get_or_404_in(Highlight, highlight_id)
+    study = get_or_404_in(Study, highlight.study_id)
+    return _evidence_post(study, highlight, service.study_themes(db.session, study),
+                          f"#highlight-{highlight.id}")
+
+
+@bp.route("/insights/<int:insight_id>/evidence", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def insight_evidence(insight_id: int) -> Any:
+    insight = get_or_404_in(Insight, insight_id)
+    study = get_or_404_in(Study, insight.study_id)
+    return _evidence_post(study, insight, {}, f"#col-{insight.id}")
+
+
+def _evidence_post(study: Study, item: Highlight | Insight, themes: dict[int, Any],
+                   anchor: str) -> Any:
+    form = _evidence_form(study, themes)
+    if form.validate_on_submit():
+        flash(_link_evidence(item, form), "success")
+        db.session.commit()
+    else:
+        flash("Choose a hypothesis, persona or theme to link to.", "error")
+    return redirect(url_for("research.board", study_id=study.id) + anchor)
+
+
+@bp.app_template_global("research_persona_evidence")
+def persona_evidence(persona_id: int) -> list[Any]:
+    """Highlights and insights kept on a persona card (for the segments area's page)."""
+    return service.persona_evidence(db.session, persona_id)
+
+
+@bp.route("/<int:study_id>/insights", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_insight(study_id: int) -> Any:
+    study = get_or_404_in(Study, study_id)
+    form = InsightForm()
+    if not form.validate_on_submit():
+        return _board_page(study, 422, form)
+    db.session.add(Insight(workspace_id=g.workspace.id, study_id=study.id, title=form.title.data,
+                           body=form.body.data or ""))
+    db.session.commit()
+    flash(f"Added the insight “{form.title.data}”. Move highlights into it as evidence.", "success")
+    return redirect(url_for("research.board", study_id=study.id))
+
+
+@bp.route("/highlights/<int:highlight_id>/move", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def move_highlight(highlight_id: int) -> Any:
+    """Drag and drop on the board posts here; so does the keyboard's "Move to" form."""
+    highlight = get_or_404_in(Highlight, highlight_id)
+    form = MoveForm()
+    ids = set(db.session.scalars(select(Insight.id).where(Insight.study_id == highlight.study_id)))
+    form.insight.choices = [SelectChoice(0, "Unsorted")] + [SelectChoice(i, str(i)) for i in ids]
+    if not form.validate_on_submit():
+        abort(400)
+    highlight.insight_id = form.insight.data or None
+    db.session.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return {"ok": True, "insight": highlight.insight_id}
+    return redirect(url_for("research.board", study_id=highlight.study_id) + f"#highlight-{highlight.id}")
+
+
+# ----------------------------------------------------------------------------- codebook
+@bp.route("/codebook")
+@workspace_view(Role.VIEWER)
+def codebook() -> Any:
+    return _codebook_page(TagForm(formdata=None))
+
+
+def _codebook_page(form: TagForm, status: int = 200) -> Any:
+    tags = db.session.scalars(select(Tag).where(Tag.workspace_id == g.workspace.id)
+                              .order_by(Tag.name)).all()
+    counts = dict(db.session.execute(select(highlight_tag.c.tag_id, func.count()).group_by(
+        highlight_tag.c.tag_id)).all())
+    merge = MergeTagForm(formdata=None)
+    merge.into.choices = [SelectChoice(t.id, t.name) for t in tags]
+    return render_template("research/codebook.html", tags=tags, counts=counts, form=form,
+                           merge_form=merge, can_edit=g.membership.role.allows(Role.RESEARCHER)), status
+
+
+@bp.route("/codebook", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def add_tag() -> Any:
+    form = TagForm()
+    if form.validate_on_submit():
+        exists = db.session.scalar(select(Tag).where(Tag.workspace_id == g.workspace.id,
+                                                     Tag.name == form.name.data))
+        if exists is None:
+            db.session.add(Tag(workspace_id=g.workspace.id, name=form.name.data,
+                               description=form.description.data or ""))
+            db.session.commit()
+            flash(f"Added the code “{form.name.data}”.", "success")
+            return redirect(url_for("research.codebook"))
+        form.name.errors.append("The codebook already has this code.")
+    return _codebook_page(form, 422)
+
+
+@bp.route("/codebook/<int:tag_id>", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def edit_tag(tag_id: int) -> Any:
+    tag = get_or_404_in(Tag, tag_id)
+    form = TagForm()
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(Tag).where(Tag.workspace_id == g.workspace.id,
+                                                    Tag.name == form.name.data, Tag.id != tag.id))
+        if clash is None:
+            tag.name, tag.description = form.name.data, form.description.data or ""
+            db.session.commit()
+            flash(f"Saved “{tag.name}”.", "success")
+            return redirect(url_for("research.codebook"))
+        flash(f"“{form.name.data}” exists already: merge the two codes instead.", "error")
+    else:
+        flash("A code needs a name of at most 60 characters.", "error")
+    return redirect(url_for("research.codebook"))
+
+
+@bp.route("/codebook/<int:tag_id>/merge", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def merge_tag(tag_id: int) -> Any:
+    tag = get_or_404_in(Tag, tag_id)
+    form = MergeTagForm()
+    form.into.choices = [SelectChoice(t.id, t.name) for t in db.session.scalars(
+        select(Tag).where(Tag.workspace_id == g.workspace.id))]
+    if not form.validate_on_submit() or form.into.data == tag.id:
+        flash("Choose another code to merge into.", "error")
+        return redirect(url_for("research.codebook"))
+    target = get_or_404_in(Tag, form.into.data)
+    name = tag.name
+    moved = service.merge_tags(db.session, tag, target)
+    db.session.commit()
+    flash(f"Merged “{name}” into “{target.name}” ({moved} highlights).", "success")
+    return redirect(url_for("research.codebook"))
+
+
+@bp.route("/<int:study_id>/participants/erase", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def erase(study_id: int) -> Any:
+    """Erase the participant named by the form's ``participant`` field (their id)."""
+    study = get_or_404_in(Study, study_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    pid = request.form.get("participant", "")
+    participant = db.session.get(Participant, int(pid)) if pid.isdigit() and len(pid) < 10 else None
+    if participant is None or participant.study_id != study.id:
+        abort(404)
+    label = participant.label
+    counts = erase_participant(db.session, participant, current_user)
+    db.session.commit()
+    flash(f"Erased {label}: {counts['sources']} sources, {counts['passages']} passages, "
+          f"{counts['usability_results']} task results and {counts['sus_answers']} SUS answers "
+          f"removed; {counts['highlights']} highlights kept without their text.", "success")
+    return redirect(url_for("research.study", study_id=study.id, slug=g.workspace.slug) + "#participants")
+
+
+@bp.route("/<int:study_id>/export")
+@workspace_view(Role.ANALYST)
+def export_study(study_id: int) -> Any:
+    """``?format=json`` (default) or ``csv``; ``real_ids=1`` for product user ids."""
+    study = get_or_404_in(Study, study_id)
+    fmt = "csv" if request.args.get("format") == "csv" else "json"
+    real_ids = request.args.get("real_ids") == "1"
+    data = study_export(db.session, study, real_ids=real_ids)
+    audit(db.session, g.workspace, "research.exported", current_user, target=study.title,
+          format=fmt, real_ids=real_ids)
+    db.session.commit()
+    name = f"study-{study.id}.{fmt}"
+    body = to_csv(data) if fmt == "csv" else json.dumps(data, ensure_ascii=False, indent=1)
+    return Response(body, mimetype="text/csv" if fmt == "csv" else "application/json",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/search")
+@workspace_view(Role.VIEWER)
+def search_page() -> Any:
+    from surveyapp.extensions import db
+
+    errors: dict[str, str] = {}
+    text = request.args.get("q", "")[:500]
+    filters = filters_from_request(errors)
+    results = None
+    if text.strip():
+        results = search(db.session, g.workspace.id, text, filters, page=request_int("page") or 1)
+        db.session.commit()  # keep what sync read into the index
+    args = {k: v for k, v in request.args.items() if k in ARGS}
+    return render_template("research/search.html", q=text, filters=filters, errors=errors,
+                           results=results, args=args, kinds=KINDS, sentiments=SENTIMENTS,
+                           understood=bool(parse(text)), **filter_options(db.session, g.workspace.id))

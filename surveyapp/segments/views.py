@@ -1,0 +1,286 @@
+"""Behavioural segments and personas (issue #7): pages under /w/<slug>/segments.
+
+Views parse the request, call ``service`` / ``imports`` and render; long work (computing
+a run, saving it, importing a file) runs as a background job with a progress bar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from surveyapp.extensions import db
+from surveyapp.models import Job, Role
+from surveyapp.models.segments import DataImport, Persona, PersonaVersion, Segment, SegmentRun
+from surveyapp.platform.access import get_or_404_in, workspace_view
+from surveyapp.platform.web import start_job, workspace_blueprint
+from surveyapp.platform.web import workspace_job as _job
+
+bp = workspace_blueprint("segments", __name__)
+UPLOAD_LIMIT = 100 * 1024 * 1024  # bytes
+
+
+
+def _environments() -> list[SelectChoice]:
+    return [SelectChoice(e.id, e.name) for e in g.workspace.environments]
+
+
+# ----------------------------------------------------------------------------- pages
+@bp.route("/segments")
+@workspace_view(Role.VIEWER)
+def index() -> Any:
+    from surveyapp.segments.forms import RunForm
+    from surveyapp.segments.service import active_run
+
+    form = RunForm()
+    form.environment.choices = _environments()
+    current = []
+    for env in g.workspace.environments:
+        run = active_run(db.session, env.id)
+        if run is not None:
+            current.append((env, run))
+    all_personas = db.session.scalars(select(Persona).where(
+        Persona.workspace_id == g.workspace.id).order_by(Persona.id)).all()
+    personas = {p.segment_id: p for p in all_personas if p.segment_id is not None}
+    retired = [p for p in all_personas if p.segment_id is None]
+    runs = db.session.scalars(select(SegmentRun).where(SegmentRun.workspace_id == g.workspace.id)
+                              .order_by(SegmentRun.created_at.desc()).limit(15)).all()
+    return render_template("segments/index.html", form=form, current=current, personas=personas,
+                           retired=retired, runs=runs,
+                           can_run=g.membership.role.allows(Role.ANALYST))
+
+
+@bp.route("/segments/runs", methods=["POST"])
+@workspace_view(Role.ANALYST)
+def start_run() -> Any:
+    from surveyapp.segments.forms import RunForm
+    from surveyapp.segments.service import new_run
+
+    form = RunForm()
+    form.environment.choices = _environments()
+    if not form.validate_on_submit():
+        flash("Check the form: " + "; ".join(f"{form[k].label.text}: {', '.join(v)}"
+                                             for k, v in form.errors.items() if k in form), "error")
+        return redirect(url_for("segments.index"))
+    run = new_run(db.session, g.workspace.id, form.environment.data, form.days.data,
+                  form.include_attributes.data, current_user)
+    job = start_job("segments_compute", {"run_id": run.id}, what="the segmentation",
+                    link=lambda job: setattr(run, "job_id", job.id))
+    # With the job in the query string, jobs.js's reload on success really reloads.
+    return redirect(url_for("segments.run", run_id=run.id, job=job.id))
+
+
+@bp.route("/segments/runs/<int:run_id>")
+@workspace_view(Role.VIEWER)
+def run(run_id: int) -> Any:
+    from surveyapp.segments.forms import SaveForm
+    from surveyapp.segments.methods import METHODS, STABLE
+
+    run = get_or_404_in(SegmentRun, run_id)
+    form = SaveForm()
+    methods = (run.result or {}).get("methods") or {}
+    form.method.choices = [SelectChoice(k, METHODS[k]) for k in METHODS if k in methods]
+    if methods and not form.is_submitted():
+        form.method.data = run.result.get("recommended")
+    job = _job(request.args.get("job", type=int)) or _job(run.job_id)
+    return render_template("segments/run.html", run=run, form=form, methods=methods, job=job,
+                           can_save=g.membership.role.allows(Role.ANALYST), stable=STABLE,
+                           window_start=run.window_end - dt.timedelta(days=run.window_days))
+
+
+@bp.route("/segments/runs/<int:run_id>/dendrogram.svg")
+@workspace_view(Role.VIEWER)
+def dendrogram(run_id: int) -> Any:
+    run = get_or_404_in(SegmentRun, run_id)
+    if not run.dendrogram_svg:
+        abort(404)
+    resp = Response(run.dendrogram_svg, mimetype="image/svg+xml")
+    resp.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return resp
+
+
+@bp.route("/segments/runs/<int:run_id>/save", methods=["POST"])
+@workspace_view(Role.ANALYST)
+def save_run(run_id: int) -> Any:
+    from surveyapp.segments.forms import SaveForm
+
+    run = get_or_404_in(SegmentRun, run_id)
+    form = SaveForm()
+    methods = (run.result or {}).get("methods") or {}
+    form.method.choices = [SelectChoice(k, k) for k in methods]
+    if run.status != "ready" or not form.validate_on_submit():
+        flash("Only a computed run that is not saved yet can be saved, with one of its methods.",
+              "error")
+        return redirect(url_for("segments.run", run_id=run.id))
+    job = start_job("segments_save", {"run_id": run.id, "method": form.method.data},
+                    what="saving the segments", link=lambda job: setattr(run, "job_id", job.id))
+    return redirect(url_for("segments.run", run_id=run.id, job=job.id))
+
+
+@bp.route("/segments/<int:segment_id>")
+@workspace_view(Role.VIEWER)
+def segment(segment_id: int) -> Any:
+    seg = get_or_404_in(Segment, segment_id)
+    persona = db.session.scalar(select(Persona).where(Persona.segment_id == seg.id))
+    return render_template("segments/segment.html", seg=seg, run=seg.run, persona=persona)
+
+
+@bp.route("/personas/<int:persona_id>")
+@workspace_view(Role.VIEWER)
+def persona(persona_id: int) -> Any:
+    from surveyapp.segments.forms import PersonaForm
+
+    persona = get_or_404_in(Persona, persona_id)
+    return _persona_page(persona, PersonaForm(obj=persona))
+
+
+def _persona_page(persona: Persona, form: Any, status: int = 200) -> Any:
+    history = db.session.scalars(select(PersonaVersion).where(
+        PersonaVersion.persona_id == persona.id).order_by(PersonaVersion.version.desc())).all()
+    return render_template("segments/persona.html", persona=persona, seg=persona.segment,
+                           form=form, can_edit=g.membership.role.allows(Role.RESEARCHER),
+                           history=history), status
+
+
+@bp.route("/personas/<int:persona_id>", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def edit_persona(persona_id: int) -> Any:
+    from surveyapp.segments.forms import PersonaForm
+    from surveyapp.segments.service import PERSONA_FIELDS
+    from surveyapp.segments.service import edit_persona as apply_edit
+
+    persona = get_or_404_in(Persona, persona_id)
+    form = PersonaForm()
+    if not form.validate_on_submit():
+        return _persona_page(persona, form, 422)
+    changed = apply_edit(db.session, persona, {f: form[f].data for f in PERSONA_FIELDS},
+                           current_user)
+    db.session.commit()
+    flash(f"Saved version {persona.version}." if changed else "Nothing changed.", "success")
+    return redirect(url_for("segments.persona", persona_id=persona.id))
+
+
+# ----------------------------------------------------------------------------- triggers
+@bp.route("/segments/predict")
+@workspace_view(Role.VIEWER)
+def predict() -> Any:
+    from surveyapp.segments.forms import PredictForm
+
+    form = PredictForm()
+    form.environment.choices = _environments()
+    return _predict_page(form)
+
+
+def _predict_page(form: Any, status: int = 200) -> Any:
+    from surveyapp.models import JobStatus
+
+    latest = db.session.scalar(select(Job).where(
+        Job.workspace_id == g.workspace.id, Job.kind == "segments_predict",
+        Job.status == JobStatus.SUCCEEDED).order_by(Job.id.desc()).limit(1))
+    job = _job(request.args.get("job", type=int))
+    return render_template("segments/predict.html", form=form, latest=latest, job=job,
+                           can_run=g.membership.role.allows(Role.ANALYST)), status
+
+
+@bp.route("/segments/predict", methods=["POST"])
+@workspace_view(Role.ANALYST)
+def start_predict() -> Any:
+    from surveyapp.segments.forms import PredictForm
+
+    form = PredictForm()
+    form.environment.choices = _environments()
+    valid = form.validate_on_submit()
+    if valid and form.outcome.data == "conversion" and not form.event.data:
+        form.event.errors = ["Name the event that counts as a conversion."]
+        valid = False
+    if not valid:
+        return _predict_page(form, 422)
+    job = start_job("segments_predict", {
+        "environment_id": form.environment.data, "outcome": form.outcome.data,
+        "event": form.event.data or None, "early_days": form.early_days.data,
+        "horizon_days": form.horizon_days.data}, what="the model")
+    return redirect(url_for("segments.predict", job=job.id))
+
+
+# ----------------------------------------------------------------------------- imports
+@bp.route("/segments/imports")
+@workspace_view(Role.ANALYST)
+def imports() -> Any:
+    from surveyapp.segments.forms import UploadForm
+
+    form = UploadForm()
+    form.environment.choices = _environments()
+    return _imports_page(form)
+
+
+def _imports_page(form: Any, status: int = 200) -> Any:
+    items = db.session.scalars(select(DataImport).where(DataImport.workspace_id == g.workspace.id)
+                               .order_by(DataImport.created_at.desc()).limit(20)).all()
+    return render_template("segments/imports.html", form=form, items=items,
+                           limit_mb=UPLOAD_LIMIT // (1 << 20)), status
+
+
+@bp.route("/segments/imports", methods=["POST"])
+@workspace_view(Role.ANALYST)
+def upload() -> Any:
+    """The global request size limit is small; uploads get their own (checked again while
+    the file is copied). CSRF is checked by the form itself (the view is exempt from the
+    global check, which would read the body before the limit is raised)."""
+    from surveyapp.segments.forms import UploadForm
+    from surveyapp.segments.imports import ImportFailed, file_format, sniff, write_upload
+
+    request.max_content_length = UPLOAD_LIMIT
+    form = UploadForm()
+    form.environment.choices = _environments()
+    if not form.validate_on_submit():
+        return _imports_page(form, 422)
+    upload = form.file.data
+    fmt = file_format(upload.filename or "")
+    if fmt is None:
+        form.file.errors.append("Upload a .csv, .jsonl (.ndjson) or .parquet file.")
+        return _imports_page(form, 422)
+    settings = current_app.config["SETTINGS"]
+    dest = settings.data_dir / "imports" / str(g.workspace.id) / f"{uuid.uuid4().hex}.{fmt}"
+    try:
+        size = write_upload(upload.stream, dest, UPLOAD_LIMIT)
+        problem = sniff(dest, fmt)
+        if problem:
+            raise ImportFailed(problem)
+    except ImportFailed as exc:
+        dest.unlink(missing_ok=True)
+        form.file.errors.append(str(exc))
+        return _imports_page(form, 422)
+    finally:
+        upload.close()  # large uploads are spooled to a temporary file
+    record = DataImport(workspace_id=g.workspace.id, environment_id=form.environment.data,
+                        kind=form.kind.data, filename=(upload.filename or "upload")[-255:],
+                        file_format=fmt, size_bytes=size, created_by_id=current_user.id)
+    db.session.add(record)
+    db.session.flush()
+    job = start_job("segments_import", {"import_id": record.id, "path": str(dest)},
+                    what="the import", link=lambda job: setattr(record, "job_id", job.id))
+    return redirect(url_for("segments.import_status", import_id=record.id, job=job.id))
+
+
+
+@bp.route("/segments/imports/<int:import_id>")
+@workspace_view(Role.ANALYST)
+def import_status(import_id: int) -> Any:
+    record = get_or_404_in(DataImport, import_id)
+    return render_template("segments/import.html", item=record, job=_job(record.job_id))
