@@ -1,119 +1,26 @@
-"""surveyapp: self-hostable feedback surveys with behavioural analytics and offline NLP."""
+"""surveyapp: self-hostable feedback surveys with behavioural analytics and offline NLP.
+
+The app is built by ``create_app`` (surveyapp/app.py); docs/architecture.md describes
+how its areas are wired.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.routing import IntegerConverter
+if TYPE_CHECKING:  # for type checkers; at run time see __getattr__ below
+    from surveyapp.app import create_app
 
 __version__ = "0.1.0"
 
-# The areas import surveyapp.__version__, so it is defined first.
-from surveyapp import (  # noqa: E402
-    analysis,
-    api,
-    auth,
-    builder,
-    collect,
-    errors,
-    experiments,
-    extensions,
-    health,
-    insights,
-    jobs,
-    links,
-    openapi,
-    privacy,
-    ratelimit,
-    reports,
-    research,
-    segments,
-    templating,
-    widget,
-    workspaces,
-)
-from surveyapp.config import Settings  # noqa: E402
-from surveyapp.platform.wiring import init_registry  # noqa: E402
-
-#: Every part of the app, in the order ``create_app`` initialises them. Each is a module
-#: or package with ``init_app(app)``; a test fails if an area is missing from this list.
-#: The platform comes first (error pages, rate limits, templates, the job runner), then
-#: the pages and APIs; erasers run, and demo data is seeded, in this order.
-AREAS = (
-    errors,
-    ratelimit,
-    templating,
-    jobs,
-    health,
-    widget,
-    openapi,
-    links,
-    privacy,  # also: the CSP on every page, its self-service and widget endpoints
-    auth,
-    workspaces,
-    reports,
-    analysis,
-    builder,
-    api,
-    collect,
-    segments,
-    experiments,
-    insights,
-    research,
-)
+__all__ = ["__version__", "create_app"]
 
 
-def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
-    """Build an app. ``config``: a Settings, a dict of setting overrides, or None (env only).
+def __getattr__(name: str) -> Any:
+    """``surveyapp.create_app``, imported on first use (PEP 562): the factory imports
+    every area, which a process that only needs, say, the models should not pay for."""
+    if name == "create_app":
+        from surveyapp.app import create_app
 
-    Settings, then the extensions, then every area's ``init_app`` in the order of
-    ``AREAS`` (see docs/architecture.md): nothing else registers anything.
-    """
-    if isinstance(config, Settings):
-        settings = config
-    else:
-        settings = Settings.from_env(**dict(config or {}))
-
-    app = Flask(__name__)
-    app.url_map.converters["int"] = _DatabaseInt
-    app.config.from_mapping(settings.flask_config())
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-
-    extensions.init_app(app, migrations=_migrations_dir())
-    app.teardown_appcontext(_close_session)  # runs before Flask-SQLAlchemy's own teardown
-    init_registry(app)
-    for area in AREAS:
-        area.init_app(app)
-    return app
-
-
-def _close_session(exc: BaseException | None) -> None:
-    """End the request's session; if the database connection died under it (a restart),
-    the rollback fails: log it and let the pool discard the connection, rather than turn
-    an already-sent answer into a 500."""
-    try:
-        extensions.db.session.remove()
-    except SQLAlchemyError as error:
-        logging.getLogger(__name__).warning("closing a session on a dead connection: %s",
-                                            error.__class__.__name__)
-
-
-class _DatabaseInt(IntegerConverter):
-    """``<int:...>`` in URLs only matches ids our 32-bit id columns can hold, so a huge
-    number in a URL is a 404, not a database overflow error."""
-
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
-
-
-def _migrations_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "migrations"
+        return create_app
+    raise AttributeError(f"module 'surveyapp' has no attribute {name!r}")

@@ -53,7 +53,7 @@ def run_job(job_id: int) -> str | None:
 
 def handlers() -> dict[str, Handler]:
     """The current app's job handlers, by kind."""
-    return registry().job_handlers  # type: ignore[return-value]
+    return registry().job_handlers
 
 
 def create_job(

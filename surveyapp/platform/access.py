@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import abort, g
 from flask_login import current_user, login_required
@@ -39,9 +39,9 @@ def workspace_view(min_role: Role) -> Callable[[F], F]:
             g.membership = membership
             return view(**kwargs)
 
-        protected = login_required(wrapper)
-        protected.min_role = min_role  # type: ignore[attr-defined]  (read by the tests)
-        return protected  # type: ignore[return-value]
+        protected: Any = login_required(wrapper)
+        protected.min_role = min_role  # read by the tests
+        return cast(F, protected)
 
     return decorator
 
