@@ -5,6 +5,11 @@ API clients (anything under ``/api/``, ``/healthz`` or asking for JSON) always g
     {"error": {"code": "snake_case", "message": "human sentence", "fields": {...}}}
 
 with a 4xx/5xx status. Browsers get an HTML page that says what happened and what to do.
+
+Services never speak HTTP: they raise their area's ``DomainError`` subclasses, whose
+*kind* (``Invalid``, ``NotFound``, ``Conflict``, ...) says what went wrong; ``HTTP_STATUS``
+below is the one place a kind becomes a status. ``ApiError`` is for the HTTP edge only
+(views, API key checks, rate limits, CORS).
 """
 
 from __future__ import annotations
@@ -65,6 +70,66 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
+class DomainError(Exception):
+    """A service's refusal, said without HTTP: a stable snake_case ``code``, a sentence for
+    people, and per-field reasons. Raise an area's subclass (``CollectError``, ...) of
+    one of the kinds below; the kind, not the area, decides the answer's status."""
+
+    def __init__(self, code: str, message: str, fields: dict[str, Any] | None = None) -> None:
+        Exception.__init__(self, message)
+        self.code = code
+        self.message = message
+        self.fields = fields or {}
+
+
+class Malformed(DomainError):
+    """The input cannot even be read (not JSON, say)."""
+
+
+class UnsupportedMedia(DomainError):
+    """The input is in a format the operation does not take."""
+
+
+class Invalid(DomainError):
+    """The input was read but breaks a rule; ``fields`` say which and why."""
+
+
+class Forbidden(DomainError):
+    """The caller may not do this."""
+
+
+class NotFound(DomainError):
+    """What the input names does not exist (for this caller)."""
+
+
+class Conflict(DomainError):
+    """The input is fine but the current state does not allow the operation."""
+
+
+class Gone(DomainError):
+    """It existed but no longer accepts this (an expired invitation)."""
+
+
+# The one mapping from kinds of domain errors to HTTP statuses.
+HTTP_STATUS: dict[type[DomainError], int] = {
+    Malformed: 400,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Gone: 410,
+    UnsupportedMedia: 415,
+    Invalid: 422,
+}
+
+
+def http_status(exc: DomainError) -> int:
+    """The status for ``exc``'s kind (400 for a domain error of no kind)."""
+    for cls in type(exc).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return 400
+
+
 def error_response(
     status: int, code: str, message: str, fields: dict[str, Any] | None = None
 ) -> Response:
@@ -118,6 +183,12 @@ def handle_api_error(exc: ApiError) -> Response:
     return resp
 
 
+def handle_domain_error(exc: DomainError) -> Response:
+    """A service's refusal that its view did not turn into a page: the same JSON answer
+    an ``ApiError`` of that status and code gives."""
+    return error_response(http_status(exc), exc.code, exc.message, exc.fields)
+
+
 def handle_unexpected(exc: Exception) -> Any:
     log.exception("unhandled error on %s %s", request.method, request.path)
     if wants_json():
@@ -144,6 +215,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(ApiError, handle_api_error)
+    app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
 

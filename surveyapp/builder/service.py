@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from surveyapp.errors import ApiError
+from surveyapp.builder.errors import BuilderConflict, BuilderInvalid, BuilderNotFound
 from surveyapp.models import Environment, Survey, SurveyKind, SurveyStatus, User, Workspace
 
 # Allowed status changes; publishing is separate (it also moves draft -> live).
@@ -24,9 +24,9 @@ TRANSITIONS: dict[SurveyStatus, set[SurveyStatus]] = {
 }
 
 
-def _definition_error(exc: Exception) -> ApiError:
+def _definition_error(exc: Exception) -> BuilderInvalid:
     fields = getattr(exc, "fields", None) or {}
-    return ApiError(422, "invalid_definition", str(exc) or "The survey is not valid.", fields)
+    return BuilderInvalid("invalid_definition", str(exc) or "The survey is not valid.", fields)
 
 
 def validate(definition: dict[str, Any]) -> dict[str, Any]:
@@ -41,7 +41,7 @@ def validate(definition: dict[str, Any]) -> dict[str, Any]:
 def create_survey(session: Session, workspace: Workspace, environment: Environment, name: str,
                   kind: SurveyKind, definition: dict[str, Any], by: User | None) -> Survey:
     if environment.workspace_id != workspace.id:
-        raise ApiError(404, "not_found", "No such environment in this workspace.")
+        raise BuilderNotFound("not_found", "No such environment in this workspace.")
     survey = Survey(workspace=workspace, environment=environment, name=name.strip(), kind=kind,
                     status=SurveyStatus.DRAFT, draft=copy.deepcopy(definition), created_by=by)
     session.add(survey)
@@ -51,7 +51,7 @@ def create_survey(session: Session, workspace: Workspace, environment: Environme
 def save_draft(survey: Survey, definition: dict[str, Any]) -> None:
     """Store the working copy. It may be incomplete; only publishing requires validity."""
     if not isinstance(definition, dict):
-        raise ApiError(422, "invalid_definition", "A survey definition is a JSON object.")
+        raise BuilderInvalid("invalid_definition", "A survey definition is a JSON object.")
     survey.draft = copy.deepcopy(definition)
 
 
@@ -66,7 +66,7 @@ def publish(survey: Survey, by: User | None) -> list[str]:
     definition = validate(survey.draft)
     previous = survey.current_version.definition if survey.current_version else None
     if previous == definition:
-        raise ApiError(409, "no_changes", "Nothing changed since the last published version.")
+        raise BuilderConflict("no_changes", "Nothing changed since the last published version.")
     changes = describe_changes(previous, definition) if previous else ["First version"]
     survey.publish(definition, by)
     survey.draft = copy.deepcopy(definition)
@@ -77,9 +77,10 @@ def publish(survey: Survey, by: User | None) -> list[str]:
 
 def set_status(survey: Survey, status: SurveyStatus) -> None:
     if status not in TRANSITIONS[survey.status]:
-        raise ApiError(409, "invalid_transition",
-                       f"A {survey.status.value} survey cannot become {status.value}"
-                       + (" — publish it first." if survey.status == SurveyStatus.DRAFT else "."))
+        raise BuilderConflict("invalid_transition",
+                              f"A {survey.status.value} survey cannot become {status.value}"
+                              + (" — publish it first." if survey.status == SurveyStatus.DRAFT
+                                 else "."))
     survey.status = status
 
 

@@ -23,8 +23,8 @@ from surveyapp.builder.editor import (
     settings_to_definition,
     store_draft,
 )
+from surveyapp.builder.errors import BuilderError
 from surveyapp.builder.forms import DefinitionForm, ImportForm, NewSurveyForm, StatusForm
-from surveyapp.errors import ApiError
 from surveyapp.extensions import db
 from surveyapp.models import Role, Survey, SurveyKind, SurveyStatus
 from surveyapp.platform.access import get_or_404_in, workspace_view
@@ -104,7 +104,7 @@ def edit(survey_id: int) -> Any:
             service.save_draft(survey, definition)
         except ValueError as exc:
             form.definition.errors.append(f"Not valid JSON: {exc}")
-        except ApiError as exc:
+        except BuilderError as exc:
             form.definition.errors.append(exc.message)
         else:
             db.session.commit()
@@ -123,7 +123,7 @@ def render_edit(survey: Survey, **overrides: Any) -> str:
     try:
         definition = service.validate(survey.draft)
         preview = widget_survey(survey.id, 0, definition)
-    except ApiError as exc:
+    except BuilderError as exc:
         problems = {"message": exc.message, "fields": exc.fields}
     json_form = overrides.get("json_form") or DefinitionForm(
         definition=json.dumps(survey.draft, indent=2, ensure_ascii=False))
@@ -154,7 +154,7 @@ def publish(survey_id: int) -> Any:
         abort(400)
     try:
         changes = service.publish(survey, current_user)
-    except ApiError as exc:
+    except BuilderError as exc:
         where = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
         flash(f"Not published: {exc.message}" + (f" ({where})" if where else ""), "error")
         return redirect(url_for("builder.edit", survey_id=survey.id))
@@ -172,7 +172,7 @@ def status(survey_id: int) -> Any:
     if form.validate_on_submit():
         try:
             service.set_status(survey, SurveyStatus(form.status.data))
-        except ApiError as exc:
+        except BuilderError as exc:
             flash(exc.message, "error")
         else:
             db.session.commit()

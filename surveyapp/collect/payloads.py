@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import request
 
-from surveyapp.errors import ApiError
+from surveyapp.collect.errors import CollectInvalid, CollectMalformed, CollectUnsupportedMedia
 
 CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")  # UUIDs and similar
 EXTERNAL_ID_MAX = 255
@@ -29,20 +29,20 @@ CLOCK_SKEW = dt.timedelta(days=1)
 MAX_AGE = dt.timedelta(days=30)
 
 
-def invalid(fields: dict[str, str], message: str = "Some fields are invalid.") -> ApiError:
-    return ApiError(422, "invalid", message, fields)
+def invalid(fields: dict[str, str], message: str = "Some fields are invalid.") -> CollectInvalid:
+    return CollectInvalid("invalid", message, fields)
 
 
 def body() -> dict[str, Any]:
     """The JSON object sent by the widget (``text/plain`` too: that is what sendBeacon sends)."""
     if request.mimetype not in ("application/json", "text/plain"):
-        raise ApiError(415, "unsupported_media_type",
-                       "Send a JSON body ('Content-Type: application/json').")
+        raise CollectUnsupportedMedia("unsupported_media_type",
+                                      "Send a JSON body ('Content-Type: application/json').")
     raw = request.get_data(cache=True)
     try:
         data = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+        raise CollectMalformed("invalid_json", "The request body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise invalid({"": "must be a JSON object"}, "The JSON body must be an object.")
     if b"\\u0000" in raw and _has_nul(data):  # a cheap test first: this is the hot path

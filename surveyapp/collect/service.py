@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from surveyapp.collect import cache
 from surveyapp.collect import payloads as p
 from surveyapp.collect.cache import EnvironmentInfo, SurveyInfo, VersionInfo
-from surveyapp.errors import ApiError
+from surveyapp.collect.errors import CollectConflict, CollectError, CollectInvalid, CollectNotFound
 from surveyapp.models import (
     ConsentMode,
     ConsentState,
@@ -48,8 +48,8 @@ class Privacy:
 def environment_for_key(session: Session, key: str) -> EnvironmentInfo:
     env = cache.environment(session, key)
     if env is None:
-        raise ApiError(404, "unknown_key", "No environment has this public key. Check the "
-                       "data-key of your snippet (keys change when an owner rotates them).")
+        raise CollectNotFound("unknown_key", "No environment has this public key. Check the "
+                              "data-key of your snippet (keys change when an owner rotates them).")
     return env
 
 
@@ -152,12 +152,12 @@ def etag_of(document: dict[str, Any]) -> str:
 def _live_survey(session: Session, env: EnvironmentInfo, survey_id: int) -> SurveyInfo:
     survey = cache.survey(session, survey_id)
     if survey is None or survey.environment_id != env.id:
-        raise ApiError(404, "unknown_survey", f"No survey {survey_id} in this environment.",
-                       {"survey_id": "unknown"})
+        raise CollectNotFound("unknown_survey", f"No survey {survey_id} in this environment.",
+                              {"survey_id": "unknown"})
     if survey.status != SurveyStatus.LIVE or survey.current_version is None:
-        raise ApiError(409, "survey_not_live",
-                       f"Survey {survey_id} is {survey.status.value} and takes no answers.",
-                       {"survey_id": survey.status.value})
+        raise CollectConflict("survey_not_live",
+                              f"Survey {survey_id} is {survey.status.value} and takes no answers.",
+                              {"survey_id": survey.status.value})
     return survey
 
 
@@ -169,8 +169,8 @@ def _version(session: Session, survey: SurveyInfo, number: Any) -> VersionInfo:
     number = p.positive_int(number, "version")
     version = cache.version(session, survey.id, number)
     if version is None:
-        raise ApiError(404, "not_found", f"Survey {survey.id} has no version {number}.",
-                       {"version": "unknown"})
+        raise CollectNotFound("not_found", f"Survey {survey.id} has no version {number}.",
+                              {"version": "unknown"})
     return version
 
 
@@ -225,7 +225,7 @@ def _validate_answers(version: SurveyVersion | VersionInfo, answers: dict[str, A
     try:
         return validate_response(version.definition, answers, finished)
     except InvalidResponse as exc:
-        raise ApiError(422, "invalid_answers", str(exc), exc.fields) from None
+        raise CollectInvalid("invalid_answers", str(exc), exc.fields) from None
 
 
 def _response_json(r: Response) -> dict[str, Any]:
@@ -238,8 +238,9 @@ class _AlreadyStored(Exception):
 
 
 def save_response(session: Session, env: EnvironmentInfo, client_id: str, data: dict[str, Any],
-                  privacy: Privacy) -> tuple[dict[str, Any], int]:
-    """Create or update a response by the client's UUID. Returns (body, HTTP status).
+                  privacy: Privacy) -> tuple[dict[str, Any], bool]:
+    """Create or update a response by the client's UUID. Returns the body and whether the
+    response was created (False for an update, a retry, or an answer not stored).
 
     The common case, a new response, costs one INSERT: it is tried first and only a
     conflict or an error leads to looking the id up (and then to an update, a retry's
@@ -252,7 +253,7 @@ def save_response(session: Session, env: EnvironmentInfo, client_id: str, data: 
     if data.get("survey_id") is not None:
         try:
             return _create_response(session, env, client_id, answers_in, finished, data, privacy)
-        except (ApiError, _AlreadyStored):
+        except (CollectError, _AlreadyStored):
             pass  # decided below, with the stored row in view
     existing = session.scalar(select(Response).where(Response.environment_id == env.id,
                                                      Response.client_id == client_id))
@@ -264,13 +265,13 @@ def save_response(session: Session, env: EnvironmentInfo, client_id: str, data: 
         existing = session.scalar(select(Response).where(Response.environment_id == env.id,
                                                          Response.client_id == client_id))
         if existing is None:  # another constraint failed; the widget retries later
-            raise ApiError(409, "conflict", "The response could not be stored; retry.") from None
+            raise CollectConflict("conflict", "The response could not be stored; retry.") from None
         return _update_response(session, env, existing, answers_in, finished, data)
 
 
 def _create_response(session: Session, env: EnvironmentInfo, client_id: str,
                      answers_in: dict[str, Any], finished: bool, data: dict[str, Any],
-                     privacy: Privacy) -> tuple[dict[str, Any], int]:
+                     privacy: Privacy) -> tuple[dict[str, Any], bool]:
     survey = _live_survey(session, env, p.positive_int(data.get("survey_id"), "survey_id"))
     version = _version(session, survey, data.get("version"))
     meta = p.meta(data.get("meta"))
@@ -278,17 +279,17 @@ def _create_response(session: Session, env: EnvironmentInfo, client_id: str,
     contact = find_contact(session, env, external_id)
     reason = may_store(env, "answer", privacy, contact)
     if reason:
-        return {"id": client_id, "stored": False, "reason": reason}, 202
+        return {"id": client_id, "stored": False, "reason": reason}, False
     if contact is not None and _display_limit(version).get("mode") in ("once", "until_answered") \
             and session.scalar(select(Response.id).where(
                 Response.survey_id == survey.id, Response.contact_id == contact.id,
                 Response.finished.is_(True)).limit(1)) is not None:
-        raise ApiError(409, "already_answered", "This person has already answered this survey.")
+        raise CollectConflict("already_answered", "This person has already answered this survey.")
     answers = _validate_answers(version, answers_in, finished)
     cap = (version.definition.get("targeting") or {}).get("response_cap")
     if cap and session.scalar(select(func.count()).select_from(Response).where(
             Response.survey_id == survey.id, Response.finished.is_(True))) >= cap:
-        raise ApiError(409, "response_cap_reached", "This survey has all the responses it needs.")
+        raise CollectConflict("response_cap_reached", "This survey has all the responses it needs.")
     if external_id and not privacy.do_not_track:
         contact = get_or_create_contact(session, env, external_id)
     display = None
@@ -311,7 +312,7 @@ def _create_response(session: Session, env: EnvironmentInfo, client_id: str,
         session.rollback()
         raise _AlreadyStored from None
     return {"id": client_id, "survey_id": survey.id, "finished": finished, "answers": answers,
-            "stored": True}, 201
+            "stored": True}, True
 
 
 _INSERT_RESPONSE = insert(Response.__table__)
@@ -319,19 +320,19 @@ _INSERT_RESPONSE = insert(Response.__table__)
 
 def _update_response(session: Session, env: EnvironmentInfo, response: Response,
                      answers_in: dict[str, Any], finished: bool,
-                     data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+                     data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
     if data.get("survey_id") is not None and data.get("survey_id") != response.survey_id:
-        raise ApiError(409, "conflict", "This response id belongs to another survey.",
-                       {"survey_id": "does not match the response"})
+        raise CollectConflict("conflict", "This response id belongs to another survey.",
+                              {"survey_id": "does not match the response"})
     merged = {**response.answers, **answers_in}
     if response.finished:
         if merged == response.answers:
-            return _response_json(response), 200  # a retry of the final write
-        raise ApiError(409, "response_finished",
-                       "This response is finished; its answers can no longer change.")
+            return _response_json(response), False  # a retry of the final write
+        raise CollectConflict("response_finished",
+                              "This response is finished; its answers can no longer change.")
     survey = cache.survey(session, response.survey_id)
     if survey is None or survey.status != SurveyStatus.LIVE:
-        raise ApiError(409, "survey_not_live", "The survey stopped taking answers.")
+        raise CollectConflict("survey_not_live", "The survey stopped taking answers.")
     version: SurveyVersion | VersionInfo | None = survey.current_version
     if version is None or version.id != response.version_id:
         version = session.get(SurveyVersion, response.version_id)
@@ -342,7 +343,7 @@ def _update_response(session: Session, env: EnvironmentInfo, response: Response,
         response.finished_at = utcnow()
     if data.get("meta") is not None:
         response.meta = {**response.meta, **p.meta(data.get("meta"))}
-    return _response_json(response), 200
+    return _response_json(response), False
 
 
 # ----------------------------------------------------------------------------- events
@@ -448,6 +449,6 @@ def _notice(session: Session, env: EnvironmentInfo, version: Any) -> Any:
     notice = privacy_consent.notice_by_version(session, env.workspace.id,
                                                p.positive_int(version, "notice_version"))
     if notice is None:
-        raise ApiError(404, "not_found", "This workspace has no such consent notice version.",
-                       {"notice_version": "no such notice version in this workspace"})
+        raise CollectNotFound("not_found", "This workspace has no such consent notice version.",
+                              {"notice_version": "no such notice version in this workspace"})
     return notice

@@ -57,10 +57,10 @@ def responses(response_id: str) -> Any:
     if request.method == "OPTIONS":
         return "", 204
     data = payloads.body()
-    result, status = service.save_response(db.session, g.environment, response_id, data,
-                                           _privacy(data))
+    result, created = service.save_response(db.session, g.environment, response_id, data,
+                                            _privacy(data))
     db.session.commit()
-    return jsonify(result), status
+    return jsonify(result), 201 if created else (200 if result["stored"] else 202)
 
 
 @bp.route("/events", methods=["POST", "OPTIONS"])

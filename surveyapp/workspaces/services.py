@@ -9,7 +9,6 @@ import unicodedata
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from surveyapp.errors import ApiError
 from surveyapp.models import (
     ApiKey,
     Environment,
@@ -22,6 +21,7 @@ from surveyapp.models import (
     utcnow,
 )
 from surveyapp.models.workspace import new_client_key
+from surveyapp.workspaces.errors import EmailTaken, WorkspaceConflict, WorkspaceGone
 
 DEFAULT_ENVIRONMENTS = ("production", "staging")
 
@@ -53,8 +53,8 @@ def create_workspace(session: Session, name: str, owner: User, slug: str | None 
 def create_user(session: Session, email: str, name: str, password: str) -> User:
     email = normalise_email(email)
     if session.scalar(select(User).where(User.email == email)):
-        raise ApiError(409, "email_taken", "An account with this email already exists.",
-                       {"email": "already registered"})
+        raise EmailTaken("email_taken", "An account with this email already exists.",
+                         {"email": "already registered"})
     user = User(email=email, name=name.strip())
     user.set_password(password)
     session.add(user)
@@ -76,8 +76,8 @@ def invite(
         )
     )
     if existing_member:
-        raise ApiError(409, "already_member", f"{email} is already a member of this workspace.",
-                       {"email": "already a member"})
+        raise WorkspaceConflict("already_member", f"{email} is already a member of this workspace.",
+                                {"email": "already a member"})
     # A new invitation replaces any open one for the same address.
     for old in session.scalars(
         select(Invitation).where(
@@ -110,7 +110,7 @@ def find_open_invitation(session: Session, token: str) -> Invitation | None:
 
 def accept_invitation(session: Session, invitation: Invitation, user: User) -> Membership:
     if not invitation.is_open:
-        raise ApiError(410, "invitation_closed", "This invitation has expired or was already used.")
+        raise WorkspaceGone("invitation_closed", "This invitation has expired or was already used.")
     membership = user.membership_in(invitation.workspace_id)
     if membership is None:
         membership = Membership(workspace=invitation.workspace, user=user, role=invitation.role)
@@ -132,13 +132,13 @@ def change_role(session: Session, membership: Membership, role: Role) -> None:
     if membership.role == Role.OWNER and role != Role.OWNER and owner_count(
         session, membership.workspace
     ) <= 1:
-        raise ApiError(409, "last_owner", "A workspace needs at least one owner.")
+        raise WorkspaceConflict("last_owner", "A workspace needs at least one owner.")
     membership.role = role
 
 
 def remove_member(session: Session, membership: Membership) -> None:
     if membership.role == Role.OWNER and owner_count(session, membership.workspace) <= 1:
-        raise ApiError(409, "last_owner", "A workspace needs at least one owner.")
+        raise WorkspaceConflict("last_owner", "A workspace needs at least one owner.")
     session.delete(membership)
 
 

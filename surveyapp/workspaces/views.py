@@ -9,7 +9,6 @@ from flask import current_app, flash, g, jsonify, redirect, render_template, url
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from surveyapp.errors import ApiError
 from surveyapp.extensions import db
 from surveyapp.models import (
     ApiKey,
@@ -29,6 +28,7 @@ from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import workspace_blueprint
 from surveyapp.privacy.service import audit
 from surveyapp.workspaces import services
+from surveyapp.workspaces.errors import WorkspaceError
 from surveyapp.workspaces.forms import (
     ApiKeyForm,
     EmptyForm,
@@ -130,7 +130,7 @@ def invite() -> Any:
             db.session, g.workspace, form.email.data, Role(form.role.data), current_user,
             current_app.config["SETTINGS"].invitation_days,
         )
-    except ApiError as exc:
+    except WorkspaceError as exc:
         flash(exc.message, "error")
         return redirect(url_for("ws.members"))
     db.session.commit()
@@ -149,7 +149,7 @@ def change_role(membership_id: int) -> Any:
     if form.validate_on_submit():
         try:
             services.change_role(db.session, membership, Role(form.role.data))
-        except ApiError as exc:
+        except WorkspaceError as exc:
             flash(exc.message, "error")
         else:
             audit(db.session, g.workspace, "member.role_changed", current_user,
@@ -167,7 +167,7 @@ def remove_member(membership_id: int) -> Any:
         name = membership.user.name
         try:
             services.remove_member(db.session, membership)
-        except ApiError as exc:
+        except WorkspaceError as exc:
             flash(exc.message, "error")
         else:
             audit(db.session, g.workspace, "member.removed", current_user, target=name)
