@@ -73,6 +73,9 @@ cmd_test() {
   apt_install postgresql redis-server chromium
   python_env
   widget_env
+  say "Checking style (ruff) and types (mypy)"
+  "$VENV/bin/ruff" check --quiet .
+  "$VENV/bin/mypy" --no-error-summary --cache-dir "$ROOT/.cache/mypy"
   "$VENV/bin/python" -m pytest "$@"
 }
 

@@ -18,11 +18,18 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from surveyapp import create_app
+from surveyapp.analysis.model import model_status, start_background_build
+from surveyapp.backups import backup, restore
+from surveyapp.config import ConfigError
+from surveyapp.demo import DEMO_EMAIL, DEMO_PASSWORD, client_key, seed
+from surveyapp.demo.host import start_host
+from surveyapp.errors import ApiError
+from surveyapp.extensions import db
+from surveyapp.health import _database, _queue
+from surveyapp.workspaces import services
 
 
 def _create_app() -> Flask:
-    from surveyapp.config import ConfigError
-
     try:
         return create_app()
     except ConfigError as exc:
@@ -92,10 +99,6 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
 @with_appcontext
 def create_owner(email: str, name: str, workspace_name: str, password: str) -> None:
     """Create a user who owns a new workspace (for scripted installs)."""
-    from surveyapp.errors import ApiError
-    from surveyapp.extensions import db
-    from surveyapp.workspaces import services
-
     try:
         user = services.create_user(db.session, email, name, password)
     except ApiError as exc:
@@ -118,8 +121,6 @@ def demo(host: str, port: int, host_port: int | None, seed_only: bool, responses
     """Create the demo workspace (idempotent), then run the web server and a worker."""
     from flask_migrate import upgrade
 
-    from surveyapp.demo import DEMO_EMAIL, DEMO_PASSWORD, client_key, seed
-    from surveyapp.demo.host import start_host
 
     click.echo("Applying database migrations…")
     upgrade()
@@ -128,7 +129,6 @@ def demo(host: str, port: int, host_port: int | None, seed_only: bool, responses
     click.secho(f"\n  Demo login:  {DEMO_EMAIL}  /  {DEMO_PASSWORD}", fg="green", bold=True)
     if seed_only:
         return
-    from surveyapp.analysis.model import start_background_build
 
     model = start_background_build()  # the demo is usable now; sentiment arrives later
     click.echo(f"  {model.message}" + (" Progress shows on each survey's page and in "
@@ -161,9 +161,6 @@ def demo(host: str, port: int, host_port: int | None, seed_only: bool, responses
 def check_command() -> None:
     """Check a configuration before starting: settings, database and schema, job queue,
     rate-limit storage, data directory, sentiment model. Exits 1 if anything must be fixed."""
-    from surveyapp.analysis.model import model_status
-    from surveyapp.health import _database, _queue
-
     settings = current_app.config["SETTINGS"]
     problems = 0
 
@@ -207,8 +204,6 @@ def check_command() -> None:
 @with_appcontext
 def backup_command(path: str) -> None:
     """Write a consistent copy of the database to PATH (SQLite file or pg_dump archive)."""
-    from surveyapp.backups import backup
-
     click.echo(backup(Path(path)))
 
 
@@ -218,8 +213,6 @@ def backup_command(path: str) -> None:
 @with_appcontext
 def restore_command(path: str, yes: bool) -> None:
     """Replace the database with a backup made by `surveyapp backup`."""
-    from surveyapp.backups import restore
-
     if not yes:
         click.confirm("Replace ALL data in the configured database with this backup?", abort=True)
     click.echo(restore(Path(path)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from celery import Celery, Task
 from flask import Flask, has_app_context
@@ -16,7 +17,20 @@ from sqlalchemy.engine import Engine
 
 from surveyapp.models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:  # pragma: no cover - types only
+    from sqlalchemy.orm import Session
+
+    class _SessionProxy(Session):
+        """``db.session`` is a scoped_session: it proxies the request's (or task's) one
+        Session, so services typed ``session: Session`` take it as it is."""
+
+        def remove(self) -> None: ...
+
+    class _TypedSQLAlchemy(SQLAlchemy):
+        session: _SessionProxy  # type: ignore[assignment]
+
+
+db = cast("_TypedSQLAlchemy", SQLAlchemy(model_class=Base))
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -28,7 +42,7 @@ class AppContextTask(Task):
     def __call__(self, *args: object, **kwargs: object) -> object:
         if has_app_context():
             return self.run(*args, **kwargs)
-        with self.app.flask_app.app_context():  # type: ignore[attr-defined]
+        with self.app.flask_app.app_context():
             return self.run(*args, **kwargs)
 
 
@@ -92,7 +106,7 @@ def init_celery(app: Flask) -> Celery:
         beat_schedule={},
         beat_schedule_filename=str(settings.data_dir / "celerybeat-schedule"),
     )
-    celery.flask_app = app  # type: ignore[attr-defined]
+    celery.flask_app = app
     celery.set_default()
     app.extensions["celery"] = celery
     return celery

@@ -9,7 +9,10 @@ from flask import Blueprint, Flask, jsonify, render_template, url_for
 
 from surveyapp import __version__
 from surveyapp.collect import payloads
+from surveyapp.experiments.openapi_paths import paths as experiments_paths
 from surveyapp.platform.wiring import Wiring
+from surveyapp.privacy.openapi_paths import paths as privacy_paths
+from surveyapp.surveys.schema_doc import SCHEMA
 
 bp = Blueprint("apidocs", __name__)
 
@@ -60,9 +63,6 @@ SERVER_TAG = ["Server API (secret key)"]
 
 
 def document() -> dict[str, Any]:
-    from surveyapp.experiments.openapi_paths import paths as experiments_paths
-    from surveyapp.privacy.openapi_paths import paths as privacy_paths
-
     answers = {"type": "object", "description": "Question id → answer: a number for NPS/CSAT/"
                "CES/rating, a choice id (or {\"other\": text}) for single choice, a list of those "
                "for multiple choice, text for open text, true/false for consent.",
@@ -259,8 +259,6 @@ def docs() -> str:
 
 @bp.route("/api/survey.schema.json")
 def survey_schema() -> Any:
-    from surveyapp.surveys.schema_doc import SCHEMA
-
     resp = jsonify(SCHEMA)
     resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp

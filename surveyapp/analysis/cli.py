@@ -8,6 +8,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from surveyapp.analysis.job import analyse
+from surveyapp.analysis.model import model_dir, model_status, start_background_build
+from surveyapp.extensions import db
+from surveyapp.jobs import JobFailed
+from surveyapp.models import Survey
+
 
 @click.group("nlp")
 def nlp_group() -> None:
@@ -28,8 +34,6 @@ def nlp_build_model(quick: bool, background: bool, force: bool) -> None:
 
     The result goes to SURVEYAPP_SENTIMENT_MODEL (default: DATA_DIR/models/sentiment) with a
     manifest of its training data, parameters and held-out metrics; a second run reuses it."""
-    from surveyapp.analysis.model import model_dir, start_background_build
-
     out = model_dir()
     if background:
         status = start_background_build(out, quick=quick)
@@ -45,8 +49,6 @@ def nlp_build_model(quick: bool, background: bool, force: bool) -> None:
 @with_appcontext
 def nlp_status() -> None:
     """Whether the sentiment model is ready, building (with progress) or missing."""
-    from surveyapp.analysis.model import model_status
-
     click.echo(model_status().message)
 
 
@@ -59,7 +61,6 @@ def nlp_status() -> None:
 def nlp_sentiment(input_csv: str, text_column: str, output: str, model_path: str | None) -> None:
     """Add sentiment (negative/neutral/positive) and sentiment_score columns to a CSV."""
     from nlp.cli import sentiment_csv
-    from surveyapp.analysis.model import model_dir, model_status
 
     path = Path(model_path) if model_path else model_dir()
     if model_status(path).state != "ready":
@@ -94,11 +95,6 @@ def nlp_themes(input_csv: str, text_column: str, output: str) -> None:
 @with_appcontext
 def analyse_command(survey_id: int, refit: bool) -> None:
     """Run the open-text analysis of a survey now (sentiment and themes), with progress."""
-    from surveyapp.analysis.job import analyse
-    from surveyapp.extensions import db
-    from surveyapp.jobs import JobFailed
-    from surveyapp.models import Survey
-
     survey = db.session.get(Survey, survey_id)
     if survey is None:
         raise click.ClickException(f"There is no survey {survey_id}.")

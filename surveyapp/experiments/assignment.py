@@ -22,6 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from surveyapp.experiments.audience import is_member
 from surveyapp.models import Contact, Environment, utcnow
 from surveyapp.models.experiments import Experiment, ExperimentExposure, ExperimentStatus
 
@@ -81,7 +82,6 @@ def outside_segment(session: Session, experiment: Experiment, unit: str,
     None when the experiment takes them: no segment limit, a member, or already exposed."""
     if experiment.status != ExperimentStatus.RUNNING or not experiment.segment_key:
         return None
-    from surveyapp.experiments.audience import is_member
 
     if is_member(session, experiment.workspace_id, experiment.segment_key, contact_ids):
         return None

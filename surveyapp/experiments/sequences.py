@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveyapp.models import Event
+from surveyapp.experiments.funnels import reached_by_contact
+from surveyapp.models import Environment, Event
 
 
 def prefixspan(sequences: list[list[str]], min_support: int, max_length: int = 4
@@ -96,9 +97,6 @@ def funnel_sequences(session: Session, workspace_id: int, steps: list[str], wind
     """Sequences of converters (reached the last step) and drop-offs of a funnel: each
     contact's first ``length`` events after entering, the funnel's later steps removed
     (they would trivially separate the groups). Sampled: at most ``limit`` per group."""
-    from surveyapp.experiments.funnels import reached_by_contact
-    from surveyapp.models import Environment
-
     reached = reached_by_contact(session, workspace_id, steps, window_hours)
     done = sorted(c for c, (r, _) in reached.items() if r == len(steps))[:limit]
     lost = sorted(c for c, (r, _) in reached.items() if r < len(steps))[:limit]

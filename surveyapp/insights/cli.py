@@ -5,15 +5,15 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from surveyapp.extensions import db
+from surveyapp.insights.hooks import attempt, dispatch
+from surveyapp.models.insights import WebhookDelivery
+
 
 @click.command("dispatch-webhooks")
 @with_appcontext
 def dispatch_webhooks() -> None:
     """Turn new and finished responses into webhook deliveries and send them now."""
-    from surveyapp.extensions import db
-    from surveyapp.insights.hooks import attempt, dispatch
-    from surveyapp.models.insights import WebhookDelivery
-
     ids = dispatch(db.session)
     db.session.commit()
     ok = 0

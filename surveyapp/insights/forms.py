@@ -26,6 +26,7 @@ from wtforms.validators import (
 )
 
 from surveyapp.auth.forms import strip
+from surveyapp.insights.hooks import refusal
 from surveyapp.insights.service import METRICS, STANCES
 from surveyapp.models.insights import HypothesisStatus
 
@@ -80,8 +81,6 @@ def _http_url(form: FlaskForm, field: URLField) -> None:
 
 def _public_host(form: FlaskForm, field: URLField) -> None:
     """No webhooks into our own network (SSRF); deliveries check again after DNS."""
-    from surveyapp.insights.hooks import refusal
-
     reason = refusal(field.data or "")
     if reason:
         raise ValidationError(f"Refused: {reason}.")

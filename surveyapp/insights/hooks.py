@@ -38,6 +38,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from surveyapp.extensions import db
 from surveyapp.models import Response, Survey, SurveyVersion, utcnow
 from surveyapp.models.insights import Webhook, WebhookDelivery
 from surveyapp.platform.wiring import send_task
@@ -264,8 +265,6 @@ def attempt(session: Session, delivery: WebhookDelivery) -> bool:
 
 def deliver_webhook(self: Any, delivery_id: int) -> str:
     """Deliver once; on failure, Celery retries with exponential backoff."""
-    from surveyapp.extensions import db
-
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.status != "pending":
         return "skipped"
@@ -279,8 +278,6 @@ def deliver_webhook(self: Any, delivery_id: int) -> str:
 
 def dispatch_webhooks() -> int:
     """Scheduled by beat every few seconds: create deliveries and queue them."""
-    from surveyapp.extensions import db
-
     ids = dispatch(db.session)
     # Deliveries whose retry message was lost (worker restarted, broker flushed) go again.
     stale = utcnow() - dt.timedelta(minutes=10)

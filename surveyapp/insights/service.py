@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveyapp.models import Survey, TextAnalysis, User, Workspace
+from surveyapp.models import Response, Survey, TextAnalysis, User, Workspace, experiments, segments
 from surveyapp.models.insights import ChartNote, EvidenceLink, Goal, Hypothesis
+from surveyapp.reports import stats
 from surveyapp.reports.filters import ReportFilter
+from surveyapp.reports.query import GOOD, first_question, score_of
 
 METRICS = {
     "nps": "NPS",
@@ -42,9 +44,6 @@ def goal_progress(session: Session, goal: Goal) -> GoalProgress:
     """The goal's metric on its survey and filter, with n and a 95% CI."""
     from sqlalchemy import func
 
-    from surveyapp.models import Response
-    from surveyapp.reports import stats
-    from surveyapp.reports.query import GOOD, first_question, score_of
 
     args = dict(goal.filters or {})
     days = args.pop("days", None)
@@ -139,8 +138,6 @@ def evidence_options(session: Session, workspace: Workspace) -> list[tuple[str, 
 def _area_options(session: Session, workspace: Workspace) -> list[tuple[str, str, str]]:
     """Segments and experiments, when those areas define models with a name (built by
     other areas; looked up by name so this module does not depend on them)."""
-    from surveyapp.models import experiments, segments
-
     out = []
     for kind, module, cls_name in (("segment", segments, "Segment"),
                                    ("experiment", experiments, "Experiment")):

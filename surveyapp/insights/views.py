@@ -22,6 +22,7 @@ from surveyapp.insights.forms import (
     StatusForm,
     WebhookForm,
 )
+from surveyapp.insights.share import issue, resolve, revoke
 from surveyapp.models import Response, Role, Survey
 from surveyapp.models.insights import (
     ChartNote,
@@ -33,9 +34,13 @@ from surveyapp.models.insights import (
     Webhook,
     WebhookDelivery,
 )
+from surveyapp.models.segments import Segment, SegmentRun
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import workspace_blueprint
 from surveyapp.privacy.service import audit
+from surveyapp.reports.filters import ReportFilter
+from surveyapp.reports.query import K_SETTING, min_cell
+from surveyapp.reports.views import report_context
 from surveyapp.workspaces.forms import EmptyForm
 
 bp = workspace_blueprint("insights", __name__)
@@ -53,8 +58,6 @@ def _survey_choices() -> list[SelectChoice]:
 @bp.route("/goals", methods=["GET", "POST"])
 @workspace_view(Role.VIEWER)
 def goals() -> Any:
-    from surveyapp.models.segments import Segment, SegmentRun
-
     form = GoalForm()
     form.survey_id.choices = _survey_choices()
     form.segment.choices = [SelectChoice("", "All respondents")] + [
@@ -212,9 +215,6 @@ def delete_note(note_id: int) -> Any:
 @bp.route("/surveys/<int:survey_id>/share", methods=["POST"])
 @workspace_view(Role.ANALYST)
 def share(survey_id: int) -> Any:
-    from surveyapp.insights.share import issue
-    from surveyapp.reports.filters import ReportFilter
-
     survey = get_or_404_in(Survey, survey_id)
     form = ShareForm()
     if not form.validate_on_submit():
@@ -234,8 +234,6 @@ def share(survey_id: int) -> Any:
 @bp.route("/surveys/<int:survey_id>/share/<int:link_id>/revoke", methods=["POST"])
 @workspace_view(Role.ANALYST)
 def revoke_share(survey_id: int, link_id: int) -> Any:
-    from surveyapp.insights.share import revoke
-
     survey = get_or_404_in(Survey, survey_id)
     link = get_or_404_in(ShareLink, link_id)
     if link.survey_id != survey.id:
@@ -252,10 +250,6 @@ def revoke_share(survey_id: int, link_id: int) -> Any:
 
 @share_bp.route("/share/<token>")
 def report(token: str) -> Any:
-    from surveyapp.insights.share import resolve
-    from surveyapp.reports.filters import ReportFilter
-    from surveyapp.reports.views import report_context
-
     data = resolve(db.session, token)
     survey = db.session.get(Survey, data["s"]) if data else None
     if survey is None or survey.workspace_id != data.get("w"):
@@ -273,8 +267,6 @@ def report(token: str) -> Any:
 @workspace_view(Role.OWNER)
 def report_settings() -> Any:
     """The workspace's privacy threshold for reports (owners)."""
-    from surveyapp.reports.query import K_SETTING, min_cell
-
     ws = g.workspace
     form = ReportSettingsForm(data={"min_cell": min_cell(ws)} if request.method == "GET" else None)
     status = 200

@@ -4,10 +4,9 @@ shared by every area with key-authenticated endpoints."""
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, cast
+from typing import Any
 
 from flask import g, request
-from sqlalchemy.orm import Session
 
 from surveyapp.errors import ApiError
 from surveyapp.extensions import db
@@ -24,7 +23,7 @@ def api_key_required(view: Any) -> Any:
             raise ApiError(401, "unauthorized",
                            "Send your API key as 'Authorization: Bearer sk_...'.",
                            headers={"WWW-Authenticate": "Bearer"})
-        key = authenticate_api_key(cast(Session, db.session), secret.strip())
+        key = authenticate_api_key(db.session, secret.strip())
         if key is None:
             raise ApiError(401, "invalid_api_key", "This API key is unknown or revoked.",
                            headers={"WWW-Authenticate": "Bearer"})

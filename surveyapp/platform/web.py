@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from flask import Blueprint, flash, g
 from flask_login import current_user
-from sqlalchemy.orm import Session
 
 from surveyapp import jobs
 from surveyapp.extensions import db
@@ -32,7 +31,7 @@ def start_job(kind: str, params: dict[str, Any], *, what: str,
     """Start a background job from a page of the current workspace: create it, let
     ``link`` point other rows at it (it has an id by then), commit, then queue it. If the
     queue is unreachable the job stays queued and the person is told ``what`` waits."""
-    job = jobs.create_job(cast(Session, db.session), kind, g.workspace, params, current_user)
+    job = jobs.create_job(db.session, kind, g.workspace, params, current_user)
     db.session.flush()
     if link is not None:
         link(job)

@@ -21,6 +21,8 @@ from flask import Blueprint, Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from surveyapp.extensions import csrf
+
 if TYPE_CHECKING:  # pragma: no cover - types only
     from celery import Celery, Task
 
@@ -89,8 +91,6 @@ class Wiring:
 
     def csrf_exempt(self, view: Callable[..., Any]) -> None:
         """A view that checks the CSRF token itself (a streamed upload, say)."""
-        from surveyapp.extensions import csrf
-
         csrf.exempt(view)
 
     # -------------------------------------------------------------------- worker

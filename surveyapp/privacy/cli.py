@@ -7,12 +7,14 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
+from surveyapp.extensions import db
+from surveyapp.models import Workspace
+from surveyapp.privacy import service
+
 
 def _workspace(slug: str) -> Any:
     from sqlalchemy import select
 
-    from surveyapp.extensions import db
-    from surveyapp.models import Workspace
 
     ws = db.session.scalar(select(Workspace).where(Workspace.slug == slug))
     if ws is None:
@@ -34,8 +36,6 @@ def privacy_export(slug: str, user_id: str, output: Any) -> None:
     """Write everything stored about USER_ID as JSON."""
     import json
 
-    from surveyapp.extensions import db
-    from surveyapp.privacy import service
 
     ws = _workspace(slug)
     data = service.export_contact(db.session, ws, user_id)
@@ -53,9 +53,6 @@ def privacy_export(slug: str, user_id: str, output: Any) -> None:
 @with_appcontext
 def privacy_erase(slug: str, user_id: str, yes: bool) -> None:
     """Erase USER_ID everywhere in the workspace (responses, analysis, displays, events)."""
-    from surveyapp.extensions import db
-    from surveyapp.privacy import service
-
     ws = _workspace(slug)
     if not yes:
         click.confirm(f"Erase everything about {user_id!r} in {ws.name}? This cannot be undone",
@@ -72,9 +69,6 @@ def purge_command(slug: str | None) -> None:
     """Delete responses and events older than each workspace's retention period."""
     from sqlalchemy import select
 
-    from surveyapp.extensions import db
-    from surveyapp.models import Workspace
-    from surveyapp.privacy import service
 
     workspaces = [_workspace(slug)] if slug else list(db.session.scalars(select(Workspace)))
     for ws in workspaces:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp.models import Contact, User, Workspace
 from surveyapp.models.consent import ConsentNotice, ConsentRecord
+from surveyapp.privacy.service import audit
 
 SOURCES = ("widget", "self_service", "api")
 MAX_NOTICE = 4000
@@ -46,7 +47,6 @@ def save_notice(session: Session, workspace: Workspace, text: str,
                            created_by_id=actor.id if actor else None)
     session.add(notice)
     session.flush()
-    from surveyapp.privacy.service import audit
 
     audit(session, workspace, "consent_notice.changed", actor, target=f"version {number}",
           version=number)

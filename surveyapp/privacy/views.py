@@ -19,6 +19,7 @@ from surveyapp.models.consent import new_secret
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import workspace_blueprint
 from surveyapp.privacy import bias, consent, ids, service
+from surveyapp.privacy.selfservice import link_for
 
 bp = workspace_blueprint("privacy", __name__, "/privacy")
 
@@ -150,8 +151,6 @@ def purge() -> Any:
 @workspace_view(Role.OWNER)
 def link() -> Any:
     """A self-service link for a person who asked (to send them by email, say)."""
-    from surveyapp.privacy.selfservice import link_for
-
     form = PersonForm(prefix="find-")
     if not form.validate_on_submit():
         return _page(lookup=form), 422

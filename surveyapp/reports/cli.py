@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from surveyapp.extensions import db
+from surveyapp.reports.rollup import refresh_all
+
 
 @click.command("refresh-report-rollups")
 @with_appcontext
@@ -12,9 +15,6 @@ from flask.cli import with_appcontext
               help="Only surveys with at least this many responses.")
 def refresh_report_rollups(min_responses: int) -> None:
     """Cache the report aggregates of settled responses (what the hourly job does)."""
-    from surveyapp.extensions import db
-    from surveyapp.reports.rollup import refresh_all
-
     done = refresh_all(db.session, min_responses)
     db.session.commit()
     for survey_id, rows in done.items():

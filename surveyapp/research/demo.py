@@ -13,8 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Contact, Environment, Workspace, utcnow
+from surveyapp.models.insights import Hypothesis
 from surveyapp.models.research import Highlight, Insight, Passage, Study, StudyKind, Tag
-from surveyapp.research import service
+from surveyapp.models.segments import Persona
+from surveyapp.research import search, service
 
 INTERVIEWS = {
     "P1": """Interviewer: How do you use the dashboards today?
@@ -123,7 +125,6 @@ def seed_demo(session: Session, workspace: Workspace, echo: Callable[[str], None
         task.scenario, task.success, task.target_seconds = scenario, success, target
     service.import_usability(session, test, USABILITY)
     session.flush()
-    from surveyapp.research import search
 
     search.sync(session, workspace.id)  # so the newcomer's first search is instant
 
@@ -132,9 +133,6 @@ def _link_evidence(session: Session, workspace: Workspace, insight: Insight,
                    highlight: Highlight) -> None:
     """The interview insight backs the demo's hypothesis about slow dashboards, and a quote
     sits on the first persona card (when the other areas seeded them)."""
-    from surveyapp.models.insights import Hypothesis
-    from surveyapp.models.segments import Persona
-
     hypothesis = session.scalar(select(Hypothesis).where(
         Hypothesis.workspace_id == workspace.id, Hypothesis.title.like("Slow dashboards%")))
     if hypothesis is not None:

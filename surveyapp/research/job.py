@@ -11,11 +11,10 @@ from surveyapp.extensions import db
 from surveyapp.jobs import JobFailed, Progress
 from surveyapp.models import Job
 from surveyapp.models.research import Study
+from surveyapp.research import service
 
 
 def analyse_study(job: Job, progress: Progress) -> dict[str, Any]:
-    from surveyapp.research import service
-
     study = db.session.get(Study, job.params["study_id"])
     if study is None or study.workspace_id != job.workspace_id:
         raise JobFailed("The study no longer exists.")

@@ -43,7 +43,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, column, table
 
-from surveyapp.models import AnswerAnnotation, Response, Survey, SurveyVersion
+from surveyapp.extensions import db
+from surveyapp.models import AnswerAnnotation, Response, Survey, SurveyVersion, Workspace
 from surveyapp.models.research import (
     Highlight,
     Participant,
@@ -54,8 +55,10 @@ from surveyapp.models.research import (
     highlight_tag,
 )
 from surveyapp.models.research_search import SearchCursor, SearchDoc
+from surveyapp.models.segments import SegmentMember
 
-PAGE_SIZE = 20
+PAGE_SIZE = 20  # hits per search page
+PAGE = 200  # passages shown per study page (a hit links to its page)
 BATCH = 1000
 #: Answers whose response changed up to this long before the cursor are read again: a
 #: transaction that committed late (its updated_at before the cursor) is still found.
@@ -184,9 +187,6 @@ SYNC_EVERY = 600.0  # seconds between scheduled catch-ups (``surveyapp worker --
 def sync_all() -> dict[str, dict[str, int]]:
     """Index what is new in every workspace, so that a search after a burst of survey
     answers does not pay for indexing them (scheduled by beat every 10 minutes)."""
-    from surveyapp.extensions import db
-    from surveyapp.models import Workspace
-
     out = {}
     for slug, workspace_id in db.session.execute(select(Workspace.slug, Workspace.id)).all():
         out[slug] = sync(db.session, workspace_id)
@@ -351,8 +351,6 @@ class Results:
 
 
 def _conditions(workspace_id: int, f: Filters) -> list[ColumnElement[bool]]:
-    from surveyapp.models.segments import SegmentMember
-
     d = SearchDoc
     out: list[ColumnElement[bool]] = [d.workspace_id == workspace_id]
     if f.study:
@@ -452,8 +450,6 @@ def _search_sqlite(session: Session, query: Query, where: list[Any], page: int,
 
 def _describe(session: Session, hits: list[Hit]) -> None:
     """Title, link and tags of each hit, with a few small queries for the page."""
-    from surveyapp.research.views import passage_page
-
     docs = [h.doc for h in hits]
     studies = dict(session.execute(select(Study.id, Study.title).where(
         Study.id.in_({d.study_id for d in docs if d.study_id}))).all()) if docs else {}
@@ -525,3 +521,13 @@ def filter_options(session: Session, workspace_id: int) -> dict[str, list[tuple[
     }
 
 
+def passage_page(session: Session, passage_id: int) -> int:
+    """Which page of its study's passage list a passage is on."""
+    p = session.get(Passage, passage_id)
+    if p is None:
+        return 1
+    before = session.scalar(select(func.count()).select_from(Passage).where(
+        Passage.study_id == p.study_id,
+        (Passage.source_id < p.source_id)
+        | ((Passage.source_id == p.source_id) & (Passage.position < p.position))))
+    return before // PAGE + 1

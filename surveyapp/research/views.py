@@ -58,17 +58,18 @@ from surveyapp.research.importers import SourceError
 from surveyapp.research.search import (
     ARGS,
     KINDS,
+    PAGE,
     SENTIMENTS,
     filter_options,
     filters_from_request,
     parse,
+    passage_page,
     request_int,
     search,
 )
 from surveyapp.workspaces.forms import EmptyForm
 
 bp = workspace_blueprint("research", __name__, "/research")
-PAGE = 200  # passages shown per study page
 
 
 
@@ -413,18 +414,6 @@ def _passage_url(study: Study, passage: Passage) -> str:
     page = passage_page(db.session, passage.id)
     return url_for("research.study", study_id=study.id, page=page if page > 1 else None) \
         + f"#passage-{passage.id}"
-
-
-def passage_page(session: Any, passage_id: int) -> int:
-    """Which page of its study's passage list a passage is on."""
-    p = session.get(Passage, passage_id)
-    if p is None:
-        return 1
-    before = session.scalar(select(func.count()).select_from(Passage).where(
-        Passage.study_id == p.study_id,
-        (Passage.source_id < p.source_id)
-        | ((Passage.source_id == p.source_id) & (Passage.position < p.position))))
-    return before // PAGE + 1
 
 
 # ----------------------------------------------------------------------------- highlights
