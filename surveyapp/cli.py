@@ -23,10 +23,10 @@ from surveyapp.backups import backup, restore
 from surveyapp.config import ConfigError
 from surveyapp.demo import DEMO_EMAIL, DEMO_PASSWORD, client_key, seed
 from surveyapp.demo.host import start_host
-from surveyapp.errors import ApiError
 from surveyapp.extensions import db
 from surveyapp.health import _database, _queue
 from surveyapp.workspaces import services
+from surveyapp.workspaces.errors import WorkspaceError
 
 
 def _create_app() -> Flask:
@@ -101,7 +101,7 @@ def create_owner(email: str, name: str, workspace_name: str, password: str) -> N
     """Create a user who owns a new workspace (for scripted installs)."""
     try:
         user = services.create_user(db.session, email, name, password)
-    except ApiError as exc:
+    except WorkspaceError as exc:
         raise click.ClickException(exc.message) from None
     ws = services.create_workspace(db.session, workspace_name, user)
     db.session.commit()

@@ -20,11 +20,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 
 from surveyapp.auth.forms import AcceptInviteForm, LoginForm, SignupForm
-from surveyapp.errors import ApiError, error_response, wants_json
+from surveyapp.errors import error_response, wants_json
 from surveyapp.extensions import db, login_manager
 from surveyapp.models import User, utcnow
 from surveyapp.ratelimit import limit_posts
 from surveyapp.workspaces import services
+from surveyapp.workspaces.errors import WorkspaceError
 
 bp = Blueprint("auth", __name__)
 
@@ -81,7 +82,7 @@ def signup() -> Any:
         try:
             user = services.create_user(db.session, form.email.data, form.name.data,
                                         form.password.data)
-        except ApiError as exc:
+        except WorkspaceError as exc:
             form.email.errors.append(exc.message)
         else:
             workspace = services.create_workspace(db.session, form.workspace.data.strip(), user)
