@@ -19,16 +19,7 @@ from surveyapp.analysis.model import model_status
 from surveyapp.extensions import db
 from surveyapp.jobs import JobFailed, Progress
 from surveyapp.models import AnswerAnnotation, Job, Response, Survey, TextAnalysis
-
-
-def open_text_questions(survey: Survey) -> list[tuple[str, str]]:
-    """(id, title) of every open-text question in any version, in first-seen order."""
-    seen: dict[str, str] = {}
-    for version in survey.versions:
-        for q in version.questions:
-            if q.get("type") == "open_text" and q["id"] not in seen:
-                seen[q["id"]] = q.get("title", q["id"])
-    return list(seen.items())
+from surveyapp.surveys.questions import open_text_questions
 
 
 def analyse_survey(job: Job, progress: Progress) -> dict[str, Any]:
@@ -73,7 +64,7 @@ def analyse(survey: Survey, progress: Callable[[float, str], None],
 
         # Compute first, write after: progress is reported on a side connection, which a
         # pending write transaction would block (SQLite allows one writer).
-        old = nlp_themes.ThemeResult.from_json(analysis.result) if analysis else None
+        old = analysis.theme_result() if analysis else None
         if incremental:
             assert old is not None
             result = old

@@ -10,7 +10,6 @@ attribute. Only grouped counts leave the database; statistics run on those count
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +20,10 @@ from surveyapp.models import AnswerAnnotation, Contact, Response, Survey, TextAn
 from surveyapp.reports import stats
 from surveyapp.reports.filters import ReportFilter
 from surveyapp.reports.query import DEFAULT_K, first_question, group_expression, score_of
+from surveyapp.surveys.questions import NPS
 
 SENTIMENTS = ("negative", "neutral", "positive")
-NPS_GROUPS = ("detractor", "passive", "promoter")
+NPS_GROUPS = NPS.GROUPS
 
 
 @dataclass
@@ -62,12 +62,6 @@ class QuestionAnalysis:
     updated_at: Any = None
 
 
-def _group(score: int | None) -> str | None:
-    if score is None:
-        return None
-    return "promoter" if score >= 9 else "passive" if score >= 7 else "detractor"
-
-
 ROW_FIELDS = ("device", "version")  # what annotation rows are grouped by (not locale)
 
 
@@ -83,7 +77,7 @@ def survey_analysis(session: Session, survey: Survey, titles: dict[str, str],
                                .order_by(TextAnalysis.id)).all()
     if not analyses:
         return []
-    is_nps = first_question(survey, "nps") is not None
+    is_nps = first_question(survey, NPS.type) is not None
     score_qid = rollup.score_question(survey)
     keep = {attribute or "device"} & set(ROW_FIELDS)
     all_rows = rollup.load(session, survey, f, reported_questions(survey), kinds=("t",),
@@ -95,9 +89,9 @@ def survey_analysis(session: Session, survey: Survey, titles: dict[str, str],
     for analysis in analyses:
         qid = analysis.question_id
         rows = [r for r in t_rows if r.k1 == qid]
-        result = json.loads(analysis.result)
-        labels = {int(k_): v for k_, v in (analysis.edits.get("labels") or {}).items()}
-        names = {int(t["id"]): labels.get(int(t["id"]), t["label"]) for t in result["themes"]}
+        result = analysis.theme_result()
+        renamed = analysis.renames()
+        names = analysis.theme_names(result)
         counts: dict[str, int] = {}
         theme_n: dict[int, int] = {}
         theme_sent: dict[int, dict[str, int]] = {}
@@ -115,7 +109,7 @@ def survey_analysis(session: Session, survey: Survey, titles: dict[str, str],
             mixed += r.m
             t = int(r.k2)
             theme_n[t] = theme_n.get(t, 0) + r.n
-            grp = _group(r.score) if is_nps else None
+            grp = NPS.group(r.score) if is_nps else None
             if senti in sentiment:
                 sentiment[senti] += r.n
                 theme_sent.setdefault(t, dict.fromkeys(SENTIMENTS, 0))[senti] += r.n
@@ -125,13 +119,13 @@ def survey_analysis(session: Session, survey: Survey, titles: dict[str, str],
                 theme_grp[(t, grp)] = theme_grp.get((t, grp), 0) + r.n
         total_ok = max(counts.get("ok", 0), 1)
         themes = []
-        for t in result["themes"]:
-            tid = int(t["id"])
+        for theme in result.themes:
+            tid = theme.id
             n = theme_n.get(tid, 0)
-            row_ = ThemeRow(id=tid, label=names[tid], keywords=list(t.get("keywords", []))[:6],
-                            count=n, share=n / total_ok, quotes=_distinct(t.get("quotes", []))[:3],
+            row_ = ThemeRow(id=tid, label=names[tid], keywords=list(theme.keywords)[:6],
+                            count=n, share=n / total_ok, quotes=_distinct(theme.quotes)[:3],
                             sentiment=theme_sent.get(tid, dict.fromkeys(SENTIMENTS, 0)),
-                            edited=tid in labels or bool(t.get("edited")))
+                            edited=tid in renamed or bool(theme.edited))
             if is_nps:
                 pro, det = theme_grp.get((tid, "promoter"), 0), theme_grp.get((tid, "detractor"), 0)
                 nn = pro + det + theme_grp.get((tid, "passive"), 0)
@@ -148,7 +142,7 @@ def survey_analysis(session: Session, survey: Survey, titles: dict[str, str],
                                **{s_: grp_sent.get((grp, s_), 0) / n for s_ in SENTIMENTS}})
         qa = QuestionAnalysis(
             question_id=qid, title=titles.get(qid, qid),
-            answers=analysis.answers, method=result.get("method", ""), message=result.get("message", ""),
+            answers=analysis.answers, method=result.method, message=result.message,
             themes=themes, unthemed=theme_n.get(-1, 0), filler=counts.get("filler", 0),
             non_english=counts.get("non_english", 0), sentiment=sentiment, mixed=mixed,
             by_nps=by_nps, updated_at=analysis.updated_at)
@@ -299,7 +293,9 @@ def _drivers(data: list[tuple[int, int, Any, int]], names: dict[int, str], is_np
     features = [f"theme:{t}" for t in theme_ids] + [f"{shown} = {a}" for a in attr_levels[1:8]]
     rows = []
     for score, t, a, n in data:
-        y = (100 if score >= 9 else -100 if score <= 6 else 0) if is_nps else score
+        y = NPS.points(score) if is_nps else score
+        if y is None:
+            continue  # off the 0-10 scale
         item: dict[str, Any] = {"y": float(y), "count": n}
         for tid in theme_ids:
             item[f"theme:{tid}"] = 1.0 if t == tid else 0.0

@@ -33,6 +33,8 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import AnswerAnnotation, Contact, Display, Response, Survey, Workspace
+from surveyapp.surveys.questions import NPS, question_type
+from surveyapp.surveys.scoring import is_detractor
 
 K = 5  # smallest group shown (k-anonymity)
 DI_MIN = 0.8  # the "four-fifths rule"
@@ -266,7 +268,7 @@ def _nps_questions(session: Session, workspace: Workspace) -> list[tuple[int, st
     for survey in session.scalars(select(Survey).where(Survey.workspace_id == workspace.id)):
         version = survey.current_version
         for q in (version.questions if version else []):
-            if q.get("type") == "nps":
+            if question_type(q) is NPS:
                 out.append((survey.id, q["id"]))
                 break
     return out
@@ -296,7 +298,7 @@ def sentiment_audit(session: Session, workspace: Workspace, attributes: list[str
         labelled: list[tuple[Any, int, int, int]] = []
         for survey_id, qid in nps:
             score = Response.answers[qid].as_integer()
-            detractor = score <= 6
+            detractor = is_detractor(score)
             predicted = AnswerAnnotation.sentiment == "negative"
             labelled += [tuple(r) for r in session.execute(  # type: ignore[misc]
                 base.with_only_columns(value, detractor, predicted, func.count())

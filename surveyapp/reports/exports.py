@@ -58,12 +58,9 @@ def _columns(survey: Survey, analysed: list[str]) -> tuple[list[str], list[str]]
 
 def theme_names(survey: Survey) -> dict[tuple[str, int], str]:
     """(question id, theme id) -> the theme's name, with the analysts' renames."""
-    names = {}
-    for a in db.session.scalars(select(TextAnalysis).where(TextAnalysis.survey_id == survey.id)):
-        labels = (a.edits or {}).get("labels") or {}
-        for t in json.loads(a.result).get("themes", []):
-            names[(a.question_id, int(t["id"]))] = labels.get(str(t["id"]), t["label"])
-    return names
+    return {(a.question_id, tid): name
+            for a in db.session.scalars(select(TextAnalysis).where(TextAnalysis.survey_id == survey.id))
+            for tid, name in a.theme_names().items()}
 
 
 def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: list[str],

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import (
     Date,
     Integer,
-    case,
     cast,
     func,
     select,
@@ -24,15 +23,22 @@ from sqlalchemy.orm import Session
 from surveyapp.models import Contact, Response, Survey
 from surveyapp.reports import stats
 from surveyapp.reports.filters import ReportFilter
-from surveyapp.surveys.questions import QUESTION_TYPES
+from surveyapp.surveys import scoring
+from surveyapp.surveys.questions import (
+    NPS,
+    QUESTION_TYPES,
+    Consent,
+    ScaleQuestion,
+    question,
+    question_type,
+)
 
 DEFAULT_K = 5  # k-anonymity threshold: breakdown cells with fewer respondents are hidden
 MIN_K, MAX_K = 2, 1000
 K_SETTING = "report_min_cell"  # key in Workspace.settings
-SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "rating": (1, 5)}
-# What counts as a "good" answer for each scale's headline rate.
-GOOD = {"csat": (4, "satisfied (4–5)"), "ces": (5, "found it easy (5–7)"),
-        "rating": (4, "rated 4 or 5")}
+# What counts as a "good" answer for each scale's headline rate (from the question types).
+GOOD = {t: (cls.good_min, cls.good_label) for t, cls in QUESTION_TYPES.items()
+        if cls.good_min is not None}
 BREAKDOWN_FIELDS = ("device", "locale", "version", "segment")
 
 
@@ -171,7 +177,7 @@ def survey_report(session: Session, survey: Survey, f: ReportFilter, *, by: str 
             qr.n = answered[q["id"]]
         out.append(qr)
 
-    nps_q = first_question(survey, "nps")
+    nps_q = first_question(survey, NPS.type)
     by = by if by in ("day", "week") else _default_granularity(f)
     return SurveyReport(
         filters=f, total=total, finished=finished, completion_ci=stats.wilson(finished, total),
@@ -182,8 +188,8 @@ def survey_report(session: Session, survey: Survey, f: ReportFilter, *, by: str 
 
 
 def _kind(q: dict[str, Any]) -> str:
-    cls = QUESTION_TYPES.get(q.get("type", ""))
-    if cls is None or cls.type == "consent":
+    cls = question_type(q)
+    if cls is None or cls is Consent:
         return "none"
     return cls.summary_kind
 
@@ -196,7 +202,9 @@ def _default_granularity(f: ReportFilter) -> str:
 
 def _scale(r: QuestionReport, counts: dict[int, int], q: dict[str, Any]) -> None:
     rows = sorted(counts.items())
-    lo, hi = SCALES.get(r.type, (min(counts, default=0), max(counts, default=0)))
+    qt = question(q)
+    lo, hi = qt.bounds() if isinstance(qt, ScaleQuestion) else (min(counts, default=0),
+                                                                max(counts, default=0))
     r.n = sum(counts.values())
     r.distribution = [{"label": str(v), "count": counts.get(v, 0),
                        "share": round(100 * counts.get(v, 0) / r.n, 1) if r.n else 0.0}
@@ -204,9 +212,9 @@ def _scale(r: QuestionReport, counts: dict[int, int], q: dict[str, Any]) -> None
     if not r.n:
         return
     r.figures["mean"] = stats.mean_ci(rows)
-    if r.type == "nps":
-        pro = sum(c for v, c in rows if v >= 9)
-        det = sum(c for v, c in rows if v <= 6)
+    if isinstance(qt, NPS):
+        groups = NPS.tally(rows)
+        pro, det = groups["promoter"], groups["detractor"]
         r.figures.update(nps=round(stats.nps(pro, det, r.n) or 0.0, 1),
                          ci=stats.nps_ci(pro, det, r.n), promoters=pro, detractors=det,
                          passives=r.n - pro - det,
@@ -214,10 +222,9 @@ def _scale(r: QuestionReport, counts: dict[int, int], q: dict[str, Any]) -> None
                                     "ci": stats.wilson(c, r.n)}
                                 for g, c in (("detractors", det), ("passives", r.n - pro - det),
                                              ("promoters", pro))})
-    elif r.type in GOOD:
-        threshold, label = GOOD[r.type]
-        good = sum(c for v, c in rows if v >= threshold)
-        r.figures.update(good=good, good_label=label, good_share=round(100 * good / r.n, 1),
+    elif qt.good_min is not None:
+        good = sum(c for v, c in rows if v >= qt.good_min)
+        r.figures.update(good=good, good_label=qt.good_label, good_share=round(100 * good / r.n, 1),
                          good_ci=stats.wilson(good, r.n))
 
 
@@ -236,14 +243,9 @@ def _choices(r: QuestionReport, counts: dict[str, int], n: int, q: dict[str, Any
 def _nps_counts(a_rows: list[Any], nps_q: dict[str, Any] | None) -> tuple[int, int, int]:
     if nps_q is None:
         return (0, 0, 0)
-    pro = det = n = 0
-    for r in a_rows:
-        if r.k1 == nps_q["id"]:
-            v = int(r.k2)
-            n += r.n
-            pro += r.n if v >= 9 else 0
-            det += r.n if v <= 6 else 0
-    return (pro, det, n)
+    mine = [(int(r.k2), r.n) for r in a_rows if r.k1 == nps_q["id"]]
+    groups = NPS.tally(mine)
+    return (groups["promoter"], groups["detractor"], sum(n for _, n in mine))
 
 
 def _trend(r_rows: list[Any], a_rows: list[Any], by: str,
@@ -400,12 +402,9 @@ def _breakdown(session: Session, survey: Survey, f: ReportFilter, nps_q: dict[st
 def _nps_cols(nps_q: dict[str, Any] | None) -> list[Any]:
     if nps_q is None:
         return []
-    score = score_of(nps_q["id"])
-    return [func.count().filter(score >= 9), func.count().filter(score <= 6),
-            func.count().filter(score.is_not(None))]
+    return scoring.nps_counts(score_of(nps_q["id"]))
 
 
 def nps_score_expr(qid: str) -> Any:
     """-1/0/+1 per response (detractor/passive/promoter), NULL when not answered."""
-    s = score_of(qid)
-    return case((s >= 9, 1), (s <= 6, -1), (s.is_not(None), 0), else_=None).cast(Integer)
+    return scoring.nps_group(score_of(qid), NPS.SIGN).cast(Integer)

@@ -56,8 +56,11 @@ from surveyapp.models import AnswerAnnotation, Response, Survey, SurveyVersion, 
 from surveyapp.models.insights import ReportFilterRollup, ReportRollup, ReportRollupState
 from surveyapp.platform.wiring import send_task
 from surveyapp.reports.filters import ReportFilter
+from surveyapp.surveys import scoring
+from surveyapp.surveys.questions import CSAT, NPS, question_type
 
 SETTLE = dt.timedelta(days=1)
+GROUP_SCORE = {"detractor": 0, "passive": 7, "promoter": 10}  # an NPS group's stored score
 KINDS = ("r", "a", "t")
 FILTER_UNUSED = dt.timedelta(days=7)  # per-filter rows unused this long are dropped
 log = logging.getLogger(__name__)
@@ -158,7 +161,7 @@ def raw_rows(session: Session, survey: Survey, conds: list[Any], questions: list
         if score_qid and _is_nps(survey, score_qid):
             # Only the NPS group matters for themes and drivers: 0 detractor, 7 passive,
             # 10 promoter (a quarter of the rows of 11 scores).
-            score = case((score >= 9, 10), (score >= 7, 7), (score.is_not(None), 0), else_=None)
+            score = scoring.nps_group(score, GROUP_SCORE)
         ann = AnswerAnnotation
         tdims, tgroup = _dims(session, keep & {"version", "device"})
         k3 = ann.kind.op("||")(literal("|")).op("||")(func.coalesce(ann.sentiment, literal("")))
@@ -174,7 +177,7 @@ def raw_rows(session: Session, survey: Survey, conds: list[Any], questions: list
 
 def _is_nps(survey: Survey, qid: str) -> bool:
     version = survey.current_version
-    return any(q["id"] == qid and q.get("type") == "nps" for q in (version.questions if version else []))
+    return any(q["id"] == qid and question_type(q) is NPS for q in (version.questions if version else []))
 
 
 def _choice_elements(session: Session, qid: str) -> tuple[Any, Any]:
@@ -204,7 +207,7 @@ def score_question(survey: Survey) -> str | None:
     """The score annotations are joined with: the first NPS question, else the first CSAT."""
     from surveyapp.reports.query import first_question
 
-    q = first_question(survey, "nps") or first_question(survey, "csat")
+    q = first_question(survey, NPS.type) or first_question(survey, CSAT.type)
     return q["id"] if q else None
 
 

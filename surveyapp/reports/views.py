@@ -38,6 +38,7 @@ from surveyapp.platform.web import start_job, workspace_blueprint, workspace_job
 from surveyapp.privacy.service import audit
 from surveyapp.reports.exports import FORMATS, export_path, theme_names
 from surveyapp.reports.filters import ReportFilter
+from surveyapp.surveys.questions import open_text_questions
 from surveyapp.workspaces.forms import EmptyForm
 
 
@@ -53,7 +54,6 @@ LIVE_LIMIT = 20
 
 def report_context(survey: Survey, f: ReportFilter, args: Any) -> dict[str, Any]:
     """Everything the report page (and the read-only share page) draws."""
-    from surveyapp.analysis.job import open_text_questions
     from surveyapp.analysis.model import model_status
     from surveyapp.analysis.report import survey_analysis
     from surveyapp.reports.query import (
@@ -235,8 +235,6 @@ def _job_arg(name: str) -> Job | None:
 @bp.route("/surveys/<int:survey_id>/analyse", methods=["POST"])
 @workspace_view(Role.ANALYST)
 def analyse(survey_id: int) -> Any:
-    from surveyapp.analysis.job import open_text_questions
-
     survey = get_or_404_in(Survey, survey_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -261,9 +259,7 @@ def rename_theme(survey_id: int, qid: str, theme_id: int) -> Any:
             abort(404)
         flash("A theme name is 1 to 80 characters.", "error")
         return redirect(url_for("reports.survey", survey_id=survey.id) + "#analysis")
-    labels = dict((analysis.edits or {}).get("labels") or {})
-    labels[str(theme_id)] = form.label.data
-    analysis.edits = {**(analysis.edits or {}), "labels": labels}
+    analysis.rename_theme(theme_id, form.label.data)
     db.session.commit()
     flash(f"Renamed the theme to “{form.label.data}”; a refit keeps the name.", "success")
     return redirect(url_for("reports.survey", survey_id=survey.id) + "#analysis")

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from surveyapp.models import Contact, Survey, utcnow
+from surveyapp.models import Contact, TextAnalysis, utcnow
 from surveyapp.models.research import Highlight, Insight, Passage, Study, StudySource
 
 FORMAT = "surveyapp.research-export/v1"
@@ -26,12 +26,12 @@ CSV_HEADER = ["record", "id", "participant", "participant_user", "source", "spea
 
 
 def _theme_names(session: Session, study: Study) -> dict[int, str]:
+    """The linked survey question's theme names, as the analysts renamed them."""
     if not (study.survey_id and study.question_id):
         return {}
-    from surveyapp.reports.exports import theme_names
-
-    survey = session.get(Survey, study.survey_id)
-    return {tid: name for (qid, tid), name in theme_names(survey).items() if qid == study.question_id}
+    analysis = session.scalar(select(TextAnalysis).where(
+        TextAnalysis.survey_id == study.survey_id, TextAnalysis.question_id == study.question_id))
+    return analysis.theme_names() if analysis is not None else {}
 
 
 def study_export(session: Session, study: Study, real_ids: bool = False) -> dict[str, Any]:

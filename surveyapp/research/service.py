@@ -7,7 +7,6 @@ an import either lands whole or not at all.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections import Counter
 from types import SimpleNamespace
@@ -201,7 +200,7 @@ def analyse_study(session: Session, study: Study, progress: Any, *, sentiment_mo
     if study.survey_id and study.question_id:
         analysis = session.scalar(select(TextAnalysis).where(
             TextAnalysis.survey_id == study.survey_id, TextAnalysis.question_id == study.question_id))
-    result = nlp_themes.ThemeResult.from_json(analysis.result) if analysis else None
+    result = analysis.theme_result() if analysis else None
     if result is not None and result.themes:
         assigned = nlp_themes.assign(result, texts, cache_dir=cache_dir) if texts else []
     else:
@@ -350,10 +349,10 @@ def study_themes(session: Session, study: Study) -> dict[int, SimpleNamespace]:
         TextAnalysis.survey_id == study.survey_id, TextAnalysis.question_id == study.question_id))
     if analysis is None:
         return {}
-    labels = (analysis.edits or {}).get("labels") or {}
-    return {t["id"]: SimpleNamespace(id=t["id"], label=labels.get(str(t["id"]), t["label"]),
-                                     quotes=list(t.get("quotes") or []))
-            for t in json.loads(analysis.result).get("themes", [])}
+    result = analysis.theme_result()
+    names = analysis.theme_names(result)
+    return {t.id: SimpleNamespace(id=t.id, label=names[t.id], quotes=list(t.quotes))
+            for t in result.themes}
 
 
 def segments_of_highlights(session: Session, highlights: list[Highlight]) -> list[dict[str, Any]]:

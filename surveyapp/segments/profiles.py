@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 
 from surveyapp.models import AnswerAnnotation, Response, Survey, TextAnalysis
 from surveyapp.models.segments import Segment, SegmentMember
+from surveyapp.reports import stats
 from surveyapp.reports.summary import nps_interval
 from surveyapp.segments.features import LOG_FEATURES
+from surveyapp.surveys.questions import CSAT, NPS, question_type
 
 MIN_GROUP = 5
 MIN_EFFECT = 0.2
@@ -86,24 +88,21 @@ def _score_questions(session: Session, survey_ids: set[int]) -> dict[int, dict[s
         qs: dict[str, str] = {}
         for version in survey.versions:
             for q in version.questions:
-                if q.get("type") in ("nps", "csat"):
+                if question_type(q) in (NPS, CSAT):
                     qs[q["id"]] = q["type"]
         out[survey.id] = qs
     return out
 
 
 def _theme_labels(session: Session, survey_ids: set[int]) -> dict[tuple[int, str, int], str]:
-    from nlp.themes import ThemeResult
-
     out = {}
     for analysis in session.scalars(select(TextAnalysis).where(TextAnalysis.survey_id.in_(survey_ids))):
-        edits = {int(k): v for k, v in ((analysis.edits or {}).get("labels") or {}).items()}
         try:
-            result = ThemeResult.from_json(analysis.result)
+            names = analysis.theme_names()
         except (ValueError, KeyError, TypeError):
             continue
-        for theme in result.themes:
-            out[(analysis.survey_id, analysis.question_id, theme.id)] = edits.get(theme.id, theme.label)
+        for tid, name in names.items():
+            out[(analysis.survey_id, analysis.question_id, tid)] = name
     return out
 
 
@@ -129,14 +128,16 @@ def survey_evidence(session: Session, segments: list[Segment]) -> dict[int, dict
     for sid in ids:
         nps = tallies[sid]["nps"]
         if len(nps) >= MIN_GROUP:
-            promoters, detractors = sum(v >= 9 for v in nps), sum(v <= 6 for v in nps)
-            out[sid]["nps"] = {"n": len(nps), "score": round(100 * (promoters - detractors) / len(nps), 1),
+            groups = NPS.tally((v, 1) for v in nps)
+            promoters, detractors = groups["promoter"], groups["detractor"]
+            score = stats.nps(promoters, detractors, len(nps)) or 0.0
+            out[sid]["nps"] = {"n": len(nps), "score": round(score, 1),
                                "ci": list(nps_interval(promoters, detractors, len(nps)))}
         elif nps:
             out[sid]["nps"] = {"n": len(nps), "suppressed": True}
         csat = tallies[sid]["csat"]
         if len(csat) >= MIN_GROUP:
-            good = sum(v >= 4 for v in csat)
+            good = sum(v >= CSAT.good_min for v in csat)
             out[sid]["csat"] = {"n": len(csat), "satisfied": round(100 * good / len(csat), 1),
                                 "ci": list(wilson(good, len(csat)))}
         elif csat:

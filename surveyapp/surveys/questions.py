@@ -1,5 +1,7 @@
 """Question types: one class each, with one place for configuration, answer validation,
-the widget's rendering schema and the kind of summary a report shows.
+the widget's rendering schema, the kind of summary a report shows and the scoring rules
+(a scale's range, what a "good" answer is, NPS groups -- their SQL twins are in
+``surveyapp.surveys.scoring``).
 
 Answers are attacker-controlled (they come from public pages), so ``validate_answer``
 accepts only the exact JSON types a type expects, bounded in size, and returns the
@@ -11,12 +13,16 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from typing import Any, ClassVar
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from wtforms import BooleanField, Form, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from surveyapp.surveys.errors import AnswerError, DefinitionError
+
+if TYPE_CHECKING:
+    from surveyapp.models import Survey
 
 ID_RE = re.compile(r"^[a-z0-9_]{1,40}$")
 TEXT_HARD_CAP = 5000
@@ -143,6 +149,12 @@ class QuestionType:
     label: ClassVar[str]
     summary_kind: ClassVar[str] = "none"
     default_required: ClassVar[bool] = False
+    # Scale types: the lowest and highest score (a rating's configured top is ``bounds()``),
+    # and the lowest "good" score with how reports name the share at or above it.
+    is_scale: ClassVar[bool] = False
+    scale: ClassVar[tuple[int, int] | None] = None
+    good_min: ClassVar[int | None] = None
+    good_label: ClassVar[str] = ""
     form_class: ClassVar[type[Form]] = QuestionForm
     # Configuration keys a type accepts beyond the common ones, and which are translatable.
     translatable: ClassVar[tuple[str, ...]] = ("title", "description")
@@ -275,8 +287,8 @@ class ScaleQuestion(QuestionType):
     form_class = ScaleForm
     summary_kind = "scale"
     default_required = True
-    low: ClassVar[int]
-    high: ClassVar[int]
+    is_scale = True
+    scale: ClassVar[tuple[int, int]]
     translatable = ("title", "description", "lower_label", "upper_label")
 
     @classmethod
@@ -289,7 +301,7 @@ class ScaleQuestion(QuestionType):
         return out
 
     def bounds(self) -> tuple[int, int]:
-        return self.low, self.high
+        return self.scale
 
     def validate_answer(self, value: Any) -> int:
         low, high = self.bounds()
@@ -305,29 +317,66 @@ class ScaleQuestion(QuestionType):
 
 
 class NPS(ScaleQuestion):
+    """Net Promoter Score: 9-10 promoters, 7-8 passives, 0-6 detractors; the score is the
+    share of promoters minus the share of detractors, in points (``reports.stats.nps``)."""
+
     type = "nps"
     label = "NPS (0-10)"
     summary_kind = "nps"
-    low, high = 0, 10
+    scale = (0, 10)
+    PROMOTER_MIN: ClassVar[int] = 9
+    DETRACTOR_MAX: ClassVar[int] = 6
+    GROUPS: ClassVar[tuple[str, str, str]] = ("detractor", "passive", "promoter")
+    SIGN: ClassVar[dict[str, int]] = {"detractor": -1, "passive": 0, "promoter": 1}
+
+    @classmethod
+    def group(cls, score: Any) -> str | None:
+        """"promoter", "passive" or "detractor"; None when unanswered or off the 0-10 scale."""
+        if isinstance(score, bool) or not isinstance(score, int | float):
+            return None
+        if not cls.scale[0] <= score <= cls.scale[1]:
+            return None
+        if score >= cls.PROMOTER_MIN:
+            return "promoter"
+        return "detractor" if score <= cls.DETRACTOR_MAX else "passive"
+
+    @classmethod
+    def points(cls, score: Any) -> int | None:
+        """What one answer adds to an NPS: +100 promoter, 0 passive, -100 detractor."""
+        group = cls.group(score)
+        return None if group is None else 100 * cls.SIGN[group]
+
+    @classmethod
+    def tally(cls, counts: Iterable[tuple[Any, int]]) -> dict[str, int]:
+        """Answers per group from (score, how many) pairs; scores off the scale are left out."""
+        out = dict.fromkeys(cls.GROUPS, 0)
+        for score, n in counts:
+            group = cls.group(score)
+            if group is not None:
+                out[group] += n
+        return out
 
 
 class CSAT(ScaleQuestion):
     type = "csat"
     label = "CSAT (1-5)"
-    low, high = 1, 5
+    scale = (1, 5)
+    good_min, good_label = 4, "satisfied (4–5)"
 
 
 class CES(ScaleQuestion):
     type = "ces"
     label = "CES (1-7)"
-    low, high = 1, 7
+    scale = (1, 7)
+    good_min, good_label = 5, "found it easy (5–7)"
 
 
 class Rating(ScaleQuestion):
     type = "rating"
     label = "Rating"
     form_class = RatingForm
-    low, high = 1, 5
+    scale = (1, 5)  # the default; a question's own top is in its "scale" (see bounds)
+    good_min, good_label = 4, "rated 4 or 5"
 
     @classmethod
     def validate_specific(cls, config: dict[str, Any], where: str) -> dict[str, Any]:
@@ -513,3 +562,19 @@ QUESTION_TYPES: dict[str, type[QuestionType]] = {
 
 def question(config: dict[str, Any]) -> QuestionType:
     return QUESTION_TYPES[config["type"]](config)
+
+
+def question_type(config: Mapping[str, Any]) -> type[QuestionType] | None:
+    """The class of a question's type (``question_type(q) is NPS``); None if unknown."""
+    return QUESTION_TYPES.get(config.get("type") or "")
+
+
+def open_text_questions(survey: Survey) -> list[tuple[str, str]]:
+    """(id, title) of every open-text question in any version of ``survey``, each once,
+    in first-seen order: what the open-text analysis reads."""
+    seen: dict[str, str] = {}
+    for version in survey.versions:
+        for q in version.questions:
+            if question_type(q) is OpenText and q["id"] not in seen:
+                seen[q["id"]] = q.get("title", q["id"])
+    return list(seen.items())
