@@ -171,8 +171,9 @@ def run(backend: str, n: int, stack: ExitStack) -> dict[str, float]:
         from surveyapp.analysis.report import survey_analysis
         from surveyapp.models import Response
         from surveyapp.reports.filters import ReportFilter
-        from surveyapp.reports.query import reported_questions, survey_report
+        from surveyapp.reports.query import survey_report
         from surveyapp.reports.rollup import refresh
+        from surveyapp.surveys.questions import reported_questions
 
         f = ReportFilter()
         recent = {"device": "mobile", "from": (dt.date.today() - dt.timedelta(days=29)).isoformat()}

@@ -17,10 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import AnswerAnnotation, Contact, Response, Survey, TextAnalysis
-from surveyapp.reports import stats
+from surveyapp.reports import rollup, stats
 from surveyapp.reports.filters import ReportFilter
-from surveyapp.reports.query import DEFAULT_K, first_question, group_expression, score_of
-from surveyapp.surveys.questions import NPS
+from surveyapp.reports.query import DEFAULT_K, group_expression, score_of
+from surveyapp.reports.rollup import bucket_of
+from surveyapp.surveys.questions import NPS, first_question, reported_questions
 
 SENTIMENTS = ("negative", "neutral", "positive")
 NPS_GROUPS = NPS.GROUPS
@@ -69,9 +70,6 @@ def survey_analysis(session: Session, survey: Survey, titles: dict[str, str],
                     f: ReportFilter | None = None, *, attribute: str = "", k: int = DEFAULT_K,
                     by: str = "week", full: bool = True) -> list[QuestionAnalysis]:
     """``full=False`` skips the cross tables, trend and drivers (the API's theme list)."""
-    from surveyapp.reports import rollup
-    from surveyapp.reports.query import reported_questions
-
     f = f or ReportFilter()
     analyses = session.scalars(select(TextAnalysis).where(TextAnalysis.survey_id == survey.id)
                                .order_by(TextAnalysis.id)).all()
@@ -233,8 +231,6 @@ def _attribute_table(pairs: list[tuple[int, Any, int]], names: dict[int, str], f
 
 
 def _theme_trend(rows: list[Any], names: dict[int, str], by: str) -> dict[str, Any]:
-    from surveyapp.reports.rollup import bucket_of
-
     totals: dict[str, int] = {}
     cells: dict[tuple[str, int], int] = {}
     for r in rows:

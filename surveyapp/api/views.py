@@ -12,11 +12,14 @@ from flask import Blueprint, g, jsonify, request, url_for
 from sqlalchemy import select
 
 from surveyapp import jobs
+from surveyapp.analysis.report import survey_analysis
 from surveyapp.errors import ApiError
 from surveyapp.extensions import db
-from surveyapp.models import Job, Response, Survey
+from surveyapp.models import AnswerAnnotation, Job, Response, Survey
+from surveyapp.models.segments import Segment, SegmentRun
 from surveyapp.platform.apikeys import api_key_required, json_body
-from surveyapp.reports.exports import FORMATS
+from surveyapp.reports.exports import FORMATS, theme_names
+from surveyapp.reports.query import min_cell
 from surveyapp.templating import scrub
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -48,7 +51,6 @@ def _survey_json(s: Survey) -> dict[str, Any]:
 @api_key_required
 def workspace() -> Any:
     ws = g.workspace
-    db.session.commit()  # persists last_used_at
     return jsonify({
         "id": ws.id, "slug": ws.slug, "name": ws.name,
         "environments": [{"name": e.name, "client_key": e.client_key} for e in ws.environments],
@@ -61,7 +63,6 @@ def surveys() -> Any:
     rows = db.session.scalars(
         select(Survey).where(Survey.workspace_id == g.workspace.id).order_by(Survey.id)
     ).all()
-    db.session.commit()
     return jsonify({"surveys": [_survey_json(s) for s in rows]})
 
 
@@ -83,7 +84,6 @@ def responses(survey_id: int) -> Any:
         .order_by(Response.id).limit(int(limit))
     ).all()
     annotations = _annotations(survey, [r.id for r in rows])
-    db.session.commit()
     return jsonify({
         "responses": [
             {
@@ -135,7 +135,6 @@ def job(job_id: int) -> Any:
     row = db.session.get(Job, job_id)
     if row is None or row.workspace_id != g.workspace.id:
         raise ApiError(404, "not_found", f"No job {job_id} in this workspace.")
-    db.session.commit()
     return jsonify(row.as_dict())
 
 
@@ -143,8 +142,6 @@ def _annotations(survey: Survey, ids: list[int]) -> dict[int, dict[str, Any]]:
     """Open-text annotations of these responses: question id -> theme, sentiment, kind."""
     if not ids:
         return {}
-    from surveyapp.models import AnswerAnnotation
-    from surveyapp.reports.exports import theme_names
 
     names = theme_names(survey)
     out: dict[int, dict[str, Any]] = {}
@@ -161,12 +158,8 @@ def _annotations(survey: Survey, ids: list[int]) -> dict[int, dict[str, Any]]:
 @api_key_required
 def themes(survey_id: int) -> Any:
     """Themes of each analysed open-text question, with share, sentiment and NPS."""
-    from surveyapp.analysis.report import survey_analysis
-    from surveyapp.reports.query import min_cell
-
     survey = _survey_or_404(survey_id)
     analyses = survey_analysis(db.session, survey, {}, full=False, k=min_cell(survey.workspace))
-    db.session.commit()
     return jsonify({"questions": [{
         "question_id": a.question_id, "answers": a.answers, "method": a.method,
         "unthemed": a.unthemed, "filler": a.filler, "non_english": a.non_english,
@@ -182,13 +175,10 @@ def themes(survey_id: int) -> Any:
 @api_key_required
 def segments() -> Any:
     """The workspace's saved behavioural segments with their size."""
-    from surveyapp.models.segments import Segment, SegmentRun
-
     rows = db.session.execute(
         select(Segment, SegmentRun).join(SegmentRun, SegmentRun.id == Segment.run_id)
         .where(Segment.workspace_id == g.workspace.id, SegmentRun.status == "saved")
         .order_by(Segment.position, Segment.id)).all()
-    db.session.commit()
     return jsonify({"segments": [{"id": seg.id, "key": seg.key, "name": seg.name, "size": seg.size,
                                   "run_id": run.id, "saved_at": run.saved_at.isoformat() if run.saved_at else None}
                                  for seg, run in rows]})

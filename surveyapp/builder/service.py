@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp.builder.errors import BuilderConflict, BuilderInvalid, BuilderNotFound
 from surveyapp.models import Environment, Survey, SurveyKind, SurveyStatus, User, Workspace
+from surveyapp.surveys.definition import DefinitionError, describe_changes, validate_definition
 
 # Allowed status changes; publishing is separate (it also moves draft -> live).
 TRANSITIONS: dict[SurveyStatus, set[SurveyStatus]] = {
@@ -30,8 +31,6 @@ def _definition_error(exc: Exception) -> BuilderInvalid:
 
 
 def validate(definition: dict[str, Any]) -> dict[str, Any]:
-    from surveyapp.surveys.definition import DefinitionError, validate_definition
-
     try:
         return validate_definition(definition)
     except DefinitionError as exc:
@@ -61,8 +60,6 @@ def has_unpublished_changes(survey: Survey) -> bool:
 
 def publish(survey: Survey, by: User | None) -> list[str]:
     """Validate the draft and make it the live version. Returns the changes it made."""
-    from surveyapp.surveys.definition import describe_changes
-
     definition = validate(survey.draft)
     previous = survey.current_version.definition if survey.current_version else None
     if previous == definition:

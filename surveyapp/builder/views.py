@@ -25,12 +25,16 @@ from surveyapp.builder.editor import (
 )
 from surveyapp.builder.errors import BuilderError
 from surveyapp.builder.forms import DefinitionForm, ImportForm, NewSurveyForm, StatusForm
+from surveyapp.collect.service import widget_survey
 from surveyapp.extensions import db
 from surveyapp.models import Role, Survey, SurveyKind, SurveyStatus
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import workspace_blueprint
-from surveyapp.surveys.definition import DefinitionError
-from surveyapp.surveys.questions import QUESTION_TYPES, QuestionType
+from surveyapp.surveys.definition import DefinitionError, describe_changes
+from surveyapp.surveys.questions import QUESTION_TYPES, QuestionType, question_type
+from surveyapp.surveys.schema import ImportError as SurveyImportError
+from surveyapp.surveys.schema import export_survey, import_survey
+from surveyapp.surveys.templates import TEMPLATES
 from surveyapp.workspaces.forms import EmptyForm
 
 bp = workspace_blueprint("builder", __name__, "/surveys")
@@ -40,8 +44,6 @@ MAX_IMPORT_BYTES = 256 * 1024
 
 
 def _templates() -> dict[str, dict[str, Any]]:
-    from surveyapp.surveys.templates import TEMPLATES
-
     return TEMPLATES
 
 
@@ -70,9 +72,6 @@ def new() -> Any:
 @bp.route("/import", methods=["POST"])
 @workspace_view(Role.RESEARCHER)
 def import_json() -> Any:
-    from surveyapp.surveys.schema import ImportError as SurveyImportError
-    from surveyapp.surveys.schema import import_survey
-
     form = ImportForm()
     if not form.validate_on_submit():
         flash("Choose a .json file exported from surveyapp.", "error")
@@ -116,8 +115,6 @@ def edit(survey_id: int) -> Any:
 
 def render_edit(survey: Survey, **overrides: Any) -> str:
     """The edit page; ``overrides`` replace forms with bound ones that show errors."""
-    from surveyapp.collect.service import widget_survey
-
     problems: dict[str, Any] = {}
     preview = None
     try:
@@ -195,8 +192,6 @@ def duplicate(survey_id: int) -> Any:
 @bp.route("/<int:survey_id>/versions")
 @workspace_view(Role.VIEWER)
 def versions(survey_id: int) -> Any:
-    from surveyapp.surveys.definition import describe_changes
-
     survey = get_or_404_in(Survey, survey_id)
     history = []
     previous = None
@@ -211,8 +206,6 @@ def versions(survey_id: int) -> Any:
 @bp.route("/<int:survey_id>/export.json")
 @workspace_view(Role.VIEWER)
 def export_json(survey_id: int) -> Any:
-    from surveyapp.surveys.schema import export_survey
-
     survey = get_or_404_in(Survey, survey_id)
     definition = survey.current_version.definition if survey.current_version else survey.draft
     resp = jsonify(export_survey(survey.name, survey.kind.value, definition))
@@ -387,10 +380,11 @@ def _missing(survey: Survey, qid: str) -> Any:
 def _operand(survey: Survey, source: str, op: str, raw: str) -> Any:
     found = find_question(survey, source)
     qtype = found[1].get("type") if found else None
+    scale = found is not None and getattr(question_type(found[1]), "is_scale", False)
     values = [v.strip() for v in raw.split(",")] if op in ("in", "not_in") else [raw]
 
     def convert(v: str) -> Any:
-        if qtype in ("nps", "csat", "ces", "rating"):
+        if scale:
             try:
                 return int(v)
             except ValueError:

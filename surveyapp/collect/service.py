@@ -21,6 +21,7 @@ from surveyapp.collect import cache
 from surveyapp.collect import payloads as p
 from surveyapp.collect.cache import EnvironmentInfo, SurveyInfo, VersionInfo
 from surveyapp.collect.errors import CollectConflict, CollectError, CollectInvalid, CollectNotFound
+from surveyapp.experiments import clicks
 from surveyapp.models import (
     ConsentMode,
     ConsentState,
@@ -35,6 +36,8 @@ from surveyapp.models import (
 )
 from surveyapp.privacy import consent as privacy_consent
 from surveyapp.privacy.ids import stored_external_id
+from surveyapp.segments.service import segment_keys
+from surveyapp.surveys.definition import InvalidResponse, validate_response
 
 
 @dataclass(frozen=True)
@@ -118,8 +121,6 @@ def widget_survey(survey_id: int, version: int, definition: dict[str, Any]) -> d
 
 
 def clicks_enabled(workspace: Any) -> bool:
-    from surveyapp.experiments import clicks
-
     return clicks.enabled(workspace)
 
 
@@ -220,8 +221,6 @@ def _display_limit_reached(session: Session, survey_id: int, contact: Contact | 
 
 # ----------------------------------------------------------------------------- responses
 def _validate_answers(version: SurveyVersion | VersionInfo, answers: dict[str, Any], finished: bool) -> dict[str, Any]:
-    from surveyapp.surveys.definition import InvalidResponse, validate_response
-
     try:
         return validate_response(version.definition, answers, finished)
     except InvalidResponse as exc:
@@ -436,7 +435,6 @@ def identify(session: Session, env: EnvironmentInfo, data: dict[str, Any],
     if attrs:
         contact.attributes = {**contact.attributes, **attrs}
     contact.last_seen_at = utcnow()
-    from surveyapp.segments.service import segment_keys  # this contact's keys only
 
     return {"user_id": external_id, "stored": True, "consent": contact.consent.value,
             "segments": segment_keys(session, contact.id) if contact.id else []}

@@ -17,6 +17,8 @@ from surveyapp.experiments import assignment, clicks
 from surveyapp.extensions import db
 from surveyapp.models import Contact, Workspace
 from surveyapp.platform.apikeys import api_key_required, json_body
+from surveyapp.privacy.ids import stored_external_id
+from surveyapp.widget import BUILD_DIR, MAX_AGE
 
 client_bp = client_blueprint("experiments_client", __name__)
 
@@ -25,7 +27,6 @@ def _stored_unit(workspace_id: int, unit: str, external_id: str | None) -> str:
     """The unit as stored: a user id goes through the workspace's id hashing, if on."""
     if not external_id:
         return unit
-    from surveyapp.privacy.ids import stored_external_id
 
     return "u:" + stored_external_id(db.session, workspace_id, external_id)
 
@@ -112,8 +113,6 @@ def server_assign(key: str) -> Any:
 
 def clicks_chunk() -> Response:
     """The lazily loaded click recorder, served like the loader and the renderer."""
-    from surveyapp.widget import BUILD_DIR, MAX_AGE
-
     data = (BUILD_DIR / "clicks.js").read_bytes()
     resp = Response(data, mimetype="text/javascript")
     resp.add_etag()

@@ -6,7 +6,6 @@ Functions take a session and never commit; the view (or CLI, or demo seeder) doe
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +16,9 @@ from surveyapp.models import Response, Survey, TextAnalysis, User, Workspace, ex
 from surveyapp.models.insights import ChartNote, EvidenceLink, Goal, Hypothesis
 from surveyapp.reports import stats
 from surveyapp.reports.filters import ReportFilter
-from surveyapp.reports.query import GOOD, first_question, score_of
+from surveyapp.reports.query import GOOD, score_of
+from surveyapp.surveys.questions import NPS, first_question
+from surveyapp.surveys.scoring import nps_counts
 
 METRICS = {
     "nps": "NPS",
@@ -60,12 +61,10 @@ def goal_progress(session: Session, goal: Goal) -> GoalProgress:
     ci = None
     n = 0
     if goal.metric == "nps":
-        q = first_question(goal.survey, "nps")
+        q = first_question(goal.survey, NPS.type)
         if q is not None:
-            s = score_of(q["id"])
-            pro, det, n = session.execute(select(
-                func.count().filter(s >= 9), func.count().filter(s <= 6),
-                func.count().filter(s.is_not(None))).where(*conds)).one()
+            pro, det, n = session.execute(select(*nps_counts(score_of(q["id"])))
+                                          .where(*conds)).one()
             if n:
                 value, ci = round(stats.nps(pro, det, n) or 0.0, 1), stats.nps_ci(pro, det, n)
     elif goal.metric == "completion":
@@ -124,10 +123,8 @@ def evidence_options(session: Session, workspace: Workspace) -> list[tuple[str, 
         out.append(("survey", f"survey:{s.id}", f"Survey: {s.name}"))
     if by_id:
         for a in session.scalars(select(TextAnalysis).where(TextAnalysis.survey_id.in_(by_id))):
-            labels = (a.edits or {}).get("labels") or {}
-            for t in json.loads(a.result).get("themes", []):
-                name = labels.get(str(t["id"]), t["label"])
-                out.append(("theme", f"survey:{a.survey_id}/question:{a.question_id}/theme:{t['id']}",
+            for theme_id, name in a.theme_names().items():
+                out.append(("theme", f"survey:{a.survey_id}/question:{a.question_id}/theme:{theme_id}",
                             f"Theme: {name} ({by_id[a.survey_id].name})"))
     for g in session.scalars(select(Goal).where(Goal.workspace_id == workspace.id)):
         out.append(("goal", f"goal:{g.id}", f"Goal: {g.title}"))

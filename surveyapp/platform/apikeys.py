@@ -30,7 +30,9 @@ def api_key_required(view: Any) -> Any:
         key.last_used_at = utcnow()
         g.api_key = key
         g.workspace = key.workspace
-        return view(*args, **kwargs)
+        response = view(*args, **kwargs)
+        db.session.commit()  # the key's last use (reading views write nothing else)
+        return response
 
     return wrapper
 

@@ -33,6 +33,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import AnswerAnnotation, Contact, Display, Response, Survey, Workspace
+from surveyapp.models.segments import Segment, SegmentMember, SegmentRun
 from surveyapp.surveys.questions import NPS, question_type
 from surveyapp.surveys.scoring import is_detractor
 
@@ -249,8 +250,6 @@ def targeting_audit(session: Session, workspace: Workspace, attributes: list[str
 
 def segment_audits(session: Session, workspace: Workspace, attributes: list[str]) -> list[Audit]:
     """One audit per saved segment (noise excluded): membership rate per group."""
-    from surveyapp.models.segments import Segment, SegmentMember, SegmentRun
-
     rows = session.execute(
         select(Segment.id, Segment.name, SegmentRun.environment_id)
         .join(SegmentRun, SegmentRun.id == Segment.run_id)

@@ -29,6 +29,7 @@ from surveyapp.models import (
     SurveyVersion,
     TextAnalysis,
 )
+from surveyapp.privacy.ids import pseudonymiser
 
 BATCH = 1000
 FORMATS = {"csv": "text/csv",
@@ -67,8 +68,6 @@ def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: l
           names: dict[tuple[str, int], str], real_ids: bool = False) -> Iterator[list[Any]]:
     """Raw values per row (lists stay lists; the writers format them). The contact column
     holds a stable pseudonym unless the export asked for real ids."""
-    from surveyapp.privacy.ids import pseudonymiser
-
     contact = (lambda x: x) if real_ids else pseudonymiser(survey.workspace_id)
     query = (
         select(Response, SurveyVersion.number, Contact.external_id)

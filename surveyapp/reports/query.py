@@ -21,16 +21,19 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from surveyapp.models import Contact, Response, Survey
-from surveyapp.reports import stats
+from surveyapp.models.segments import Segment, SegmentRun
+from surveyapp.reports import rollup, stats
 from surveyapp.reports.filters import ReportFilter
+from surveyapp.reports.rollup import bucket_of, in_period
 from surveyapp.surveys import scoring
 from surveyapp.surveys.questions import (
     NPS,
     QUESTION_TYPES,
-    Consent,
     ScaleQuestion,
+    first_question,
     question,
-    question_type,
+    reported_questions,
+    summary_kind,
 )
 
 DEFAULT_K = 5  # k-anonymity threshold: breakdown cells with fewer respondents are hidden
@@ -120,25 +123,9 @@ class SurveyReport:
         return out
 
 
-def first_question(survey: Survey, qtype: str) -> dict[str, Any] | None:
-    version = survey.current_version
-    for q in version.questions if version else []:
-        if q.get("type") == qtype:
-            return q
-    return None
-
-
-def reported_questions(survey: Survey) -> list[dict[str, Any]]:
-    """The current version's questions that have a summary (not consent or hidden)."""
-    questions = survey.current_version.questions if survey.current_version else []
-    return [q for q in questions if _kind(q) != "none"]
-
-
 def survey_report(session: Session, survey: Survey, f: ReportFilter, *, by: str = "",
                   breakdown_by: str = "", k: int = DEFAULT_K, today: dt.date | None = None
                   ) -> SurveyReport:
-    from surveyapp.reports import rollup
-
     reported = reported_questions(survey)
     keep = {breakdown_by or "device"} & {"version", "device", "locale"}
     rows = rollup.load(session, survey, f, reported, kinds=("r", "a"), keep=keep)
@@ -165,7 +152,7 @@ def survey_report(session: Session, survey: Survey, f: ReportFilter, *, by: str 
         bucket_[r.k2] = bucket_.get(r.k2, 0) + r.n
     out = []
     for q in reported:
-        kind = _kind(q)
+        kind = summary_kind(q)
         qr = QuestionReport(id=q["id"], title=q.get("title", q["id"]), type=q.get("type", ""),
                             kind=kind)
         counts = values.get(q["id"], {})
@@ -185,13 +172,6 @@ def survey_report(session: Session, survey: Survey, f: ReportFilter, *, by: str 
         trend=_trend(r_rows, a_rows, by, nps_q),
         comparison=_comparison(rows["r"], rows["a"], f, nps_q, today or dt.datetime.now(dt.UTC).date()),
         breakdown=_breakdown(session, survey, f, nps_q, breakdown_by, k, r_rows, a_rows), k=k)
-
-
-def _kind(q: dict[str, Any]) -> str:
-    cls = question_type(q)
-    if cls is None or cls is Consent:
-        return "none"
-    return cls.summary_kind
 
 
 def _default_granularity(f: ReportFilter) -> str:
@@ -250,8 +230,6 @@ def _nps_counts(a_rows: list[Any], nps_q: dict[str, Any] | None) -> tuple[int, i
 
 def _trend(r_rows: list[Any], a_rows: list[Any], by: str,
            nps_q: dict[str, Any] | None) -> dict[str, Any]:
-    from surveyapp.reports.rollup import bucket_of
-
     per: dict[str, list[Any]] = {}
     for r in r_rows:
         per.setdefault(bucket_of(r.day, by), [[], []])[0].append(r)
@@ -273,8 +251,6 @@ def _trend(r_rows: list[Any], a_rows: list[Any], by: str,
 def _comparison(r_rows: list[Any], a_rows: list[Any], f: ReportFilter,
                 nps_q: dict[str, Any] | None, today: dt.date) -> dict[str, Any]:
     """The chosen period (default: the last 30 days) against the one just before it."""
-    from surveyapp.reports.rollup import in_period
-
     end = f.end or today
     start = f.start or (end - dt.timedelta(days=29))
     days = (end - start).days + 1
@@ -312,8 +288,6 @@ def breakdown_options(session: Session, survey: Survey) -> list[tuple[str, str]]
 
 def segment_options(session: Session, survey: Survey) -> list[tuple[int, str]]:
     """Segments of the workspace's saved segmentation runs (id, name)."""
-    from surveyapp.models.segments import Segment, SegmentRun
-
     return [(i, n) for i, n in session.execute(
         select(Segment.id, Segment.name).join(SegmentRun, SegmentRun.id == Segment.run_id)
         .where(Segment.workspace_id == survey.workspace_id, SegmentRun.status == "saved")

@@ -52,12 +52,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from surveyapp.extensions import db
 from surveyapp.models import AnswerAnnotation, Response, Survey, SurveyVersion, utcnow
 from surveyapp.models.insights import ReportFilterRollup, ReportRollup, ReportRollupState
 from surveyapp.platform.wiring import send_task
 from surveyapp.reports.filters import ReportFilter
 from surveyapp.surveys import scoring
-from surveyapp.surveys.questions import CSAT, NPS, question_type
+from surveyapp.surveys.questions import (
+    CSAT,
+    NPS,
+    first_question,
+    question_type,
+    reported_questions,
+    summary_kind,
+)
 
 SETTLE = dt.timedelta(days=1)
 GROUP_SCORE = {"detractor": 0, "passive": 7, "promoter": 10}  # an NPS group's stored score
@@ -128,8 +136,6 @@ def raw_rows(session: Session, survey: Survey, conds: list[Any], questions: list
              keep: frozenset[str] = ALL_DIMS) -> dict[str, list[Row]]:
     """The rows of the responses matching ``conds``, grouped in the database by day and the
     dimensions in ``keep`` (answer and annotation rows need "finished" only when stored)."""
-    from surveyapp.reports.query import _kind
-
     dims, group = _dims(session, keep | {"finished"})
     adims, agroup = _dims(session, keep)
     out: dict[str, list[Row]] = {k: [] for k in KINDS}
@@ -143,7 +149,7 @@ def raw_rows(session: Session, survey: Survey, conds: list[Any], questions: list
             out["r"].append(_row(row[:5], k1=row[5], n=row[6]))
     if "a" in kinds:
         for q in questions:
-            kind = _kind(q)
+            kind = summary_kind(q)
             if kind in ("nps", "scale"):
                 score = Response.answers[q["id"]].as_integer()
                 rows = session.execute(select(*adims, score, func.count()).where(
@@ -205,8 +211,6 @@ def _settled(cursor: int, cutoff: dt.datetime, at: dt.datetime) -> Any:
 
 def score_question(survey: Survey) -> str | None:
     """The score annotations are joined with: the first NPS question, else the first CSAT."""
-    from surveyapp.reports.query import first_question
-
     q = first_question(survey, NPS.type) or first_question(survey, CSAT.type)
     return q["id"] if q else None
 
@@ -288,8 +292,6 @@ def queue_fill(survey_id: int, key: str) -> None:
 
 
 def refresh_filter(session: Session, state: ReportFilterRollup) -> int:
-    from surveyapp.reports.query import reported_questions
-
     survey = session.get(Survey, state.survey_id)
     if survey is None:
         return 0
@@ -299,8 +301,6 @@ def refresh_filter(session: Session, state: ReportFilterRollup) -> int:
 
 def fill_filter_rollup(survey_id: int, key: str) -> int:
     """Fill one filter's cached rows (queued by the first report view that uses it)."""
-    from surveyapp.extensions import db
-
     state = db.session.get(ReportFilterRollup, (survey_id, key))
     if state is None or state.refreshed_at is not None:
         return 0
@@ -392,8 +392,6 @@ def bucket_of(day: str, by: str) -> str:
 def refresh_all(session: Session, min_responses: int = 0) -> dict[int, int]:
     """Refresh every survey with at least ``min_responses`` responses (the job does this),
     and the per-filter rows in use; drop those unused for FILTER_UNUSED."""
-    from surveyapp.reports.query import reported_questions
-
     counts = dict(session.execute(select(Response.survey_id, func.count()).group_by(Response.survey_id)).all())
     out = {}
     for survey in session.scalars(select(Survey).where(Survey.id.in_(
@@ -419,8 +417,6 @@ ROLLUP_MIN_RESPONSES = 20_000  # below this, live aggregates are fast enough
 
 def refresh_report_rollups() -> dict[int, int]:
     """Scheduled by beat (hourly): re-cache the settled rows of every big survey."""
-    from surveyapp.extensions import db
-
     out = refresh_all(db.session, ROLLUP_MIN_RESPONSES)
     db.session.commit()
     return out

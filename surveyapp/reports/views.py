@@ -22,7 +22,11 @@ from sqlalchemy import func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from surveyapp.analysis.model import model_status
+from surveyapp.analysis.report import survey_analysis
 from surveyapp.extensions import db
+from surveyapp.insights.service import notes_for
+from surveyapp.insights.share import links_for
 from surveyapp.models import (
     AnswerAnnotation,
     Job,
@@ -36,10 +40,14 @@ from surveyapp.models import (
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import start_job, workspace_blueprint, workspace_job
 from surveyapp.privacy.service import audit
+from surveyapp.reports import rollup
 from surveyapp.reports.exports import FORMATS, export_path, theme_names
 from surveyapp.reports.filters import ReportFilter
-from surveyapp.surveys.questions import open_text_questions
+from surveyapp.reports.query import breakdown_options, min_cell, segment_options, survey_report
+from surveyapp.surveys.questions import open_text_questions, reported_questions
+from surveyapp.templating import scrub
 from surveyapp.workspaces.forms import EmptyForm
+from surveyapp.workspaces.services import slugify
 
 
 class ThemeLabelForm(FlaskForm):
@@ -54,15 +62,6 @@ LIVE_LIMIT = 20
 
 def report_context(survey: Survey, f: ReportFilter, args: Any) -> dict[str, Any]:
     """Everything the report page (and the read-only share page) draws."""
-    from surveyapp.analysis.model import model_status
-    from surveyapp.analysis.report import survey_analysis
-    from surveyapp.reports.query import (
-        breakdown_options,
-        min_cell,
-        segment_options,
-        survey_report,
-    )
-
     k = min_cell(survey.workspace)
     segments = segment_options(db.session, survey)
     f.segment_label = dict(segments).get(f.segment_id or -1, "")
@@ -96,8 +95,6 @@ def report_context(survey: Survey, f: ReportFilter, args: Any) -> dict[str, Any]
 def _note_filter(survey: Survey, f: ReportFilter) -> None:
     """A filter the survey's cached rows cannot answer gets its own (filled by a job), so
     the next views with it are fast too."""
-    from surveyapp.reports import rollup
-
     fill = rollup.want(db.session, survey, f)
     if fill or db.session.dirty:
         db.session.commit()
@@ -108,8 +105,6 @@ def _note_filter(survey: Survey, f: ReportFilter) -> None:
 @bp.route("/surveys/<int:survey_id>")
 @workspace_view(Role.VIEWER)
 def survey(survey_id: int) -> Any:
-    from surveyapp.insights.service import notes_for
-
     survey = get_or_404_in(Survey, survey_id)
     f = ReportFilter.from_args(request.args)
     ctx = report_context(survey, f, request.args)
@@ -131,8 +126,6 @@ def survey(survey_id: int) -> Any:
 
 def _share_links(survey: Survey, segments: dict[int, str]) -> list[tuple[Any, list[str]]]:
     """Issued share links with their filters in words, for the share card."""
-    from surveyapp.insights.share import links_for
-
     out = []
     for link in links_for(db.session, survey):
         f = ReportFilter.from_args(link.filters or {})
@@ -158,8 +151,6 @@ def live(survey_id: int) -> Any:
     open-text annotations. ETag/If-None-Match makes an unchanged poll a cheap 304."""
     import datetime as dt
 
-    from surveyapp.reports import rollup
-    from surveyapp.reports.query import reported_questions
 
     survey = get_or_404_in(Survey, survey_id)
     f = ReportFilter.from_args(request.args)
@@ -213,8 +204,6 @@ def _annotations(ids: set[int], survey: Survey) -> dict[int, list[str]]:
 
 
 def _live_json(r: Response, annotations: list[str]) -> dict[str, Any]:
-    from surveyapp.templating import scrub
-
     answers = {}
     for k, v in r.answers.items():
         if isinstance(v, str):
@@ -301,6 +290,4 @@ def download(job_id: int) -> Any:
 
 
 def _filename(text: str) -> str:
-    from surveyapp.workspaces.services import slugify
-
     return slugify(text)

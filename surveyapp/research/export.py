@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from surveyapp.models import Contact, TextAnalysis, utcnow
 from surveyapp.models.research import Highlight, Insight, Passage, Study, StudySource
+from surveyapp.privacy.ids import pseudonymiser
+from surveyapp.reports.exports import _cell
 
 FORMAT = "surveyapp.research-export/v1"
 CSV_HEADER = ["record", "id", "participant", "participant_user", "source", "speaker", "line",
@@ -36,8 +38,6 @@ def _theme_names(session: Session, study: Study) -> dict[int, str]:
 
 def study_export(session: Session, study: Study, real_ids: bool = False) -> dict[str, Any]:
     """The study as plain JSON-ready data (see the module docstring)."""
-    from surveyapp.privacy.ids import pseudonymiser
-
     person = (lambda x: x or "") if real_ids else pseudonymiser(study.workspace_id)
     users = dict(session.execute(select(Contact.id, Contact.external_id).where(
         Contact.id.in_([p.contact_id for p in study.participants if p.contact_id]))).all())
@@ -96,8 +96,6 @@ def _csv_rows(data: dict[str, Any]) -> list[list[Any]]:
 
 
 def to_csv(data: dict[str, Any]) -> str:
-    from surveyapp.reports.exports import _cell
-
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)

@@ -55,7 +55,8 @@ from surveyapp.models.research import (
     highlight_tag,
 )
 from surveyapp.models.research_search import SearchCursor, SearchDoc
-from surveyapp.models.segments import SegmentMember
+from surveyapp.models.segments import Segment, SegmentMember, SegmentRun
+from surveyapp.surveys.questions import OpenText, question_type
 
 PAGE_SIZE = 20  # hits per search page
 PAGE = 200  # passages shown per study page (a hit links to its page)
@@ -230,7 +231,7 @@ def _open_text_questions(session: Session, workspace_id: int) -> dict[int, list[
             select(SurveyVersion.id, SurveyVersion.definition).join(Survey, Survey.id == SurveyVersion.survey_id)
             .where(Survey.workspace_id == workspace_id)):
         qids = [q["id"] for q in (definition or {}).get("questions", [])
-                if q.get("type") == "open_text" and q.get("id")]
+                if question_type(q) is OpenText and q.get("id")]
         if qids:
             out[vid] = qids
     return out
@@ -507,8 +508,6 @@ def filters_from_request(errors: dict[str, str]) -> Filters:
 
 
 def filter_options(session: Session, workspace_id: int) -> dict[str, list[tuple[int, str]]]:
-    from surveyapp.models.segments import Segment, SegmentRun
-
     return {
         "studies": list(session.execute(select(Study.id, Study.title).where(
             Study.workspace_id == workspace_id).order_by(Study.title)).tuples()),

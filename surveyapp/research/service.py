@@ -39,7 +39,16 @@ from surveyapp.models.research import (
     Tag,
     UsabilityResult,
 )
-from surveyapp.research.importers import SourceError, read_source, read_usability_csv, sus_score
+from surveyapp.models.segments import Persona, Segment, SegmentMember, SegmentRun
+from surveyapp.research.importers import (
+    SourceError,
+    TaskResult,
+    UsabilityData,
+    read_source,
+    read_usability_csv,
+    sus_score,
+)
+from surveyapp.research.usability import summarise
 
 if TYPE_CHECKING:
     from surveyapp.models.segments import Persona
@@ -142,8 +151,6 @@ def import_usability(session: Session, study: Study, data: bytes) -> dict[str, i
 
 
 def usability_data(session: Session, study: Study) -> Any:
-    from surveyapp.research.importers import TaskResult, UsabilityData
-
     labels = {p.id: p.label for p in study.participants}
     order = {t.name: (t.position, t.id) for t in study.tasks}  # tasks in the study's order
     rows = sorted(session.scalars(select(UsabilityResult).where(UsabilityResult.study_id == study.id)
@@ -159,10 +166,6 @@ def usability_data(session: Session, study: Study) -> Any:
 def usability_by_segment(session: Session, study: Study) -> list[dict[str, Any]]:
     """Task completion and SUS per current segment of the participants linked to product
     users: [{"segment", "participants", "tasks": [TaskSummary], "sus"}], largest first."""
-    from surveyapp.models.segments import Segment, SegmentMember, SegmentRun
-    from surveyapp.research.importers import UsabilityData
-    from surveyapp.research.usability import summarise
-
     linked = {p.contact_id: p.label for p in study.participants if p.contact_id}
     if not linked:
         return []
@@ -358,8 +361,6 @@ def study_themes(session: Session, study: Study) -> dict[int, SimpleNamespace]:
 def segments_of_highlights(session: Session, highlights: list[Highlight]) -> list[dict[str, Any]]:
     """The current segments of the product users behind these highlights (participants
     linked to contacts): each segment's name, size, and how many of the voices are in it."""
-    from surveyapp.models.segments import Segment, SegmentMember, SegmentRun
-
     passage_ids = [h.passage_id for h in highlights if h.passage_id]
     if not passage_ids:
         return []
@@ -435,8 +436,6 @@ def persona_evidence(session: Session, persona_id: int) -> list[PersonaEvidence]
 def links_of(session: Session, study: Study) -> dict[str, list[str]]:
     """What each highlight and insight of a study is evidence for, keyed by its ref:
     ["Hypothesis: … (supports)", "Persona: …"]."""
-    from surveyapp.models.segments import Persona
-
     out: dict[str, list[str]] = {}
     for link, title in session.execute(
             select(EvidenceLink, Hypothesis.title).join(Hypothesis)

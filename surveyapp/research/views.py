@@ -19,6 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from surveyapp.analysis.model import model_status
 from surveyapp.extensions import db
 from surveyapp.models import Job, Role, Survey, TextAnalysis, utcnow
+from surveyapp.models.insights import Hypothesis
 from surveyapp.models.research import (
     Highlight,
     Insight,
@@ -32,6 +33,7 @@ from surveyapp.models.research import (
     UsabilityResult,
     highlight_tag,
 )
+from surveyapp.models.segments import Persona
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import start_job, workspace_blueprint
 from surveyapp.privacy.service import audit
@@ -67,6 +69,7 @@ from surveyapp.research.search import (
     request_int,
     search,
 )
+from surveyapp.research.usability import summarise
 from surveyapp.workspaces.forms import EmptyForm
 
 bp = workspace_blueprint("research", __name__, "/research")
@@ -103,8 +106,6 @@ def _index_page(form: StudyForm, status: int = 200) -> Any:
 
 
 def _study_page(study: Study, status: int = 200, **forms: Any) -> Any:
-    from surveyapp.research.usability import summarise
-
     participant_form = forms.get("participant_form") or ParticipantForm(formdata=None)
     source_form = forms.get("source_form") or SourceForm(formdata=None)
     source_form.participant.choices = _participant_choices(study)
@@ -490,9 +491,6 @@ def _board_page(study: Study, status: int = 200, insight_form: InsightForm | Non
 
 def _evidence_form(study: Study, themes: dict[int, Any], **kwargs: Any) -> EvidenceForm:
     """Targets a highlight (or, without themes, an insight) can be evidence for."""
-    from surveyapp.models.insights import Hypothesis
-    from surveyapp.models.segments import Persona
-
     form = EvidenceForm(**kwargs)
     choices: dict[str, list[SelectChoice]] = {
         "Hypotheses": [SelectChoice(f"hypothesis:{h.id}", h.title) for h in db.session.scalars(
@@ -508,9 +506,6 @@ def _evidence_form(study: Study, themes: dict[int, Any], **kwargs: Any) -> Evide
 
 def _link_evidence(item: Highlight | Insight, form: EvidenceForm) -> str:
     """Apply a valid EvidenceForm to ``item``; returns what to tell the researcher."""
-    from surveyapp.models.insights import Hypothesis
-    from surveyapp.models.segments import Persona
-
     kind, _, ref = form.target.data.partition(":")
     if kind == "hypothesis":
         hypothesis = get_or_404_in(Hypothesis, int(ref))
@@ -703,8 +698,6 @@ def export_study(study_id: int) -> Any:
 @bp.route("/search")
 @workspace_view(Role.VIEWER)
 def search_page() -> Any:
-    from surveyapp.extensions import db
-
     errors: dict[str, str] = {}
     text = request.args.get("q", "")[:500]
     filters = filters_from_request(errors)

@@ -15,6 +15,9 @@ from surveyapp.extensions import db
 from surveyapp.jobs import JobFailed, Progress
 from surveyapp.models import Job, User, utcnow
 from surveyapp.models.segments import DataImport, SegmentRun
+from surveyapp.segments.imports import ImportFailed, import_file
+from surveyapp.segments.predict import PredictError, run
+from surveyapp.segments.service import SegmentError, compute, save
 
 
 def _sqlite() -> bool:
@@ -38,8 +41,6 @@ def _fail_run(run_id: int, message: str) -> None:
 
 
 def compute_job(job: Job, progress: Progress) -> dict[str, Any]:
-    from surveyapp.segments.service import SegmentError, compute
-
     run = _load_run(job)
     if run.status != "computing":
         return {"message": run.message or "Already computed"}
@@ -55,8 +56,6 @@ def compute_job(job: Job, progress: Progress) -> dict[str, Any]:
 
 
 def save_job(job: Job, progress: Progress) -> dict[str, Any]:
-    from surveyapp.segments.service import SegmentError, save
-
     run = _load_run(job)
     if run.status == "saved":
         return {"message": run.message}
@@ -76,8 +75,6 @@ def save_job(job: Job, progress: Progress) -> dict[str, Any]:
 
 
 def import_job(job: Job, progress: Progress) -> dict[str, Any]:
-    from surveyapp.segments.imports import ImportFailed, import_file
-
     record = db.session.get(DataImport, job.params.get("import_id"))
     if record is None or record.workspace_id != job.workspace_id:
         raise JobFailed("The import no longer exists.")
@@ -118,8 +115,6 @@ def import_job(job: Job, progress: Progress) -> dict[str, Any]:
 
 
 def predict_job(job: Job, progress: Progress) -> dict[str, Any]:
-    from surveyapp.segments.predict import PredictError, run
-
     progress(0.05, "Computing early behaviour in the database")
     try:
         return run(db.session, job.params, utcnow(), progress)

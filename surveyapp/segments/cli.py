@@ -7,12 +7,15 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from surveyapp.extensions import db
+from surveyapp.models import Workspace
+from surveyapp.segments import service
+from surveyapp.segments.imports import ImportFailed, file_format, import_file, sniff
+
 
 def _environment(workspace: str, environment: str):  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from surveyapp.extensions import db
-    from surveyapp.models import Workspace
 
     ws = db.session.scalar(select(Workspace).where(Workspace.slug == workspace))
     if ws is None:
@@ -38,9 +41,6 @@ def import_command(kind: str, file: Path, workspace: str, environment: str,
 
     All or nothing: if any row is invalid, nothing is imported and the rows and
     columns at fault are listed. Importing the same file again adds nothing."""
-    from surveyapp.extensions import db
-    from surveyapp.segments.imports import ImportFailed, file_format, import_file, sniff
-
     _ws, env = _environment(workspace, environment)
     fmt = fmt or file_format(file.name)
     if fmt is None:
@@ -88,9 +88,6 @@ def segments_group() -> None:
 def run_command(workspace: str, environment: str, days: int, attributes: bool,
                 save_method: str | None) -> None:
     """Compute features and compare the clustering methods (prints the metrics)."""
-    from surveyapp.extensions import db
-    from surveyapp.segments import service
-
     ws, env = _environment(workspace, environment)
     run = service.new_run(db.session, ws.id, env.id, days, attributes, None)
     try:

@@ -26,8 +26,9 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from surveyapp.models import ConsentState, Contact, Event
+from surveyapp.models import ConsentState, Contact, Environment, Event
 from surveyapp.models.segments import Order
+from surveyapp.privacy.ids import stored_external_id
 
 KINDS = ("events", "contacts", "orders")
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
@@ -387,9 +388,6 @@ def import_file(session: Session, env_id: int, kind: str, path: Path, fmt: str,
 def _id_mapper(session: Session, env_id: int) -> Callable[[str], str]:
     """Product user id -> what ``contact.external_id`` holds (a keyed hash when the
     workspace stores hashed ids; see surveyapp/privacy/ids.py)."""
-    from surveyapp.models import Environment
-    from surveyapp.privacy.ids import stored_external_id
-
     workspace_id = session.scalar(select(Environment.workspace_id).where(Environment.id == env_id))
     return lambda user_id: stored_external_id(session, workspace_id, user_id)
 

@@ -26,11 +26,16 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from surveyapp.extensions import db
-from surveyapp.models import Job, Role
+from surveyapp.models import Job, JobStatus, Role
 from surveyapp.models.segments import DataImport, Persona, PersonaVersion, Segment, SegmentRun
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import start_job, workspace_blueprint
 from surveyapp.platform.web import workspace_job as _job
+from surveyapp.segments.forms import PersonaForm, PredictForm, RunForm, SaveForm, UploadForm
+from surveyapp.segments.imports import ImportFailed, file_format, sniff, write_upload
+from surveyapp.segments.methods import METHODS, STABLE
+from surveyapp.segments.service import PERSONA_FIELDS, active_run, new_run
+from surveyapp.segments.service import edit_persona as apply_edit
 
 bp = workspace_blueprint("segments", __name__)
 UPLOAD_LIMIT = 100 * 1024 * 1024  # bytes
@@ -45,9 +50,6 @@ def _environments() -> list[SelectChoice]:
 @bp.route("/segments")
 @workspace_view(Role.VIEWER)
 def index() -> Any:
-    from surveyapp.segments.forms import RunForm
-    from surveyapp.segments.service import active_run
-
     form = RunForm()
     form.environment.choices = _environments()
     current = []
@@ -69,9 +71,6 @@ def index() -> Any:
 @bp.route("/segments/runs", methods=["POST"])
 @workspace_view(Role.ANALYST)
 def start_run() -> Any:
-    from surveyapp.segments.forms import RunForm
-    from surveyapp.segments.service import new_run
-
     form = RunForm()
     form.environment.choices = _environments()
     if not form.validate_on_submit():
@@ -89,9 +88,6 @@ def start_run() -> Any:
 @bp.route("/segments/runs/<int:run_id>")
 @workspace_view(Role.VIEWER)
 def run(run_id: int) -> Any:
-    from surveyapp.segments.forms import SaveForm
-    from surveyapp.segments.methods import METHODS, STABLE
-
     run = get_or_404_in(SegmentRun, run_id)
     form = SaveForm()
     methods = (run.result or {}).get("methods") or {}
@@ -118,8 +114,6 @@ def dendrogram(run_id: int) -> Any:
 @bp.route("/segments/runs/<int:run_id>/save", methods=["POST"])
 @workspace_view(Role.ANALYST)
 def save_run(run_id: int) -> Any:
-    from surveyapp.segments.forms import SaveForm
-
     run = get_or_404_in(SegmentRun, run_id)
     form = SaveForm()
     methods = (run.result or {}).get("methods") or {}
@@ -144,8 +138,6 @@ def segment(segment_id: int) -> Any:
 @bp.route("/personas/<int:persona_id>")
 @workspace_view(Role.VIEWER)
 def persona(persona_id: int) -> Any:
-    from surveyapp.segments.forms import PersonaForm
-
     persona = get_or_404_in(Persona, persona_id)
     return _persona_page(persona, PersonaForm(obj=persona))
 
@@ -161,10 +153,6 @@ def _persona_page(persona: Persona, form: Any, status: int = 200) -> Any:
 @bp.route("/personas/<int:persona_id>", methods=["POST"])
 @workspace_view(Role.RESEARCHER)
 def edit_persona(persona_id: int) -> Any:
-    from surveyapp.segments.forms import PersonaForm
-    from surveyapp.segments.service import PERSONA_FIELDS
-    from surveyapp.segments.service import edit_persona as apply_edit
-
     persona = get_or_404_in(Persona, persona_id)
     form = PersonaForm()
     if not form.validate_on_submit():
@@ -180,16 +168,12 @@ def edit_persona(persona_id: int) -> Any:
 @bp.route("/segments/predict")
 @workspace_view(Role.VIEWER)
 def predict() -> Any:
-    from surveyapp.segments.forms import PredictForm
-
     form = PredictForm()
     form.environment.choices = _environments()
     return _predict_page(form)
 
 
 def _predict_page(form: Any, status: int = 200) -> Any:
-    from surveyapp.models import JobStatus
-
     latest = db.session.scalar(select(Job).where(
         Job.workspace_id == g.workspace.id, Job.kind == "segments_predict",
         Job.status == JobStatus.SUCCEEDED).order_by(Job.id.desc()).limit(1))
@@ -201,8 +185,6 @@ def _predict_page(form: Any, status: int = 200) -> Any:
 @bp.route("/segments/predict", methods=["POST"])
 @workspace_view(Role.ANALYST)
 def start_predict() -> Any:
-    from surveyapp.segments.forms import PredictForm
-
     form = PredictForm()
     form.environment.choices = _environments()
     valid = form.validate_on_submit()
@@ -222,8 +204,6 @@ def start_predict() -> Any:
 @bp.route("/segments/imports")
 @workspace_view(Role.ANALYST)
 def imports() -> Any:
-    from surveyapp.segments.forms import UploadForm
-
     form = UploadForm()
     form.environment.choices = _environments()
     return _imports_page(form)
@@ -242,9 +222,6 @@ def upload() -> Any:
     """The global request size limit is small; uploads get their own (checked again while
     the file is copied). CSRF is checked by the form itself (the view is exempt from the
     global check, which would read the body before the limit is raised)."""
-    from surveyapp.segments.forms import UploadForm
-    from surveyapp.segments.imports import ImportFailed, file_format, sniff, write_upload
-
     request.max_content_length = UPLOAD_LIMIT
     form = UploadForm()
     form.environment.choices = _environments()

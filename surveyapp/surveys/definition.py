@@ -22,12 +22,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from surveyapp.surveys.errors import AnswerError, DefinitionError, InvalidResponse
-from surveyapp.surveys.questions import ID_RE, QUESTION_TYPES, QuestionType, _str, question
+from surveyapp.surveys.questions import (
+    ID_RE,
+    LOCALE_RE,
+    QUESTION_TYPES,
+    QuestionType,
+    _str,
+    question,
+)
 
 __all__ = ["DefinitionError", "InvalidResponse", "LOCALE_RE", "describe_changes", "path",
            "validate_definition", "validate_response"]
 
-LOCALE_RE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2}|-[A-Za-z]{4})?$")
 HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_QUESTIONS = 50
 MAX_RULES = 200

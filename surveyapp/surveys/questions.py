@@ -21,6 +21,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from surveyapp.surveys.errors import AnswerError, DefinitionError
 
+LOCALE_RE = re.compile(r"^[a-z]{2,3}(-[A-Z]{2}|-[A-Za-z]{4})?$")  # en, pt-BR, zh-Hant
+
 if TYPE_CHECKING:
     from surveyapp.models import Survey
 
@@ -221,8 +223,6 @@ class QuestionType:
     @classmethod
     def validate_translations(cls, translations: Any, question: dict[str, Any],
                               where: str) -> dict[str, Any]:
-        from surveyapp.surveys.definition import LOCALE_RE
-
         if not isinstance(translations, dict):
             raise DefinitionError(f"{where}: translations must be an object",
                                   {f"{where}.translations": "an object of locale to texts"})
@@ -578,3 +578,26 @@ def open_text_questions(survey: Survey) -> list[tuple[str, str]]:
             if question_type(q) is OpenText and q["id"] not in seen:
                 seen[q["id"]] = q.get("title", q["id"])
     return list(seen.items())
+
+
+def summary_kind(q: Mapping[str, Any]) -> str:
+    """How a question is summarised in reports ("none": not reported, as consent)."""
+    cls = question_type(q)
+    if cls is None or cls is Consent:
+        return "none"
+    return cls.summary_kind
+
+
+def first_question(survey: Survey, qtype: str) -> dict[str, Any] | None:
+    """The current version's first question of type ``qtype``."""
+    version = survey.current_version
+    for q in version.questions if version else []:
+        if q.get("type") == qtype:
+            return q
+    return None
+
+
+def reported_questions(survey: Survey) -> list[dict[str, Any]]:
+    """The current version's questions that have a summary (not consent or hidden)."""
+    questions = survey.current_version.questions if survey.current_version else []
+    return [q for q in questions if summary_kind(q) != "none"]

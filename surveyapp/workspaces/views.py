@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from surveyapp.extensions import db
+from surveyapp.insights.service import dashboard_insights
 from surveyapp.models import (
     ApiKey,
     ConsentMode,
@@ -89,7 +90,6 @@ def dashboard() -> Any:
     jobs = db.session.scalars(
         select(Job).where(Job.workspace_id == ws.id).order_by(Job.created_at.desc()).limit(5)
     ).all()
-    from surveyapp.insights.service import dashboard_insights
 
     return render_template(
         "workspaces/dashboard.html", surveys=surveys, per_survey=per_survey, stats=stats,

@@ -333,7 +333,7 @@ def test_url_attribute_and_segment_filters_get_their_own_cached_rows(app, db, cl
     from surveyapp.models import Contact, Response, Role
     from surveyapp.models.insights import ReportFilterRollup, ReportRollup
     from surveyapp.reports import rollup
-    from surveyapp.reports.query import reported_questions
+    from surveyapp.surveys.questions import reported_questions
     from tests.conftest import login
 
     survey = dataset.survey
