@@ -168,11 +168,11 @@ def run(backend: str, n: int, stack: ExitStack) -> dict[str, float]:
             with db.engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE")
                 conn.commit()
-        from surveyapp.analysis.report import survey_analysis
         from surveyapp.models import Response
         from surveyapp.reports.filters import ReportFilter
         from surveyapp.reports.query import survey_report
         from surveyapp.reports.rollup import refresh
+        from surveyapp.reports.themes import survey_analysis
         from surveyapp.surveys.questions import reported_questions
 
         f = ReportFilter()
@@ -209,11 +209,11 @@ def run(backend: str, n: int, stack: ExitStack) -> dict[str, float]:
 
 def filtered(db: Any, survey: Any, once: int) -> dict[str, float]:
     """Reports with filters the survey's rows cannot answer: uncached, then cached per filter."""
-    from surveyapp.analysis.report import survey_analysis
     from surveyapp.models.insights import ReportFilterRollup
     from surveyapp.reports import rollup
     from surveyapp.reports.filters import ReportFilter
     from surveyapp.reports.query import survey_report
+    from surveyapp.reports.themes import survey_analysis
 
     out: dict[str, float] = {}
     for name, args in (("plan = pro", {"attr0": "plan", "val0": "pro"}),

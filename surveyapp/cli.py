@@ -55,7 +55,8 @@ def main() -> None:
 @click.option("--concurrency", "-c", default=1, show_default=True, help="Parallel jobs.")
 @click.option("--loglevel", default="INFO", show_default=True)
 @click.option("--beat", is_flag=True,
-              help="Also run the scheduler (daily retention purge). Run it in one worker only.")
+              help="Also run the scheduler (retention purge, webhook dispatch, report rollups, "
+                   "search catch-up: what the areas schedule). Run it in one worker only.")
 @with_appcontext
 def worker(concurrency: int, loglevel: str, beat: bool) -> None:
     """Start a Celery worker that runs background jobs (exports, analyses)."""

@@ -1,5 +1,6 @@
-"""Open-text analysis of survey answers: sentiment and themes (``job``, ``report``), and
-the locally built sentiment model's status (``model``)."""
+"""Open-text analysis of survey answers: the job that reads sentiment and fits themes (``job``),
+the locally built sentiment model's status (``model``) and `surveyapp nlp` (``cli``). The theme
+report drawn from the results is the reports area's (``surveyapp.reports.themes``)."""
 
 from __future__ import annotations
 

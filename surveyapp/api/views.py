@@ -12,7 +12,6 @@ from flask import Blueprint, g, jsonify, request, url_for
 from sqlalchemy import select
 
 from surveyapp import jobs
-from surveyapp.analysis.report import survey_analysis
 from surveyapp.errors import ApiError
 from surveyapp.extensions import db
 from surveyapp.models import AnswerAnnotation, Job, Response, Survey
@@ -20,6 +19,7 @@ from surveyapp.models.segments import Segment, SegmentRun
 from surveyapp.platform.apikeys import api_key_required, json_body
 from surveyapp.reports.exports import FORMATS, theme_names
 from surveyapp.reports.query import min_cell
+from surveyapp.reports.themes import survey_analysis
 from surveyapp.templating import scrub
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -1,6 +1,7 @@
 """Analyst pages: a survey's report (filters, charts, themes), the live feed, exports.
 
-Pages under ``/w/<slug>/`` (``views.bp``); exports run as background jobs
+Pages under ``/w/<slug>/`` (``views.bp``); the figures (``query``) and the theme report
+(``themes``) computed in the database; exports run as background jobs
 (``exports``); big surveys' aggregates are cached by the worker (``rollup``).
 """
 

@@ -23,7 +23,6 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from surveyapp.analysis.model import model_status
-from surveyapp.analysis.report import survey_analysis
 from surveyapp.extensions import db
 from surveyapp.insights.service import notes_for
 from surveyapp.insights.share import links_for
@@ -44,6 +43,7 @@ from surveyapp.reports import rollup
 from surveyapp.reports.exports import FORMATS, export_path, theme_names
 from surveyapp.reports.filters import ReportFilter
 from surveyapp.reports.query import breakdown_options, min_cell, segment_options, survey_report
+from surveyapp.reports.themes import survey_analysis
 from surveyapp.surveys.questions import open_text_questions, reported_questions
 from surveyapp.templating import scrub
 from surveyapp.workspaces.forms import EmptyForm

@@ -15,10 +15,10 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 
-from surveyapp.analysis.report import survey_analysis
 from surveyapp.reports import stats
 from surveyapp.reports.filters import ReportFilter
 from surveyapp.reports.query import survey_report
+from surveyapp.reports.themes import survey_analysis
 from tests.reports.conftest import TODAY
 
 
