@@ -17,12 +17,11 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
 
 from surveyapp.auth.forms import AcceptInviteForm, LoginForm, SignupForm
 from surveyapp.errors import error_response, wants_json
 from surveyapp.extensions import db, login_manager
-from surveyapp.models import User, utcnow
+from surveyapp.models import User
 from surveyapp.ratelimit import limit_posts
 from surveyapp.workspaces import services
 from surveyapp.workspaces.errors import WorkspaceError
@@ -31,10 +30,7 @@ bp = Blueprint("auth", __name__)
 
 
 def load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
-        return None
+    return services.user_by_id(db.session, user_id)
 
 
 def unauthorized() -> Any:
@@ -42,10 +38,6 @@ def unauthorized() -> Any:
         return error_response(401, "unauthorized", "Sign in first.")
     flash(login_manager.login_message, "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-
-
-def _has_users() -> bool:
-    return bool(db.session.scalar(select(func.count()).select_from(User)))
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -62,7 +54,7 @@ def _safe_next(target: str | None) -> str | None:
 @bp.route("/")
 def index() -> Any:
     if not current_user.is_authenticated:
-        if not _has_users():
+        if not services.has_users(db.session):
             return redirect(url_for("auth.signup"))
         return redirect(url_for("auth.login"))
     memberships = sorted(current_user.memberships, key=lambda m: m.workspace.name.lower())
@@ -75,22 +67,21 @@ def index() -> Any:
 @limit_posts("login_rate_limit")
 def signup() -> Any:
     settings = current_app.config["SETTINGS"]
-    if _has_users() and not settings.open_signup:
+    if not services.signup_allowed(db.session, settings.open_signup):
         return render_template("auth/signup_closed.html"), 403
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(db.session, form.email.data, form.name.data,
-                                        form.password.data)
+            user, workspace = services.sign_up(db.session, form.email.data, form.name.data,
+                                               form.password.data, form.workspace.data)
         except WorkspaceError as exc:
             form.email.errors.append(exc.message)
         else:
-            workspace = services.create_workspace(db.session, form.workspace.data.strip(), user)
             db.session.commit()
             login_user(user)
             flash(f"Welcome! Your workspace “{workspace.name}” is ready.", "success")
             return redirect(url_for("ws.dashboard", slug=workspace.slug))
-    return render_template("auth/signup.html", form=form, first=not _has_users())
+    return render_template("auth/signup.html", form=form, first=not services.has_users(db.session))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -100,16 +91,14 @@ def login() -> Any:
         return redirect(url_for("auth.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        email = services.normalise_email(form.email.data)
-        user = db.session.scalar(select(User).where(User.email == email))
-        if user is None or not user.check_password(form.password.data):
+        user = services.authenticate(db.session, form.email.data, form.password.data)
+        if user is None:
             form.password.errors.append("Email or password is wrong.")
         else:
-            user.last_login_at = utcnow()
             db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")) or url_for("auth.index"))
-    return render_template("auth/login.html", form=form, can_signup=not _has_users())
+    return render_template("auth/login.html", form=form, can_signup=not services.has_users(db.session))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -131,7 +120,7 @@ def accept_invite(token: str) -> Any:
                     "Ask a workspace owner for a new one.",
         ), 404
     g.invitation = invitation
-    existing = db.session.scalar(select(User).where(User.email == invitation.email))
+    existing = services.user_by_email(db.session, invitation.email)
     if existing is not None:
         # The invitee already has an account: they join after signing in as themselves.
         if not current_user.is_authenticated:
@@ -148,8 +137,8 @@ def accept_invite(token: str) -> Any:
 
     form = AcceptInviteForm()
     if form.validate_on_submit():
-        user = services.create_user(db.session, invitation.email, form.name.data, form.password.data)
-        services.accept_invitation(db.session, invitation, user)
+        user = services.accept_with_new_account(db.session, invitation, form.name.data,
+                                                form.password.data)
         db.session.commit()
         if current_user.is_authenticated:
             logout_user()

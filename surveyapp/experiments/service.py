@@ -1,4 +1,5 @@
-"""Experiment operations and their results. Services take a session and never commit."""
+"""Experiment operations and their results, sample-size plans, and funnels (definitions
+and the funnel report). Services take a session and never commit."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from surveyapp.experiments import stats
+from surveyapp.experiments import funnels, sequences, stats
 from surveyapp.experiments.metrics import exposure_counts, label, unit_rows
 from surveyapp.models import Survey, Workspace, utcnow
-from surveyapp.models.experiments import Experiment, ExperimentExposure, ExperimentStatus
+from surveyapp.models.experiments import Experiment, ExperimentExposure, ExperimentStatus, Funnel
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 K_MIN = 5  # smaller groups are not shown (k-anonymity)
@@ -104,6 +105,12 @@ def validate_metric(session: Session, workspace: Workspace, data: dict[str, Any]
     raise ExperimentError("Choose a kind of metric.", "kind")
 
 
+def check_metrics_open(experiment: Experiment) -> None:
+    """Metrics are chosen before the start: raises once the experiment has started."""
+    if experiment.status != ExperimentStatus.DRAFT:
+        raise ExperimentError("Metrics are fixed once the experiment has started.")
+
+
 def add_metric(session: Session, experiment: Experiment, metric: dict[str, Any]) -> None:
     if len(experiment.metrics) >= 6:
         raise ExperimentError("At most 6 metrics: every extra metric costs power after the "
@@ -136,6 +143,42 @@ def stop(experiment: Experiment) -> None:
         raise ExperimentError("Only a running experiment can stop.")
     experiment.status = ExperimentStatus.STOPPED
     experiment.stopped_at = utcnow()
+
+
+def sample_plan(baseline: float, mde: float, alpha: float, power: float, variants: int,
+                daily: int | None) -> stats.Plan:
+    """The sample size for a baseline rate, an absolute lift (MDE), alpha and power, all in
+    percent, over ``variants`` variants at ``daily`` visitors a day (ExperimentError, on
+    the MDE, when no test can tell such rates apart)."""
+    try:
+        return stats.sample_size(baseline / 100, mde / 100, alpha / 100, power / 100, variants,
+                                 daily)
+    except ValueError as exc:
+        raise ExperimentError(str(exc), "mde") from None
+
+
+def save_plan(experiment: Experiment, baseline: float, mde: float, alpha: float, power: float,
+              daily: int | None) -> stats.Plan:
+    """Keep the plan (for the experiment's variants) with the experiment; percentages as
+    in ``sample_plan``."""
+    plan = sample_plan(baseline, mde, alpha, power, len(experiment.variants), daily)
+    if experiment.status == ExperimentStatus.STOPPED:
+        raise ExperimentError("A stopped experiment keeps its plan.")
+    experiment.plan = plan.as_dict()
+    return plan
+
+
+def surveys_of(session: Session, workspace: Workspace) -> list[Survey]:
+    """The workspace's surveys by name (what a survey metric can use)."""
+    return list(session.scalars(select(Survey).where(Survey.workspace_id == workspace.id)
+                                .order_by(Survey.name)))
+
+
+def started_experiments(session: Session, workspace: Workspace) -> list[Experiment]:
+    """The experiments that have started (running or stopped), newest first."""
+    return list(session.scalars(select(Experiment).where(
+        Experiment.workspace_id == workspace.id,
+        Experiment.status != ExperimentStatus.DRAFT).order_by(Experiment.id.desc())))
 
 
 def list_experiments(session: Session, workspace: Workspace) -> list[tuple[Experiment, int]]:
@@ -324,6 +367,13 @@ def results(session: Session, experiment: Experiment) -> Results:
     return res
 
 
+def current_results(session: Session, experiment: Experiment) -> Results | None:
+    """The results so far, once the experiment has started (a draft has none)."""
+    if experiment.status == ExperimentStatus.DRAFT:
+        return None
+    return results(session, experiment)
+
+
 def _fmt(value: float, unit: str) -> str:
     if unit == "rate":
         return stats.pct(value)
@@ -389,3 +439,65 @@ def _words(experiment: Experiment, res: Results) -> tuple[list[str], list[str]]:
                             f"{primary.label}: {figures}. This is compatible with no effect "
                             f"({how} {_p(p)}, above {ALPHA:g}); more data would narrow it.")
     return headline, warnings
+
+
+# ----------------------------------------------------------------------------- funnels
+def parse_steps(text: str) -> list[str]:
+    """A funnel's steps: one event name per line, 2 to 8 of them."""
+    steps = [s.strip() for s in (text or "").splitlines() if s.strip()]
+    if not 2 <= len(steps) <= 8:
+        raise ExperimentError("A funnel has 2 to 8 steps, one event name per line.")
+    if any(len(s) > 200 for s in steps):
+        raise ExperimentError("Event names are at most 200 characters.")
+    return steps
+
+
+def funnels_of(session: Session, workspace: Workspace) -> list[Funnel]:
+    return list(session.scalars(select(Funnel).where(Funnel.workspace_id == workspace.id)
+                                .order_by(Funnel.id)))
+
+
+def create_funnel(session: Session, workspace: Workspace, name: str, steps: list[str],
+                  window_hours: float) -> Funnel:
+    funnel = Funnel(workspace_id=workspace.id, name=name, steps=steps, window_hours=window_hours)
+    session.add(funnel)
+    return funnel
+
+
+def delete_funnel(session: Session, funnel: Funnel) -> None:
+    session.delete(funnel)
+
+
+def funnel_report(session: Session, workspace: Workspace, funnel: Funnel, *, by: str = "",
+                  experiment_id: int | None = None, attribute: str = "",
+                  with_sequences: bool = False) -> dict[str, Any]:
+    """The funnel overall (``overall``), broken down ``by`` "variant" of a started
+    experiment (``experiment_id``, else the newest; ``chosen``) or by an ``attribute``
+    (``groups``), and, ``with_sequences``, the event patterns that tell who converted from
+    who dropped out (``mined``; none below K_MIN people on either side). ``experiments``:
+    the started experiments a breakdown can use."""
+    experiments = started_experiments(session, workspace)
+    breakdown: dict[str, Any] | None = None
+    chosen = None
+    if by == "variant":
+        chosen = next((e for e in experiments if e.id == experiment_id),
+                      experiments[0] if experiments else None)
+        if chosen is not None:
+            breakdown = {"by": "variant", "experiment_id": chosen.id}
+    elif by == "attribute" and attribute:
+        breakdown = {"by": "attribute", "attribute": attribute}
+    overall = funnels.compute(session, workspace.id, funnel.steps, funnel.window_hours)
+    groups = funnels.compute(session, workspace.id, funnel.steps, funnel.window_hours,
+                             breakdown) if breakdown else []
+    if chosen is not None:
+        names = {v["key"]: v["name"] for v in chosen.variants}
+        for group in groups:
+            group.key = names.get(group.key, group.key)
+    mined = None
+    if with_sequences:
+        seqs = sequences.funnel_sequences(session, workspace.id, funnel.steps, funnel.window_hours)
+        enough = min(len(seqs["converted"]), len(seqs["dropped"])) >= funnels.K_MIN
+        mined = {"patterns": sequences.contrast(seqs["converted"], seqs["dropped"]) if enough else [],
+                 "converted": len(seqs["converted"]), "dropped": len(seqs["dropped"])}
+    return {"overall": overall[0] if overall else None, "groups": groups,
+            "experiments": experiments, "chosen": chosen, "mined": mined}

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from surveyapp.experiments import audience, clicks, funnels, paths, sequences, service, stats
+from surveyapp.experiments import audience, clicks, paths, service, stats
 from surveyapp.experiments.forms import ExperimentForm, FunnelForm, MetricForm, PlanForm
 from surveyapp.experiments.metrics import METRIC_KINDS
 from surveyapp.extensions import db
-from surveyapp.models import Role, Survey
-from surveyapp.models.experiments import Experiment, ExperimentStatus, Funnel
+from surveyapp.models import Role
+from surveyapp.models.experiments import Experiment, Funnel
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import workspace_blueprint
 from surveyapp.workspaces.forms import EmptyForm
@@ -26,10 +25,10 @@ def _plan(form: PlanForm, variants: int | None = None) -> stats.Plan | None:
     if not request.args or not form.validate():
         return None
     try:
-        return stats.sample_size(float(form.baseline.data) / 100, float(form.mde.data) / 100,
-                                 float(form.alpha.data) / 100, float(form.power.data) / 100,
-                                 variants or form.variants.data or 2, form.daily.data)
-    except ValueError as exc:
+        return service.sample_plan(float(form.baseline.data), float(form.mde.data),
+                                   float(form.alpha.data), float(form.power.data),
+                                   variants or form.variants.data or 2, form.daily.data)
+    except service.ExperimentError as exc:
         form.mde.errors = [str(exc)]
         return None
 
@@ -74,21 +73,19 @@ def create() -> Any:
 def _metric_form(formdata: Any = None) -> MetricForm:
     form = MetricForm(formdata=formdata)
     form.survey_id.choices = [SelectChoice(0, "—")] + [
-        SelectChoice(s.id, s.name) for s in db.session.scalars(
-            select(Survey).where(Survey.workspace_id == g.workspace.id).order_by(Survey.name))]
+        SelectChoice(s.id, s.name) for s in service.surveys_of(db.session, g.workspace)]
     return form
 
 
 def _detail(experiment: Experiment, metric_form: MetricForm | None = None, status: int = 200) -> Any:
     plan_form = PlanForm(request.args)
     plan = _plan(plan_form, len(experiment.variants))
-    results = service.results(db.session, experiment) if experiment.status != ExperimentStatus.DRAFT else None
-    funnel_links = db.session.scalars(select(Funnel).where(
-        Funnel.workspace_id == g.workspace.id).order_by(Funnel.id)).all()
     return render_template(
-        "experiments/detail.html", experiment=experiment, results=results,
+        "experiments/detail.html", experiment=experiment,
+        results=service.current_results(db.session, experiment),
         metric_form=metric_form or _metric_form(), plan_form=plan_form, plan=plan,
-        empty_form=EmptyForm(), kinds=METRIC_KINDS, funnels=funnel_links,
+        empty_form=EmptyForm(), kinds=METRIC_KINDS,
+        funnels=service.funnels_of(db.session, g.workspace),
         variants_text=service.variants_text(experiment.variants),
         can_edit=g.membership.role.allows(Role.RESEARCHER)), status
 
@@ -112,9 +109,10 @@ def add_metric(experiment_id: int) -> Any:
     form = _metric_form(request.form)
     if not form.validate_on_submit():
         return _detail(experiment, form, 422)
-    if experiment.status != ExperimentStatus.DRAFT:
-        return _fail(experiment, service.ExperimentError(
-            "Metrics are fixed once the experiment has started."))
+    try:
+        service.check_metrics_open(experiment)
+    except service.ExperimentError as exc:
+        return _fail(experiment, exc)
     try:
         metric = service.validate_metric(db.session, g.workspace, {
             "kind": form.kind.data, "event": form.event.data, "window_hours": form.window_hours.data,
@@ -157,14 +155,10 @@ def save_plan(experiment_id: int) -> Any:
             f"{getattr(form, k).label.text}: {' '.join(v)}" for k, v in form.errors.items()), "error")
         return redirect(url_for("experiments.detail", experiment_id=experiment.id))
     try:
-        plan = stats.sample_size(float(form.baseline.data) / 100, float(form.mde.data) / 100,
-                                 float(form.alpha.data) / 100, float(form.power.data) / 100,
-                                 len(experiment.variants), form.daily.data)
-    except ValueError as exc:
-        return _fail(experiment, service.ExperimentError(str(exc)))
-    if experiment.status == ExperimentStatus.STOPPED:
-        return _fail(experiment, service.ExperimentError("A stopped experiment keeps its plan."))
-    experiment.plan = plan.as_dict()
+        plan = service.save_plan(experiment, float(form.baseline.data), float(form.mde.data),
+                                 float(form.alpha.data), float(form.power.data), form.daily.data)
+    except service.ExperimentError as exc:
+        return _fail(experiment, exc)
     db.session.commit()
     flash(f"Plan saved: {plan.n_per_variant:,} people per variant.", "success")
     return redirect(url_for("experiments.detail", experiment_id=experiment.id))
@@ -204,8 +198,7 @@ def stop(experiment_id: int) -> Any:
 def _journeys(form: FunnelForm, status: int = 200) -> Any:
     return render_template(
         "experiments/journeys.html", form=form,
-        funnels=db.session.scalars(select(Funnel).where(
-            Funnel.workspace_id == g.workspace.id).order_by(Funnel.id)).all(),
+        funnels=service.funnels_of(db.session, g.workspace),
         pages=clicks.pages(db.session, g.workspace.id, 10),
         clicks_enabled=clicks.enabled(g.workspace), empty_form=EmptyForm(),
         can_edit=g.membership.role.allows(Role.ANALYST),
@@ -218,15 +211,6 @@ def journeys() -> Any:
     return _journeys(FunnelForm(formdata=None))
 
 
-def parse_steps(text: str) -> list[str]:
-    steps = [s.strip() for s in (text or "").splitlines() if s.strip()]
-    if not 2 <= len(steps) <= 8:
-        raise service.ExperimentError("A funnel has 2 to 8 steps, one event name per line.")
-    if any(len(s) > 200 for s in steps):
-        raise service.ExperimentError("Event names are at most 200 characters.")
-    return steps
-
-
 @bp.route("/journeys/funnels", methods=["POST"])
 @workspace_view(Role.ANALYST)
 def create_funnel() -> Any:
@@ -234,13 +218,12 @@ def create_funnel() -> Any:
     if not form.validate_on_submit():
         return _journeys(form, 422)
     try:
-        steps = parse_steps(form.steps.data)
+        steps = service.parse_steps(form.steps.data)
     except service.ExperimentError as exc:
         form.steps.errors = [str(exc)]
         return _journeys(form, 422)
-    funnel = Funnel(workspace_id=g.workspace.id, name=form.name.data, steps=steps,
-                    window_hours=form.window_hours.data)
-    db.session.add(funnel)
+    funnel = service.create_funnel(db.session, g.workspace, form.name.data, steps,
+                                   form.window_hours.data)
     db.session.commit()
     return redirect(url_for("experiments.funnel", funnel_id=funnel.id))
 
@@ -249,38 +232,15 @@ def create_funnel() -> Any:
 @workspace_view(Role.VIEWER)
 def funnel(funnel_id: int) -> Any:
     funnel = get_or_404_in(Funnel, funnel_id)
-    experiments = db.session.scalars(select(Experiment).where(
-        Experiment.workspace_id == g.workspace.id,
-        Experiment.status != ExperimentStatus.DRAFT).order_by(Experiment.id.desc())).all()
     by = request.args.get("by", "")
-    breakdown: dict[str, Any] | None = None
-    chosen = None
     attribute = (request.args.get("attribute") or "").strip()[:64]
-    if by == "variant":
-        chosen = next((e for e in experiments if e.id == request.args.get("experiment", type=int)),
-                      experiments[0] if experiments else None)
-        if chosen is not None:
-            breakdown = {"by": "variant", "experiment_id": chosen.id}
-    elif by == "attribute" and attribute:
-        breakdown = {"by": "attribute", "attribute": attribute}
-    overall = funnels.compute(db.session, g.workspace.id, funnel.steps, funnel.window_hours)
-    groups = funnels.compute(db.session, g.workspace.id, funnel.steps, funnel.window_hours,
-                             breakdown) if breakdown else []
-    if chosen is not None:
-        names = {v["key"]: v["name"] for v in chosen.variants}
-        for group in groups:
-            group.key = names.get(group.key, group.key)
-    mined = None
-    if request.args.get("sequences"):
-        seqs = sequences.funnel_sequences(db.session, g.workspace.id, funnel.steps,
-                                          funnel.window_hours)
-        enough = min(len(seqs["converted"]), len(seqs["dropped"])) >= funnels.K_MIN
-        mined = {"patterns": sequences.contrast(seqs["converted"], seqs["dropped"]) if enough else [],
-                 "converted": len(seqs["converted"]), "dropped": len(seqs["dropped"])}
+    report = service.funnel_report(db.session, g.workspace, funnel, by=by,
+                                   experiment_id=request.args.get("experiment", type=int),
+                                   attribute=attribute,
+                                   with_sequences=bool(request.args.get("sequences")))
     return render_template(
-        "experiments/funnel.html", funnel=funnel, overall=overall[0] if overall else None,
-        groups=groups, by=by, attribute=attribute, experiments=experiments, chosen=chosen,
-        mined=mined, empty_form=EmptyForm(), can_edit=g.membership.role.allows(Role.ANALYST))
+        "experiments/funnel.html", funnel=funnel, by=by, attribute=attribute, **report,
+        empty_form=EmptyForm(), can_edit=g.membership.role.allows(Role.ANALYST))
 
 
 @bp.route("/journeys/funnels/<int:funnel_id>/delete", methods=["POST"])
@@ -289,7 +249,7 @@ def delete_funnel(funnel_id: int) -> Any:
     funnel = get_or_404_in(Funnel, funnel_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    db.session.delete(funnel)
+    service.delete_funnel(db.session, funnel)
     db.session.commit()
     flash(f"Funnel “{funnel.name}” deleted.", "success")
     return redirect(url_for("experiments.journeys"))

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from surveyapp.extensions import db
@@ -22,24 +21,21 @@ from surveyapp.insights.forms import (
     StatusForm,
     WebhookForm,
 )
-from surveyapp.insights.share import issue, resolve, revoke
-from surveyapp.models import Response, Role, Survey
+from surveyapp.insights.share import issue, revoke
+from surveyapp.models import Role, Survey
 from surveyapp.models.insights import (
     ChartNote,
-    EvidenceLink,
     Goal,
     Hypothesis,
     HypothesisStatus,
     ShareLink,
     Webhook,
-    WebhookDelivery,
 )
-from surveyapp.models.segments import Segment, SegmentRun
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import workspace_blueprint
 from surveyapp.privacy.service import audit
 from surveyapp.reports.filters import ReportFilter
-from surveyapp.reports.query import K_SETTING, min_cell
+from surveyapp.reports.query import min_cell
 from surveyapp.reports.views import report_context
 from surveyapp.workspaces.forms import EmptyForm
 
@@ -47,12 +43,9 @@ bp = workspace_blueprint("insights", __name__)
 share_bp = Blueprint("share", __name__)
 
 
-
-
 # ----------------------------------------------------------------------------- goals
 def _survey_choices() -> list[SelectChoice]:
-    return [SelectChoice(s.id, s.name) for s in db.session.scalars(
-        select(Survey).where(Survey.workspace_id == g.workspace.id).order_by(Survey.name))]
+    return [SelectChoice(s.id, s.name) for s in service.surveys_of(db.session, g.workspace)]
 
 
 @bp.route("/goals", methods=["GET", "POST"])
@@ -61,25 +54,17 @@ def goals() -> Any:
     form = GoalForm()
     form.survey_id.choices = _survey_choices()
     form.segment.choices = [SelectChoice("", "All respondents")] + [
-        SelectChoice(str(i), n) for i, n in db.session.execute(
-            select(Segment.id, Segment.name).join(SegmentRun, SegmentRun.id == Segment.run_id)
-            .where(Segment.workspace_id == g.workspace.id, SegmentRun.status == "saved"))]
+        SelectChoice(str(i), n) for i, n in service.saved_segments(db.session, g.workspace)]
     if request.method == "POST":
         if not g.membership.role.allows(Role.ANALYST):
             abort(403)
         if form.validate_on_submit():
-            filters: dict[str, Any] = {}
-            if form.attr_key.data and form.attr_value.data:
-                filters.update(attr0=form.attr_key.data, val0=form.attr_value.data)
-            if form.segment.data:
-                filters["segment"] = form.segment.data
-            if form.days.data:
-                filters["days"] = form.days.data
             survey = get_or_404_in(Survey, form.survey_id.data)
-            db.session.add(Goal(workspace_id=g.workspace.id, survey_id=survey.id,
-                                title=form.title.data, metric=form.metric.data,
-                                comparator=form.comparator.data, target=form.target.data,
-                                filters=filters, created_by=current_user))
+            service.add_goal(db.session, g.workspace, survey, title=form.title.data,
+                             metric=form.metric.data, comparator=form.comparator.data,
+                             target=form.target.data, attr_key=form.attr_key.data,
+                             attr_value=form.attr_value.data, segment=form.segment.data,
+                             days=form.days.data, by=current_user)
             db.session.commit()
             flash(f"Goal “{form.title.data}” added; it is tracked on the overview.", "success")
             return redirect(url_for("insights.goals"))
@@ -97,7 +82,7 @@ def delete_goal(goal_id: int) -> Any:
     goal = get_or_404_in(Goal, goal_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    db.session.delete(goal)
+    service.delete_goal(db.session, goal)
     db.session.commit()
     flash("Goal removed.", "success")
     return redirect(url_for("insights.goals"))
@@ -113,18 +98,13 @@ def hypotheses() -> Any:
         if not g.membership.role.allows(Role.ANALYST):
             abort(403)
         if form.validate_on_submit():
-            h = Hypothesis(workspace_id=g.workspace.id, title=form.title.data,
-                           statement=form.statement.data or "", created_by=current_user)
-            db.session.add(h)
+            h = service.add_hypothesis(db.session, g.workspace, form.title.data,
+                                       form.statement.data or "", current_user)
             db.session.commit()
             flash("Hypothesis recorded. Link the evidence that supports or refutes it.", "success")
             return redirect(url_for("insights.hypothesis", hypothesis_id=h.id))
         status = 422
-    rows = db.session.execute(
-        select(Hypothesis, func.count(EvidenceLink.id))
-        .outerjoin(EvidenceLink, EvidenceLink.hypothesis_id == Hypothesis.id)
-        .where(Hypothesis.workspace_id == g.workspace.id)
-        .group_by(Hypothesis.id).order_by(Hypothesis.updated_at.desc())).all()
+    rows = service.hypotheses_with_counts(db.session, g.workspace)
     return render_template("insights/hypotheses.html", rows=rows, form=form,
                            can_edit=g.membership.role.allows(Role.ANALYST)), status
 
@@ -143,7 +123,6 @@ def hypothesis(hypothesis_id: int) -> Any:
         if form.validate_on_submit() and service.add_evidence(
                 db.session, h, form.ref.data, form.stance.data, form.note.data or "", options,
                 current_user):
-            h.updated_at = dt.datetime.now(dt.UTC)
             db.session.commit()
             flash("Evidence linked.", "success")
             return redirect(url_for("insights.hypothesis", hypothesis_id=h.id))
@@ -161,7 +140,7 @@ def hypothesis_status(hypothesis_id: int) -> Any:
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
-    h.status = HypothesisStatus(form.status.data)
+    service.set_status(h, HypothesisStatus(form.status.data))
     db.session.commit()
     flash(f"Marked as {h.status.value}.", "success")
     return redirect(url_for("insights.hypothesis", hypothesis_id=h.id))
@@ -171,12 +150,12 @@ def hypothesis_status(hypothesis_id: int) -> Any:
 @workspace_view(Role.ANALYST)
 def delete_evidence(hypothesis_id: int, evidence_id: int) -> Any:
     h = get_or_404_in(Hypothesis, hypothesis_id)
-    link = db.session.get(EvidenceLink, evidence_id)
-    if link is None or link.hypothesis_id != h.id:
+    link = service.evidence_of(db.session, h, evidence_id)
+    if link is None:
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    db.session.delete(link)
+    service.unlink_evidence(db.session, link)
     db.session.commit()
     flash("Evidence unlinked.", "success")
     return redirect(url_for("insights.hypothesis", hypothesis_id=h.id))
@@ -205,7 +184,7 @@ def delete_note(note_id: int) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
     survey_id = note.survey_id
-    db.session.delete(note)
+    service.delete_note(db.session, note)
     db.session.commit()
     flash("Note deleted.", "success")
     return redirect(url_for("reports.survey", survey_id=survey_id))
@@ -250,10 +229,10 @@ def revoke_share(survey_id: int, link_id: int) -> Any:
 
 @share_bp.route("/share/<token>")
 def report(token: str) -> Any:
-    data = resolve(db.session, token)
-    survey = db.session.get(Survey, data["s"]) if data else None
-    if survey is None or survey.workspace_id != data.get("w"):
+    shared = service.shared_report(db.session, token)
+    if shared is None:
         return render_template("insights/share_expired.html"), 404
+    survey, data = shared
     args = data.get("f") or {}
     f = ReportFilter.from_args(args)
     ctx = report_context(survey, f, args)
@@ -272,9 +251,7 @@ def report_settings() -> Any:
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            before = min_cell(ws)
-            # A new dict, so the JSON column sees the change.
-            ws.settings = {**(ws.settings or {}), K_SETTING: form.min_cell.data}
+            before = service.set_min_cell(ws, form.min_cell.data)
             audit(db.session, ws, "reports.min_cell_changed", current_user, target=ws.name,
                   before=before, after=form.min_cell.data)
             db.session.commit()
@@ -293,30 +270,16 @@ def webhooks() -> Any:
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            events = {"response.created": bool(form.created.data),
-                      "response.finished": bool(form.finished.data)}
-            # Start at the present: only responses from now on are sent.
-            last = db.session.scalar(select(func.max(Response.id)).join(
-                Survey, Survey.id == Response.survey_id).where(Survey.workspace_id == g.workspace.id))
-            hook = Webhook(workspace_id=g.workspace.id, url=form.url.data, events=events,
-                           cursor_created_id=last or 0, cursor_finished_at=dt.datetime.now(dt.UTC),
-                           created_by=current_user)
-            db.session.add(hook)
+            hook = service.add_webhook(db.session, g.workspace, form.url.data,
+                                       created=bool(form.created.data),
+                                       finished=bool(form.finished.data), by=current_user)
             audit(db.session, g.workspace, "webhook.created", current_user, target=form.url.data)
             db.session.commit()
             flash("Webhook added. Its signing secret (verify X-Surveyapp-Signature with it):", "success")
             flash(hook.secret, "secret")
             return redirect(url_for("insights.webhooks"))
         status = 422
-    hooks = db.session.scalars(select(Webhook).where(Webhook.workspace_id == g.workspace.id)
-                               .order_by(Webhook.created_at)).all()
-    stats = dict((row[0], row[1:]) for row in db.session.execute(
-        select(WebhookDelivery.webhook_id,
-               func.count().filter(WebhookDelivery.status == "delivered"),
-               func.count().filter(WebhookDelivery.status == "pending"),
-               func.count().filter(WebhookDelivery.status == "failed"))
-        .where(WebhookDelivery.webhook_id.in_([h.id for h in hooks]))
-        .group_by(WebhookDelivery.webhook_id)))
+    hooks, stats = service.webhooks_with_stats(db.session, g.workspace)
     return render_template("insights/webhooks.html", hooks=hooks, stats=stats, form=form,
                            empty_form=EmptyForm()), status
 
@@ -325,8 +288,7 @@ def webhooks() -> Any:
 @workspace_view(Role.OWNER)
 def webhook_log(webhook_id: int) -> Any:
     hook = get_or_404_in(Webhook, webhook_id)
-    deliveries = db.session.scalars(select(WebhookDelivery).where(
-        WebhookDelivery.webhook_id == hook.id).order_by(WebhookDelivery.id.desc()).limit(200)).all()
+    deliveries = service.deliveries(db.session, hook)
     return render_template("insights/webhook_log.html", hook=hook, deliveries=deliveries)
 
 
@@ -337,7 +299,7 @@ def delete_webhook(webhook_id: int) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
     audit(db.session, g.workspace, "webhook.deleted", current_user, target=hook.url)
-    db.session.delete(hook)
+    service.delete_webhook(db.session, hook)
     db.session.commit()
     flash("Webhook deleted; nothing more is sent to it.", "success")
     return redirect(url_for("insights.webhooks"))

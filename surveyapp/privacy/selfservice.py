@@ -5,7 +5,8 @@ The token (itsdangerous, signed with the workspace's ``link_secret``, expiring a
 them, download it, turn tracking and personalisation off, and erase it all. Links come
 from the owner's privacy page, ``surveyapp privacy link`` or, for a verified user id,
 the public ``privacy-link`` endpoint (privacy/client.py). Rotating the workspace's link
-secret (owner's privacy page) invalidates every link at once.
+secret (owner's privacy page) invalidates every link at once. Tokens are made and read,
+and the person's data gathered, by ``surveyapp.privacy.service``.
 """
 
 from __future__ import annotations
@@ -16,106 +17,30 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, url_for
 from flask_wtf import FlaskForm
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
 
 from surveyapp.extensions import db
-from surveyapp.models import ConsentState, Contact, Event, Workspace, utcnow
-from surveyapp.models import Response as SurveyResponse
-from surveyapp.models.consent import PrivacyKeys
+from surveyapp.models import ConsentState, Contact, Workspace, utcnow
 from surveyapp.privacy import consent, service
-from surveyapp.privacy.ids import keys_for
-
-LINK_DAYS = 30
-SALT = "surveyapp.privacy.self-service"
+from surveyapp.privacy.service import LINK_DAYS, InvalidLink
+from surveyapp.privacy.service import SALT as SALT  # re-exported: callers read selfservice.SALT
 
 bp = Blueprint("privacy_me", __name__, url_prefix="/privacy/me")
 
 
-# ----------------------------------------------------------------------------- tokens
-def _serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=SALT)
-
-
-def make_token(session: Session, contact: Contact) -> str:
-    workspace_id = contact.environment.workspace_id
-    return _serializer(keys_for(session, workspace_id).link_secret).dumps([workspace_id, contact.id])
-
-
 def link_for(session: Session, contact: Contact) -> tuple[str, dt.datetime]:
     """The absolute self-service URL for this contact, and when it stops working."""
-    url = url_for("privacy_me.page", token=make_token(session, contact), _external=True)
+    url = url_for("privacy_me.page", token=service.make_token(session, contact), _external=True)
     return url, utcnow() + dt.timedelta(days=LINK_DAYS)
-
-
-class InvalidLink(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def read_token(session: Session, token: str) -> tuple[Workspace, list[Contact]]:
-    """The workspace and the person's contacts (one per environment) the token names."""
-    try:
-        _, payload = _serializer("unverified").loads_unsafe(token)
-        workspace_id, contact_id = int(payload[0]), int(payload[1])
-    except (TypeError, ValueError, IndexError, KeyError):
-        raise InvalidLink("This link is not valid. Ask for a new one.") from None
-    secret = session.scalar(select(PrivacyKeys.link_secret)
-                            .where(PrivacyKeys.workspace_id == workspace_id))
-    try:
-        if secret is None:
-            raise BadSignature("no key")
-        _serializer(secret).loads(token, max_age=LINK_DAYS * 86400)
-    except SignatureExpired:
-        raise InvalidLink("This link has expired. Ask for a new one.") from None
-    except BadSignature:
-        raise InvalidLink("This link is not valid (or was withdrawn). Ask for a new one.") from None
-    workspace = session.get(Workspace, workspace_id)
-    contact = session.get(Contact, contact_id)
-    if workspace is None or contact is None or contact.environment.workspace_id != workspace_id:
-        return workspace, []  # type: ignore[return-value]
-    env_ids = [e.id for e in workspace.environments]
-    same_person = session.scalars(select(Contact).where(
-        Contact.environment_id.in_(env_ids), Contact.external_id == contact.external_id)
-        .order_by(Contact.environment_id)).all()
-    return workspace, list(same_person)
-
-
-# ----------------------------------------------------------------------------- what we show
-def summary(session: Session, workspace: Workspace, contacts: list[Contact]) -> dict[str, Any]:
-    """What the page shows: attributes, responses, an events summary, consent records."""
-    ids = [c.id for c in contacts]
-    responses = session.scalars(select(SurveyResponse).where(SurveyResponse.contact_id.in_(ids))
-                                .order_by(SurveyResponse.created_at.desc())).all()
-    answered = []
-    for r in responses:
-        titles = {q["id"]: q.get("title") or q["id"] for q in r.version.questions}
-        answered.append({"survey": r.survey.name, "at": r.created_at, "finished": r.finished,
-                         "answers": [(titles.get(k, k), v) for k, v in r.answers.items()]})
-    events = session.execute(
-        select(Event.name, func.count(), func.min(Event.occurred_at), func.max(Event.occurred_at))
-        .where(Event.contact_id.in_(ids)).group_by(Event.name)
-        .order_by(func.count().desc(), Event.name)).all()
-    attributes: dict[str, Any] = {}
-    for c in contacts:
-        attributes.update(c.attributes or {})
-    return {
-        "contacts": contacts, "attributes": attributes, "responses": answered,
-        "events": [{"name": n, "count": c, "first": f, "last": last} for n, c, f, last in events],
-        "event_total": sum(e[1] for e in events),
-        "consent": consent.records_for(session, ids),
-        "opted_out": all(c.consent == ConsentState.OPTED_OUT for c in contacts),
-    }
 
 
 def opt_out(session: Session, workspace: Workspace, contacts: list[Contact]) -> None:
     """Tracking and personalisation off: the collection API stores no more events or
     attributes for this person (consent state ``opted_out``), and stored attributes,
-    which drive targeting and personas, are removed."""
+    which drive targeting and personas, are removed. (Not in privacy.service: the decision
+    is recorded by privacy.consent, which itself imports privacy.service.)"""
     now = utcnow()
     for c in contacts:
         c.consent = ConsentState.OPTED_OUT
@@ -149,10 +74,16 @@ def _render(token: str, status: int = 200, **context: Any) -> Any:
 
 def _load(token: str) -> tuple[Workspace | None, list[Contact], str | None]:
     try:
-        workspace, contacts = read_token(db.session, token)
+        workspace, contacts = service.read_token(db.session, token)
     except InvalidLink as exc:
         return None, [], exc.message
     return workspace, contacts, None
+
+
+def _summary(contacts: list[Contact]) -> dict[str, Any]:
+    """What the page shows: the person's data and their consent decisions."""
+    return {**service.person_summary(db.session, contacts),
+            "consent": consent.records_for(db.session, [c.id for c in contacts])}
 
 
 @bp.route("/<token>")
@@ -162,7 +93,7 @@ def page(token: str) -> Any:
         return _render(token, 404, problem=problem)
     if not contacts:
         return _render(token, workspace=workspace, gone=True)
-    return _render(token, workspace=workspace, data=summary(db.session, workspace, contacts),
+    return _render(token, workspace=workspace, data=_summary(contacts),
                    form=EraseForm())
 
 
@@ -187,12 +118,12 @@ def stop_tracking(token: str) -> Any:
         return _render(token, 404, problem=problem or "Nothing is stored about you any more.")
     if not FlaskForm().validate_on_submit():
         return _render(token, 400, workspace=workspace, form=EraseForm(),
-                       data=summary(db.session, workspace, contacts),
+                       data=_summary(contacts),
                        problem="The form expired; please try again.")
     opt_out(db.session, workspace, contacts)
     db.session.commit()
     return _render(token, workspace=workspace, form=EraseForm(),
-                   data=summary(db.session, workspace, contacts),
+                   data=_summary(contacts),
                    notice="Tracking and personalisation are off. Your activity is no longer "
                           "recorded and your stored attributes were removed.")
 
@@ -205,7 +136,7 @@ def erase(token: str) -> Any:
     form = EraseForm()
     if not form.validate_on_submit():
         return _render(token, 422, workspace=workspace, form=form,
-                       data=summary(db.session, workspace, contacts))
+                       data=_summary(contacts))
     counts = service.erase_contacts(db.session, workspace, contacts, None, via="self-service")
     db.session.commit()
     return _render(token, workspace=workspace, gone=True, erased=counts)

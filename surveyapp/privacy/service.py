@@ -1,32 +1,50 @@
 """Data subject rights and retention: export everything stored about a contact, erase it
 everywhere (derived data included), purge what is older than the workspace keeps, and
-record each of these in the audit log."""
+record each of these in the audit log; the self-service links people use for their own
+data (tokens and what the page shows); the workspace's privacy settings and secrets."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import Row, delete, func, select
 from sqlalchemy.orm import Session
 
+from surveyapp.errors import DomainError, NotFound
 from surveyapp.models import (
     AnswerAnnotation,
     AuditEvent,
     Base,
+    ConsentState,
     Contact,
     Display,
     Event,
     Response,
+    Survey,
     User,
     Workspace,
     utcnow,
 )
-from surveyapp.models.consent import ConsentRecord
+from surveyapp.models.consent import ConsentRecord, PrivacyKeys, new_secret
 from surveyapp.platform.wiring import registry
-from surveyapp.privacy.ids import stored_external_id
+from surveyapp.privacy.ids import keys_for, stored_external_id
 
 RETENTION_KEYS = ("responses", "events")
+LINK_DAYS = 30  # how long a self-service link works
+SALT = "surveyapp.privacy.self-service"
+
+
+class PrivacyError(DomainError):
+    """Anything the privacy area refuses."""
+
+
+class InvalidLink(PrivacyError, NotFound):
+    """A self-service link that is malformed, expired or withdrawn; ``message`` says which."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("invalid_link", message)
 
 
 def audit(session: Session, workspace: Workspace, action: str, actor: User | None = None,
@@ -35,6 +53,12 @@ def audit(session: Session, workspace: Workspace, action: str, actor: User | Non
                        action=action, target=target[:200], details=details)
     session.add(entry)
     return entry
+
+
+def audit_log(session: Session, workspace: Workspace, limit: int = 100) -> list[AuditEvent]:
+    """The workspace's latest audit entries, newest first."""
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.workspace_id == workspace.id)
+                                .order_by(AuditEvent.id.desc()).limit(limit)))
 
 
 def find_contacts(session: Session, workspace: Workspace, external_id: str) -> list[Contact]:
@@ -170,6 +194,14 @@ def retention_days(workspace: Workspace) -> dict[str, int | None]:
     return {k: kept.get(k) for k in RETENTION_KEYS}
 
 
+def set_retention(workspace: Workspace, responses: int | None, events: int | None) -> None:
+    """Keep responses and events for so many days (None: until deleted); ``purge`` removes
+    what is older."""
+    # A new dict, so the JSON column sees the change.
+    workspace.settings = {**(workspace.settings or {}),
+                          "retention_days": {"responses": responses, "events": events}}
+
+
 def purge(session: Session, workspace: Workspace, now: dt.datetime | None = None,
           actor: User | None = None) -> dict[str, int]:
     """Delete responses and events older than the workspace's retention periods."""
@@ -201,3 +233,93 @@ def counts_for(session: Session, workspace: Workspace, external_id: str) -> dict
     return {name: session.scalar(select(func.count()).select_from(model).where(
         model.contact_id.in_(ids))) or 0 for name, model in
         (("responses", Response), ("displays", Display), ("events", Event))}
+
+
+# ----------------------------------------------------------------------------- settings, secrets
+def surveys_of(session: Session, workspace: Workspace) -> list[Row[tuple[int, str]]]:
+    """(id, name) of the workspace's surveys by name (what a bias audit can look at)."""
+    return list(session.execute(select(Survey.id, Survey.name)
+                                .where(Survey.workspace_id == workspace.id)
+                                .order_by(Survey.name)).all())
+
+
+def rotate_link_secret(session: Session, workspace: Workspace) -> None:
+    """A new secret for self-service links: every link sent so far stops working."""
+    keys = keys_for(session, workspace.id)
+    keys.link_secret = new_secret()
+    keys.rotated_at = utcnow()
+
+
+def rotate_identity_secret(session: Session, workspace: Workspace) -> None:
+    """A new secret for verifying the user ids (user_hash) the product's server signs."""
+    keys = keys_for(session, workspace.id)
+    keys.identity_secret = new_secret()
+    keys.rotated_at = utcnow()
+
+
+# ----------------------------------------------------------------------------- self-service
+# The token (itsdangerous, signed with the workspace's ``link_secret``, expiring after
+# LINK_DAYS) names one contact; holding it lets the person see, download and erase what is
+# stored about them (surveyapp.privacy.selfservice).
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=SALT)
+
+
+def make_token(session: Session, contact: Contact) -> str:
+    workspace_id = contact.environment.workspace_id
+    return _serializer(keys_for(session, workspace_id).link_secret).dumps([workspace_id, contact.id])
+
+
+def read_token(session: Session, token: str) -> tuple[Workspace, list[Contact]]:
+    """The workspace and the person's contacts (one per environment) the token names (none
+    when the person was erased); InvalidLink when it is malformed, expired or withdrawn."""
+    try:
+        _, payload = _serializer("unverified").loads_unsafe(token)
+        workspace_id, contact_id = int(payload[0]), int(payload[1])
+    except (TypeError, ValueError, IndexError, KeyError):
+        raise InvalidLink("This link is not valid. Ask for a new one.") from None
+    secret = session.scalar(select(PrivacyKeys.link_secret)
+                            .where(PrivacyKeys.workspace_id == workspace_id))
+    try:
+        if secret is None:
+            raise BadSignature("no key")
+        _serializer(secret).loads(token, max_age=LINK_DAYS * 86400)
+    except SignatureExpired:
+        raise InvalidLink("This link has expired. Ask for a new one.") from None
+    except BadSignature:
+        raise InvalidLink("This link is not valid (or was withdrawn). Ask for a new one.") from None
+    workspace = session.get(Workspace, workspace_id)
+    contact = session.get(Contact, contact_id)
+    if workspace is None or contact is None or contact.environment.workspace_id != workspace_id:
+        return workspace, []  # type: ignore[return-value]
+    env_ids = [e.id for e in workspace.environments]
+    same_person = session.scalars(select(Contact).where(
+        Contact.environment_id.in_(env_ids), Contact.external_id == contact.external_id)
+        .order_by(Contact.environment_id)).all()
+    return workspace, list(same_person)
+
+
+def person_summary(session: Session, contacts: list[Contact]) -> dict[str, Any]:
+    """What the self-service page shows of a person: attributes, responses, an events
+    summary and whether they opted out (their consent records: privacy.consent)."""
+    ids = [c.id for c in contacts]
+    responses = session.scalars(select(Response).where(Response.contact_id.in_(ids))
+                                .order_by(Response.created_at.desc())).all()
+    answered = []
+    for r in responses:
+        titles = {q["id"]: q.get("title") or q["id"] for q in r.version.questions}
+        answered.append({"survey": r.survey.name, "at": r.created_at, "finished": r.finished,
+                         "answers": [(titles.get(k, k), v) for k, v in r.answers.items()]})
+    events = session.execute(
+        select(Event.name, func.count(), func.min(Event.occurred_at), func.max(Event.occurred_at))
+        .where(Event.contact_id.in_(ids)).group_by(Event.name)
+        .order_by(func.count().desc(), Event.name)).all()
+    attributes: dict[str, Any] = {}
+    for c in contacts:
+        attributes.update(c.attributes or {})
+    return {
+        "contacts": contacts, "attributes": attributes, "responses": answered,
+        "events": [{"name": n, "count": c, "first": f, "last": last} for n, c, f, last in events],
+        "event_total": sum(e[1] for e in events),
+        "opted_out": all(c.consent == ConsentState.OPTED_OUT for c in contacts),
+    }

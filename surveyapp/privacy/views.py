@@ -9,20 +9,17 @@ from typing import Any
 from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from surveyapp.extensions import db
-from surveyapp.models import AuditEvent, Role, Survey, utcnow
-from surveyapp.models.consent import new_secret
+from surveyapp.models import Role, Survey
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import workspace_blueprint
 from surveyapp.privacy import bias, consent, ids, service
 from surveyapp.privacy.selfservice import link_for
 
 bp = workspace_blueprint("privacy", __name__, "/privacy")
-
 
 
 class PersonForm(FlaskForm):
@@ -56,8 +53,7 @@ class RetentionForm(FlaskForm):
 
 def _page(**forms: Any) -> str:
     days = service.retention_days(g.workspace)
-    log = db.session.scalars(select(AuditEvent).where(AuditEvent.workspace_id == g.workspace.id)
-                             .order_by(AuditEvent.id.desc()).limit(100)).all()
+    log = service.audit_log(db.session, g.workspace)
     current = consent.current_notice(db.session, g.workspace.id)
     keys = ids.keys_for(db.session, g.workspace.id)
     db.session.commit()  # the workspace's keys are created the first time they are needed
@@ -127,8 +123,7 @@ def retention() -> Any:
     if not form.validate_on_submit():
         return _page(retention=form), 422
     ws = g.workspace
-    ws.settings = {**(ws.settings or {}), "retention_days": {
-        "responses": form.responses.data, "events": form.events.data}}
+    service.set_retention(ws, form.responses.data, form.events.data)
     service.audit(db.session, ws, "retention.changed", current_user,
                   responses=form.responses.data, events=form.events.data)
     db.session.commit()
@@ -199,9 +194,7 @@ def hash_ids() -> Any:
 def rotate_links() -> Any:
     if not FlaskForm().validate_on_submit():
         return _page(), 400
-    keys = ids.keys_for(db.session, g.workspace.id)
-    keys.link_secret = new_secret()
-    keys.rotated_at = utcnow()
+    service.rotate_link_secret(db.session, g.workspace)
     service.audit(db.session, g.workspace, "key.rotated", current_user,
                   target="self-service link secret")
     db.session.commit()
@@ -214,9 +207,7 @@ def rotate_links() -> Any:
 def rotate_identity() -> Any:
     if not FlaskForm().validate_on_submit():
         return _page(), 400
-    keys = ids.keys_for(db.session, g.workspace.id)
-    keys.identity_secret = new_secret()
-    keys.rotated_at = utcnow()
+    service.rotate_identity_secret(db.session, g.workspace)
     service.audit(db.session, g.workspace, "key.rotated", current_user,
                   target="identity verification secret")
     db.session.commit()
@@ -230,9 +221,7 @@ def bias_report() -> Any:
     survey_id = request.args.get("survey", type=int)
     if survey_id is not None:
         get_or_404_in(Survey, survey_id)
-    surveys = db.session.execute(select(Survey.id, Survey.name)
-                                 .where(Survey.workspace_id == g.workspace.id)
-                                 .order_by(Survey.name)).all()
+    surveys = service.surveys_of(db.session, g.workspace)
     report = bias.run(db.session, g.workspace, survey_id)
     return render_template("privacy/bias.html", report=report, surveys=surveys,
                            survey_id=survey_id)

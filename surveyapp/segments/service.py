@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from surveyapp.models import User, utcnow
+from surveyapp.models import Environment, Job, JobStatus, User, Workspace, utcnow
 from surveyapp.models.segments import (
+    DataImport,
     Persona,
     PersonaVersion,
     Segment,
@@ -24,6 +27,7 @@ from surveyapp.models.segments import (
 )
 from surveyapp.segments import features as feats
 from surveyapp.segments import methods as meth
+from surveyapp.segments.imports import ImportFailed, file_format, sniff, write_upload
 from surveyapp.segments.profiles import MIN_GROUP, effects, survey_evidence
 
 MIN_CONTACTS = 20
@@ -383,3 +387,88 @@ def new_run(session: Session, workspace_id: int, environment_id: int, days: int,
 def counts(session: Session, workspace_id: int) -> dict[str, int]:
     return {"runs": session.scalar(select(func.count()).select_from(SegmentRun).where(
         SegmentRun.workspace_id == workspace_id)) or 0}
+
+
+# ----------------------------------------------------------------------------- what pages show
+def current_runs(session: Session, workspace: Workspace) -> list[tuple[Environment, SegmentRun]]:
+    """Each environment with a saved run, and that (its current) run."""
+    out = []
+    for env in workspace.environments:
+        run = active_run(session, env.id)
+        if run is not None:
+            out.append((env, run))
+    return out
+
+
+def recent_runs(session: Session, workspace: Workspace, limit: int = 15) -> list[SegmentRun]:
+    return list(session.scalars(select(SegmentRun).where(SegmentRun.workspace_id == workspace.id)
+                                .order_by(SegmentRun.created_at.desc()).limit(limit)))
+
+
+def personas_of(session: Session, workspace: Workspace
+                ) -> tuple[dict[int, Persona], list[Persona]]:
+    """The workspace's personas: by the segment they describe, and the retired ones (whose
+    segment had no match in a later run)."""
+    personas = session.scalars(select(Persona).where(Persona.workspace_id == workspace.id)
+                               .order_by(Persona.id)).all()
+    return ({p.segment_id: p for p in personas if p.segment_id is not None},
+            [p for p in personas if p.segment_id is None])
+
+
+def persona_of(session: Session, segment: Segment) -> Persona | None:
+    return session.scalar(select(Persona).where(Persona.segment_id == segment.id))
+
+
+def persona_history(session: Session, persona: Persona) -> list[PersonaVersion]:
+    """The persona's versions, newest first."""
+    return list(session.scalars(select(PersonaVersion).where(
+        PersonaVersion.persona_id == persona.id).order_by(PersonaVersion.version.desc())))
+
+
+def saveable(run: SegmentRun) -> bool:
+    """Only a computed run that is not saved yet can be saved."""
+    return run.status == "ready"
+
+
+def latest_prediction(session: Session, workspace: Workspace) -> Job | None:
+    """The workspace's last successful prediction job (its result is the latest model)."""
+    return session.scalar(select(Job).where(
+        Job.workspace_id == workspace.id, Job.kind == "segments_predict",
+        Job.status == JobStatus.SUCCEEDED).order_by(Job.id.desc()).limit(1))
+
+
+# ----------------------------------------------------------------------------- imports
+def recent_imports(session: Session, workspace: Workspace, limit: int = 20) -> list[DataImport]:
+    return list(session.scalars(select(DataImport).where(DataImport.workspace_id == workspace.id)
+                                .order_by(DataImport.created_at.desc()).limit(limit)))
+
+
+def store_upload(stream: Any, filename: str, data_dir: Path, workspace_id: int,
+                 limit: int) -> tuple[Path, str, int]:
+    """Keep an uploaded file for the import job: (where, its format, its size). Raises
+    ImportFailed (and keeps nothing) when it is not a .csv, .jsonl or .parquet file, is
+    larger than ``limit`` bytes or its content does not match its format."""
+    fmt = file_format(filename)
+    if fmt is None:
+        raise ImportFailed("Upload a .csv, .jsonl (.ndjson) or .parquet file.")
+    dest = data_dir / "imports" / str(workspace_id) / f"{uuid.uuid4().hex}.{fmt}"
+    try:
+        size = write_upload(stream, dest, limit)
+        problem = sniff(dest, fmt)
+        if problem:
+            raise ImportFailed(problem)
+    except ImportFailed:
+        dest.unlink(missing_ok=True)
+        raise
+    return dest, fmt, size
+
+
+def add_import(session: Session, workspace: Workspace, *, environment_id: int, kind: str,
+               filename: str, fmt: str, size: int, by: User | None) -> DataImport:
+    """The record of an upload (flushed, so it has its id for the job)."""
+    record = DataImport(workspace_id=workspace.id, environment_id=environment_id, kind=kind,
+                        filename=filename[-255:], file_format=fmt, size_bytes=size,
+                        created_by_id=by.id if by else None)
+    session.add(record)
+    session.flush()
+    return record

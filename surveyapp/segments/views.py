@@ -7,7 +7,6 @@ a run, saving it, importing a file) runs as a background job with a progress bar
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from flask import (
@@ -22,24 +21,21 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from surveyapp.extensions import db
-from surveyapp.models import Job, JobStatus, Role
-from surveyapp.models.segments import DataImport, Persona, PersonaVersion, Segment, SegmentRun
+from surveyapp.models import Role
+from surveyapp.models.segments import DataImport, Persona, Segment, SegmentRun
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import start_job, workspace_blueprint
 from surveyapp.platform.web import workspace_job as _job
+from surveyapp.segments import service
 from surveyapp.segments.forms import PersonaForm, PredictForm, RunForm, SaveForm, UploadForm
-from surveyapp.segments.imports import ImportFailed, file_format, sniff, write_upload
+from surveyapp.segments.imports import ImportFailed
 from surveyapp.segments.methods import METHODS, STABLE
-from surveyapp.segments.service import PERSONA_FIELDS, active_run, new_run
-from surveyapp.segments.service import edit_persona as apply_edit
 
 bp = workspace_blueprint("segments", __name__)
 UPLOAD_LIMIT = 100 * 1024 * 1024  # bytes
-
 
 
 def _environments() -> list[SelectChoice]:
@@ -52,19 +48,11 @@ def _environments() -> list[SelectChoice]:
 def index() -> Any:
     form = RunForm()
     form.environment.choices = _environments()
-    current = []
-    for env in g.workspace.environments:
-        run = active_run(db.session, env.id)
-        if run is not None:
-            current.append((env, run))
-    all_personas = db.session.scalars(select(Persona).where(
-        Persona.workspace_id == g.workspace.id).order_by(Persona.id)).all()
-    personas = {p.segment_id: p for p in all_personas if p.segment_id is not None}
-    retired = [p for p in all_personas if p.segment_id is None]
-    runs = db.session.scalars(select(SegmentRun).where(SegmentRun.workspace_id == g.workspace.id)
-                              .order_by(SegmentRun.created_at.desc()).limit(15)).all()
-    return render_template("segments/index.html", form=form, current=current, personas=personas,
-                           retired=retired, runs=runs,
+    personas, retired = service.personas_of(db.session, g.workspace)
+    return render_template("segments/index.html", form=form,
+                           current=service.current_runs(db.session, g.workspace),
+                           personas=personas, retired=retired,
+                           runs=service.recent_runs(db.session, g.workspace),
                            can_run=g.membership.role.allows(Role.ANALYST))
 
 
@@ -77,7 +65,7 @@ def start_run() -> Any:
         flash("Check the form: " + "; ".join(f"{form[k].label.text}: {', '.join(v)}"
                                              for k, v in form.errors.items() if k in form), "error")
         return redirect(url_for("segments.index"))
-    run = new_run(db.session, g.workspace.id, form.environment.data, form.days.data,
+    run = service.new_run(db.session, g.workspace.id, form.environment.data, form.days.data,
                   form.include_attributes.data, current_user)
     job = start_job("segments_compute", {"run_id": run.id}, what="the segmentation",
                     link=lambda job: setattr(run, "job_id", job.id))
@@ -118,7 +106,7 @@ def save_run(run_id: int) -> Any:
     form = SaveForm()
     methods = (run.result or {}).get("methods") or {}
     form.method.choices = [SelectChoice(k, k) for k in methods]
-    if run.status != "ready" or not form.validate_on_submit():
+    if not service.saveable(run) or not form.validate_on_submit():
         flash("Only a computed run that is not saved yet can be saved, with one of its methods.",
               "error")
         return redirect(url_for("segments.run", run_id=run.id))
@@ -131,8 +119,8 @@ def save_run(run_id: int) -> Any:
 @workspace_view(Role.VIEWER)
 def segment(segment_id: int) -> Any:
     seg = get_or_404_in(Segment, segment_id)
-    persona = db.session.scalar(select(Persona).where(Persona.segment_id == seg.id))
-    return render_template("segments/segment.html", seg=seg, run=seg.run, persona=persona)
+    return render_template("segments/segment.html", seg=seg, run=seg.run,
+                           persona=service.persona_of(db.session, seg))
 
 
 @bp.route("/personas/<int:persona_id>")
@@ -143,11 +131,9 @@ def persona(persona_id: int) -> Any:
 
 
 def _persona_page(persona: Persona, form: Any, status: int = 200) -> Any:
-    history = db.session.scalars(select(PersonaVersion).where(
-        PersonaVersion.persona_id == persona.id).order_by(PersonaVersion.version.desc())).all()
     return render_template("segments/persona.html", persona=persona, seg=persona.segment,
                            form=form, can_edit=g.membership.role.allows(Role.RESEARCHER),
-                           history=history), status
+                           history=service.persona_history(db.session, persona)), status
 
 
 @bp.route("/personas/<int:persona_id>", methods=["POST"])
@@ -157,8 +143,8 @@ def edit_persona(persona_id: int) -> Any:
     form = PersonaForm()
     if not form.validate_on_submit():
         return _persona_page(persona, form, 422)
-    changed = apply_edit(db.session, persona, {f: form[f].data for f in PERSONA_FIELDS},
-                           current_user)
+    changed = service.edit_persona(db.session, persona,
+                                   {f: form[f].data for f in service.PERSONA_FIELDS}, current_user)
     db.session.commit()
     flash(f"Saved version {persona.version}." if changed else "Nothing changed.", "success")
     return redirect(url_for("segments.persona", persona_id=persona.id))
@@ -174,11 +160,9 @@ def predict() -> Any:
 
 
 def _predict_page(form: Any, status: int = 200) -> Any:
-    latest = db.session.scalar(select(Job).where(
-        Job.workspace_id == g.workspace.id, Job.kind == "segments_predict",
-        Job.status == JobStatus.SUCCEEDED).order_by(Job.id.desc()).limit(1))
     job = _job(request.args.get("job", type=int))
-    return render_template("segments/predict.html", form=form, latest=latest, job=job,
+    return render_template("segments/predict.html", form=form,
+                           latest=service.latest_prediction(db.session, g.workspace), job=job,
                            can_run=g.membership.role.allows(Role.ANALYST)), status
 
 
@@ -210,9 +194,8 @@ def imports() -> Any:
 
 
 def _imports_page(form: Any, status: int = 200) -> Any:
-    items = db.session.scalars(select(DataImport).where(DataImport.workspace_id == g.workspace.id)
-                               .order_by(DataImport.created_at.desc()).limit(20)).all()
-    return render_template("segments/imports.html", form=form, items=items,
+    return render_template("segments/imports.html", form=form,
+                           items=service.recent_imports(db.session, g.workspace),
                            limit_mb=UPLOAD_LIMIT // (1 << 20)), status
 
 
@@ -228,33 +211,21 @@ def upload() -> Any:
     if not form.validate_on_submit():
         return _imports_page(form, 422)
     upload = form.file.data
-    fmt = file_format(upload.filename or "")
-    if fmt is None:
-        form.file.errors.append("Upload a .csv, .jsonl (.ndjson) or .parquet file.")
-        return _imports_page(form, 422)
-    settings = current_app.config["SETTINGS"]
-    dest = settings.data_dir / "imports" / str(g.workspace.id) / f"{uuid.uuid4().hex}.{fmt}"
     try:
-        size = write_upload(upload.stream, dest, UPLOAD_LIMIT)
-        problem = sniff(dest, fmt)
-        if problem:
-            raise ImportFailed(problem)
+        dest, fmt, size = service.store_upload(upload.stream, upload.filename or "",
+                                               current_app.config["SETTINGS"].data_dir,
+                                               g.workspace.id, UPLOAD_LIMIT)
     except ImportFailed as exc:
-        dest.unlink(missing_ok=True)
         form.file.errors.append(str(exc))
         return _imports_page(form, 422)
     finally:
         upload.close()  # large uploads are spooled to a temporary file
-    record = DataImport(workspace_id=g.workspace.id, environment_id=form.environment.data,
-                        kind=form.kind.data, filename=(upload.filename or "upload")[-255:],
-                        file_format=fmt, size_bytes=size, created_by_id=current_user.id)
-    db.session.add(record)
-    db.session.flush()
+    record = service.add_import(db.session, g.workspace, environment_id=form.environment.data,
+                                kind=form.kind.data, filename=upload.filename or "upload",
+                                fmt=fmt, size=size, by=current_user)
     job = start_job("segments_import", {"import_id": record.id, "path": str(dest)},
                     what="the import", link=lambda job: setattr(record, "job_id", job.id))
     return redirect(url_for("segments.import_status", import_id=record.id, job=job.id))
-
-
 
 @bp.route("/segments/imports/<int:import_id>")
 @workspace_view(Role.ANALYST)

@@ -1,20 +1,28 @@
-"""Workspace operations: creation, invitations, roles, keys. Callers own the transaction."""
+"""Workspace operations: accounts, creation, the overview, invitations, roles, settings,
+keys. Functions take a session and never commit: callers own the transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import (
     ApiKey,
+    ConsentMode,
+    Contact,
     Environment,
+    Event,
     Invitation,
+    Job,
     Membership,
+    Response,
     Role,
+    Survey,
     User,
     Workspace,
     hash_token,
@@ -65,6 +73,45 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+# ----------------------------------------------------------------------------- accounts
+def has_users(session: Session) -> bool:
+    """Whether anyone has signed up yet (the first person may always sign up)."""
+    return bool(session.scalar(select(func.count()).select_from(User)))
+
+
+def signup_allowed(session: Session, open_signup: bool) -> bool:
+    """Sign-up is for the first owner, and for anyone when the server allows open sign-up."""
+    return open_signup or not has_users(session)
+
+
+def sign_up(session: Session, email: str, name: str, password: str,
+            workspace_name: str) -> tuple[User, Workspace]:
+    """A new account and its own workspace, the account its owner; raises EmailTaken."""
+    user = create_user(session, email, name, password)
+    return user, create_workspace(session, workspace_name.strip(), user)
+
+
+def user_by_id(session: Session, user_id: str) -> User | None:
+    """The account a login session names (None for an unknown or malformed id)."""
+    try:
+        return session.get(User, int(user_id))
+    except ValueError:
+        return None
+
+
+def user_by_email(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The account with this email and password (its last login noted), or None."""
+    user = user_by_email(session, email)
+    if user is None or not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
 def invite(
     session: Session, workspace: Workspace, email: str, role: Role, by: User, days: int
 ) -> tuple[Invitation, str]:
@@ -101,6 +148,21 @@ def invite(
     return invitation, token
 
 
+def open_invitations(session: Session, workspace: Workspace) -> list[Invitation]:
+    """Invitations not yet accepted, revoked or expired, newest first."""
+    return [i for i in session.scalars(
+        select(Invitation).where(Invitation.workspace_id == workspace.id)
+        .order_by(Invitation.created_at.desc())) if i.is_open]
+
+
+def revoke_invitation(invitation: Invitation) -> bool:
+    """Revoke an open invitation; False if it was no longer open."""
+    if not invitation.is_open:
+        return False
+    invitation.revoked_at = utcnow()
+    return True
+
+
 def find_open_invitation(session: Session, token: str) -> Invitation | None:
     invitation = session.scalar(select(Invitation).where(Invitation.token_hash == hash_token(token)))
     if invitation is None or not invitation.is_open:
@@ -118,6 +180,19 @@ def accept_invitation(session: Session, invitation: Invitation, user: User) -> M
         user.memberships.append(membership)
     invitation.accepted_at = utcnow()
     return membership
+
+
+def accept_with_new_account(session: Session, invitation: Invitation, name: str,
+                            password: str) -> User:
+    """The invitee has no account yet: make one for the invited address and join."""
+    user = create_user(session, invitation.email, name, password)
+    accept_invitation(session, invitation, user)
+    return user
+
+
+def members(session: Session, workspace: Workspace) -> list[Membership]:
+    return list(session.scalars(select(Membership).where(Membership.workspace_id == workspace.id)
+                                .order_by(Membership.created_at)))
 
 
 def owner_count(session: Session, workspace: Workspace) -> int:
@@ -142,6 +217,19 @@ def remove_member(session: Session, membership: Membership) -> None:
     session.delete(membership)
 
 
+# ----------------------------------------------------------------------------- settings, keys
+def update_settings(workspace: Workspace, name: str, recontact_days: int,
+                    consent_mode: ConsentMode) -> None:
+    workspace.name = name
+    workspace.recontact_days = recontact_days
+    workspace.consent_mode = consent_mode
+
+
+def set_allowed_origins(environment: Environment, origins: list[str]) -> None:
+    """The sites whose pages may load the widget for this environment."""
+    environment.allowed_origins = origins
+
+
 def rotate_client_key(environment: Environment) -> str:
     environment.client_key = new_client_key()
     environment.client_key_rotated_at = utcnow()
@@ -154,8 +242,73 @@ def create_api_key(session: Session, workspace: Workspace, name: str, by: User |
     return secret
 
 
+def api_keys(session: Session, workspace: Workspace) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).where(ApiKey.workspace_id == workspace.id)
+                                .order_by(ApiKey.created_at.desc())))
+
+
+def revoke_api_key(key: ApiKey) -> bool:
+    """Revoke an active key; False if it was revoked already."""
+    if not key.is_active:
+        return False
+    key.revoked_at = utcnow()
+    return True
+
+
 def authenticate_api_key(session: Session, secret: str) -> ApiKey | None:
     key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_token(secret)))
     if key is None or not key.is_active:
         return None
     return key
+
+
+# ----------------------------------------------------------------------------- overview
+def overview(session: Session, workspace: Workspace) -> dict[str, Any]:
+    """The dashboard's figures: surveys (newest change first) with their response counts
+    (``per_survey``: total, finished, last 30 days, last at), headline stats, the top
+    events of the last 30 days and the latest jobs."""
+    env_ids = [e.id for e in workspace.environments]
+    now = utcnow()
+    since_30 = now - dt.timedelta(days=30)
+    per_survey = {
+        row.survey_id: row
+        for row in session.execute(
+            select(
+                Response.survey_id,
+                func.count().label("total"),
+                func.count().filter(Response.finished.is_(True)).label("finished"),
+                func.count().filter(Response.created_at >= since_30).label("recent"),
+                func.max(Response.created_at).label("last_at"),
+            )
+            .join(Survey, Survey.id == Response.survey_id)
+            .where(Survey.workspace_id == workspace.id)
+            .group_by(Response.survey_id)
+        )
+    }
+    surveys = session.scalars(
+        select(Survey).where(Survey.workspace_id == workspace.id).order_by(Survey.updated_at.desc())
+    ).all()
+    stats = {
+        "live": sum(1 for s in surveys if s.status == "live"),
+        "responses_30d": sum(r.recent for r in per_survey.values()),
+        "contacts": session.scalar(
+            select(func.count()).select_from(Contact).where(Contact.environment_id.in_(env_ids))
+        ),
+        "events_7d": session.scalar(
+            select(func.count()).select_from(Event).where(
+                Event.environment_id.in_(env_ids), Event.occurred_at >= now - dt.timedelta(days=7)
+            )
+        ),
+    }
+    top_events = session.execute(
+        select(Event.name, func.count().label("n"))
+        .where(Event.environment_id.in_(env_ids), Event.occurred_at >= since_30)
+        .group_by(Event.name)
+        .order_by(func.count().desc())
+        .limit(8)
+    ).all()
+    jobs = session.scalars(
+        select(Job).where(Job.workspace_id == workspace.id).order_by(Job.created_at.desc()).limit(5)
+    ).all()
+    return {"surveys": surveys, "per_survey": per_survey, "stats": stats,
+            "top_events": top_events, "jobs": jobs}

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import current_app, flash, g, jsonify, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from surveyapp.extensions import db
 from surveyapp.insights.service import dashboard_insights
-from surveyapp.models import (
-    ApiKey,
-    ConsentMode,
-    Contact,
-    Environment,
-    Event,
-    Invitation,
-    Job,
-    Membership,
-    Response,
-    Role,
-    Survey,
-    utcnow,
-)
+from surveyapp.models import ApiKey, ConsentMode, Environment, Invitation, Job, Membership, Role
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import workspace_blueprint
 from surveyapp.privacy.service import audit
@@ -43,76 +28,21 @@ from surveyapp.workspaces.forms import (
 bp = workspace_blueprint("ws", __name__)
 
 
-
 @bp.route("/")
 @workspace_view(Role.VIEWER)
 def dashboard() -> Any:
     ws = g.workspace
-    env_ids = [e.id for e in ws.environments]
-    since_30 = utcnow() - _days(30)
-    per_survey = dict(
-        (row.survey_id, row)
-        for row in db.session.execute(
-            select(
-                Response.survey_id,
-                func.count().label("total"),
-                func.count().filter(Response.finished.is_(True)).label("finished"),
-                func.count().filter(Response.created_at >= since_30).label("recent"),
-                func.max(Response.created_at).label("last_at"),
-            )
-            .join(Survey, Survey.id == Response.survey_id)
-            .where(Survey.workspace_id == ws.id)
-            .group_by(Response.survey_id)
-        )
-    )
-    surveys = db.session.scalars(
-        select(Survey).where(Survey.workspace_id == ws.id).order_by(Survey.updated_at.desc())
-    ).all()
-    stats = {
-        "live": sum(1 for s in surveys if s.status == "live"),
-        "responses_30d": sum(r.recent for r in per_survey.values()),
-        "contacts": db.session.scalar(
-            select(func.count()).select_from(Contact).where(Contact.environment_id.in_(env_ids))
-        ),
-        "events_7d": db.session.scalar(
-            select(func.count()).select_from(Event).where(
-                Event.environment_id.in_(env_ids), Event.occurred_at >= utcnow() - _days(7)
-            )
-        ),
-    }
-    top_events = db.session.execute(
-        select(Event.name, func.count().label("n"))
-        .where(Event.environment_id.in_(env_ids), Event.occurred_at >= utcnow() - _days(30))
-        .group_by(Event.name)
-        .order_by(func.count().desc())
-        .limit(8)
-    ).all()
-    jobs = db.session.scalars(
-        select(Job).where(Job.workspace_id == ws.id).order_by(Job.created_at.desc()).limit(5)
-    ).all()
-
-    return render_template(
-        "workspaces/dashboard.html", surveys=surveys, per_survey=per_survey, stats=stats,
-        top_events=top_events, jobs=jobs, **dashboard_insights(db.session, ws),
-    )
+    return render_template("workspaces/dashboard.html", **services.overview(db.session, ws),
+                           **dashboard_insights(db.session, ws))
 
 
 @bp.route("/members")
 @workspace_view(Role.VIEWER)
 def members() -> Any:
     ws = g.workspace
-    memberships = db.session.scalars(
-        select(Membership).where(Membership.workspace_id == ws.id).order_by(Membership.created_at)
-    ).all()
-    invitations = [
-        i for i in db.session.scalars(
-            select(Invitation).where(Invitation.workspace_id == ws.id)
-            .order_by(Invitation.created_at.desc())
-        )
-        if i.is_open
-    ]
     return render_template(
-        "workspaces/members.html", memberships=memberships, invitations=invitations,
+        "workspaces/members.html", memberships=services.members(db.session, ws),
+        invitations=services.open_invitations(db.session, ws),
         invite_form=InviteForm(), role_form=RoleForm(), empty_form=EmptyForm(),
         is_owner=g.membership.role == Role.OWNER, invite_link=None,
     )
@@ -180,8 +110,7 @@ def remove_member(membership_id: int) -> Any:
 @workspace_view(Role.OWNER)
 def revoke_invitation(invitation_id: int) -> Any:
     invitation = get_or_404_in(Invitation, invitation_id)
-    if EmptyForm().validate_on_submit() and invitation.is_open:
-        invitation.revoked_at = utcnow()
+    if EmptyForm().validate_on_submit() and services.revoke_invitation(invitation):
         db.session.commit()
         flash(f"Invitation for {invitation.email} revoked.", "success")
     return redirect(url_for("ws.members"))
@@ -193,15 +122,12 @@ def settings() -> Any:
     ws = g.workspace
     form = WorkspaceSettingsForm(obj=ws, consent_mode=ws.consent_mode.value)
     if form.validate_on_submit():
-        ws.name = form.name.data
-        ws.recontact_days = form.recontact_days.data
-        ws.consent_mode = ConsentMode(form.consent_mode.data)
+        services.update_settings(ws, form.name.data, form.recontact_days.data,
+                                 ConsentMode(form.consent_mode.data))
         db.session.commit()
         flash("Settings saved.", "success")
         return redirect(url_for("ws.settings"))
-    keys = db.session.scalars(
-        select(ApiKey).where(ApiKey.workspace_id == ws.id).order_by(ApiKey.created_at.desc())
-    ).all()
+    keys = services.api_keys(db.session, ws)
     origin_forms = {
         e.id: OriginsForm(prefix=f"env{e.id}", origins="\n".join(e.allowed_origins))
         for e in ws.environments
@@ -218,7 +144,7 @@ def set_origins(environment_id: int) -> Any:
     environment = get_or_404_in(Environment, environment_id)
     form = OriginsForm(prefix=f"env{environment.id}")
     if form.validate_on_submit():
-        environment.allowed_origins = parse_origins(form.origins.data)
+        services.set_allowed_origins(environment, parse_origins(form.origins.data))
         db.session.commit()
         flash(f"Allowed origins for {environment.name} saved.", "success")
     else:
@@ -256,8 +182,7 @@ def create_api_key() -> Any:
 @workspace_view(Role.OWNER)
 def revoke_api_key(key_id: int) -> Any:
     key = get_or_404_in(ApiKey, key_id)
-    if EmptyForm().validate_on_submit() and key.is_active:
-        key.revoked_at = utcnow()
+    if EmptyForm().validate_on_submit() and services.revoke_api_key(key):
         db.session.commit()
         flash(f"API key “{key.name}” revoked.", "success")
     return redirect(url_for("ws.settings"))
@@ -268,10 +193,6 @@ def revoke_api_key(key_id: int) -> Any:
 def job_status(job_id: int) -> Any:
     """Polled by pages that show a progress bar."""
     return jsonify(get_or_404_in(Job, job_id).as_dict())
-
-
-def _days(n: int) -> dt.timedelta:
-    return dt.timedelta(days=n)
 
 
 def _form_errors(form: Any) -> str:
