@@ -9,30 +9,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request, url_for
-from sqlalchemy import select
 
 from surveyapp import jobs
+from surveyapp.api import service
 from surveyapp.errors import ApiError
 from surveyapp.extensions import db
-from surveyapp.models import AnswerAnnotation, Job, Response, Survey
-from surveyapp.models.segments import Segment, SegmentRun
+from surveyapp.models import Survey
 from surveyapp.platform.apikeys import api_key_required, json_body
-from surveyapp.reports.exports import FORMATS, theme_names
-from surveyapp.reports.query import min_cell
-from surveyapp.reports.themes import survey_analysis
+from surveyapp.reports.exports import FORMATS
 from surveyapp.templating import scrub
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_PAGE = 500
 MAX_ID = 2**31 - 1
-
-
-def _survey_or_404(survey_id: int) -> Survey:
-    survey = db.session.get(Survey, survey_id)
-    if survey is None or survey.workspace_id != g.workspace.id:
-        raise ApiError(404, "not_found", f"No survey {survey_id} in this workspace.")
-    return survey
 
 
 def _survey_json(s: Survey) -> dict[str, Any]:
@@ -60,16 +50,14 @@ def workspace() -> Any:
 @bp.get("/surveys")
 @api_key_required
 def surveys() -> Any:
-    rows = db.session.scalars(
-        select(Survey).where(Survey.workspace_id == g.workspace.id).order_by(Survey.id)
-    ).all()
+    rows = service.surveys(db.session, g.workspace.id)
     return jsonify({"surveys": [_survey_json(s) for s in rows]})
 
 
 @bp.get("/surveys/<int:survey_id>/responses")
 @api_key_required
 def responses(survey_id: int) -> Any:
-    survey = _survey_or_404(survey_id)
+    survey = service.survey_in(db.session, g.workspace.id, survey_id)
     errors = {}
     limit = request.args.get("limit", "100")
     after = request.args.get("after", "0")
@@ -79,11 +67,8 @@ def responses(survey_id: int) -> Any:
         errors["after"] = "a response id (integer) from the previous page's 'next_after'"
     if errors:
         raise ApiError(422, "invalid", "Some query parameters are invalid.", errors)
-    rows = db.session.scalars(
-        select(Response).where(Response.survey_id == survey.id, Response.id > int(after))
-        .order_by(Response.id).limit(int(limit))
-    ).all()
-    annotations = _annotations(survey, [r.id for r in rows])
+    rows = service.responses_after(db.session, survey, int(after), int(limit))
+    annotations = service.annotations_of(db.session, survey, [r.id for r in rows])
     return jsonify({
         "responses": [
             {
@@ -102,7 +87,7 @@ def responses(survey_id: int) -> Any:
 @api_key_required
 def create_export(survey_id: int) -> Any:
     body = json_body()
-    survey = _survey_or_404(survey_id)
+    survey = service.survey_in(db.session, g.workspace.id, survey_id)
     finished_only = body.get("finished_only", False)
     if not isinstance(finished_only, bool):
         raise ApiError(422, "invalid", "Some fields are invalid.",
@@ -118,9 +103,8 @@ def create_export(survey_id: int) -> Any:
     unknown = set(body) - {"finished_only", "format", "real_ids"}
     if unknown:
         raise ApiError(422, "invalid", "Unknown fields.", {k: "unknown field" for k in unknown})
-    job = jobs.create_job(db.session, "export_responses", g.workspace,
-                          {"survey_id": survey.id, "finished_only": finished_only, "format": fmt,
-                           "real_ids": real_ids})
+    job = service.create_export(db.session, g.workspace, survey, finished_only=finished_only,
+                                fmt=fmt, real_ids=real_ids)
     db.session.commit()
     queued = jobs.enqueue(job.id)
     resp = jsonify({**job.as_dict(), "enqueued": queued})
@@ -132,34 +116,16 @@ def create_export(survey_id: int) -> Any:
 @bp.get("/jobs/<int:job_id>")
 @api_key_required
 def job(job_id: int) -> Any:
-    row = db.session.get(Job, job_id)
-    if row is None or row.workspace_id != g.workspace.id:
-        raise ApiError(404, "not_found", f"No job {job_id} in this workspace.")
+    row = service.job_in(db.session, g.workspace.id, job_id)
     return jsonify(row.as_dict())
-
-
-def _annotations(survey: Survey, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Open-text annotations of these responses: question id -> theme, sentiment, kind."""
-    if not ids:
-        return {}
-
-    names = theme_names(survey)
-    out: dict[int, dict[str, Any]] = {}
-    for ann in db.session.scalars(select(AnswerAnnotation).where(AnswerAnnotation.response_id.in_(ids))):
-        theme = None if ann.theme is None or ann.theme < 0 else ann.theme
-        out.setdefault(ann.response_id, {})[ann.question_id] = {
-            "kind": ann.kind, "theme_id": theme,
-            "theme": names.get((ann.question_id, theme)) if theme is not None else None,
-            "sentiment": ann.sentiment, "mixed": ann.mixed}
-    return out
 
 
 @bp.get("/surveys/<int:survey_id>/themes")
 @api_key_required
 def themes(survey_id: int) -> Any:
     """Themes of each analysed open-text question, with share, sentiment and NPS."""
-    survey = _survey_or_404(survey_id)
-    analyses = survey_analysis(db.session, survey, {}, full=False, k=min_cell(survey.workspace))
+    survey = service.survey_in(db.session, g.workspace.id, survey_id)
+    analyses = service.theme_analyses(db.session, survey)
     return jsonify({"questions": [{
         "question_id": a.question_id, "answers": a.answers, "method": a.method,
         "unthemed": a.unthemed, "filler": a.filler, "non_english": a.non_english,
@@ -175,10 +141,7 @@ def themes(survey_id: int) -> Any:
 @api_key_required
 def segments() -> Any:
     """The workspace's saved behavioural segments with their size."""
-    rows = db.session.execute(
-        select(Segment, SegmentRun).join(SegmentRun, SegmentRun.id == Segment.run_id)
-        .where(Segment.workspace_id == g.workspace.id, SegmentRun.status == "saved")
-        .order_by(Segment.position, Segment.id)).all()
+    rows = service.saved_segments(db.session, g.workspace.id)
     return jsonify({"segments": [{"id": seg.id, "key": seg.key, "name": seg.name, "size": seg.size,
                                   "run_id": run.id, "saved_at": run.saved_at.isoformat() if run.saved_at else None}
                                  for seg, run in rows]})

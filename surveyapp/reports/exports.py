@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from surveyapp.extensions import db
 from surveyapp.jobs import JobFailed, Progress
@@ -24,12 +25,14 @@ from surveyapp.models import (
     AnswerAnnotation,
     Contact,
     Job,
+    JobStatus,
     Response,
     Survey,
     SurveyVersion,
     TextAnalysis,
 )
 from surveyapp.privacy.ids import pseudonymiser
+from surveyapp.workspaces.services import slugify
 
 BATCH = 1000
 FORMATS = {"csv": "text/csv",
@@ -40,6 +43,22 @@ FORMATS = {"csv": "text/csv",
 def export_path(job: Job) -> Path:
     fmt = job.params.get("format", "csv")
     return current_app.config["SETTINGS"].exports_dir / f"job-{job.id}.{fmt}"
+
+
+def finished_export(job: Job) -> Path | None:
+    """The file of a finished export job, or None (another kind of job, not finished,
+    or its file is gone)."""
+    if job.kind != "export_responses" or job.status != JobStatus.SUCCEEDED:
+        return None
+    path = export_path(job)
+    return path if path.exists() else None
+
+
+def download_name(session: Session, job: Job) -> str:
+    """The file name an export is downloaded as: ``<survey>-responses-<job>.<format>``."""
+    survey = session.get(Survey, job.params["survey_id"])
+    fmt = job.params.get("format", "csv")
+    return f"{slugify(survey.name if survey else 'survey')}-responses-{job.id}.{fmt}"
 
 
 def _columns(survey: Survey, analysed: list[str]) -> tuple[list[str], list[str]]:

@@ -186,8 +186,9 @@ def _table(counts: dict[tuple[int, str], int], totals: dict[str, int], names: di
             if n is None:
                 continue
             hidden = 0 < n < k or 0 < totals.get(g, 0) - n < k
+            share = t.shares.get(g)
             cells.append({"group": g, "n": None if hidden else n,
-                          "share": None if hidden or t.shares.get(g) is None else round(100 * t.shares[g], 1),
+                          "share": None if hidden or share is None else round(100 * share, 1),
                           "lift": None if hidden else t.lifts.get(g)})
         rows.append({"theme": t.theme, "label": t.label, "cells": cells, "chi2": t.chi2,
                      "p": t.p, "p_adjusted": t.p_adjusted, "significant": t.significant})

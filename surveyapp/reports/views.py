@@ -18,36 +18,22 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from surveyapp.analysis.model import model_status
 from surveyapp.extensions import db
 from surveyapp.insights.service import notes_for
-from surveyapp.insights.share import links_for
-from surveyapp.models import (
-    AnswerAnnotation,
-    Job,
-    JobStatus,
-    Response,
-    Role,
-    Survey,
-    TextAnalysis,
-    utcnow,
-)
+from surveyapp.models import Job, Response, Role, Survey
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import start_job, workspace_blueprint, workspace_job
 from surveyapp.privacy.service import audit
-from surveyapp.reports import rollup
-from surveyapp.reports.exports import FORMATS, export_path, theme_names
+from surveyapp.reports import rollup, service
+from surveyapp.reports.exports import FORMATS, download_name, finished_export
 from surveyapp.reports.filters import ReportFilter
-from surveyapp.reports.query import breakdown_options, min_cell, segment_options, survey_report
-from surveyapp.reports.themes import survey_analysis
-from surveyapp.surveys.questions import open_text_questions, reported_questions
+from surveyapp.surveys.questions import open_text_questions
 from surveyapp.templating import scrub
 from surveyapp.workspaces.forms import EmptyForm
-from surveyapp.workspaces.services import slugify
 
 
 class ThemeLabelForm(FlaskForm):
@@ -56,40 +42,15 @@ class ThemeLabelForm(FlaskForm):
 
 bp = workspace_blueprint("reports", __name__)
 
-LIVE_LIMIT = 20
-
-
 
 def report_context(survey: Survey, f: ReportFilter, args: Any) -> dict[str, Any]:
-    """Everything the report page (and the read-only share page) draws."""
-    k = min_cell(survey.workspace)
-    segments = segment_options(db.session, survey)
-    f.segment_label = dict(segments).get(f.segment_id or -1, "")
-    breakdown_by = (args.get("breakdown") or "").strip()
-    theme_by = (args.get("theme_by") or "").strip()
-    report = survey_report(db.session, survey, f, by=args.get("by", ""), breakdown_by=breakdown_by,
-                           k=k)
-    titles = {q.id: q.title for q in report.questions}
-    options = breakdown_options(db.session, survey)
-    valid = {key for key, _ in options}
-    analyses = survey_analysis(db.session, survey, titles, f,
-                               attribute=theme_by if theme_by in valid else "",
-                               by=report.trend["by"], k=k)
-    charts = report.charts()
-    for a in analyses:
-        charts[f"themes-{a.question_id}"] = {
-            "type": "line", "labels": a.trend["buckets"] if a.trend else [],
-            "series": a.trend["series"] if a.trend else [], "percent": True}
-        if a.drivers:
-            charts[f"drivers-{a.question_id}"] = {
-                "type": "bar", "horizontal": True, "labels": [d.name for d in a.drivers["drivers"]],
-                "series": [{"label": f"Effect on {a.drivers['outcome']}",
-                            "data": [round(d.coef, 1) for d in a.drivers["drivers"]]}]}
+    """Everything the report page (and the read-only share page) draws, for the query
+    string (or a share link's filters) ``args``; ``f`` is parsed from them."""
+    ctx = service.report_page(db.session, survey, f, by=args.get("by", ""),
+                              breakdown_by=(args.get("breakdown") or "").strip(),
+                              theme_by=(args.get("theme_by") or "").strip())
     _note_filter(survey, f)
-    return {"survey": survey, "report": report, "filters": f, "analyses": analyses,
-            "charts": charts, "breakdown_options": options, "theme_by": theme_by,
-            "open_text": open_text_questions(survey), "model": model_status(),
-            "segments": segments}
+    return {**ctx, "model": model_status()}
 
 
 def _note_filter(survey: Survey, f: ReportFilter) -> None:
@@ -108,40 +69,20 @@ def survey(survey_id: int) -> Any:
     survey = get_or_404_in(Survey, survey_id)
     f = ReportFilter.from_args(request.args)
     ctx = report_context(survey, f, request.args)
-    recent = db.session.scalars(
-        select(Response).where(*f.where(survey)).order_by(Response.id.desc()).limit(LIVE_LIMIT)
-    ).all()
+    recent = service.recent_responses(db.session, survey, f)
     can_export = g.membership.role.allows(Role.ANALYST)
-    locales, devices = _meta_values(survey, "locale"), _meta_values(survey, "device")
+    locales = service.meta_values(db.session, survey, "locale")
+    devices = service.meta_values(db.session, survey, "device")
     return render_template(
         "reports/survey.html", **ctx, recent=recent, locales=locales, devices=devices,
         export_job=_job_arg("job"), analysis_job=_job_arg("analysis_job"), formats=FORMATS,
         empty_form=EmptyForm(), can_export=can_export,
         notes=notes_for(db.session, survey), shared=False,
-        recent_notes=_annotations({r.id for r in recent}, survey),
-        share_links=_share_links(survey, dict(ctx["segments"])) if can_export else [],
+        recent_notes=service.annotation_labels(db.session, survey, {r.id for r in recent}),
+        share_links=(service.share_links(db.session, survey, dict(ctx["segments"]))
+                     if can_export else []),
         live_url=url_for("reports.live", survey_id=survey.id, **f.to_args()),
     )
-
-
-def _share_links(survey: Survey, segments: dict[int, str]) -> list[tuple[Any, list[str]]]:
-    """Issued share links with their filters in words, for the share card."""
-    out = []
-    for link in links_for(db.session, survey):
-        f = ReportFilter.from_args(link.filters or {})
-        f.segment_label = segments.get(f.segment_id or -1, "")
-        out.append((link, f.describe()))
-    return out
-
-
-def _meta_values(survey: Survey, key: str) -> list[str]:
-    """Filter choices (locales, devices) from the latest 5,000 responses: cheap on big surveys."""
-    recent = (select(Response.meta["device" if key == "device" else "locale"].as_string().label("v"))
-              .where(Response.survey_id == survey.id).order_by(Response.id.desc()).limit(5000)
-              .subquery())
-    return [v for v in db.session.scalars(
-        select(recent.c.v).where(recent.c.v.is_not(None)).group_by(recent.c.v)
-        .order_by(func.count().desc()).limit(20)) if v]
 
 
 @bp.route("/surveys/<int:survey_id>/live")
@@ -149,58 +90,29 @@ def _meta_values(survey: Survey, key: str) -> list[str]:
 def live(survey_id: int) -> Any:
     """A small JSON feed for the report page: counts and the latest responses with their
     open-text annotations. ETag/If-None-Match makes an unchanged poll a cheap 304."""
-    import datetime as dt
-
-
     survey = get_or_404_in(Survey, survey_id)
     f = ReportFilter.from_args(request.args)
-    conds = f.where(survey)
-    # The ETag comes from index-only reads: the newest response id, the latest change among
-    # recently started responses (answers and completion change only while they are open),
-    # and the newest annotation. A poll with nothing new costs three index lookups.
-    recent = utcnow() - dt.timedelta(days=2)
-    stamp = (db.session.scalar(select(func.max(Response.id)).where(Response.survey_id == survey.id)),
-             db.session.scalar(select(func.max(Response.updated_at)).where(
-                 Response.survey_id == survey.id, Response.created_at >= recent)),
-             db.session.scalar(select(func.max(AnswerAnnotation.id))))
+    # The ETag comes from index-only reads: a poll with nothing new costs three lookups.
+    stamp = service.live_stamp(db.session, survey)
     etag = hashlib.sha256(repr((stamp, sorted(request.args.items()))).encode()).hexdigest()[:32]
     if request.if_none_match.contains(etag):
         resp = jsonify({})
         resp.status_code = 304
         resp.set_etag(etag)
         return resp
-    # Counts from the same grouped rows as the report (cached aggregates on big surveys).
-    r_rows = rollup.in_period(rollup.load(db.session, survey, f, reported_questions(survey),
-                                          kinds=("r",))["r"], f.start, f.end)
+    total, finished = service.live_counts(db.session, survey, f)
     # The latest few, always: new rows appear, and rows already shown get their annotations
     # (themes, sentiment) as soon as the analysis assigns them.
-    rows = db.session.scalars(select(Response).where(*conds)
-                              .order_by(Response.id.desc()).limit(LIVE_LIMIT)).all()
-    notes = _annotations({r.id for r in rows}, survey)
+    rows = service.recent_responses(db.session, survey, f)
+    notes = service.annotation_labels(db.session, survey, {r.id for r in rows})
     resp = jsonify({
-        "total": sum(r.n for r in r_rows), "finished": sum(r.n for r in r_rows if r.finished),
+        "total": total, "finished": finished,
         "last_id": stamp[0] or 0,
         "responses": [_live_json(r, notes.get(r.id, [])) for r in reversed(rows)],
     })
     resp.set_etag(etag)
     resp.headers["Cache-Control"] = "no-cache"
     return resp
-
-
-def _annotations(ids: set[int], survey: Survey) -> dict[int, list[str]]:
-    if not ids:
-        return {}
-    names = theme_names(survey)
-    out: dict[int, list[str]] = {}
-    for ann in db.session.scalars(select(AnswerAnnotation).where(AnswerAnnotation.response_id.in_(ids))):
-        parts = []
-        if ann.theme is not None and (ann.question_id, ann.theme) in names:
-            parts.append(names[(ann.question_id, ann.theme)])
-        if ann.sentiment:
-            parts.append(ann.sentiment)
-        if parts:
-            out.setdefault(ann.response_id, []).append(" · ".join(parts))
-    return out
 
 
 def _live_json(r: Response, annotations: list[str]) -> dict[str, Any]:
@@ -240,8 +152,7 @@ def analyse(survey_id: int) -> Any:
 @workspace_view(Role.ANALYST)
 def rename_theme(survey_id: int, qid: str, theme_id: int) -> Any:
     survey = get_or_404_in(Survey, survey_id)
-    analysis = db.session.scalar(select(TextAnalysis).where(
-        TextAnalysis.survey_id == survey.id, TextAnalysis.question_id == qid))
+    analysis = service.text_analysis(db.session, survey, qid)
     form = ThemeLabelForm()
     if analysis is None or not form.validate_on_submit():
         if analysis is None:
@@ -278,16 +189,8 @@ def export(survey_id: int) -> Any:
 @workspace_view(Role.ANALYST)
 def download(job_id: int) -> Any:
     job = get_or_404_in(Job, job_id)
-    if job.kind != "export_responses" or job.status != JobStatus.SUCCEEDED:
+    path = finished_export(job)
+    if path is None:
         abort(404)
-    path = export_path(job)
-    if not path.exists():
-        abort(404)
-    survey = db.session.get(Survey, job.params["survey_id"])
-    fmt = job.params.get("format", "csv")
-    name = f"{_filename(survey.name if survey else 'survey')}-responses-{job.id}.{fmt}"
-    return send_file(path, mimetype=FORMATS[fmt], as_attachment=True, download_name=name)
-
-
-def _filename(text: str) -> str:
-    return slugify(text)
+    return send_file(path, mimetype=FORMATS[job.params.get("format", "csv")], as_attachment=True,
+                     download_name=download_name(db.session, job))

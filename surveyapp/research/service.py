@@ -1,7 +1,10 @@
-"""Research operations: studies, participants, importing material, analysing passages.
+"""Research operations: studies, participants, importing material, analysing passages,
+highlights, the synthesis board and the codebook.
 
 Services take a session and never commit; the view, CLI command or job commits once, so
-an import either lands whole or not at all.
+an import either lands whole or not at all. They refuse with the area's errors
+(``ResearchError`` and its kinds, ``HighlightError``, ``importers.SourceError``); the
+read-only lookups that fill the pages are in ``queries``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from surveyapp.errors import Conflict, DomainError, Invalid
 from surveyapp.models import (
     AnswerAnnotation,
     Contact,
@@ -32,6 +36,7 @@ from surveyapp.models.research import (
     Passage,
     PersonaEvidence,
     Study,
+    StudyKind,
     StudySession,
     StudySource,
     StudyTask,
@@ -40,6 +45,8 @@ from surveyapp.models.research import (
     UsabilityResult,
 )
 from surveyapp.models.segments import Persona, Segment, SegmentMember, SegmentRun
+from surveyapp.privacy.service import audit
+from surveyapp.research.export import study_export
 from surveyapp.research.importers import (
     SourceError,
     TaskResult,
@@ -54,6 +61,27 @@ if TYPE_CHECKING:
     from surveyapp.models.segments import Persona
 
 MIN_PROPOSED = 8  # unthemed passages needed before new themes are proposed
+MAX_PASSAGE = 20000  # characters in a corrected passage
+
+
+class ResearchError(DomainError):
+    """Anything the research area refuses; ``fields`` name the form fields at fault."""
+
+
+class ResearchInvalid(ResearchError, Invalid):
+    """The input breaks a rule (a participant's contact that does not exist, say)."""
+
+
+class ResearchConflict(ResearchError, Conflict):
+    """The input clashes with what the study or codebook holds (a name in use)."""
+
+
+def create_study(session: Session, workspace_id: int, title: str, kind: StudyKind,
+                 research_question: str = "") -> Study:
+    study = Study(workspace_id=workspace_id, title=title, kind=kind,
+                  research_question=research_question)
+    session.add(study)
+    return study
 
 
 def find_contact(session: Session, workspace: Workspace, external_id: str) -> Contact | None:
@@ -61,6 +89,29 @@ def find_contact(session: Session, workspace: Workspace, external_id: str) -> Co
     answers and behaviour along)."""
     return session.scalar(select(Contact).join(Environment).where(
         Environment.workspace_id == workspace.id, Contact.external_id == external_id.strip()))
+
+
+def add_participant(session: Session, workspace: Workspace, study: Study, label: str, *,
+                    contact_ref: str = "", consent_note: str = "",
+                    consent: bool = False) -> Participant:
+    """A participant of the study, optionally one of the workspace's product users (by
+    their id in the product). Raises ResearchInvalid naming every field at fault."""
+    problems: dict[str, str] = {}
+    if any(p.label == label for p in study.participants):
+        problems["label"] = "This study already has a participant with this label."
+    contact = None
+    if contact_ref:
+        contact = find_contact(session, workspace, contact_ref)
+        if contact is None:
+            problems["contact"] = "No product user has this id in this workspace."
+    if problems:
+        raise ResearchInvalid("invalid", "Some fields are invalid.", problems)
+    participant = Participant(
+        workspace_id=study.workspace_id, study=study, label=label,
+        contact_id=contact.id if contact else None, consent_note=consent_note,
+        consented_at=utcnow() if consent else None)
+    session.add(participant)
+    return participant
 
 
 def participant_for(session: Session, study: Study, label: str) -> Participant:
@@ -94,6 +145,49 @@ def task_for(session: Session, study: Study, name: str) -> StudyTask:
     task = StudyTask(study=study, name=name, position=max((t.position for t in study.tasks), default=-1) + 1)
     session.add(task)
     return task
+
+
+def save_task(session: Session, study: Study, task: StudyTask | None, name: str, *,
+              scenario: str = "", success: str = "",
+              target_seconds: float | None = None) -> StudyTask:
+    """Add a usability task (``task`` None) or change one; a renamed task's results follow
+    it. Raises ResearchConflict when another task of the study has the name."""
+    if any(t.name == name and t is not task for t in study.tasks):
+        raise ResearchConflict("name_taken", "This study already has a task with this name.",
+                               {"name": "This study already has a task with this name."})
+    if task is None:
+        task = task_for(session, study, name)
+    elif task.name != name:
+        session.execute(UsabilityResult.__table__.update().where(
+            UsabilityResult.study_id == study.id, UsabilityResult.task == task.name).values(
+            task=name))
+        task.name = name
+    task.scenario = scenario
+    task.success = success
+    task.target_seconds = target_seconds
+    return task
+
+
+def link_question(study: Study, survey_id: int | None, question_id: str | None) -> None:
+    """Take the study's themes from this analysed survey question (or from none)."""
+    if survey_id is not None and question_id is not None:
+        study.survey_id, study.question_id = survey_id, question_id
+    else:
+        study.survey_id = study.question_id = None
+
+
+def remove_source(session: Session, source: StudySource) -> None:
+    """Delete a source with its passages."""
+    session.delete(source)
+
+
+def export_study(session: Session, workspace: Workspace, study: Study, user: User | None, *,
+                 fmt: str, real_ids: bool = False) -> dict[str, Any]:
+    """The study's export (``research.export``), recorded in the audit log."""
+    data = study_export(session, study, real_ids=real_ids)
+    audit(session, workspace, "research.exported", user, target=study.title,
+          format=fmt, real_ids=real_ids)
+    return data
 
 
 def import_source(session: Session, study: Study, data: bytes, *, filename: str = "",
@@ -301,8 +395,55 @@ def add_highlight(session: Session, passage: Passage, quote: str, *, start: int 
     return highlight
 
 
+def remove_highlight(session: Session, highlight: Highlight) -> None:
+    session.delete(highlight)
+
+
+def link_theme(highlight: Highlight, theme_id: int) -> None:
+    """Count a highlight as evidence for a theme of the study's survey question."""
+    highlight.theme = theme_id
+
+
+def add_insight(session: Session, study: Study, title: str, body: str = "") -> Insight:
+    insight = Insight(workspace_id=study.workspace_id, study_id=study.id, title=title, body=body)
+    session.add(insight)
+    return insight
+
+
+def move_highlight(highlight: Highlight, insight_id: int | None) -> None:
+    """Put a highlight into one of its study's insights (or back among the unsorted)."""
+    highlight.insight_id = insight_id
+
+
+def add_tag(session: Session, workspace_id: int, name: str, description: str = "") -> Tag:
+    """A new code in the codebook. Raises ResearchConflict when the name is in use."""
+    exists = session.scalar(select(Tag).where(Tag.workspace_id == workspace_id, Tag.name == name))
+    if exists is not None:
+        raise ResearchConflict("name_taken", "The codebook already has this code.",
+                               {"name": "The codebook already has this code."})
+    tag = Tag(workspace_id=workspace_id, name=name, description=description)
+    session.add(tag)
+    return tag
+
+
+def edit_tag(session: Session, tag: Tag, name: str, description: str = "") -> None:
+    """Rename a code or change its description. Raises ResearchConflict when another code
+    has the name (merge the two instead)."""
+    clash = session.scalar(select(Tag).where(Tag.workspace_id == tag.workspace_id,
+                                             Tag.name == name, Tag.id != tag.id))
+    if clash is not None:
+        raise ResearchConflict("name_taken",
+                               f"“{name}” exists already: merge the two codes instead.",
+                               {"name": "This code exists already."})
+    tag.name, tag.description = name, description
+
+
 def merge_tags(session: Session, source: Tag, target: Tag) -> int:
-    """Move every highlight of ``source`` to ``target`` and remove ``source``."""
+    """Move every highlight of ``source`` to ``target`` and remove ``source``. Raises
+    ResearchInvalid when they are the same code."""
+    if source.id == target.id:
+        raise ResearchInvalid("invalid", "Choose another code to merge into.",
+                              {"into": "Choose another code to merge into."})
     moved = 0
     for highlight in session.scalars(select(Highlight).where(Highlight.tags.contains(source))):
         if target not in highlight.tags:
@@ -474,6 +615,31 @@ def edit_passage(session: Session, passage: Passage, text: str) -> dict[str, int
         start = min(places, key=lambda i: abs(i - h.start))
         counts["kept" if start == h.start else "moved"] += 1
         h.start, h.end = start, start + len(h.quote)
+    return counts
+
+
+def passage_errors(texts: dict[int, str]) -> dict[int, str]:
+    """What is wrong with corrected passage texts, by passage id."""
+    return {pid: f"At most {MAX_PASSAGE:,} characters." for pid, t in texts.items()
+            if len(t) > MAX_PASSAGE}
+
+
+def edit_source(session: Session, passages: list[Passage], texts: dict[int, str]) -> dict[str, int]:
+    """Correct a source's passages at once (``texts`` by passage id, stripped): an emptied
+    passage is removed (its highlights keep their quotes), a changed one is edited as
+    ``edit_passage`` does. Returns counts of highlights kept, moved and detached, and of
+    passages changed and removed. Raises ResearchInvalid when every passage is empty."""
+    if not any(texts.values()):
+        raise ResearchInvalid("invalid", "Every passage is empty: remove the source instead.")
+    counts = {"kept": 0, "moved": 0, "detached": 0, "changed": 0, "removed": 0}
+    for p in passages:
+        if not texts[p.id]:
+            counts["detached"] += remove_passage(session, p)
+            counts["removed"] += 1
+        elif texts[p.id] != p.text:
+            for key, n in edit_passage(session, p, texts[p.id]).items():
+                counts[key] += n
+            counts["changed"] += 1
     return counts
 
 

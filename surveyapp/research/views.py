@@ -13,33 +13,27 @@ from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from surveyapp.analysis.model import model_status
 from surveyapp.extensions import db
-from surveyapp.models import Job, Role, Survey, TextAnalysis, utcnow
+from surveyapp.models import Role
 from surveyapp.models.insights import Hypothesis
 from surveyapp.models.research import (
     Highlight,
     Insight,
-    Participant,
     Passage,
     Study,
     StudyKind,
     StudySource,
-    StudyTask,
     Tag,
-    UsabilityResult,
-    highlight_tag,
 )
 from surveyapp.models.segments import Persona
 from surveyapp.platform.access import get_or_404_in, workspace_view
-from surveyapp.platform.web import start_job, workspace_blueprint
-from surveyapp.privacy.service import audit
-from surveyapp.research import service
+from surveyapp.platform.web import start_job, workspace_blueprint, workspace_job
+from surveyapp.research import queries, service
 from surveyapp.research.erasure import erase_participant
-from surveyapp.research.export import study_export, to_csv
+from surveyapp.research.export import to_csv
 from surveyapp.research.forms import (
     EvidenceForm,
     HighlightForm,
@@ -60,7 +54,6 @@ from surveyapp.research.importers import SourceError
 from surveyapp.research.search import (
     ARGS,
     KINDS,
-    PAGE,
     SENTIMENTS,
     filter_options,
     filters_from_request,
@@ -88,19 +81,16 @@ def create() -> Any:
     form = StudyForm()
     if not form.validate_on_submit():
         return _index_page(form, 422)
-    study = Study(workspace_id=g.workspace.id, title=form.title.data,
-                  kind=StudyKind(form.kind.data), research_question=form.research_question.data or "")
-    db.session.add(study)
+    study = service.create_study(db.session, g.workspace.id, form.title.data,
+                                 StudyKind(form.kind.data), form.research_question.data or "")
     db.session.commit()
     flash(f"Created the study “{study.title}”. Add participants and material next.", "success")
     return redirect(url_for("research.study", study_id=study.id))
 
 
 def _index_page(form: StudyForm, status: int = 200) -> Any:
-    counts = dict(db.session.execute(select(Passage.study_id, func.count()).join(Study).where(
-        Study.workspace_id == g.workspace.id).group_by(Passage.study_id)).all())
-    studies = db.session.scalars(select(Study).where(Study.workspace_id == g.workspace.id)
-                                 .order_by(Study.created_at.desc())).all()
+    counts = queries.passage_counts(db.session, g.workspace.id)
+    studies = queries.studies(db.session, g.workspace.id)
     return render_template("research/index.html", studies=studies, counts=counts, form=form,
                            can_edit=g.membership.role.allows(Role.RESEARCHER)), status
 
@@ -119,27 +109,15 @@ def _study_page(study: Study, status: int = 200, **forms: Any) -> Any:
     link_form.question.choices = _question_choices()
     if study.survey_id and study.question_id:
         link_form.question.data = f"{study.survey_id}:{study.question_id}"
-    total = db.session.scalar(select(func.count()).select_from(Passage)
-                              .where(Passage.study_id == study.id))
-    pages = max(1, -(-total // PAGE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    passages = db.session.scalars(select(Passage).where(Passage.study_id == study.id)
-                                  .order_by(Passage.source_id, Passage.position)
-                                  .offset((page - 1) * PAGE).limit(PAGE)).all()
+    shown = queries.passage_page(db.session, study, request.args.get("page", 1, type=int))
     tasks, sus = summarise(service.usability_data(db.session, study))
     by_segment = service.usability_by_segment(db.session, study) if tasks or sus else []
-    job_id = request.args.get("job", type=int)
-    job = db.session.get(Job, job_id) if job_id else None
-    if job is not None and job.workspace_id != g.workspace.id:
-        job = None
-    marks: dict[int, list[Highlight]] = {}
-    for h in db.session.scalars(select(Highlight).where(
-            Highlight.study_id == study.id, Highlight.passage_id.in_([p.id for p in passages]))):
-        marks.setdefault(h.passage_id, []).append(h)
+    job = workspace_job(request.args.get("job", type=int))
     return render_template(
-        "research/study.html", study=study, passages=passages, total=total, tasks=tasks, sus=sus,
-        by_segment=by_segment, page=page, pages=pages, first=(page - 1) * PAGE + 1,
-        marks=marks, highlight_form=HighlightForm(formdata=None), passage_form=PassageForm(formdata=None),
+        "research/study.html", study=study, passages=shown.passages, total=shown.total,
+        tasks=tasks, sus=sus, by_segment=by_segment, page=shown.page, pages=shown.pages,
+        first=shown.first, marks=queries.highlights_by_passage(db.session, study, shown.passages),
+        highlight_form=HighlightForm(formdata=None), passage_form=PassageForm(formdata=None),
         anchored=service.is_anchored,
         participant_form=participant_form, source_form=source_form, link_form=link_form,
         session_form=session_form, task_form=task_form, task_forms=task_forms,
@@ -151,9 +129,7 @@ def _study_page(study: Study, status: int = 200, **forms: Any) -> Any:
 
 
 def _question_choices() -> list[SelectChoice]:
-    rows = db.session.execute(select(Survey.id, Survey.name, TextAnalysis.question_id).join(
-        TextAnalysis, TextAnalysis.survey_id == Survey.id).where(
-        Survey.workspace_id == g.workspace.id).order_by(Survey.name)).all()
+    rows = queries.linkable_questions(db.session, g.workspace.id)
     return [SelectChoice("", "— none —")] + [SelectChoice(f"{sid}:{qid}", f"{name} — {qid}")
                                             for sid, name, qid in rows]
 
@@ -180,22 +156,23 @@ def add_participant(study_id: int) -> Any:
     study = get_or_404_in(Study, study_id)
     form = ParticipantForm()
     if form.validate_on_submit():
-        if any(p.label == form.label.data for p in study.participants):
-            form.label.errors.append("This study already has a participant with this label.")
-        contact = None
-        if form.contact.data:
-            contact = service.find_contact(db.session, g.workspace, form.contact.data)
-            if contact is None:
-                form.contact.errors.append("No product user has this id in this workspace.")
-        if not form.errors and not form.label.errors and not form.contact.errors:
-            db.session.add(Participant(
-                workspace_id=g.workspace.id, study=study, label=form.label.data,
-                contact_id=contact.id if contact else None, consent_note=form.consent_note.data or "",
-                consented_at=utcnow() if form.consent.data else None))
+        try:
+            service.add_participant(
+                db.session, g.workspace, study, form.label.data, contact_ref=form.contact.data or "",
+                consent_note=form.consent_note.data or "", consent=bool(form.consent.data))
+        except service.ResearchInvalid as exc:
+            _field_errors(form, exc)
+        else:
             db.session.commit()
             flash(f"Added {form.label.data}.", "success")
             return redirect(url_for("research.study", study_id=study.id) + "#participants")
     return _study_page(study, 422, participant_form=form)
+
+
+def _field_errors(form: Any, exc: service.ResearchError) -> None:
+    """Show a service's refusal at the form fields it names."""
+    for name, message in exc.fields.items():
+        form[name].errors.append(message)
 
 
 @bp.route("/<int:study_id>/sessions", methods=["POST"])
@@ -206,7 +183,7 @@ def add_session(study_id: int) -> Any:
     form.participant.choices = _participant_choices(study)
     if not form.validate_on_submit():
         return _study_page(study, 422, session_form=form)
-    participant = next((p for p in study.participants if p.id == form.participant.data), None)
+    participant = queries.participant_of(study, form.participant.data)
     service.add_session(db.session, study, form.title.data, participant=participant,
                         held_on=form.held_on.data, moderator=form.moderator.data or "",
                         notes=form.notes.data or "")
@@ -223,26 +200,22 @@ def save_task(study_id: int, task_id: int | None = None) -> Any:
     study = get_or_404_in(Study, study_id)
     task = None
     if task_id is not None:
-        task = db.session.get(StudyTask, task_id)
-        if task is None or task.study_id != study.id:
+        task = queries.task_in(db.session, study, task_id)
+        if task is None:
             abort(404)
     form = TaskForm(prefix=f"task{task.id}") if task else TaskForm()
     valid = form.validate_on_submit()
-    if valid and any(t.name == form.name.data and t is not task for t in study.tasks):
-        form.name.errors.append("This study already has a task with this name.")
-        valid = False
+    if valid:
+        try:
+            task = service.save_task(db.session, study, task, form.name.data,
+                                     scenario=form.scenario.data or "",
+                                     success=form.success.data or "",
+                                     target_seconds=form.target_seconds.data)
+        except service.ResearchConflict as exc:
+            _field_errors(form, exc)
+            valid = False
     if not valid:
         return _study_page(study, 422, **({"task_forms": {task.id: form}} if task else {"task_form": form}))
-    if task is None:
-        task = service.task_for(db.session, study, form.name.data)
-    elif task.name != form.name.data:
-        db.session.execute(UsabilityResult.__table__.update().where(
-            UsabilityResult.study_id == study.id, UsabilityResult.task == task.name).values(
-            task=form.name.data))
-        task.name = form.name.data
-    task.scenario = form.scenario.data or ""
-    task.success = form.success.data or ""
-    task.target_seconds = form.target_seconds.data
     db.session.commit()
     flash(f"Saved the task “{task.name}”.", "success")
     return redirect(url_for("research.study", study_id=study.id) + "#tasks")
@@ -261,8 +234,8 @@ def add_source(study_id: int) -> Any:
         if not data.strip():
             form.file.errors.append("Choose a file or paste some text.")
         else:
-            participant = next((p for p in study.participants if p.id == form.participant.data), None)
-            in_session = next((x for x in study.sessions if x.id == form.session.data), None)
+            participant = queries.participant_of(study, form.participant.data)
+            in_session = queries.session_of(study, form.session.data)
             try:
                 source = service.import_source(
                     db.session, study, data, filename=upload.filename if upload else "",
@@ -271,8 +244,7 @@ def add_source(study_id: int) -> Any:
                 db.session.rollback()
                 (form.file if upload else form.text).errors.append(f"Nothing was imported: {exc}")
             else:
-                n = db.session.scalar(select(func.count()).select_from(Passage)
-                                      .where(Passage.source_id == source.id))
+                n = queries.source_passage_count(db.session, source)
                 db.session.commit()
                 flash(f"Imported “{source.title}”: {n} passages ({source.format}). "
                       "Run the analysis to see sentiment and themes.", "success")
@@ -312,9 +284,9 @@ def link(study_id: int) -> Any:
         return _study_page(study, 422, link_form=form)
     if form.question.data:
         survey_id, _, qid = form.question.data.partition(":")
-        study.survey_id, study.question_id = int(survey_id), qid
+        service.link_question(study, int(survey_id), qid)
     else:
-        study.survey_id = study.question_id = None
+        service.link_question(study, None, None)
     db.session.commit()
     flash("Saved. Run the analysis again to assign passages to these themes.", "success")
     return redirect(url_for("research.study", study_id=study.id) + "#themes")
@@ -337,7 +309,7 @@ def delete_source(study_id: int, source_id: int) -> Any:
     source = get_or_404_in(StudySource, source_id)
     if source.study_id != study.id or not EmptyForm().validate_on_submit():
         abort(404)
-    db.session.delete(source)
+    service.remove_source(db.session, source)
     db.session.commit()
     flash(f"Removed “{source.title}” and its passages.", "success")
     return redirect(url_for("research.study", study_id=study.id) + "#material")
@@ -377,27 +349,21 @@ def edit_source(study_id: int, source_id: int) -> Any:
     source = get_or_404_in(StudySource, source_id)
     if source.study_id != study.id:
         abort(404)
-    passages = db.session.scalars(select(Passage).where(Passage.source_id == source.id)
-                                  .order_by(Passage.position)).all()
+    passages = queries.source_passages(db.session, source)
     form = EmptyForm()
     errors: dict[int, str] = {}
     if request.method == "POST":
         texts = {p.id: request.form.get(f"text-{p.id}", p.text).strip() for p in passages}
-        errors = {pid: "At most 20,000 characters." for pid, t in texts.items() if len(t) > 20000}
+        errors = service.passage_errors(texts)
         if not form.validate_on_submit():
             abort(400)
-        if not errors and not any(texts.values()):
-            flash("Every passage is empty: remove the source instead.", "error")
-        elif not errors:
-            counts = {"kept": 0, "moved": 0, "detached": 0, "changed": 0, "removed": 0}
-            for p in passages:
-                if not texts[p.id]:
-                    counts["detached"] += service.remove_passage(db.session, p)
-                    counts["removed"] += 1
-                elif texts[p.id] != p.text:
-                    for key, n in service.edit_passage(db.session, p, texts[p.id]).items():
-                        counts[key] += n
-                    counts["changed"] += 1
+        counts = None
+        if not errors:
+            try:
+                counts = service.edit_source(db.session, passages, texts)
+            except service.ResearchInvalid as exc:
+                flash(exc.message, "error")
+        if counts is not None:
             db.session.commit()
             flash(f"Saved “{source.title}”: {counts['changed']} passage(s) corrected, "
                   f"{counts['removed']} removed." + _anchoring_message(counts)
@@ -419,8 +385,8 @@ def _passage_url(study: Study, passage: Passage) -> str:
 
 # ----------------------------------------------------------------------------- highlights
 def _passage_in(study: Study, passage_id: int) -> Passage:
-    passage = db.session.get(Passage, passage_id)
-    if passage is None or passage.study_id != study.id:
+    passage = queries.passage_in(db.session, study, passage_id)
+    if passage is None:
         abort(404)
     return passage
 
@@ -454,7 +420,7 @@ def delete_highlight(highlight_id: int) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
     study_id = highlight.study_id
-    db.session.delete(highlight)
+    service.remove_highlight(db.session, highlight)
     db.session.commit()
     flash("Removed the highlight.", "success")
     target = "research.board" if request.form.get("next") == "board" else "research.study"
@@ -469,12 +435,7 @@ def board(study_id: int) -> Any:
 
 
 def _board_page(study: Study, status: int = 200, insight_form: InsightForm | None = None) -> Any:
-    insights = db.session.scalars(select(Insight).where(Insight.study_id == study.id)
-                                  .order_by(Insight.id)).all()
-    highlights = db.session.scalars(select(Highlight).where(Highlight.study_id == study.id)
-                                    .order_by(Highlight.id)).all()
-    groups = {i.id: [h for h in highlights if h.insight_id == i.id] for i in insights}
-    unsorted = [h for h in highlights if h.insight_id is None]
+    insights, groups, unsorted = queries.board(db.session, study)
     move = MoveForm(formdata=None)
     move.insight.choices = [SelectChoice(0, "Unsorted")] + [SelectChoice(i.id, i.title) for i in insights]
     themes = service.study_themes(db.session, study)
@@ -492,13 +453,10 @@ def _board_page(study: Study, status: int = 200, insight_form: InsightForm | Non
 def _evidence_form(study: Study, themes: dict[int, Any], **kwargs: Any) -> EvidenceForm:
     """Targets a highlight (or, without themes, an insight) can be evidence for."""
     form = EvidenceForm(**kwargs)
+    hypotheses, personas = queries.evidence_targets(db.session, g.workspace.id)
     choices: dict[str, list[SelectChoice]] = {
-        "Hypotheses": [SelectChoice(f"hypothesis:{h.id}", h.title) for h in db.session.scalars(
-            select(Hypothesis).where(Hypothesis.workspace_id == g.workspace.id)
-            .order_by(Hypothesis.updated_at.desc()).limit(200))],
-        "Personas": [SelectChoice(f"persona:{p.id}", p.name) for p in db.session.scalars(
-            select(Persona).where(Persona.workspace_id == g.workspace.id)
-            .order_by(Persona.name).limit(200))],
+        "Hypotheses": [SelectChoice(f"hypothesis:{h.id}", h.title) for h in hypotheses],
+        "Personas": [SelectChoice(f"persona:{p.id}", p.name) for p in personas],
         "Themes": [SelectChoice(f"theme:{tid}", t.label) for tid, t in themes.items()]}
     form.target.choices = {k: v for k, v in choices.items() if v}
     return form
@@ -517,7 +475,7 @@ def _link_evidence(item: Highlight | Insight, form: EvidenceForm) -> str:
         return f"Added to the persona “{persona.name}” as evidence."
     if kind != "theme" or not isinstance(item, Highlight):  # the form offers nothing else
         abort(400)
-    item.theme = int(ref)
+    service.link_theme(item, int(ref))
     return "Linked to the theme: the insight's survey evidence now counts it."
 
 
@@ -562,8 +520,7 @@ def add_insight(study_id: int) -> Any:
     form = InsightForm()
     if not form.validate_on_submit():
         return _board_page(study, 422, form)
-    db.session.add(Insight(workspace_id=g.workspace.id, study_id=study.id, title=form.title.data,
-                           body=form.body.data or ""))
+    service.add_insight(db.session, study, form.title.data, form.body.data or "")
     db.session.commit()
     flash(f"Added the insight “{form.title.data}”. Move highlights into it as evidence.", "success")
     return redirect(url_for("research.board", study_id=study.id))
@@ -575,11 +532,11 @@ def move_highlight(highlight_id: int) -> Any:
     """Drag and drop on the board posts here; so does the keyboard's "Move to" form."""
     highlight = get_or_404_in(Highlight, highlight_id)
     form = MoveForm()
-    ids = set(db.session.scalars(select(Insight.id).where(Insight.study_id == highlight.study_id)))
+    ids = queries.insight_ids(db.session, highlight.study_id)
     form.insight.choices = [SelectChoice(0, "Unsorted")] + [SelectChoice(i, str(i)) for i in ids]
     if not form.validate_on_submit():
         abort(400)
-    highlight.insight_id = form.insight.data or None
+    service.move_highlight(highlight, form.insight.data or None)
     db.session.commit()
     if request.accept_mimetypes.best == "application/json":
         return {"ok": True, "insight": highlight.insight_id}
@@ -594,10 +551,8 @@ def codebook() -> Any:
 
 
 def _codebook_page(form: TagForm, status: int = 200) -> Any:
-    tags = db.session.scalars(select(Tag).where(Tag.workspace_id == g.workspace.id)
-                              .order_by(Tag.name)).all()
-    counts = dict(db.session.execute(select(highlight_tag.c.tag_id, func.count()).group_by(
-        highlight_tag.c.tag_id)).all())
+    tags = queries.tags(db.session, g.workspace.id)
+    counts = queries.tag_counts(db.session)
     merge = MergeTagForm(formdata=None)
     merge.into.choices = [SelectChoice(t.id, t.name) for t in tags]
     return render_template("research/codebook.html", tags=tags, counts=counts, form=form,
@@ -609,15 +564,14 @@ def _codebook_page(form: TagForm, status: int = 200) -> Any:
 def add_tag() -> Any:
     form = TagForm()
     if form.validate_on_submit():
-        exists = db.session.scalar(select(Tag).where(Tag.workspace_id == g.workspace.id,
-                                                     Tag.name == form.name.data))
-        if exists is None:
-            db.session.add(Tag(workspace_id=g.workspace.id, name=form.name.data,
-                               description=form.description.data or ""))
+        try:
+            service.add_tag(db.session, g.workspace.id, form.name.data, form.description.data or "")
+        except service.ResearchConflict as exc:
+            _field_errors(form, exc)
+        else:
             db.session.commit()
             flash(f"Added the code “{form.name.data}”.", "success")
             return redirect(url_for("research.codebook"))
-        form.name.errors.append("The codebook already has this code.")
     return _codebook_page(form, 422)
 
 
@@ -627,14 +581,14 @@ def edit_tag(tag_id: int) -> Any:
     tag = get_or_404_in(Tag, tag_id)
     form = TagForm()
     if form.validate_on_submit():
-        clash = db.session.scalar(select(Tag).where(Tag.workspace_id == g.workspace.id,
-                                                    Tag.name == form.name.data, Tag.id != tag.id))
-        if clash is None:
-            tag.name, tag.description = form.name.data, form.description.data or ""
+        try:
+            service.edit_tag(db.session, tag, form.name.data, form.description.data or "")
+        except service.ResearchConflict as exc:
+            flash(exc.message, "error")
+        else:
             db.session.commit()
             flash(f"Saved “{tag.name}”.", "success")
             return redirect(url_for("research.codebook"))
-        flash(f"“{form.name.data}” exists already: merge the two codes instead.", "error")
     else:
         flash("A code needs a name of at most 60 characters.", "error")
     return redirect(url_for("research.codebook"))
@@ -645,14 +599,17 @@ def edit_tag(tag_id: int) -> Any:
 def merge_tag(tag_id: int) -> Any:
     tag = get_or_404_in(Tag, tag_id)
     form = MergeTagForm()
-    form.into.choices = [SelectChoice(t.id, t.name) for t in db.session.scalars(
-        select(Tag).where(Tag.workspace_id == g.workspace.id))]
-    if not form.validate_on_submit() or form.into.data == tag.id:
+    form.into.choices = [SelectChoice(t.id, t.name) for t in queries.tags(db.session, g.workspace.id)]
+    if not form.validate_on_submit():
         flash("Choose another code to merge into.", "error")
         return redirect(url_for("research.codebook"))
     target = get_or_404_in(Tag, form.into.data)
     name = tag.name
-    moved = service.merge_tags(db.session, tag, target)
+    try:
+        moved = service.merge_tags(db.session, tag, target)
+    except service.ResearchInvalid as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("research.codebook"))
     db.session.commit()
     flash(f"Merged “{name}” into “{target.name}” ({moved} highlights).", "success")
     return redirect(url_for("research.codebook"))
@@ -666,8 +623,9 @@ def erase(study_id: int) -> Any:
     if not EmptyForm().validate_on_submit():
         abort(400)
     pid = request.form.get("participant", "")
-    participant = db.session.get(Participant, int(pid)) if pid.isdigit() and len(pid) < 10 else None
-    if participant is None or participant.study_id != study.id:
+    participant = (queries.participant_in(db.session, study, int(pid))
+                   if pid.isdigit() and len(pid) < 10 else None)
+    if participant is None:
         abort(404)
     label = participant.label
     counts = erase_participant(db.session, participant, current_user)
@@ -685,9 +643,8 @@ def export_study(study_id: int) -> Any:
     study = get_or_404_in(Study, study_id)
     fmt = "csv" if request.args.get("format") == "csv" else "json"
     real_ids = request.args.get("real_ids") == "1"
-    data = study_export(db.session, study, real_ids=real_ids)
-    audit(db.session, g.workspace, "research.exported", current_user, target=study.title,
-          format=fmt, real_ids=real_ids)
+    data = service.export_study(db.session, g.workspace, study, current_user, fmt=fmt,
+                                real_ids=real_ids)
     db.session.commit()
     name = f"study-{study.id}.{fmt}"
     body = to_csv(data) if fmt == "csv" else json.dumps(data, ensure_ascii=False, indent=1)
