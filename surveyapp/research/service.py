@@ -201,7 +201,7 @@ def import_source(session: Session, study: Study, data: bytes, *, filename: str 
         StudySource.study_id == study.id, StudySource.content_hash == digest))
     if existing is not None:
         raise SourceError(0, f"this material is already imported, as “{existing.title}”")
-    source = read_source(data, filename, fmt)
+    source = read_source(data, filename, fmt, known_speakers=[p.label for p in study.participants])
     if participant is None and study_session is not None:
         participant = study_session.participant
     row = StudySource(workspace_id=study.workspace_id, study=study, participant=participant,
