@@ -111,7 +111,7 @@ def import_job(job: Job, progress: Progress) -> dict[str, Any]:
     record.finished_at = utcnow()
     db.session.commit()
     path.unlink(missing_ok=True)
-    return {"message": result.summary(record.kind), "import_id": record.id}
+    return {"message": result.summary(record.kind), "import_id": record.id, **result.details()}
 
 
 def predict_job(job: Job, progress: Progress) -> dict[str, Any]:

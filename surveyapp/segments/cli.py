@@ -62,7 +62,8 @@ def import_command(kind: str, file: Path, workspace: str, environment: str,
             db.session.rollback()
             click.echo()
             for e in exc.errors:
-                where = f"row {e['row']}" if e["row"] else "header"
+                where = (f"line {e['line']}" if e.get("line") else
+                         f"row {e['row']}" if e["row"] else "header")
                 click.secho(f"  {where}, column {e['column']!r}: {e['message']}", fg="red",
                             err=True)
             raise click.ClickException(str(exc)) from None
