@@ -212,6 +212,9 @@ def handle_database_down(exc: OperationalError) -> Any:
 
 
 def init_app(app: Flask) -> None:
+    from surveyapp.platform import inputs
+
+    inputs.install(app)  # NUL bytes, lone surrogates, huge ids: 400 before any view runs
     app.after_request(_security_headers)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(ApiError, handle_api_error)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from surveyapp.builder.errors import BuilderConflict, BuilderInvalid, BuilderNotFound
 from surveyapp.models import Environment, Survey, SurveyKind, SurveyStatus, User, Workspace
+from surveyapp.platform.inputs import unstorable
 from surveyapp.surveys.definition import DefinitionError, describe_changes, validate_definition
 
 # Allowed status changes; publishing is separate (it also moves draft -> live).
@@ -41,6 +42,9 @@ def create_survey(session: Session, workspace: Workspace, environment: Environme
                   kind: SurveyKind, definition: dict[str, Any], by: User | None) -> Survey:
     if environment.workspace_id != workspace.id:
         raise BuilderNotFound("not_found", "No such environment in this workspace.")
+    why = unstorable({"name": name, "definition": definition})
+    if why:
+        raise BuilderInvalid("invalid_definition", f"The survey cannot be stored: {why}.")
     survey = Survey(workspace=workspace, environment=environment, name=name.strip(), kind=kind,
                     status=SurveyStatus.DRAFT, draft=copy.deepcopy(definition), created_by=by)
     session.add(survey)
@@ -51,6 +55,9 @@ def save_draft(survey: Survey, definition: dict[str, Any]) -> None:
     """Store the working copy. It may be incomplete; only publishing requires validity."""
     if not isinstance(definition, dict):
         raise BuilderInvalid("invalid_definition", "A survey definition is a JSON object.")
+    why = unstorable(definition)
+    if why:
+        raise BuilderInvalid("invalid_definition", f"The survey cannot be stored: {why}.")
     survey.draft = copy.deepcopy(definition)
 
 

@@ -14,11 +14,12 @@ from typing import Any
 from flask import request
 
 from surveyapp.collect.errors import CollectInvalid, CollectMalformed, CollectUnsupportedMedia
+from surveyapp.platform.inputs import strict_loads
 
-CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")  # UUIDs and similar
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")  # UUIDs and similar; fullmatch
 EXTERNAL_ID_MAX = 255
 ID_SPACE = " \t\r\n\f\v"  # trimmed from ids (ASCII only, as the OpenAPI pattern says)
-NAME_RE = re.compile(r"^[^\x00-\x1f]{1,200}$")
+NAME_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")  # used with fullmatch
 MAX_EVENTS = 100
 MAX_ATTRIBUTES = 50
 MAX_STRING = 500
@@ -40,9 +41,10 @@ def body() -> dict[str, Any]:
                                       "Send a JSON body ('Content-Type: application/json').")
     raw = request.get_data(cache=True)
     try:
-        data = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise CollectMalformed("invalid_json", "The request body is not valid JSON.") from None
+        data = strict_loads(raw or b"{}")
+    except ValueError as exc:
+        raise CollectMalformed("invalid_json", f"The request body is not valid JSON: {exc}.",
+                               {"": str(exc)}) from None
     if not isinstance(data, dict):
         raise invalid({"": "must be a JSON object"}, "The JSON body must be an object.")
     if b"\\u0000" in raw and _has_nul(data):  # a cheap test first: this is the hot path
@@ -62,7 +64,7 @@ def _has_nul(value: Any) -> bool:
 
 
 def client_id(value: Any, field: str = "id") -> str:
-    if not isinstance(value, str) or not CLIENT_ID_RE.match(value):
+    if not isinstance(value, str) or not CLIENT_ID_RE.fullmatch(value):
         raise invalid({field: "a client-generated id (UUID): 8-64 letters, digits, '-' or '_'"})
     return value
 
@@ -118,7 +120,7 @@ def attributes(value: Any, field: str = "attributes") -> dict[str, Any]:
         raise invalid({field: f"at most {MAX_ATTRIBUTES} attributes"})
     out: dict[str, Any] = {}
     for key, item in value.items():
-        if not isinstance(key, str) or not 0 < len(key) <= 64 or not NAME_RE.match(key):
+        if not isinstance(key, str) or not 0 < len(key) <= 64 or not NAME_RE.fullmatch(key):
             raise invalid({f"{field}.{str(key)[:64]}": "names are 1-64 printable characters"})
         if isinstance(item, str):
             if len(item) > MAX_STRING:
@@ -184,6 +186,6 @@ def timestamp(value: Any, field: str, now: dt.datetime) -> dt.datetime:
 
 
 def event_name(value: Any, field: str) -> str:
-    if not isinstance(value, str) or not NAME_RE.match(value):
+    if not isinstance(value, str) or not NAME_RE.fullmatch(value):
         raise invalid({field: "an event name: 1-200 printable characters"})
     return value

@@ -14,7 +14,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Role
 from surveyapp.models.experiments import Experiment, Funnel
 from surveyapp.platform.access import get_or_404_in, workspace_view
-from surveyapp.platform.web import workspace_blueprint
+from surveyapp.platform.web import arg_id, workspace_blueprint
 from surveyapp.workspaces.forms import EmptyForm
 
 bp = workspace_blueprint("experiments", __name__)
@@ -235,7 +235,7 @@ def funnel(funnel_id: int) -> Any:
     by = request.args.get("by", "")
     attribute = (request.args.get("attribute") or "").strip()[:64]
     report = service.funnel_report(db.session, g.workspace, funnel, by=by,
-                                   experiment_id=request.args.get("experiment", type=int),
+                                   experiment_id=arg_id("experiment"),
                                    attribute=attribute,
                                    with_sequences=bool(request.args.get("sequences")))
     return render_template(

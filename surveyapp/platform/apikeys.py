@@ -11,6 +11,7 @@ from flask import g, request
 from surveyapp.errors import ApiError
 from surveyapp.extensions import db
 from surveyapp.models import utcnow
+from surveyapp.platform.inputs import strict_loads
 from surveyapp.workspaces.services import authenticate_api_key
 
 
@@ -44,9 +45,11 @@ def json_body() -> dict[str, Any]:
     if not request.is_json:
         raise ApiError(415, "unsupported_media_type", "Send a JSON body with "
                        "'Content-Type: application/json'.")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ApiError(400, "invalid_json", "The request body is not valid JSON.")
+    try:
+        data = strict_loads(request.get_data(cache=True))
+    except ValueError as exc:
+        raise ApiError(400, "invalid_json", f"The request body is not valid JSON: {exc}.",
+                       {"": str(exc)}) from None
     if not isinstance(data, dict):
         raise ApiError(422, "invalid", "The JSON body must be an object.")
     return data

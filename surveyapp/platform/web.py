@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, g
+from flask import Blueprint, flash, g, request
 from flask_login import current_user
 
 from surveyapp import jobs
@@ -45,3 +45,12 @@ def workspace_job(job_id: int | None) -> Job | None:
     """The job ``job_id`` if it belongs to the current workspace (for progress panels)."""
     job = db.session.get(Job, job_id) if job_id else None
     return job if job is not None and job.workspace_id == g.workspace.id else None
+
+
+def arg_id(name: str, default: int | None = None) -> int | None:
+    """The query-string integer ``name`` (an id, a page), or ``default`` when it is absent,
+    not a number, or outside the 32-bit range the id columns hold."""
+    value = request.args.get(name, "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 10 or int(value) > 2**31 - 1:
+        return default
+    return int(value)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import Response, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from surveyapp.extensions import db
 from surveyapp.models import Role, Survey
 from surveyapp.platform.access import get_or_404_in, workspace_view
-from surveyapp.platform.web import workspace_blueprint
+from surveyapp.platform.web import arg_id, workspace_blueprint
 from surveyapp.privacy import bias, consent, ids, service
 from surveyapp.privacy.selfservice import link_for
 
@@ -218,7 +218,7 @@ def rotate_identity() -> Any:
 @bp.route("/bias")
 @workspace_view(Role.ANALYST)
 def bias_report() -> Any:
-    survey_id = request.args.get("survey", type=int)
+    survey_id = arg_id("survey")
     if survey_id is not None:
         get_or_404_in(Survey, survey_id)
     surveys = service.surveys_of(db.session, g.workspace)

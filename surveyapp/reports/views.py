@@ -26,7 +26,7 @@ from surveyapp.extensions import db
 from surveyapp.insights.service import notes_for
 from surveyapp.models import Job, Response, Role, Survey
 from surveyapp.platform.access import get_or_404_in, workspace_view
-from surveyapp.platform.web import start_job, workspace_blueprint, workspace_job
+from surveyapp.platform.web import arg_id, start_job, workspace_blueprint, workspace_job
 from surveyapp.privacy.service import audit
 from surveyapp.reports import rollup, service
 from surveyapp.reports.exports import FORMATS, download_name, finished_export
@@ -130,7 +130,7 @@ def _live_json(r: Response, annotations: list[str]) -> dict[str, Any]:
 
 def _job_arg(name: str) -> Job | None:
     """The job named in the query string, if it belongs to this workspace."""
-    return workspace_job(request.args.get(name, type=int))
+    return workspace_job(arg_id(name))
 
 
 @bp.route("/surveys/<int:survey_id>/analyse", methods=["POST"])

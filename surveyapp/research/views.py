@@ -30,7 +30,7 @@ from surveyapp.models.research import (
 )
 from surveyapp.models.segments import Persona
 from surveyapp.platform.access import get_or_404_in, workspace_view
-from surveyapp.platform.web import start_job, workspace_blueprint, workspace_job
+from surveyapp.platform.web import arg_id, start_job, workspace_blueprint, workspace_job
 from surveyapp.research import queries, service
 from surveyapp.research.erasure import erase_participant
 from surveyapp.research.export import to_csv
@@ -109,10 +109,10 @@ def _study_page(study: Study, status: int = 200, **forms: Any) -> Any:
     link_form.question.choices = _question_choices()
     if study.survey_id and study.question_id:
         link_form.question.data = f"{study.survey_id}:{study.question_id}"
-    shown = queries.passage_page(db.session, study, request.args.get("page", 1, type=int))
+    shown = queries.passage_page(db.session, study, arg_id("page", 1))
     tasks, sus = summarise(service.usability_data(db.session, study))
     by_segment = service.usability_by_segment(db.session, study) if tasks or sus else []
-    job = workspace_job(request.args.get("job", type=int))
+    job = workspace_job(arg_id("job"))
     return render_template(
         "research/study.html", study=study, passages=shown.passages, total=shown.total,
         tasks=tasks, sus=sus, by_segment=by_segment, page=shown.page, pages=shown.pages,

@@ -27,7 +27,7 @@ from surveyapp.extensions import db
 from surveyapp.models import Role
 from surveyapp.models.segments import DataImport, Persona, Segment, SegmentRun
 from surveyapp.platform.access import get_or_404_in, workspace_view
-from surveyapp.platform.web import start_job, workspace_blueprint
+from surveyapp.platform.web import arg_id, start_job, workspace_blueprint
 from surveyapp.platform.web import workspace_job as _job
 from surveyapp.segments import service
 from surveyapp.segments.forms import PersonaForm, PredictForm, RunForm, SaveForm, UploadForm
@@ -82,7 +82,7 @@ def run(run_id: int) -> Any:
     form.method.choices = [SelectChoice(k, METHODS[k]) for k in METHODS if k in methods]
     if methods and not form.is_submitted():
         form.method.data = run.result.get("recommended")
-    job = _job(request.args.get("job", type=int)) or _job(run.job_id)
+    job = _job(arg_id("job")) or _job(run.job_id)
     return render_template("segments/run.html", run=run, form=form, methods=methods, job=job,
                            can_save=g.membership.role.allows(Role.ANALYST), stable=STABLE,
                            window_start=run.window_end - dt.timedelta(days=run.window_days))
@@ -160,7 +160,7 @@ def predict() -> Any:
 
 
 def _predict_page(form: Any, status: int = 200) -> Any:
-    job = _job(request.args.get("job", type=int))
+    job = _job(arg_id("job"))
     return render_template("segments/predict.html", form=form,
                            latest=service.latest_prediction(db.session, g.workspace), job=job,
                            can_run=g.membership.role.allows(Role.ANALYST)), status
