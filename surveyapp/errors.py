@@ -189,6 +189,13 @@ def handle_domain_error(exc: DomainError) -> Response:
     return error_response(http_status(exc), exc.code, exc.message, exc.fields)
 
 
+def handle_input_refused(exc: Any) -> Any:
+    """What ``surveyapp.platform.inputs`` refuses at the edge: 400, nothing read further."""
+    if wants_json():
+        return error_response(400, "invalid_input", exc.message, exc.fields)
+    return _html_error(400, "Bad request", _HTML_HINTS[400])
+
+
 def handle_unexpected(exc: Exception) -> Any:
     log.exception("unhandled error on %s %s", request.method, request.path)
     if wants_json():
@@ -215,6 +222,7 @@ def init_app(app: Flask) -> None:
     from surveyapp.platform import inputs
 
     inputs.install(app)  # NUL bytes, lone surrogates, huge ids: 400 before any view runs
+    app.register_error_handler(inputs.InputRefused, handle_input_refused)
     app.after_request(_security_headers)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(ApiError, handle_api_error)

@@ -17,7 +17,7 @@ import math
 import re
 from typing import Any
 
-from flask import Flask, abort, request
+from flask import Flask, request
 
 MAX_DEPTH = 64  # arrays/objects inside each other in one JSON body
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on both databases
@@ -29,6 +29,18 @@ _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an e
 # Query parameters that name an id, a page or a version number somewhere in the app.
 INT_ARGS = frozenset({"job", "segment", "version", "survey", "experiment", "page", "study",
                       "persona", "run"})
+
+
+class InputRefused(Exception):
+    """The path, query string or form holds what ``refuse_bad_text`` refuses; ``fields``
+    say where. ``surveyapp.errors`` answers it with a 400 (JSON or the error page)."""
+
+    message = ("The request contains text this server does not accept (a NUL character, "
+               "a lone surrogate, or a number out of range).")
+
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__(self.message)
+        self.fields = fields
 
 
 class JsonRefused(ValueError):
@@ -138,15 +150,8 @@ def refuse_bad_text(endpoint: str | None = None, values: dict[str, Any] | None =
     URL value preprocessor, so before the blueprints' own (the collection API looks its
     key up there) and before every ``before_request``."""
     fields = _problems()
-    if not fields:
-        return
-    from surveyapp.errors import ApiError, wants_json
-
-    if wants_json():
-        raise ApiError(400, "invalid_input", "The request contains text this server does not "
-                       "accept (a NUL character, a lone surrogate, or a number out of range).",
-                       fields)
-    abort(400)
+    if fields:
+        raise InputRefused(fields)
 
 
 def install(app: Flask) -> None:
