@@ -137,6 +137,28 @@ def test_a_draft_with_a_lone_surrogate_is_refused_and_the_editor_keeps_working(o
     assert resp.status_code == 422
 
 
+
+def test_deeply_nested_json_in_the_editor_and_the_import_is_refused_not_a_500(owner_client, db,
+                                                                               survey):
+    slug = _slug(db)
+    url = f"/w/{slug}/surveys/{survey.id}/edit"
+    draft_before = dict(survey.draft)
+    nested = "[" * 60_000 + "]" * 60_000
+    resp = post_form(owner_client, url, {"definition": nested}, token_from=url)
+    assert resp.status_code == 422
+    assert "nest" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Survey, survey.id).draft == draft_before
+    before = db.session.scalar(select(func.count()).select_from(Survey))
+    import io
+
+    resp = post_form(owner_client, f"/w/{slug}/surveys/import",
+                     {"file": (io.BytesIO(nested.encode()), "survey.json")},
+                     token_from=f"/w/{slug}/surveys/new", content_type="multipart/form-data")
+    assert resp.status_code < 500
+    assert db.session.scalar(select(func.count()).select_from(Survey)) == before
+
+
 # ---------------------------------------------------------------- ids
 @pytest.mark.parametrize("rid", ["abcdefgh%0a", "abcdefgh%0d", "abcd%09efgh", "abcdefgh%00"])
 def test_response_ids_are_whole_values_without_control_characters(client, db, key, survey, rid):

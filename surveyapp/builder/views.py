@@ -29,6 +29,7 @@ from surveyapp.collect.service import widget_survey
 from surveyapp.extensions import db
 from surveyapp.models import Role, Survey, SurveyKind, SurveyStatus
 from surveyapp.platform.access import get_or_404_in, workspace_view
+from surveyapp.platform.inputs import strict_loads
 from surveyapp.platform.web import workspace_blueprint
 from surveyapp.surveys.definition import DefinitionError, describe_changes
 from surveyapp.surveys.questions import QUESTION_TYPES, QuestionType, question_type
@@ -81,7 +82,7 @@ def import_json() -> Any:
         flash(f"That file is larger than {MAX_IMPORT_BYTES // 1024} KB.", "error")
         return redirect(url_for("builder.new"))
     try:
-        name, kind, definition = import_survey(json.loads(raw))
+        name, kind, definition = import_survey(strict_loads(raw))
     except (ValueError, SurveyImportError) as exc:
         flash(f"Could not import: {exc}", "error")
         return redirect(url_for("builder.new"))
@@ -99,7 +100,7 @@ def edit(survey_id: int) -> Any:
     form = DefinitionForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
-            definition = json.loads(form.definition.data)
+            definition = strict_loads(form.definition.data)
             service.save_draft(survey, definition)
         except ValueError as exc:
             form.definition.errors.append(f"Not valid JSON: {exc}")
