@@ -216,15 +216,14 @@ def test_nul_in_forms_is_a_400_and_nothing_is_stored(owner_client, db, team):
 
 
 @pytest.mark.parametrize("arg", ["job", "segment", "version", "survey", "experiment", "page"])
-def test_integers_beyond_the_id_range_are_refused(owner_client, db, survey, arg):
+def test_integers_beyond_the_id_range_are_read_as_absent(owner_client, db, survey, arg):
+    """A job, segment or version number no id column can hold names nothing: the page
+    renders as without it (platform.web.arg_id), never a 500."""
     slug = _slug(db)
     for url in (f"/w/{slug}/surveys/{survey.id}?{arg}={HUGE}", f"/w/{slug}/segments?{arg}={HUGE}",
                 f"/w/{slug}/privacy/bias?{arg}={HUGE}"):
         resp = owner_client.get(url)
-        assert resp.status_code == 400, (url, resp.status_code)
-    resp = owner_client.get(f"/w/{slug}/surveys/{survey.id}?{arg}={HUGE}",
-                            headers={"Accept": "application/json"})
-    assert error_of(resp, 400)["fields"] == {f"query.{arg}": "at most 2147483647"}
+        assert resp.status_code == 200, (url, resp.status_code)
 
 
 def test_ordinary_requests_still_pass(owner_client, db, survey, key):

@@ -5,9 +5,9 @@
   deeper than ``MAX_DEPTH`` (refused before the decoder recurses), and lone UTF-16
   surrogates (``"\\ud800"``), which no database column can hold.
 - ``refuse_bad_text``: checked first on every request that refuses NUL bytes and
-  lone surrogates in the path, the query string and form fields, and query-string
-  integers beyond the 32-bit id range, with a 400 (the JSON error shape for API clients,
-  the normal error page for browsers).
+  lone surrogates in the path, the query string and form fields with a 400 (the JSON error
+  shape for API clients, the normal error page for browsers). Query-string ids and pages
+  beyond the 32-bit id range are read as absent by ``platform.web.arg_id``.
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 _DIGITS = re.compile(r"[0-9]+")
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an escaped backslash
-# Query parameters that name an id, a page or a version number somewhere in the app.
-INT_ARGS = frozenset({"job", "segment", "version", "survey", "experiment", "page", "study",
-                      "persona", "run"})
 
 
 class InputRefused(Exception):
@@ -36,7 +33,7 @@ class InputRefused(Exception):
     say where. ``surveyapp.errors`` answers it with a 400 (JSON or the error page)."""
 
     message = ("The request contains text this server does not accept (a NUL character, "
-               "a lone surrogate, or a number out of range).")
+               "or a lone surrogate).")
 
     def __init__(self, fields: dict[str, str]) -> None:
         super().__init__(self.message)
@@ -120,12 +117,6 @@ def bad_text(value: str) -> str | None:
     return "may not contain lone UTF-16 surrogates"
 
 
-def arg_too_large(value: str) -> bool:
-    """A query-string integer beyond the id range (no id, page or version is that big)."""
-    text = value.strip()
-    return bool(_DIGITS.fullmatch(text)) and (len(text) > 10 or int(text) > MAX_ID)
-
-
 def _problems() -> dict[str, str]:
     fields: dict[str, str] = {}
     why = bad_text(request.path)
@@ -135,8 +126,6 @@ def _problems() -> dict[str, str]:
         why = bad_text(key) or bad_text(value)
         if why:
             fields[f"query.{key}"] = why
-        elif key in INT_ARGS and arg_too_large(value):
-            fields[f"query.{key}"] = f"at most {MAX_ID}"
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         for key, value in request.form.items(multi=True):
             why = bad_text(key) or bad_text(value)

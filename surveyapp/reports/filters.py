@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from surveyapp.models import Contact, Response, Survey, SurveyVersion
 
+MAX_ID = 2**31 - 1  # ids and versions are 32-bit columns: a bigger number names nothing
 MAX_ATTRIBUTE_FILTERS = 3
 
 
@@ -57,13 +58,13 @@ class ReportFilter:
             f.end = None
         version = (get("version") or "").strip()
         if version:
-            if version.isdigit():
+            if version.isascii() and version.isdigit() and int(version) <= MAX_ID:
                 f.version = int(version)
             else:
                 f.errors["version"] = "A version number."
         segment = (get("segment") or "").strip()
         if segment:
-            if segment.isdigit():
+            if segment.isascii() and segment.isdigit() and int(segment) <= MAX_ID:
                 f.segment_id = int(segment)
             else:
                 f.errors["segment"] = "Choose a segment from the list."

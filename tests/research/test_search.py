@@ -175,7 +175,7 @@ def test_deleted_and_erased_material_vanishes_from_search(db, team, world):
 ODD = ['"', '""', '"slow', 'slow"', "*", "slow*", "**", "NEAR", "NEAR(slow charts)",
        "slow NEAR/2 charts", "-", "-slow", "--", "slow -", "OR", "slow OR", "AND NOT", "(", ")",
        "'", "\\", ":", "^slow", "{slow}", "body:slow", "%", "_", "slow'; DROP TABLE study; --",
-       "<script>alert(1)</script>", "\x00slow", "\u2603 slow \U0001f600", "the", "x" * 600,
+       "<script>alert(1)</script>", "\u2603 slow \U0001f600", "the", "x" * 600,
        "slow" * 200, "a:* & b", "!!slow", "slow & | !", "\x02slow\x03"]
 
 
@@ -186,6 +186,8 @@ def test_odd_input_never_fails(db, client, team, world):
         resp = client.get(base, query_string={"q": text})
         assert resp.status_code == 200, (text, resp.status_code)
         assert "<script>alert" not in resp.get_data(as_text=True)
+    # A NUL is refused at the edge for every route (issue 26): a 400 page, not a search.
+    assert client.get(base, query_string={"q": "\x00slow"}).status_code == 400
     for args in ({"q": "slow", "study": "abc"}, {"q": "slow", "from": "yesterday", "to": "2026-13-40"},
                  {"q": "slow", "page": "-3"}, {"q": "slow", "page": "99999999999999"},
                  {"q": "slow", "sentiment": "furious", "kind": "x", "tag": "1e9", "segment": "-1"}):
