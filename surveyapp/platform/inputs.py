@@ -17,7 +17,7 @@ import math
 import re
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 
 MAX_DEPTH = 64  # arrays/objects inside each other in one JSON body
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on both databases
@@ -126,7 +126,12 @@ def _problems() -> dict[str, str]:
         why = bad_text(key) or bad_text(value)
         if why:
             fields[f"query.{key}"] = why
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    # A multipart body over the app's size limit is an upload whose view raises the limit
+    # itself (segments' import): reading its form here would refuse it with a 413.
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    small = limit is None or (request.content_length or 0) <= limit
+    if request.mimetype == "application/x-www-form-urlencoded" or (
+            request.mimetype == "multipart/form-data" and small):
         for key, value in request.form.items(multi=True):
             why = bad_text(key) or bad_text(value)
             if why:
