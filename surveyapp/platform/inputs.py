@@ -24,7 +24,6 @@ MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on both databases
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
-_DIGITS = re.compile(r"[0-9]+")
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")  # an escaped NUL, not an escaped backslash
 
 

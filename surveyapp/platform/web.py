@@ -11,6 +11,7 @@ from flask_login import current_user
 from surveyapp import jobs
 from surveyapp.extensions import db
 from surveyapp.models import Job
+from surveyapp.platform.inputs import MAX_ID
 
 
 def workspace_blueprint(name: str, import_name: str, url_prefix: str = "") -> Blueprint:
@@ -51,6 +52,6 @@ def arg_id(name: str, default: int | None = None) -> int | None:
     """The query-string integer ``name`` (an id, a page), or ``default`` when it is absent,
     not a number, or outside the 32-bit range the id columns hold."""
     value = request.args.get(name, "").strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 10 or int(value) > 2**31 - 1:
+    if not value.isascii() or not value.isdigit() or len(value) > 10 or int(value) > MAX_ID:
         return default
     return int(value)

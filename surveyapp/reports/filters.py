@@ -16,8 +16,8 @@ from sqlalchemy.orm import aliased
 from werkzeug.datastructures import MultiDict
 
 from surveyapp.models import Contact, Response, Survey, SurveyVersion
+from surveyapp.platform.inputs import MAX_ID  # a bigger id or version names nothing
 
-MAX_ID = 2**31 - 1  # ids and versions are 32-bit columns: a bigger number names nothing
 MAX_ATTRIBUTE_FILTERS = 3
 
 
