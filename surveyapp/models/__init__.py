@@ -17,12 +17,12 @@ from surveyapp.models.survey import (
     SurveyStatus,
     SurveyVersion,
 )
-from surveyapp.models.user import Invitation, Membership, Role, User, hash_token
+from surveyapp.models.user import Invitation, Membership, Role, User, UserSession, hash_token
 from surveyapp.models.workspace import ConsentMode, Environment, Workspace
 
 __all__ = [
     "AnswerAnnotation", "ApiKey", "AuditEvent", "TextAnalysis", "Base", "ConsentMode", "ConsentState", "Contact", "Display", "Environment", "Event",
     "ImmutableVersionError", "Invitation", "Job", "JobStatus", "Membership", "Response",
-    "Role", "Survey", "SurveyKind", "SurveyStatus", "SurveyVersion", "User", "Workspace",
+    "Role", "Survey", "SurveyKind", "SurveyStatus", "SurveyVersion", "User", "UserSession", "Workspace",
     "hash_token", "utcnow",
 ]

@@ -61,6 +61,16 @@ class User(UserMixin, TimestampMixin, Base):
         back_populates="user", cascade="all, delete-orphan"
     )
 
+    #: The sign-in this object was loaded for (set by the auth area, not a column):
+    #: Flask-Login keeps it in the session cookie and the remember cookie, so deleting the
+    #: ``UserSession`` row ends that sign-in on the server.
+    session_token: str | None = None
+
+    def get_id(self) -> str:
+        if not self.session_token:
+            raise RuntimeError("sign the user in through surveyapp.auth, which opens a session")
+        return self.session_token
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
@@ -89,6 +99,22 @@ class Membership(TimestampMixin, Base):
 def hash_token(token: str) -> str:
     """Tokens and API keys are stored as SHA-256: high-entropy secrets need no slow hash."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class UserSession(Base):
+    """One sign-in (a browser). Sign-out deletes it; a password change deletes them all,
+    so a copied session or remember cookie stops working at once."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
 
 
 class Invitation(TimestampMixin, Base):
