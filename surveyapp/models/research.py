@@ -165,21 +165,25 @@ class UsabilityResult(Base):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("study_participant.id", ondelete="CASCADE"))
     task: Mapped[str] = mapped_column(String(200))
-    success: Mapped[bool]
+    success: Mapped[bool | None]  # None: not recorded (a post-task SEQ from a form export)
     seconds: Mapped[float | None]
     errors: Mapped[int | None]
     seq: Mapped[int | None]
 
 
 class SusAnswer(Base):
+    """A participant's answers to a standardised questionnaire: SUS (ten answers, 1-5) or
+    UMUX-Lite (two answers, 1-7), with its 0-100 score."""
+
     __tablename__ = "sus_answer"
-    __table_args__ = (UniqueConstraint("study_id", "participant_id"),)
+    __table_args__ = (UniqueConstraint("study_id", "participant_id", "instrument"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     study_id: Mapped[int] = mapped_column(ForeignKey("study.id", ondelete="CASCADE"))
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("study_participant.id", ondelete="CASCADE"))
-    answers: Mapped[list[int]] = mapped_column(JSONType, default=list)  # ten answers, 1-5
+    instrument: Mapped[str] = mapped_column(String(20), default="sus", server_default="sus")
+    answers: Mapped[list[int]] = mapped_column(JSONType, default=list)  # in the items' order
     score: Mapped[float]
 
 
