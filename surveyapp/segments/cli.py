@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -80,18 +81,32 @@ def segments_group() -> None:
 @segments_group.command("run")
 @click.option("--workspace", required=True, help="Workspace slug.")
 @click.option("--environment", default="production", show_default=True)
-@click.option("--days", default=90, show_default=True, type=click.IntRange(7, 730))
+@click.option("--days", type=click.IntRange(1, None),
+              help="Window length (default 90; with --start and --end: their span).")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]),
+              help="Window start (UTC day, included).")
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]),
+              help="Window end (UTC day, not included). Without --start and --end: the last "
+                   "--days days of the data, up to its last event or order.")
 @click.option("--attributes", is_flag=True, help="Also cluster on contact attributes.")
 @click.option("--save", "save_method",
               type=click.Choice(["recommended", "kmeans", "ward", "hdbscan", "embedding"]),
               help="Save this method's clusters as the current segments.")
 @with_appcontext
-def run_command(workspace: str, environment: str, days: int, attributes: bool,
+def run_command(workspace: str, environment: str, days: int | None,
+                start: dt.datetime | None, end: dt.datetime | None, attributes: bool,
                 save_method: str | None) -> None:
-    """Compute features and compare the clustering methods (prints the metrics)."""
+    """Compute features and compare the clustering methods (prints the metrics).
+
+    The window is any period (--start/--end/--days); by default the data's own last 90
+    days, so a log from another period is segmented over its own last months."""
     ws, env = _environment(workspace, environment)
-    run = service.new_run(db.session, ws.id, env.id, days, attributes, None)
+    utc = [d.replace(tzinfo=dt.UTC) if d else None for d in (start, end)]
     try:
+        run = service.new_run(db.session, ws.id, env.id, days, attributes, None,
+                              start=utc[0], end=utc[1])
+        click.echo(f"Window: {run.window_end - dt.timedelta(days=run.window_days):%Y-%m-%d} "
+                   f"up to {run.window_end:%Y-%m-%d} ({run.window_days} days)")
         features = service.compute(db.session, run,
                                    lambda f, m="": click.echo(f"  {m}") if m else None)
     except service.SegmentError as exc:
@@ -99,6 +114,9 @@ def run_command(workspace: str, environment: str, days: int, attributes: bool,
         raise click.ClickException(str(exc)) from None
     for m in run.result["methods"].values():
         q = m["metrics"]
+        if m.get("status", "ok") != "ok":
+            click.echo(f"{m['title']:40} {m['status']}: {m['reason']}")
+            continue
         click.echo(f"{m['title']:40} clusters {q['clusters']:>2}  silhouette "
                    f"{q['silhouette'] if q['silhouette'] is not None else '-':>7}  stability "
                    f"{q.get('stability_ari') if q.get('stability_ari') is not None else '-':>7}"

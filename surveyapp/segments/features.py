@@ -82,7 +82,8 @@ def extract(session: Session, env_id: int, end: dt.datetime, days: int) -> Featu
         .where(*in_window, allowed)
         .group_by(Event.contact_id)).all()
     frame = pd.DataFrame(activity, columns=["contact_id", "events", "active_days", "sessions",
-                                            "recency_s", "first_s"]).set_index("contact_id")
+                                            "recency_s", "first_s"]
+                         ).set_index("contact_id").sort_index()  # the same order every run
     if frame.empty:
         return FeatureSet(frame, [], [], [], pd.DataFrame(), {"start": start, "end": end})
     weeks = days / 7

@@ -2,22 +2,53 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from surveyapp.auth.forms import strip
 from surveyapp.segments.methods import METHODS
 
 
 class RunForm(FlaskForm):
+    """The window is any period: a start and an end date, N days from a start, N days
+    before an end, or (both dates empty) the data's own last N days."""
+
     environment = SelectField("Environment", coerce=int)
     days = IntegerField("Window (days of behaviour)", default=90,
-                        validators=[InputRequired(), NumberRange(7, 730)],
-                        description="Features are computed over the last N days.")
+                        validators=[Optional(), NumberRange(1, 36_600)],
+                        description="Both dates empty: the last N days of this environment's "
+                                    "data (up to its last event or order), whenever that was.")
+    start = DateField("From (optional)", validators=[Optional()])
+    end = DateField("Until, not included (optional)", validators=[Optional()])
     include_attributes = BooleanField("Also cluster on contact attributes (plan, role, …)")
+
+    def validate_end(self, field: DateField) -> None:
+        if field.data and self.start.data and field.data <= self.start.data:
+            raise ValidationError("The window must end after it starts.")
+
+    def window(self) -> dict[str, Any]:
+        """``new_run`` keyword arguments: the dates as UTC midnights, the days when a date
+        is missing."""
+        def midnight(day: dt.date | None) -> dt.datetime | None:
+            return dt.datetime.combine(day, dt.time(), dt.UTC) if day else None
+
+        start, end = midnight(self.start.data), midnight(self.end.data)
+        return {"start": start, "end": end,
+                "days": None if start and end else (self.days.data or 90)}
 
 
 class PredictForm(FlaskForm):

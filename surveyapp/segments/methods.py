@@ -16,12 +16,20 @@
 Every method reports the same quality metrics computed in the same feature space
 (silhouette, Davies-Bouldin, Calinski-Harabasz on non-noise contacts), plus its
 stability, cluster sizes, noise share and run time, so they can be compared.
+
+Methods degrade one by one: a method that does not apply to the data (one event name for
+the embedding, fewer distinct contacts than clusters) is *skipped* with the reason, one
+that fails is recorded as *failed* with its error, and the others' results are kept.
+Every random choice (samples, bootstraps, k-means starts) uses the fixed ``SEED``, so the
+same data always gives the same segments.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -35,6 +43,8 @@ METRIC_SAMPLE = 3000
 BOOTSTRAPS = 4
 TOP_K_CHECKED = 2  # the best k by silhouette get a stability check
 BOOT_SAMPLE = 2000
+SEED = 0  # fixed, never the run id: the same data must give the same segments
+log = logging.getLogger(__name__)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,17 +64,51 @@ def single_threaded(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+class MethodSkipped(Exception):
+    """The method does not apply to this data; the message says why."""
+
+
 @dataclass
 class MethodResult:
     key: str
-    labels: Any  # numpy int array, -1 = noise
+    labels: Any  # numpy int array, -1 = noise; None when skipped or failed
     metrics: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    status: str = "ok"  # ok | skipped | failed
+    reason: str = ""
 
     @property
     def title(self) -> str:
         return METHODS[self.key]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def distinct_rows(x: Any) -> int:
+    """How many different feature vectors there are (ties are common in purchase logs:
+    every one-time buyer of the same day looks the same)."""
+    import numpy as np
+
+    if len(x) == 0:
+        return 0
+    return int(len(np.unique(np.round(np.asarray(x, dtype=float), 9), axis=0)))
+
+
+def usable_ks(x: Any, ks: range) -> range:
+    """The k of ``ks`` that the data can hold: fewer than the distinct feature vectors.
+    Raises MethodSkipped when none can."""
+    distinct = distinct_rows(x)
+    top = min(ks.stop, distinct)
+    if distinct < 2:
+        raise MethodSkipped("every contact has the same features, so there is nothing to "
+                            "separate")
+    if top <= ks.start:
+        raise MethodSkipped(f"only {distinct} distinct feature vectors, fewer than the "
+                            f"{ks.start} clusters asked for")
+    return range(ks.start, top)
 
 
 def _relabel(labels: Any) -> Any:
@@ -94,7 +138,8 @@ def _silhouette(x: Any, labels: Any, seed: int) -> float | None:
     from sklearn.metrics import silhouette_score
 
     mask = labels >= 0
-    if mask.sum() < 3 or len(set(labels[mask].tolist())) < 2:
+    found = len(set(labels[mask].tolist()))
+    if mask.sum() < 3 or found < 2 or found >= mask.sum():
         return None
     size = min(int(mask.sum()), METRIC_SAMPLE)
     return float(silhouette_score(x[mask], labels[mask], sample_size=size, random_state=seed))
@@ -110,7 +155,7 @@ def quality(x: Any, labels: Any, seed: int) -> dict[str, Any]:
                            "sizes": [int(v) for v in np.bincount(labels[mask])] if clusters else []}
     sil = _silhouette(x, labels, seed)
     out["silhouette"] = round(sil, 4) if sil is not None else None
-    if clusters >= 2:
+    if 2 <= clusters < mask.sum():
         out["davies_bouldin"] = round(float(davies_bouldin_score(x[mask], labels[mask])), 4)
         out["calinski_harabasz"] = round(float(calinski_harabasz_score(x[mask], labels[mask])), 1)
     return out
@@ -129,7 +174,13 @@ def stability(x: Any, reference: Any, fit: Callable[[Any], Any], seed: int,
     scores = []
     for _ in range(boots):
         idx = rng.choice(n, min(n, BOOT_SAMPLE), replace=True)
-        labels = fit(x[idx])
+        with warnings.catch_warnings():
+            # A resample of tied data can hold fewer distinct points than clusters: the
+            # refit then finds fewer, which is what the ARI should see.
+            from sklearn.exceptions import ConvergenceWarning
+
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            labels = fit(x[idx])
         predicted = _nearest_centre(x[idx], labels, x[evaluate])
         scores.append(adjusted_rand_score(reference[evaluate], predicted))
     return float(np.mean(scores))
@@ -142,8 +193,9 @@ def _kmeans(k: int, seed: int, n_init: int = 3) -> Callable[[Any], Any]:
 
 
 @single_threaded
-def kmeans_auto(x: Any, ks: range, seed: int = 0) -> MethodResult:
+def kmeans_auto(x: Any, ks: range, seed: int = SEED) -> MethodResult:
     """k by silhouette among stable k (see module doc)."""
+    ks = usable_ks(x, ks)
     candidates = []
     fits = {}
     for k in ks:
@@ -167,13 +219,14 @@ def kmeans_auto(x: Any, ks: range, seed: int = 0) -> MethodResult:
 
 
 @single_threaded
-def ward(x: Any, ks: range, seed: int = 0) -> tuple[MethodResult, str]:
+def ward(x: Any, ks: range, seed: int = SEED) -> tuple[MethodResult, str]:
     import numpy as np
     from scipy.cluster.hierarchy import fcluster, linkage
 
     rng = np.random.default_rng(seed)
-    sample = rng.choice(len(x), min(len(x), WARD_SAMPLE), replace=False)
+    sample = np.sort(rng.choice(len(x), min(len(x), WARD_SAMPLE), replace=False))
     xs = x[sample]
+    ks = usable_ks(xs, ks)
     tree = linkage(xs, method="ward")
     candidates = []
     best_k, best_sil = ks.start, -2.0
@@ -200,13 +253,16 @@ def ward(x: Any, ks: range, seed: int = 0) -> tuple[MethodResult, str]:
 
 
 @single_threaded
-def hdbscan(x: Any, seed: int = 0, min_cluster_size: int | None = None) -> MethodResult:
+def hdbscan(x: Any, seed: int = SEED, min_cluster_size: int | None = None) -> MethodResult:
     import numpy as np
     from sklearn.cluster import HDBSCAN
     from sklearn.neighbors import KNeighborsClassifier
 
     rng = np.random.default_rng(seed)
     n = len(x)
+    if distinct_rows(x) < 2:
+        raise MethodSkipped("every contact has the same features, so there is nothing to "
+                            "separate")
     sample = rng.choice(n, min(n, HDBSCAN_SAMPLE), replace=False)
     xs = x[sample]
     size = min_cluster_size or max(5, len(xs) // 25)
@@ -229,16 +285,25 @@ def hdbscan(x: Any, seed: int = 0, min_cluster_size: int | None = None) -> Metho
 
 
 @single_threaded
-def embedding(usage: Any, ks: range, seed: int = 0) -> tuple[MethodResult, Any]:
-    """Returns the result and the embedding (contacts x dims)."""
+def embedding(usage: Any, ks: range, seed: int = SEED) -> tuple[MethodResult, Any]:
+    """Returns the result and the embedding (contacts x dims). Skipped (MethodSkipped)
+    when there is nothing to embed: no events, or events of a single name (every
+    contact's usage vector then points the same way)."""
     import numpy as np
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.preprocessing import normalize
 
     counts = np.asarray(usage, dtype=float)
+    if counts.ndim != 2 or counts.shape[1] == 0 or not counts.any():
+        raise MethodSkipped("there are no events, so there is no usage to embed")
+    if counts.shape[1] < 2:
+        raise MethodSkipped("all events have one name, so every contact's usage points the "
+                            "same way and there is nothing to embed")
     tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
-    dims = max(2, min(8, counts.shape[1] - 1))
+    dims = min(8, counts.shape[1] - 1, len(counts) - 1)
+    if dims < 1:
+        raise MethodSkipped("too few contacts to embed their usage")
     svd = TruncatedSVD(n_components=dims, random_state=seed)
     emb = normalize(svd.fit_transform(tfidf))
     inner = kmeans_auto(emb, ks, seed)
@@ -253,7 +318,7 @@ def embedding(usage: Any, ks: range, seed: int = 0) -> tuple[MethodResult, Any]:
 
 
 @single_threaded
-def compare(x: Any, usage: Any, ks: range, seed: int = 0,
+def compare(x: Any, usage: Any, ks: range, seed: int = SEED,
             progress: Callable[[float, str], None] | None = None,
             only: tuple[str, ...] = tuple(METHODS)) -> tuple[dict[str, MethodResult], str | None]:
     """Run the methods; every result gets the same quality metrics in ``x``'s space."""
@@ -270,15 +335,22 @@ def compare(x: Any, usage: Any, ks: range, seed: int = 0,
         if progress:
             progress(i / len(steps), f"Clustering: {METHODS[key]}")
         started = time.perf_counter()
-        if key == "kmeans":
-            res = kmeans_auto(x, ks, seed)
-        elif key == "ward":
-            res, svg = ward(x, ks, seed)
-        elif key == "hdbscan":
-            res = hdbscan(x, seed)
-        else:
-            res, _ = embedding(usage, ks, seed)
-        res.metrics.update(quality(x, res.labels, seed))
+        try:
+            if key == "kmeans":
+                res = kmeans_auto(x, ks, seed)
+            elif key == "ward":
+                res, svg = ward(x, ks, seed)
+            elif key == "hdbscan":
+                res = hdbscan(x, seed)
+            else:
+                res, _ = embedding(usage, ks, seed)
+            res.metrics.update(quality(x, res.labels, seed))
+        except MethodSkipped as exc:
+            res = MethodResult(key, None, status="skipped", reason=str(exc))
+        except Exception as exc:  # noqa: BLE001 -- one failing method never discards the rest
+            log.exception("segmentation method %s failed", key)
+            res = MethodResult(key, None, status="failed",
+                               reason=f"{type(exc).__name__}: {exc}"[:300])
         res.metrics["seconds"] = round(time.perf_counter() - started, 3)
         results[key] = res
     if progress:

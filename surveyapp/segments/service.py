@@ -13,12 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, true
 from sqlalchemy.orm import Session
 
-from surveyapp.models import Environment, Job, JobStatus, User, Workspace, utcnow
+from surveyapp.models import Environment, Event, Job, JobStatus, User, Workspace, utcnow
 from surveyapp.models.segments import (
     DataImport,
+    Order,
     Persona,
     PersonaVersion,
     Segment,
@@ -53,28 +54,34 @@ def compute(session: Session, run: SegmentRun, progress: Progress | None = None,
     fs = feats.extract(session, run.environment_id, run.window_end, run.window_days)
     n = len(fs.frame)
     if n < MIN_CONTACTS:
-        raise SegmentError(f"Only {n} contacts were active in this window; segmentation needs "
-                           f"at least {MIN_CONTACTS}.")
+        raise SegmentError(empty_window_reason(session, run, n))
     columns = fs.behaviour + (fs.attributes if run.include_attributes else [])
     x, recipe = feats.transform(fs.frame, columns)
     ks = ks or range(2, max(3, min(8, n // 15)) + 1)
     report(0.15, f"Features ready for {n:,} contacts; comparing methods")
     results, svg = meth.compare(
-        x, fs.usage.to_numpy(), ks, seed=run.id or 0, only=only,
+        x, fs.usage.to_numpy(), ks, seed=meth.SEED, only=only,
         progress=lambda f, m: report(0.15 + 0.8 * f, m))
+    usable = {k: r for k, r in results.items() if r.ok}
+    if not usable:
+        raise SegmentError("No method could group these contacts: " + "; ".join(
+            f"{r.title} {r.status} ({r.reason})" for r in results.values()))
     run.result = {
         "contact_ids": [int(c) for c in fs.frame.index],
         "features": columns, "attributes": fs.attributes,
-        "transforms": recipe, "k_range": [ks.start, ks.stop - 1],
+        "transforms": recipe, "k_range": [ks.start, ks.stop - 1], "seed": meth.SEED,
         "methods": {key: {"title": r.title, "metrics": r.metrics, "params": r.params,
-                          "candidates": r.candidates, "labels": [int(v) for v in r.labels]}
+                          "candidates": r.candidates, "status": r.status, "reason": r.reason,
+                          "labels": [int(v) for v in r.labels] if r.ok else []}
                     for key, r in results.items()},
-        "recommended": recommend(results),
+        "recommended": recommend(usable),
     }
     run.dendrogram_svg = svg
     run.contacts = n
     run.status = "ready"
-    run.message = f"{n:,} contacts, {len(results)} methods compared"
+    left_out = [r for r in results.values() if not r.ok]
+    run.message = f"{n:,} contacts, {len(usable)} methods compared" + (
+        "; " + "; ".join(f"{r.title} {r.status}" for r in left_out) if left_out else "")
     return fs
 
 
@@ -117,6 +124,9 @@ def save(session: Session, run: SegmentRun, method: str, by: User | None = None,
     chosen = (run.result.get("methods") or {}).get(method)
     if chosen is None:
         raise SegmentError(f"Unknown method {method!r}.")
+    if chosen.get("status", "ok") != "ok":
+        raise SegmentError(f"{chosen['title']} {chosen['status']} on this run "
+                           f"({chosen.get('reason', '')}); save another method.")
     contact_ids = np.array(run.result["contact_ids"])
     labels = np.array(chosen["labels"])
     previous = active_run(session, run.environment_id)
@@ -372,11 +382,93 @@ def _carry_personas(session: Session, run: SegmentRun, segments: list[Segment],
             record_version(session, persona, f"Its segment has no match in run {run.id}", by)
 
 
-def new_run(session: Session, workspace_id: int, environment_id: int, days: int,
-            include_attributes: bool, by: User | None, end: dt.datetime | None = None
-            ) -> SegmentRun:
+DEFAULT_DAYS = 90
+
+
+def data_span(session: Session, environment_id: int
+              ) -> tuple[dt.datetime, dt.datetime] | None:
+    """(first, last) time of the environment's events and orders; None without any."""
+    spans = [session.execute(select(func.min(col), func.max(col)).where(env == environment_id)
+                             ).one()
+             for col, env in ((Event.occurred_at, Event.environment_id),
+                              (Order.ordered_at, Order.environment_id))]
+    firsts = [_aware(a) for a, _ in spans if a is not None]
+    lasts = [_aware(b) for _, b in spans if b is not None]
+    if not firsts:
+        return None
+    return min(firsts), max(lasts)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def window(session: Session, environment_id: int, days: int | None = None,
+           start: dt.datetime | None = None, end: dt.datetime | None = None
+           ) -> tuple[dt.datetime, int]:
+    """(end, days) of a window ``[end - days, end)``. Any period: from ``start`` to ``end``
+    (whole days, rounded up), ``days`` from ``start``, ``days`` before ``end``, or from
+    ``start`` to the data's end. Without ``end`` it is the data's own end
+    (just after the last event or order; now when there is no data), so a log from
+    another period gets its own last ``days`` days rather than an empty window."""
+    if end is None:
+        span = data_span(session, environment_id)
+        if start is not None and days is not None:
+            end = start + dt.timedelta(days=days)
+        elif span is not None:
+            end = span[1] + dt.timedelta(seconds=1)
+        else:
+            end = utcnow()
+    end = _aware(end).replace(microsecond=0)
+    if start is not None:
+        seconds = (end - _aware(start)).total_seconds()
+        if seconds <= 0:
+            raise SegmentError("The window must end after it starts.")
+        days = -int(-seconds // 86400)  # whole days, rounded up: the end moves, not the start
+        end = _aware(start).replace(microsecond=0) + dt.timedelta(days=days)
+    return end, days or DEFAULT_DAYS
+
+
+def empty_window_reason(session: Session, run: SegmentRun, active: int) -> str:
+    """Why a window holds too few contacts to segment, and what would fix it."""
+    end = run.window_end if run.window_end.tzinfo else run.window_end.replace(tzinfo=dt.UTC)
+    start = end - dt.timedelta(days=run.window_days)
+    where = f"between {start:%Y-%m-%d} and {end:%Y-%m-%d}"
+    span = data_span(session, run.environment_id)
+    need = f"segmentation needs at least {MIN_CONTACTS}"
+    if span is None:
+        return (f"Only {active} contacts were active {where}: this environment has no events "
+                f"or orders yet. Import some (Segments › Import), then run again; {need}.")
+    data = f"its data runs from {span[0]:%Y-%m-%d} to {span[1]:%Y-%m-%d}"
+    if span[1] < start or span[0] >= end:
+        return (f"Only {active} contacts were active {where}: nothing happened in this "
+                f"window, {data}. Choose a window inside that period, or leave the dates "
+                f"empty for the data's own last {DEFAULT_DAYS} days; {need}.")
+    in_window = [session.scalar(select(func.count()).where(
+        env == run.environment_id, at >= start, at < end, known))
+        for env, at, known in ((Event.environment_id, Event.occurred_at,
+                                Event.contact_id.is_not(None)),
+                               (Order.environment_id, Order.ordered_at, true()))]
+    anonymous = session.scalar(select(func.count()).where(
+        Event.environment_id == run.environment_id, Event.occurred_at >= start,
+        Event.occurred_at < end, Event.contact_id.is_(None))) or 0
+    detail = [f"{in_window[0] or 0:,} events and {in_window[1] or 0:,} orders of known "
+              f"contacts in the window ({data})"]
+    if anonymous:
+        detail.append(f"{anonymous:,} events in it have no user id and are not segmented")
+    detail.append("contacts who denied or withdrew consent are left out")
+    return (f"Only {active} contacts were active {where}; {need}. " + "; ".join(detail)
+            + ". A longer window may hold more.")
+
+
+def new_run(session: Session, workspace_id: int, environment_id: int,
+            days: int | None = DEFAULT_DAYS, include_attributes: bool = False,
+            by: User | None = None, end: dt.datetime | None = None,
+            start: dt.datetime | None = None) -> SegmentRun:
+    """A run over ``window(...)``: by default the data's own last ``days`` days."""
+    end, days = window(session, environment_id, days, start, end)
     run = SegmentRun(workspace_id=workspace_id, environment_id=environment_id, window_days=days,
-                     window_end=(end or utcnow()).replace(microsecond=0),
+                     window_end=end,
                      include_attributes=include_attributes, status="computing",
                      message="Waiting for a worker…", created_by_id=by.id if by else None)
     session.add(run)

@@ -65,8 +65,13 @@ def start_run() -> Any:
         flash("Check the form: " + "; ".join(f"{form[k].label.text}: {', '.join(v)}"
                                              for k, v in form.errors.items() if k in form), "error")
         return redirect(url_for("segments.index"))
-    run = service.new_run(db.session, g.workspace.id, form.environment.data, form.days.data,
-                  form.include_attributes.data, current_user)
+    try:
+        run = service.new_run(db.session, g.workspace.id, form.environment.data,
+                              include_attributes=form.include_attributes.data, by=current_user,
+                              **form.window())
+    except service.SegmentError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("segments.index"))
     job = start_job("segments_compute", {"run_id": run.id}, what="the segmentation",
                     link=lambda job: setattr(run, "job_id", job.id))
     # With the job in the query string, jobs.js's reload on success really reloads.
@@ -79,7 +84,8 @@ def run(run_id: int) -> Any:
     run = get_or_404_in(SegmentRun, run_id)
     form = SaveForm()
     methods = (run.result or {}).get("methods") or {}
-    form.method.choices = [SelectChoice(k, METHODS[k]) for k in METHODS if k in methods]
+    form.method.choices = [SelectChoice(k, METHODS[k]) for k in METHODS
+                           if methods.get(k, {}).get("status", "ok") == "ok" and k in methods]
     if methods and not form.is_submitted():
         form.method.data = run.result.get("recommended")
     job = _job(arg_id("job")) or _job(run.job_id)
@@ -105,7 +111,8 @@ def save_run(run_id: int) -> Any:
     run = get_or_404_in(SegmentRun, run_id)
     form = SaveForm()
     methods = (run.result or {}).get("methods") or {}
-    form.method.choices = [SelectChoice(k, k) for k in methods]
+    form.method.choices = [SelectChoice(k, k) for k, m in methods.items()
+                           if m.get("status", "ok") == "ok"]
     if not service.saveable(run) or not form.validate_on_submit():
         flash("Only a computed run that is not saved yet can be saved, with one of its methods.",
               "error")
