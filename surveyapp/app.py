@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from surveyapp import (
@@ -26,6 +27,7 @@ from surveyapp import (
     extensions,
     health,
     insights,
+    integrations,
     jobs,
     links,
     openapi,
@@ -66,6 +68,7 @@ AREAS = (
     experiments,
     insights,
     research,
+    integrations,
 )
 
 
@@ -93,6 +96,10 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     init_registry(app)
     for area in AREAS:
         area.init_app(app)
+    if settings.proxy_hops:
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     return app
 
 

@@ -43,7 +43,15 @@ class Settings:
     max_content_length: int = 1024 * 1024  # bytes; larger request bodies get 413
     sqlite_busy_timeout_ms: int = 10_000
     session_cookie_secure: bool | None = None  # None: True in production
-    login_rate_limit: str = "10 per minute"
+    login_rate_limit: str = "10 per minute"  # sign-in POSTs per client address
+    # Failed sign-ins per account, from all addresses together (a password-guessing run
+    # spread over many addresses); the account's owner is told how long to wait.
+    login_account_rate_limit: str = "10 per 15 minutes"
+    # Reverse proxies in front of the app (a load balancer, nginx): with N > 0 the client
+    # address, scheme and host are read from the last N X-Forwarded-* entries (Werkzeug's
+    # ProxyFix). Only set this when every request comes through those proxies: otherwise a
+    # client can claim any address and escape the rate limits.
+    proxy_hops: int = 0
     collect_rate_limit: str = "300 per minute"  # per public key and client address
     open_signup: bool = False  # allow sign-up after the first owner exists
     invitation_days: int = 7
@@ -130,6 +138,8 @@ class Settings:
                 "set SURVEYAPP_SECRET_KEY to a random string of at least 32 characters "
                 "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        if not 0 <= self.proxy_hops <= 10:
+            raise ConfigError("SURVEYAPP_PROXY_HOPS must be between 0 and 10")
         if self.max_content_length < 1024:
             raise ConfigError("SURVEYAPP_MAX_CONTENT_LENGTH must be at least 1024 bytes")
 

@@ -51,7 +51,7 @@ ID = {"type": "integer", "minimum": 1, "maximum": payloads.MAX_ID}
 CLIENT_ID = {"type": "string", "pattern": payloads.CLIENT_ID_RE.pattern,
              "description": "Made by the client, e.g. a UUID"}
 USER_ID = {"type": "string", "minLength": 1, "maxLength": payloads.EXTERNAL_ID_MAX,
-           "pattern": "[^ \\t\\r\\n\\f\\v]", "description": "Your id for the person"}
+           "pattern": payloads.EXTERNAL_ID_PATTERN, "description": "Your id for the person"}
 NAME = {"type": "string", "pattern": payloads.NAME_RE.pattern}
 ATTRIBUTES = {"type": "object", "maxProperties": payloads.MAX_ATTRIBUTES,
               "propertyNames": {**NAME, "maxLength": 64},

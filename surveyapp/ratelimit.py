@@ -96,6 +96,19 @@ class RateLimiter:
             return None
         return max(1, int(reset - time.time()) + 1)
 
+    def exhausted(self, limit: str, *identifiers: str) -> int | None:
+        """Like ``hit`` without counting: the seconds to wait if the limit is used up."""
+        item = self._items.get(limit)
+        if item is None:
+            item = self._items[limit] = parse(limit)
+        try:
+            if self.strategy.test(item, *identifiers):
+                return None
+            reset = self.strategy.get_window_stats(item, *identifiers).reset_time
+        except Exception:  # noqa: BLE001 - storage failure: fail open, as hit() does
+            return None
+        return max(1, int(reset - time.time()) + 1)
+
     def healthy(self) -> bool:
         try:
             return bool(self.storage.check())
@@ -110,6 +123,11 @@ def init_app(app: Flask) -> None:
 def hit(limit: str, *identifiers: str) -> int | None:
     limiter: RateLimiter = current_app.extensions["ratelimit"]
     return limiter.hit(limit, *identifiers)
+
+
+def exhausted(limit: str, *identifiers: str) -> int | None:
+    limiter: RateLimiter = current_app.extensions["ratelimit"]
+    return limiter.exhausted(limit, *identifiers)
 
 
 def limit_posts(setting: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -65,6 +65,7 @@ def _base_config(data_dir: Any, **overrides: Any) -> dict[str, Any]:
         "secret_key": SECRET,
         "data_dir": data_dir,
         "login_rate_limit": "1000 per minute",
+        "login_account_rate_limit": "1000 per minute",
         **overrides,
     }
 

@@ -169,6 +169,15 @@ def test_response_ids_are_whole_values_without_control_characters(client, db, ke
     assert count(db, Response) == 0
 
 
+@pytest.mark.parametrize("user_id", ["u\t5", "u\n5", "u\x1b[31m5", "u\x7f5"])
+def test_user_ids_with_control_characters_inside_are_refused(client, db, key, user_id):
+    for path, body in (("identify", {"user_id": user_id}),
+                       ("events", {"user_id": user_id, "events": [{"name": "opened"}]})):
+        error = error_of(client.post(f"/api/v1/client/{key}/{path}", json=body), 422)
+        assert "user_id" in error["fields"], error
+    assert count(db, Contact) == 0 and count(db, Event) == 0
+
+
 def test_ids_with_surrounding_space_are_still_trimmed(client, db, key):
     resp = client.post(f"/api/v1/client/{key}/identify", json={"user_id": " u_5\n"})
     assert resp.status_code < 300

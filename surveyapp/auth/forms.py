@@ -21,12 +21,16 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me signed in")
 
 
-class _NewPasswordMixin:
-    password = PasswordField(
-        "Password",
+def _new_password(label: str = "Password") -> PasswordField:
+    return PasswordField(
+        label,
         validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200,
                                            message=f"Use at least {MIN_PASSWORD} characters.")],
     )
+
+
+class _NewPasswordMixin:
+    password = _new_password()
     confirm = PasswordField(
         "Repeat password", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
     )
@@ -42,3 +46,8 @@ class SignupForm(_NewPasswordMixin, FlaskForm):
 
 class AcceptInviteForm(_NewPasswordMixin, FlaskForm):
     name = StringField("Your name", filters=[strip], validators=[DataRequired(), Length(max=120)])
+
+
+class PasswordChangeForm(_NewPasswordMixin, FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired()])
+    password = _new_password("New password")

@@ -18,7 +18,8 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 
-from surveyapp.auth.forms import AcceptInviteForm, LoginForm, SignupForm
+from surveyapp import ratelimit
+from surveyapp.auth.forms import AcceptInviteForm, LoginForm, PasswordChangeForm, SignupForm
 from surveyapp.errors import error_response, wants_json
 from surveyapp.extensions import db, login_manager
 from surveyapp.models import User
@@ -29,8 +30,24 @@ from surveyapp.workspaces.errors import WorkspaceError
 bp = Blueprint("auth", __name__)
 
 
-def load_user(user_id: str) -> User | None:
-    return services.user_by_id(db.session, user_id)
+def load_user(token: str) -> User | None:
+    """Flask-Login's loader: the cookie holds a sign-in's token, valid while its
+    ``UserSession`` row exists (sign-out and a password change delete it)."""
+    return services.user_by_session(db.session, token)
+
+
+def sign_in(user: User, remember: bool = False) -> None:
+    """Open a server-side session for ``user``, commit, and sign this browser in."""
+    services.open_session(db.session, user)
+    db.session.commit()
+    login_user(user, remember=remember)
+
+
+def _account_wait(email: str) -> int | None:
+    """Seconds until this account may be tried again, when its failed sign-ins from all
+    addresses together used up ``login_account_rate_limit``."""
+    limit = current_app.config["SETTINGS"].login_account_rate_limit
+    return ratelimit.exhausted(limit, "login-account", services.normalise_email(email))
 
 
 def unauthorized() -> Any:
@@ -77,8 +94,7 @@ def signup() -> Any:
         except WorkspaceError as exc:
             form.email.errors.append(exc.message)
         else:
-            db.session.commit()
-            login_user(user)
+            sign_in(user)
             flash(f"Welcome! Your workspace “{workspace.name}” is ready.", "success")
             return redirect(url_for("ws.dashboard", slug=workspace.slug))
     return render_template("auth/signup.html", form=form, first=not services.has_users(db.session))
@@ -91,12 +107,20 @@ def login() -> Any:
         return redirect(url_for("auth.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        wait = _account_wait(form.email.data)
+        if wait is not None:
+            # The same answer whether or not the account exists: nothing to discover.
+            form.password.errors.append(
+                f"Too many failed sign-ins for this account. Try again in {wait} seconds.")
+            return render_template("auth/login.html", form=form,
+                                   can_signup=not services.has_users(db.session)), 429
         user = services.authenticate(db.session, form.email.data, form.password.data)
         if user is None:
+            ratelimit.hit(current_app.config["SETTINGS"].login_account_rate_limit,
+                          "login-account", services.normalise_email(form.email.data))
             form.password.errors.append("Email or password is wrong.")
         else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")) or url_for("auth.index"))
     return render_template("auth/login.html", form=form, can_signup=not services.has_users(db.session))
 
@@ -104,6 +128,8 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Any:
+    services.close_session(db.session, current_user.session_token)
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
@@ -139,10 +165,27 @@ def accept_invite(token: str) -> Any:
     if form.validate_on_submit():
         user = services.accept_with_new_account(db.session, invitation, form.name.data,
                                                 form.password.data)
-        db.session.commit()
         if current_user.is_authenticated:
+            services.close_session(db.session, current_user.session_token)
             logout_user()
-        login_user(user)
+        sign_in(user)
         flash(f"Welcome to {invitation.workspace.name}.", "success")
         return redirect(url_for("ws.dashboard", slug=invitation.workspace.slug))
     return render_template("auth/accept_invite.html", invitation=invitation, form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limit_posts("login_rate_limit")
+def change_password() -> Any:
+    """A new password; every other browser signed in to the account is signed out."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user: User = current_user._get_current_object()
+        if services.change_password(db.session, user, form.current.data, form.password.data):
+            sign_in(user)
+            flash("Your password is changed. Every other browser signed in to your account "
+                  "has been signed out.", "success")
+            return redirect(url_for("auth.index"))
+        form.current.errors.append("This is not your current password.")
+    return render_template("auth/password.html", form=form)

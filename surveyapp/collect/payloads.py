@@ -20,6 +20,12 @@ CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")  # UUIDs and similar; fullma
 EXTERNAL_ID_MAX = 255
 ID_SPACE = " \t\r\n\f\v"  # trimmed from ids (ASCII only, as the OpenAPI pattern says)
 NAME_RE = re.compile(r"^[^\x00-\x1f\x7f]{1,200}$")  # used with fullmatch
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# What an external id may look like once surrounding space is trimmed: no control characters
+# (a tab or newline inside an id is a copy-paste slip that would make two people of one).
+# The OpenAPI pattern states the same for the untrimmed value.
+EXTERNAL_ID_PATTERN = (r"^[ \t\n\v\f\r]*[^\x00-\x20\x7f]"
+                       r"(?:[^\x00-\x1f\x7f]*[^\x00-\x20\x7f])?[ \t\n\v\f\r]*$")
 MAX_EVENTS = 100
 MAX_ATTRIBUTES = 50
 MAX_STRING = 500
@@ -79,6 +85,8 @@ def optional_external_id(value: Any, field: str = "user_id") -> str | None:
         raise invalid({field: "a non-empty string"})
     if len(text) > EXTERNAL_ID_MAX:
         raise invalid({field: f"at most {EXTERNAL_ID_MAX} characters"})
+    if CONTROL_RE.search(text):
+        raise invalid({field: "no control characters (tabs, line breaks, NUL) inside an id"})
     return text
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from surveyapp.collect import payloads
+
 
 def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
           err: Callable[..., dict[str, Any]], body: Callable[..., dict[str, Any]]) -> dict[str, Any]:
@@ -17,7 +19,8 @@ def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
                                                     "to a segment this person is not in; anonymous "
                                                     "visitors are in no segment: variant is null, "
                                                     "show the default experience)"}}}
-    user_id = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "[^ \\t\\r\\n\\f\\v]"}
+    user_id = {"type": "string", "minLength": 1, "maxLength": payloads.EXTERNAL_ID_MAX,
+               "pattern": payloads.EXTERNAL_ID_PATTERN}
     anonymous_id = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$",
                     "description": "The widget's random id for a visitor not signed in"}
     identified = [  # a user id or an anonymous id, not null

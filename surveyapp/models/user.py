@@ -64,7 +64,14 @@ class User(UserMixin, TimestampMixin, Base):
     #: The sign-in this object was loaded for (set by the auth area, not a column):
     #: Flask-Login keeps it in the session cookie and the remember cookie, so deleting the
     #: ``UserSession`` row ends that sign-in on the server.
-    session_token: str | None = None
+    @property
+    def session_token(self) -> str | None:
+        token: str | None = self.__dict__.get("_session_token")
+        return token
+
+    @session_token.setter
+    def session_token(self, token: str | None) -> None:
+        self.__dict__["_session_token"] = token
 
     def get_id(self) -> str:
         if not self.session_token:

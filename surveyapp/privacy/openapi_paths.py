@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from surveyapp.collect import payloads
+
 
 def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
           err: Callable[..., dict[str, Any]], body: Callable[..., dict[str, Any]]) -> dict[str, Any]:
@@ -22,8 +24,8 @@ def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
                            "computed on your server.",
             "parameters": [key],
             "requestBody": body({"type": "object", "required": ["user_id", "user_hash"], "properties": {
-                "user_id": {"type": "string", "minLength": 1, "maxLength": 255,
-                            "pattern": "[^ \\t\\r\\n\\f\\v]"},
+                "user_id": {"type": "string", "minLength": 1, "maxLength": payloads.EXTERNAL_ID_MAX,
+                            "pattern": payloads.EXTERNAL_ID_PATTERN},
                 "user_hash": {"type": "string", "minLength": 1}}},
                 {"user_id": "u_42", "user_hash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}),
             "responses": {"200": {"description": "The link", "content": {"application/json": {"schema": link}}},

@@ -4,12 +4,15 @@ keys. Functions take a session and never commit: callers own the transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+import secrets
 import unicodedata
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from surveyapp.models import (
     ApiKey,
@@ -24,6 +27,7 @@ from surveyapp.models import (
     Role,
     Survey,
     User,
+    UserSession,
     Workspace,
     hash_token,
     utcnow,
@@ -32,6 +36,13 @@ from surveyapp.models.workspace import new_client_key
 from surveyapp.workspaces.errors import EmailTaken, WorkspaceConflict, WorkspaceGone
 
 DEFAULT_ENVIRONMENTS = ("production", "staging")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the e-mail is unknown, so that a wrong password and an unknown
+    account take the same time (made once, by the same method as real password hashes)."""
+    return generate_password_hash(secrets.token_urlsafe(16))
 
 
 def slugify(text: str) -> str:
@@ -91,12 +102,36 @@ def sign_up(session: Session, email: str, name: str, password: str,
     return user, create_workspace(session, workspace_name.strip(), user)
 
 
-def user_by_id(session: Session, user_id: str) -> User | None:
-    """The account a login session names (None for an unknown or malformed id)."""
-    try:
-        return session.get(User, int(user_id))
-    except ValueError:
+def open_session(session: Session, user: User) -> str:
+    """Start a sign-in for ``user``: a server-side session row; returns its token (kept in
+    the cookie; only its hash is stored) and sets it on ``user`` for Flask-Login."""
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(user=user, token_hash=hash_token(token)))
+    user.session_token = token
+    return token
+
+
+def close_session(session: Session, token: str | None) -> None:
+    """End one sign-in (sign-out): its cookie no longer signs anyone in."""
+    if token:
+        session.execute(delete(UserSession).where(UserSession.token_hash == hash_token(token)))
+
+
+def close_all_sessions(session: Session, user: User) -> int:
+    """End every sign-in of ``user`` (a password change); returns how many ended."""
+    result = session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def user_by_session(session: Session, token: str) -> User | None:
+    """The account a session or remember cookie names, while that sign-in is open."""
+    if not token or len(token) > 100:
         return None
+    user = session.scalar(select(User).join(UserSession, UserSession.user_id == User.id)
+                          .where(UserSession.token_hash == hash_token(token)))
+    if user is not None:
+        user.session_token = token
+    return user
 
 
 def user_by_email(session: Session, email: str) -> User | None:
@@ -106,10 +141,23 @@ def user_by_email(session: Session, email: str) -> User | None:
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The account with this email and password (its last login noted), or None."""
     user = user_by_email(session, email)
-    if user is None or not user.check_password(password):
+    if user is None:
+        check_password_hash(_dummy_hash(), password)  # as slow as a wrong password
+        return None
+    if not user.check_password(password):
         return None
     user.last_login_at = utcnow()
     return user
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> bool:
+    """Set a new password if ``current`` is right; every sign-in of the account ends (the
+    caller opens a new one for the browser that made the change)."""
+    if not user.check_password(current):
+        return False
+    user.set_password(new)
+    close_all_sessions(session, user)
+    return True
 
 
 def invite(
