@@ -12,7 +12,7 @@ import gzip
 from pathlib import Path
 
 BUILD = Path(__file__).resolve().parents[1] / "surveyapp" / "static" / "embed" / "v1"
-BUDGETS = {"loader.js": 3 * 1024, "renderer.js": 10 * 1024, "clicks.js": 1024}
+BUDGETS = {"loader.js": 3400, "renderer.js": 10 * 1024, "clicks.js": 1024}
 PEER_FORMBRICKS_KB = 190  # Formbricks' widget, as quoted in issue 5 (not measured here)
 
 

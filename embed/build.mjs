@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "..", "surveyapp", "static", "embed", "v1");
 const check = process.argv.includes("--check");
-const budgets = { "loader.js": 3 * 1024, "renderer.js": 10 * 1024, "clicks.js": 1024 };
+const budgets = { "loader.js": 3400, "renderer.js": 10 * 1024, "clicks.js": 1024 };
 let stale = [];
 
 for (const name of Object.keys(budgets)) {

@@ -41,36 +41,57 @@
   var st = load("s", {});
   st.v = st.v || {};
   st.x = st.x || uuid();
+  if (dnt) delete st.u; // DNT / Global Privacy Control: the person is never identified
   var session = uuid();
-  var box = load("q", []); // outbox of [method, path, body]
   var events = [];
   var cfg, timer, busy, backoff = 1000, current, triggers = [], early = [];
+  // Browsers refuse keepalive requests over 64 KB (in flight, all of the page's together).
+  var LIMIT = 6e4;
 
   function persist() { save("s", st); }
 
-  // ---- outbox: every write survives network errors and reloads; retries are idempotent
+  // ---- outbox: every write survives network errors and reloads; retries are idempotent.
+  // One storage key per write (sa_<key>_o<id> = [order, method, path, body]): a tab only
+  // ever adds its own keys and removes a key once the server has the write, so no tab can
+  // overwrite what another queued. Whichever tab flushes sends every tab's writes.
+  var Q = prefix + "o", mem = {}, seq = 0;
+  function put(k, v) { try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) { mem[k] = v; } }
+  function outbox() {
+    var out = [], k, i;
+    for (k in mem) out.push([k, mem[k]]);
+    try {
+      for (i = 0; i < localStorage.length; i++)
+        if (!(k = localStorage.key(i)).indexOf(Q)) out.push([k, JSON.parse(localStorage.getItem(k))]);
+    } catch (e) {}
+    return out.sort((a, b) => a[1][0] - b[1][0]);
+  }
+  load("q", []).forEach((i) => { put(Q + uuid(), [0].concat(i)); }); // the single-key outbox before
+  try { localStorage.removeItem(prefix + "q"); } catch (e) {}
+  function bytes(v) { return new Blob([JSON.stringify(v)]).size; }
+
   function send(method, path, body) {
     // Answering a link survey one opened is consent to store those answers.
     body.consent = linkId && path[1] != "e" ? true : st.c;
-    box.push([method, path, body]);
-    save("q", box);
+    put(Q + uuid(), [now() * 1e3 + seq++ % 1e3, method, path, body]);
     flush();
   }
   function flush() {
-    if (busy || !box.length) return;
+    var first = outbox()[0];
+    if (busy || !first) return;
     busy = 1;
-    var item = box[0];
-    fetch(api + item[1], {
-      method: item[0], body: JSON.stringify(item[2]), keepalive: true,
-      headers: { "Content-Type": "application/json" },
-    }).then((r) => {
-      if (r.status > 499 || r.status == 429) throw r;
+    var k = first[0], item = first[1];
+    // keepalive only while the page is going away (and only under the browser's limit)
+    req(item[1], item[2], item[3], d.visibilityState == "hidden" && bytes(item[3]) < LIMIT).then((r) => {
+      var s = r.status;
+      if (s > 499 || s == 429 || s == 408) throw r;
       // identify answers with the person's own segment keys (for segment targeting)
-      if (item[1] == "/identify") r.json().then((j) => {
+      if (item[2] == "/identify") r.json().then((j) => {
         if (j.segments) { st.g = j.segments; persist(); evaluate(); }
       }, Object);
-      box.shift(); // stored, or refused for good (4xx): never retried forever
-      save("q", box);
+      // Stored, or refused for good (any other 4xx): never retried forever.
+      if (s > 399) console.warn("surveyapp: write refused for good, dropped", s, item[2]);
+      delete mem[k];
+      try { localStorage.removeItem(k); } catch (e) {}
       busy = 0; backoff = 1000;
       flush();
     }).catch(() => {
@@ -92,13 +113,19 @@
     fire("event", name);
   }
   function drain() {
-    if (events.length && tracking()) send("POST", "/events", { events: events.splice(0, 100) });
-    events = tracking() ? events : [];
+    // Batches of at most 100 events and LIMIT bytes (one larger event goes alone).
+    for (var b = [], z = 0, e; tracking() && (e = events.shift()); b.push(e)) {
+      var n = bytes(e) + 1;
+      if (b.length > 99 || b.length && z + n > LIMIT - 99) { send("POST", "/events", { events: b }); b = []; z = 0; }
+      z += n;
+    }
+    if (b.length) send("POST", "/events", { events: b });
+    events = [];
   }
 
   var commands = {
     identify: (id, attrs) => {
-      st.u = id == null ? st.u : String(id);
+      st.u = dnt || id == null ? st.u : String(id);
       st.a = Object.assign(st.a || {}, attrs);
       persist();
       if (st.u && !st.o) send("POST", "/identify", { user_id: st.u, attributes: attrs || {}, notice_version: st.n });
@@ -130,10 +157,11 @@
     post("/privacy-link", { user_id: st.u, user_hash: hash })
       .then((r) => { cb(r.url || null); }, () => { cb(null); });
   };
-  function post(path, body) {
-    return fetch(api + path, { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body) }).then((r) => r.json());
+  function req(method, path, body, keep) {
+    // A text/plain body (the server reads it as JSON): a POST needs no CORS preflight.
+    return fetch(api + path, { method: method, body: JSON.stringify(body), keepalive: keep });
   }
+  function post(path, body) { return req("POST", path, body).then((r) => r.json()); }
   function call(args) { var f = commands[args[0]]; if (f) f.apply(null, [].slice.call(args, 1)); }
 
   // ---- targeting
@@ -218,7 +246,9 @@
             device: w.innerWidth < 640 ? "phone" : "desktop", hidden: ctx.hidden },
         });
       },
-      close: close,
+      // Closed before the end (x, Escape): a display like any other, and the recontact
+      // wait starts now; it is no longer a survey in progress to resume on the next page.
+      close: () => { if (!seen.a) { st.p = null; st.l = now(); persist(); } close(); },
       optOut: () => { commands.optOut(); },
     };
     render(ctx);
@@ -260,14 +290,9 @@
     var el = d.documentElement;
     fire("scroll", 100 * (w.scrollY + w.innerHeight) / el.scrollHeight);
   }, { passive: true });
-  w.addEventListener("pagehide", () => {
-    if (events.length && tracking() && nav.sendBeacon) {
-      // The beacon is best effort; the same events (same ids) also stay in the outbox.
-      var body = { events: events.slice(0, 100), consent: st.c };
-      drain();
-      nav.sendBeacon(api + "/events", JSON.stringify(body));
-    }
-  });
+  // Leaving the page: queued events go out now (with keepalive); the outbox keeps them too.
+  d.addEventListener("visibilitychange", () => { if (d.visibilityState == "hidden") drain(); });
+  w.addEventListener("online", flush);
 
   // ---- start: replay queued calls, then fetch config (the browser's HTTP cache revalidates with the ETag)
   var queued = (w.surveyapp && w.surveyapp.q) || [];

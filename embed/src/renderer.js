@@ -1,13 +1,17 @@
 // surveyapp renderer: draws one survey inside a Shadow DOM, so the host page's CSS cannot
-// change it and its CSS cannot leak. Keyboard only works everywhere (focus trap, Escape,
-// focus returned), screen readers hear each step, motion respects the user's setting,
+// change it and its CSS cannot leak. Styles are a constructed stylesheet (no <style>
+// element, no style attributes: nothing a strict Content-Security-Policy blocks); the host
+// page themes it only through --surveyapp-* custom properties and ::part() names.
+// It never takes focus from the page: a survey that appears is announced (aria-live) and
+// focus moves in when the visitor asks (Alt+Shift+S, Tab or a click); keyboard only works
+// everywhere (focus trap, Escape, focus returned), motion respects the user's setting,
 // right-to-left languages are laid out right to left. Budget: 10 KB gzip.
 // Branching (logic.js) follows surveyapp/surveys/definition.py (next_question): both are
 // run against tests/fixtures/branching_cases.json.
 import { empty, next } from "./logic.js";
 
 var CSS = `:host{all:initial!important;position:fixed!important;z-index:2147483647!important;display:block!important;visibility:visible!important;opacity:1!important;transform:none!important;filter:none!important}
-.w{box-sizing:border-box;width:min(380px,calc(100vw - 24px));max-height:calc(100vh - 24px);overflow:auto;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;border-radius:12px;box-shadow:0 10px 30px rgba(0,0,0,.25);padding:18px 18px 14px;border:1px solid var(--line);animation:in .2s ease-out;text-align:start}
+.w{box-sizing:border-box;width:min(380px,calc(100vw - 24px));max-height:calc(100vh - 24px);overflow:auto;background:var(--bg);color:var(--fg);font:15px/1.45 var(--surveyapp-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);border-radius:var(--surveyapp-radius,12px);box-shadow:0 10px 30px rgba(0,0,0,.25);padding:18px 18px 14px;border:1px solid var(--line);animation:in .2s ease-out;text-align:start;container-type:inline-size}
 .w *{box-sizing:border-box;font:inherit;color:inherit;margin:0;letter-spacing:normal;text-transform:none}
 @keyframes in{from{opacity:0;transform:translateY(8px)}}
 @media (prefers-reduced-motion:reduce){.w{animation:none}.w *{transition:none!important}}
@@ -16,6 +20,9 @@ var CSS = `:host{all:initial!important;position:fixed!important;z-index:21474836
 p.d{opacity:.8;margin-bottom:10px;font-size:14px}
 .x{position:absolute;top:8px;inset-inline-end:8px;background:none;border:0;width:32px;height:32px;border-radius:6px;cursor:pointer;font-size:20px;line-height:1}
 .s{display:flex;flex-wrap:wrap;gap:4px}
+.s.g{display:grid;grid-auto-flow:column;grid-auto-columns:1fr;gap:3px}
+.s.g button{min-width:0}
+@container (max-width:320px){.s.g{grid-auto-flow:row;grid-template-columns:repeat(6,1fr)}.s.g.t{grid-template-columns:repeat(5,1fr)}}
 .s button{flex:1 0 28px;min-width:28px;height:36px;border:1px solid var(--line);border-radius:6px;background:var(--bg2);cursor:pointer}
 .s.st button{border:0;background:none;font-size:26px;color:#f5a623;flex:0 0 auto}
 .s button[aria-pressed=true]{background:var(--brand);color:#fff;border-color:var(--brand)}
@@ -40,12 +47,28 @@ var POS = {
 };
 var RTL = /^(ar|he|fa|ur|ps|yi)\b/;
 var TEXT = {
-  en: { next: "Next", submit: "Submit", close: "Close survey", req: "Please answer this question.", other: "Other", of: "of" },
-  de: { next: "Weiter", submit: "Senden", close: "Umfrage schließen", req: "Bitte beantworten Sie diese Frage.", other: "Andere", of: "von" },
-  fr: { next: "Suivant", submit: "Envoyer", close: "Fermer", req: "Merci de répondre à cette question.", other: "Autre", of: "sur" },
-  es: { next: "Siguiente", submit: "Enviar", close: "Cerrar", req: "Responda a esta pregunta.", other: "Otro", of: "de" },
+  en: { next: "Next", submit: "Submit", close: "Close survey", req: "Please answer this question.", other: "Other", of: "of" , survey: "Survey", hint: "Press Alt+Shift+S to answer" },
+  de: { next: "Weiter", submit: "Senden", close: "Umfrage schließen", req: "Bitte beantworten Sie diese Frage.", other: "Andere", of: "von" , survey: "Umfrage", hint: "Alt+Umschalt+S zum Antworten" },
+  fr: { next: "Suivant", submit: "Envoyer", close: "Fermer", req: "Merci de répondre à cette question.", other: "Autre", of: "sur" , survey: "Sondage", hint: "Alt+Maj+S pour répondre" },
+  es: { next: "Siguiente", submit: "Enviar", close: "Cerrar", req: "Responda a esta pregunta.", other: "Otro", of: "de" , survey: "Encuesta", hint: "Alt+Mayús+S para responder" },
 };
-var host, lastFocus;
+// The palette: the host page may set any of these on the surveyapp-widget element.
+var LIGHT = "--bg:var(--surveyapp-background,#fff);--bg2:var(--surveyapp-surface,#f7f7fa);--fg:var(--surveyapp-text,#1d2130);--line:var(--surveyapp-border,#d9dbe3)";
+var DARK = "--bg:var(--surveyapp-background,#1f2430);--bg2:var(--surveyapp-surface,#2a3040);--fg:var(--surveyapp-text,#eef0f4);--line:var(--surveyapp-border,#3a4254)";
+var host, root, lastFocus, enter;
+
+// Alt+Shift+S (the key, whatever the layout types): focus moves into the survey.
+document.addEventListener("keydown", function (e) {
+  if (host && enter && e.altKey && e.shiftKey && e.code == "KeyS") { e.preventDefault(); enter(); }
+}, true);
+function inside() { return root && root.activeElement; }
+function sheet(text) {
+  try {
+    var css = new CSSStyleSheet();
+    css.replaceSync(text);
+    root.adoptedStyleSheets = [css];
+  } catch (e) { root.append(h("style", 0, [text])); } // browsers without constructable sheets
+}
 
 function h(tag, attrs, kids) {
   var el = document.createElement(tag);
@@ -77,12 +100,14 @@ function scale(q, value, pick, t) {
   var stars = q.type == "rating" && q.style != "numbers", btns = [], box;
   for (var i = lo; i <= hi; i++) (function (n) {
     btns.push(h("button", {
-      type: "button", "aria-pressed": String(value == n), "aria-label": n + " " + t.of + " " + hi,
+      type: "button", part: "scale-button", "aria-pressed": String(value == n), "aria-label": n + " " + t.of + " " + hi,
       onclick: function () { value = n; btns.forEach(function (b, j) { b.setAttribute("aria-pressed", String(j + lo == n || stars && j + lo <= n)); }); pick(); },
     }, [stars ? "★" : String(n)]));
   })(i);
   if (stars && value) btns.forEach(function (b, j) { b.setAttribute("aria-pressed", String(j + lo <= value)); });
-  box = h("div", { class: "s" + (stars ? " st" : ""), role: "group", "aria-label": q.title }, btns);
+  // 10 and 11 points: one row of equal cells, or two deliberate rows (0-5 / 6-10) when narrow.
+  var wide = hi - lo > 8 ? " g" + (hi - lo == 9 ? " t" : "") : "";
+  box = h("div", { class: "s" + (stars ? " st" : wide), part: "scale", role: "group", "aria-label": q.title }, btns);
   var labels = (q.lower_label || q.upper_label) && h("div", { class: "l", "aria-hidden": "true" }, [h("span", 0, [q.lower_label || ""]), h("span", 0, [q.upper_label || ""])]);
   return [h("div", 0, [box, labels]), function () { return value; }, true];
 }
@@ -98,7 +123,7 @@ function choices(q, value, t) {
     var inp = h("input", { type: multi ? "checkbox" : "radio", name: name, value: c.id });
     inp.checked = picked.indexOf(c.id) > -1 || (c.id == "other" && !!otherText);
     inputs.push(inp);
-    return h("label", { class: "c" }, [inp, h("span", 0, [c.label])]);
+    return h("label", { class: "c", part: "choice" }, [inp, h("span", 0, [c.label])]);
   });
   var box = h("div", { role: multi ? "group" : "radiogroup", "aria-label": q.title }, rows.concat(other ? [other] : []));
   return [box, function () {
@@ -129,18 +154,25 @@ function render(ctx) {
   var ap = s.appearance || {}, answers = Object.assign(Object.create(null), ctx.answers), hidden = {};
   s.questions.forEach(function (q) { if (q.type == "hidden" && Object.prototype.hasOwnProperty.call(ctx.attributes, q.id) && ctx.attributes[q.id] != null) hidden[q.id] = answers[q.id] = String(ctx.attributes[q.id]); });
   ctx.hidden = hidden;
-  var dark = ap.theme == "dark" || ap.theme != "light" && matchMedia("(prefers-color-scheme: dark)").matches;
-  var vars = "--brand:" + (ap.brand_color || "#4f46e5") + (dark ? ";--bg:#1f2430;--bg2:#2a3040;--fg:#eef0f4;--line:#3a4254" : ";--bg:#fff;--bg2:#f7f7fa;--fg:#1d2130;--line:#d9dbe3");
-  lastFocus = document.activeElement;
+  // Colours: the survey's brand and theme, unless the host page sets --surveyapp-*; "auto"
+  // follows the visitor's dark mode.
+  var brand = /^#[0-9a-f]{3,8}$/i.test(ap.brand_color) ? ap.brand_color : "#4f46e5";
+  var vars = ":host{--brand:var(--surveyapp-brand," + brand + ");" + (ap.theme == "dark" ? DARK : LIGHT) + "}" +
+    (ap.theme == "dark" || ap.theme == "light" ? "" : "@media (prefers-color-scheme:dark){:host{" + DARK + "}}");
+  lastFocus = null;
   host = document.createElement("surveyapp-widget");
   // Placement lives in the shadow's own :host rule: important declarations inside a shadow
   // tree beat the host page's, even its !important ones on our element.
   var place = ctx.mount ? ":host{position:static!important}.w{width:100%;max-height:none;box-shadow:none}" :
     ":host{" + (POS[ap.position] || POS["bottom-right"]).replace(/;|$/g, "!important;") + "}";
-  var root = host.attachShadow({ mode: "open" });
+  root = host.attachShadow({ mode: "open" });
   var live = h("div", { class: "sr", "aria-live": "polite" });
-  var panel = h("div", { class: "w", style: vars, role: "dialog", "aria-modal": "false", lang: loc, dir: RTL.test(loc) ? "rtl" : "ltr" });
-  root.append(h("style", 0, [CSS + place]), panel, live);
+  var panel = h("div", { class: "w", part: "panel", role: "dialog", "aria-modal": "false", lang: loc, dir: RTL.test(loc) ? "rtl" : "ltr" });
+  sheet(CSS + vars + place);
+  root.append(panel, live);
+  // Where focus was when the visitor moved into the survey: it goes back there on close.
+  root.addEventListener("focusin", function (e) { if (!lastFocus && e.relatedTarget && !root.contains(e.relatedTarget)) lastFocus = e.relatedTarget; });
+  enter = function () { var f = panel.querySelector(".s button,input,textarea,.n") || panel.querySelector(".x"); if (f) f.focus(); };
   (ctx.mount || document.body).appendChild(host);
   panel.addEventListener("keydown", function (e) {
     if (e.key == "Escape" && !ctx.mount) { ctx.close(); return; }
@@ -158,13 +190,14 @@ function render(ctx) {
   if (id == "end") id = visible[visible.length - 1].id;
 
   function closer() {
-    return ctx.mount ? null : h("button", { class: "x", type: "button", "aria-label": t.close, onclick: ctx.close }, ["×"]);
+    return ctx.mount ? null : h("button", { class: "x", part: "close", type: "button", "aria-label": t.close, onclick: ctx.close }, ["×"]);
   }
   function step(qid) {
+    var keep = inside() || ctx.mount; // (before the old step's controls are gone)
     var q = localise(s.questions.filter(function (x) { return x.id == qid; })[0], loc);
     var n = visible.indexOf(s.questions.filter(function (x) { return x.id == qid; })[0]) + 1;
     var err = h("p", { class: "e", role: "alert" });
-    var title = h("h2", { id: "sa-t" }, [q.title]);
+    var title = h("h2", { id: "sa-t", part: "title" }, [q.title]);
     var last = next(s, qid, answers) == "end";
     var body = q.type == "open_text" ? text(q, answers[qid]) : q.choices ? choices(q, answers[qid], t) :
       q.type == "consent" ? consent(q, answers[qid]) : scale(q, answers[qid], function () { go(); }, t);
@@ -183,16 +216,19 @@ function render(ctx) {
       body[0], err,
       // Submit comes first in the tab order; the counter and "why" link sit left (CSS order).
       h("div", { class: "f" }, [
-        body[2] ? null : h("button", { class: "n", type: "button", onclick: go }, [last ? t.submit : t.next]),
+        body[2] ? null : h("button", { class: "n", part: "submit", type: "button", onclick: go }, [last ? t.submit : t.next]),
         h("span", 0, [n + " " + t.of + " " + visible.length, " · ",
           h("button", { class: "why", type: "button", onclick: function () { why(qid); } }, ["Why this survey?"])])])]);
-    live.textContent = n + " " + t.of + " " + visible.length + ": " + q.title;
     var focusable = panel.querySelector(".s button,input,textarea,.n");
-    if (focusable) focusable.focus();
+    // Focus follows the visitor: it moves on from a step they answered in the survey (or on
+    // a link page, where the survey is the page); a survey that appears on its own only says so.
+    var say = n + " " + t.of + " " + visible.length + ": " + q.title;
+    if (keep) { live.textContent = say; focusable.focus(); }
+    else setTimeout(function () { live.textContent = t.survey + ": " + say + ". " + t.hint; }, 300);
   }
   function why(back) {
     // Transparency: who asks, what is sent, and a way to say no for good.
-    var site = location.hostname;
+    var site = location.hostname, keep = inside();
     fill(panel, [closer(), h("h2", { id: "sa-t", tabindex: "-1" }, ["Why am I seeing this?"]),
       h("p", { class: "d" }, [site + " asks a few questions to learn how to improve. It records that this " +
         "survey was shown and the answers you give, with the page address and your browser language, on its " +
@@ -202,14 +238,14 @@ function render(ctx) {
           ["Don't show me surveys or track me"]),
         h("button", { class: "n", type: "button", onclick: function () { step(back); } }, ["Back"])])]);
     live.textContent = "Why am I seeing this?";
-    panel.querySelector("h2").focus();
+    if (keep) panel.querySelector("h2").focus();
   }
   function thanks() {
-    var ty = s.thank_you || {};
+    var ty = s.thank_you || {}, keep = inside();
     var heading = h("h2", { id: "sa-t", tabindex: "-1" }, [ty.title || "Thank you!"]);
     fill(panel, [closer(), heading, ty.body ? h("p", { class: "d" }, [ty.body]) : null]);
     live.textContent = ty.title || "Thank you!";
-    (panel.querySelector(".x") || heading).focus();
+    if (keep) (panel.querySelector(".x") || heading).focus();
     if (!ctx.mount) setTimeout(function () { if (panel.isConnected) ctx.close(); }, 6000);
   }
   step(id);
@@ -217,9 +253,11 @@ function render(ctx) {
 
 function close() {
   if (host) {
+    // Focus goes back only if it is in the survey: closing on its own takes nothing away.
+    var had = inside();
     host.remove();
-    host = null;
-    if (lastFocus && lastFocus.focus) lastFocus.focus();
+    host = root = enter = null;
+    if (had && lastFocus && lastFocus.focus) lastFocus.focus();
   }
 }
 

@@ -28,19 +28,24 @@ def dialog_heading(page) -> str:
     return page.get_by_role("dialog").get_by_role("heading").inner_text()
 
 
-def open_survey(page, host: str):
+def open_survey(page, host: str, enter: bool = True):
+    """Trigger the onboarding survey by keyboard; with ``enter``, move into it as a keyboard
+    user does (Alt+Shift+S: the survey never takes focus by itself)."""
     page.goto(host + "/welcome")  # no survey targets this page
     assert page.locator("surveyapp-widget").count() == 0  # nothing until its trigger
     page.focus("#finish")
     page.keyboard.press("Enter")  # an SPA route change plus the survey's trigger event
     dialog = page.get_by_role("dialog")
     dialog.wait_for(timeout=15_000)
+    if enter:
+        page.keyboard.press("Alt+Shift+KeyS")
     return dialog
 
 
 def test_survey_shows_on_its_trigger_and_is_answered_by_keyboard(page, live_server, host):
-    dialog = open_survey(page, host)
+    dialog = open_survey(page, host, enter=False)
     assert "easy" in dialog.get_by_role("heading").inner_text()
+    assert page.evaluate("document.activeElement.id") == "finish"  # focus stays where it was
     box = dialog.bounding_box()  # centred in the viewport, as the survey's appearance says
     assert box and abs(box["x"] + box["width"] / 2 - 640) < 2
     assert abs(box["y"] + box["height"] / 2 - 450) < 10  # (it may still be sliding in)
@@ -57,7 +62,8 @@ def test_survey_shows_on_its_trigger_and_is_answered_by_keyboard(page, live_serv
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(300)  # let it finish sliding in
     page.screenshot(path=str(SHOTS / "widget.png"))
-    # Keyboard only: focus starts on the first score; Tab moves, Enter picks.
+    # Keyboard only: Alt+Shift+S moves to the first score; Tab moves, Enter picks.
+    page.keyboard.press("Alt+Shift+KeyS")
     focused = page.evaluate("() => document.querySelector('surveyapp-widget')"
                             ".shadowRoot.activeElement.textContent")
     assert focused == "1"
