@@ -345,3 +345,57 @@ def test_global_privacy_control_in_the_browser_stops_identify(page, live_server,
     assert rows[0][2] is None  # the answer is kept, tied to nobody
     assert not [u for u in calls if u.endswith("/identify")]
     assert live_server.query("SELECT count(*) FROM contact WHERE external_id LIKE '%gpc_visitor%'") == [(0,)]
+
+
+# ---------------------------------------------------------------- 9: the 0-10 scale
+def scale_rows(page) -> list[list[str]]:
+    """The scale's buttons grouped by row (top position), each row in visual left-to-right order."""
+    cells = shadow(page, "[...root.querySelectorAll('.s button')].map(b => { const r = "
+                         "b.getBoundingClientRect(); return [Math.round(r.top), r.left, r.right, b.textContent]; })")
+    rows: dict[int, list[tuple[float, str]]] = {}
+    for top, left, right, text in cells:
+        assert right - left >= 24  # a touch target, however narrow
+        rows.setdefault(top, []).append((left, text))
+    return [[t for _, t in sorted(row)] for _, row in sorted(rows.items())]
+
+
+ALL = [str(n) for n in range(11)]
+
+
+def test_the_0_to_10_scale_fits_one_row_or_wraps_as_0_5_and_6_10(page, lab):
+    page.goto(lab["url"] + "/scale")
+    page.get_by_role("dialog").wait_for(timeout=15_000)
+    assert scale_rows(page) == [ALL]  # default width (380 px panel)
+    page.set_viewport_size({"width": 375, "height": 740})  # a phone: the panel is full width
+    page.wait_for_timeout(100)
+    assert scale_rows(page) == [ALL]
+    page.set_viewport_size({"width": 320, "height": 640})  # a small phone: two deliberate rows
+    page.wait_for_timeout(100)
+    assert scale_rows(page) == [ALL[:6], ALL[6:]]
+
+
+def test_the_0_to_10_scale_runs_right_to_left_in_arabic(page, lab):
+    page.goto(lab["url"] + "/scale-ar")
+    page.get_by_role("dialog").wait_for(timeout=15_000)
+    assert shadow(page, "root.querySelector('.w').dir") == "rtl"
+    assert scale_rows(page) == [ALL[::-1]]
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.wait_for_timeout(100)
+    assert scale_rows(page) == [ALL[:6][::-1], ALL[6:][::-1]]
+
+
+# ---------------------------------------------------------------- 8: theming by the host
+def test_the_host_page_themes_the_widget_with_custom_properties_parts_and_dark_mode(page, lab):
+    page.goto(lab["url"] + "/theme")
+    page.get_by_role("dialog").wait_for(timeout=15_000)
+    page.get_by_role("dialog").get_by_role("button", name="5 of 10").click()
+    look = "(() => { const n = getComputedStyle(root.querySelector('.n')); " \
+           "const w = getComputedStyle(root.querySelector('.w')); " \
+           "const h = getComputedStyle(root.querySelector('h2')); " \
+           "return [n.backgroundColor, w.borderRadius, h.fontStyle, w.backgroundColor, h.fontFamily]; })()"
+    brand, radius, title, background, font = shadow(page, look)
+    assert (brand, radius, title, background) == ("rgb(0, 128, 0)", "2px", "italic", "rgb(255, 255, 255)")
+    assert "Comic" not in font  # the page's hostile global CSS still stays out
+    page.emulate_media(color_scheme="dark")  # theme "auto" follows the visitor's dark mode
+    brand, radius, title, background, _ = shadow(page, look)
+    assert (brand, background) == ("rgb(255, 160, 0)", "rgb(31, 36, 48)")
