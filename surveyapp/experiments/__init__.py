@@ -3,6 +3,10 @@
 Pages under ``/w/<slug>/`` (``views.bp``); the widget's assignment and click endpoints
 (``client.client_bp``); the server API's assignment endpoint and the click chunk
 (``client.server_bp``).
+
+Funnels, paths and sequences run on DuckDB over the Parquet copy of the events
+(``surveyapp.events``) when it is current, on SQL otherwise; this area keeps the copy
+current: the worker syncs it every 30 s and checks it against the database every 15 min.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from surveyapp.platform.wiring import Wiring
 def init_app(app: Flask) -> None:
     """Wire this area into ``app`` (see docs/architecture.md). Its modules are imported
     here, so importing one of them elsewhere (a service, say) never loads the views."""
+    from surveyapp.events import cli as events_cli
+    from surveyapp.events import tasks as events_tasks
     from surveyapp.experiments import assignment, client, demo, views
 
     wire = Wiring(app, "experiments")
@@ -22,4 +28,9 @@ def init_app(app: Flask) -> None:
     wire.blueprint(client.client_bp, csrf_exempt=True)  # public, cookie-less
     wire.blueprint(client.server_bp, csrf_exempt=True)  # authenticated by API key
     wire.eraser("experiment exposures by user id", assignment.erase_exposures_by_user_id)
+    wire.task(events_tasks.sync_events, events_tasks.SYNC)
+    wire.task(events_tasks.verify_events, events_tasks.VERIFY)
+    wire.beat("sync-event-copy", events_tasks.SYNC, events_tasks.SYNC_EVERY)
+    wire.beat("verify-event-copy", events_tasks.VERIFY, events_tasks.VERIFY_EVERY)
+    wire.cli(*events_cli.COMMANDS)
     wire.demo(demo.seed_demo)

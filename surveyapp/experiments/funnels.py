@@ -1,4 +1,6 @@
-"""Funnels in SQL: ordered steps within a conversion window, per contact.
+"""Funnels: ordered steps within a conversion window, per contact -- on DuckDB over the
+Parquet copy of the events when it is current (``columnar.funnel_stats``), else in SQL
+(here); the two give the same figures.
 
 A contact enters at their first step-1 event in the period; step k counts when its event
 happens after step k-1 and within the window from the entry. One CTE per step keeps each
@@ -15,9 +17,10 @@ from typing import Any
 
 from sqlalchemy import and_, func, literal, select, union_all
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from surveyapp.experiments.sql import dialect, seconds_between
-from surveyapp.models import Contact, Environment, Event
+from surveyapp.models import Contact, Event
 from surveyapp.models.experiments import ExperimentExposure
 
 K_MIN = 5
@@ -108,7 +111,8 @@ def _step_event_filter(session: Session, environment_ids: list[int], names: list
     hits are counted in the index first (index-only, fast): above ``SCAN_SHARE`` of the
     table it is scanned in order ("+ 0" hides the index); below, the hits' rows are
     fetched by id, in id order."""
-    in_index = [Event.environment_id.in_(environment_ids), Event.name.in_(names)]
+    in_index: list[ColumnElement[bool]] = [Event.environment_id.in_(environment_ids),
+                                           Event.name.in_(names)]
     if since is not None:
         in_index.append(Event.occurred_at >= since)
     contact = Event.contact_id.is_not(None)
@@ -141,16 +145,50 @@ def _group_expr(session: Session, breakdown: dict[str, Any] | None, cte: Any,
 
 def compute(session: Session, workspace_id: int, steps: list[str], window_hours: float,
             breakdown: dict[str, Any] | None = None, since: dt.datetime | None = None,
-            until: dt.datetime | None = None) -> list[FunnelGroup]:
-    """Per group, the people at each step with their time from entry. One statement: the
-    step CTEs are materialised once and every step's (group, seconds) rows come back
-    through a UNION ALL, one row per person and step reached."""
-    import statistics
+            until: dt.datetime | None = None, *, engine: str = "auto") -> list[FunnelGroup]:
+    """Per group, the people at each step with their time from entry (mean and median
+    seconds). On DuckDB over the Parquet copy of the events when it is current
+    (``engine``: see ``surveyapp.events.analytics.run``), else in SQL."""
+    from surveyapp.events import analytics
 
-    env_ids = list(session.scalars(select(Environment.id).where(
-        Environment.workspace_id == workspace_id)))
+    env_ids = analytics.workspace_envs(session, workspace_id)
     if not steps or not env_ids:
         return []
+
+    def columnar(events: analytics.Events) -> list[FunnelGroup]:
+        from surveyapp.experiments import columnar as col
+
+        groups = None if not breakdown else _group_rows(session, breakdown, env_ids)
+        return _groups(steps, col.funnel_stats(events, steps, window_hours, groups, since, until))
+
+    return analytics.run(session, workspace_id, columnar, lambda: _groups(steps, _sql_stats(
+        session, env_ids, steps, window_hours, breakdown, since, until)), engine=engine)
+
+
+def _group_rows(session: Session, breakdown: dict[str, Any], env_ids: list[int]
+                ) -> list[tuple[int, str]]:
+    """(contact id, group) of a breakdown, read from the database for the columnar path."""
+    if breakdown["by"] == "variant":
+        x = ExperimentExposure
+        rows = session.execute(select(x.contact_id, x.variant).where(
+            x.experiment_id == int(breakdown["experiment_id"]), x.contact_id.is_not(None)))
+    else:
+        value = func.coalesce(Contact.attributes[str(breakdown["attribute"])].as_string(), "(none)")
+        rows = session.execute(select(Contact.id, value).where(Contact.environment_id.in_(env_ids)))
+    return [(int(cid), str(g)) for cid, g in rows]
+
+
+Stats = dict[tuple[int, str], tuple[int, float | None, float | None]]
+
+
+def _sql_stats(session: Session, env_ids: list[int], steps: list[str], window_hours: float,
+               breakdown: dict[str, Any] | None, since: dt.datetime | None,
+               until: dt.datetime | None) -> Stats:
+    """(step, group) -> (people, mean, median seconds) in SQL. One statement: the step
+    CTEs are materialised once and every step's (group, seconds) rows come back through a
+    UNION ALL, one row per person and step reached."""
+    import statistics
+
     ctes = step_ctes(session, env_ids, steps, window_hours, since, until)
     parts = []
     for i, cte in enumerate(ctes):
@@ -161,37 +199,50 @@ def compute(session: Session, workspace_id: int, steps: list[str], window_hours:
         for table, on in joins:
             q = q.join(table, on)
         parts.append(q)
-    per_step: list[dict[str, list[float]]] = [{} for _ in steps]
+    values: dict[tuple[int, str], list[float]] = {}
     for step, g, secs in session.execute(union_all(*parts)):
-        per_step[int(step)].setdefault(str(g), []).append(float(secs or 0.0))
-    groups = sorted(per_step[0], key=lambda g: -len(per_step[0][g]))[:MAX_GROUPS]
+        values.setdefault((int(step), str(g)), []).append(float(secs or 0.0))
+    return {k: (len(v), sum(v) / len(v), statistics.median(v)) for k, v in values.items()}
+
+
+def _groups(steps: list[str], stats: Stats) -> list[FunnelGroup]:
+    """The biggest MAX_GROUPS groups (ties by name), each with its step figures."""
+    entered = {g: n for (step, g), (n, _, _) in stats.items() if step == 0}
     out = []
-    for g in groups:
-        entered = len(per_step[0][g])
-        figures, prev_n = [], entered
+    for g in sorted(entered, key=lambda g: (-entered[g], g))[:MAX_GROUPS]:
+        figures, prev_n = [], entered[g]
         for i, name in enumerate(steps):
-            values = per_step[i].get(g, [])
-            n = len(values)
+            n, mean, median = stats.get((i, g), (0, None, None))
             figures.append(StepFigure(
-                name, n, n / entered if entered else 0.0, n / prev_n if prev_n else 0.0,
-                _wilson(n, prev_n), prev_n - n,
-                sum(values) / n if i and n else None,
-                statistics.median(values) if i and n else None))
+                name, n, n / entered[g] if entered[g] else 0.0, n / prev_n if prev_n else 0.0,
+                _wilson(n, prev_n), prev_n - n, mean if i and n else None,
+                median if i and n else None))
             prev_n = n
-        out.append(FunnelGroup(g, entered, figures, suppressed=entered < K_MIN))
+        out.append(FunnelGroup(g, entered[g], figures, suppressed=entered[g] < K_MIN))
     return out
 
 
 def reached_by_contact(session: Session, workspace_id: int, steps: list[str],
-                       window_hours: float) -> dict[int, tuple[int, dt.datetime]]:
+                       window_hours: float, *, engine: str = "auto"
+                       ) -> dict[int, tuple[int, dt.datetime]]:
     """(steps reached, entry time) of each entering contact (for sequence mining)."""
-    env_ids = list(session.scalars(select(Environment.id).where(
-        Environment.workspace_id == workspace_id)))
+    from surveyapp.events import analytics
+
+    env_ids = analytics.workspace_envs(session, workspace_id)
     if not steps or not env_ids:
         return {}
-    ctes = step_ctes(session, env_ids, steps, window_hours)
-    reached: dict[int, tuple[int, dt.datetime]] = {}
-    for i, cte in enumerate(ctes, start=1):
-        for cid, entered in session.execute(select(cte.c.contact_id, cte.c.entered_at)):
-            reached[int(cid)] = (i, entered)
-    return reached
+
+    def sql() -> dict[int, tuple[int, dt.datetime]]:
+        ctes = step_ctes(session, env_ids, steps, window_hours)
+        reached: dict[int, tuple[int, dt.datetime]] = {}
+        for i, cte in enumerate(ctes, start=1):
+            for cid, entered in session.execute(select(cte.c.contact_id, cte.c.entered_at)):
+                reached[int(cid)] = (i, entered)
+        return reached
+
+    def columnar(events: analytics.Events) -> dict[int, tuple[int, dt.datetime]]:
+        from surveyapp.experiments import columnar as col
+
+        return col.reached_by_contact(events, steps, window_hours)
+
+    return analytics.run(session, workspace_id, columnar, sql, engine=engine)

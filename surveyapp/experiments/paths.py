@@ -1,8 +1,11 @@
-"""Most common paths from or to an event, per session, in SQL; and their Sankey diagram.
+"""Most common paths from or to an event, per session; and their Sankey diagram.
 
-Events of each session are numbered with ROW_NUMBER() (both databases have window
-functions); the anchor is the first occurrence of the event in a session, and the path
-is the next (or previous) ``depth`` events, grouped and counted in the database.
+A session is the events sharing a ``session_id``; a contact's events without one (an
+import that had no session column) are cut into sessions at every pause longer than the
+inactivity gap (``GAP_MINUTES`` by default, as web analytics tools do). The anchor is the
+first occurrence of the event in a session, and the path is the next (or previous)
+``depth`` events, grouped and counted -- on DuckDB over the Parquet copy of the events when
+it is current (``columnar.top_paths``), else in SQL with window functions (here).
 The diagram is laid out here and drawn as server-side SVG (no JavaScript, no CDN).
 """
 
@@ -12,14 +15,27 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import (
+    BigInteger,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
-from surveyapp.experiments.sql import dialect
-from surveyapp.models import Environment, Event
+from surveyapp.experiments.sql import dialect, seconds_between
+from surveyapp.models import Event
 
 NOISE = ("$click", "$exposure")
 END = "(end)"
+GAP_MINUTES = 30.0
+MAX_GAP_MINUTES = 24 * 60.0
 
 
 @dataclass
@@ -31,51 +47,83 @@ class PathCount:
 
 def top_paths(session: Session, workspace_id: int, anchor: str, direction: str = "after",
               depth: int = 3, limit: int = 15, exclude: tuple[str, ...] = NOISE,
-              since: dt.datetime | None = None) -> tuple[int, list[PathCount]]:
+              since: dt.datetime | None = None, gap_minutes: float = GAP_MINUTES, *,
+              engine: str = "auto") -> tuple[int, list[PathCount]]:
     """(sessions with the anchor, most common paths); missing steps read "(end)"."""
-    env_ids = list(session.scalars(select(Environment.id).where(
-        Environment.workspace_id == workspace_id)))
+    from surveyapp.events import analytics
+
+    env_ids = analytics.workspace_envs(session, workspace_id)
     if not env_ids:
         return 0, []
+
+    def columnar(events: analytics.Events) -> tuple[int, list[tuple[list[str], int]]]:
+        from surveyapp.experiments import columnar as col
+
+        return col.top_paths(events, anchor, direction, depth, limit, exclude, since,
+                             gap_minutes)
+
+    total, rows = analytics.run(session, workspace_id, columnar, lambda: _sql_paths(
+        session, env_ids, anchor, direction, depth, limit, exclude, since, gap_minutes),
+        engine=engine)
+    paths = []
+    for names, n in rows:
+        names = _trim(names)
+        steps = [anchor, *names] if direction == "after" else [*reversed(names), anchor]
+        paths.append(PathCount(steps, n, n / total if total else 0.0))
+    return total, paths
+
+
+def _sql_paths(session: Session, env_ids: list[int], anchor: str, direction: str, depth: int,
+               limit: int, exclude: tuple[str, ...], since: dt.datetime | None,
+               gap_minutes: float) -> tuple[int, list[tuple[list[str], int]]]:
     # On SQLite "+ 0" makes it read the table in order instead of by the environment
     # index (a random row fetch per event); the window sort needs every row anyway.
     env_col = Event.environment_id + 0 if dialect(session) == "sqlite" else Event.environment_id
-    conds = [env_col.in_(env_ids), Event.session_id.is_not(None)]
-    if exclude:
-        conds.append(Event.name.not_in(exclude))
+    in_period: list[ColumnElement[bool]] = [env_col.in_(env_ids)]
     if since is not None:
-        conds.append(Event.occurred_at >= since)
-    # Only sessions with the anchor are numbered (one pass to find them, then a window
-    # sort over their events rather than over every event).
+        in_period.append(Event.occurred_at >= since)
+    # Only sessions (and session-less contacts) with the anchor are numbered: one pass to
+    # find them, then a window sort over their events rather than over every event.
     with_anchor = select(Event.session_id).where(Event.environment_id.in_(env_ids),
                                                  Event.name == anchor)
-    conds.append(Event.session_id.in_(with_anchor))
+    contacts_with_anchor = select(Event.contact_id).where(
+        Event.environment_id.in_(env_ids), Event.name == anchor, Event.session_id.is_(None))
+    order = (Event.occurred_at, Event.id)
+    pause = seconds_between(session, Event.occurred_at, func.lag(Event.occurred_at).over(
+        partition_by=Event.contact_id, order_by=order))
+    breaks = select(Event.id, Event.contact_id, Event.name, Event.occurred_at, case(
+        (pause <= float(gap_minutes) * 60, 0), else_=1).label("brk")).where(
+        *in_period, Event.session_id.is_(None), Event.contact_id.in_(contacts_with_anchor)
+    ).cte("breaks")
+    sessions = union_all(
+        select(Event.session_id.label("sid"), cast(null(), BigInteger).label("cid"),
+               cast(null(), BigInteger).label("n"), Event.id.label("id"),
+               Event.name.label("name"), Event.occurred_at.label("at"))
+        .where(*in_period, Event.session_id.in_(with_anchor)),
+        select(cast(null(), Event.session_id.type), breaks.c.contact_id,
+               func.sum(breaks.c.brk).over(partition_by=breaks.c.contact_id,
+                                           order_by=(breaks.c.occurred_at, breaks.c.id)),
+               breaks.c.id, breaks.c.name, breaks.c.occurred_at),
+    ).cte("sessions")
+    c = sessions.c
+    shift = func.lead if direction == "after" else func.lag
+    conds = [c.name.not_in(exclude)] if exclude else []
     numbered = select(
-        Event.session_id.label("sid"), Event.name.label("name"),
-        func.row_number().over(partition_by=Event.session_id,
-                               order_by=(Event.occurred_at, Event.id)).label("rn"),
+        c.name, func.row_number().over(partition_by=(c.sid, c.cid, c.n, c.name),
+                                       order_by=(c.at, c.id)).label("occ"),
+        *[shift(c.name, literal_column(str(k))).over(
+            partition_by=(c.sid, c.cid, c.n), order_by=(c.at, c.id)).label(f"s{k}")
+          for k in range(1, depth + 1)],
     ).where(*conds).cte("numbered")
-    anchors = (select(numbered.c.sid, func.min(numbered.c.rn).label("rn"))
-               .where(numbered.c.name == anchor).group_by(numbered.c.sid).cte("anchors"))
-    sign = 1 if direction == "after" else -1
-    cols, joins = [], []
-    for k in range(1, depth + 1):
-        n = numbered.alias(f"n{k}")
-        joins.append((n, and_(n.c.sid == anchors.c.sid, n.c.rn == anchors.c.rn + sign * k)))
-        cols.append(func.coalesce(n.c.name, END).label(f"s{k}"))
+    cols = [func.coalesce(numbered.c[f"s{k}"], literal(END)).label(f"p{k}")
+            for k in range(1, depth + 1)]
     # The total over all groups rides along as a window over the grouped counts.
-    q = select(*cols, func.count().label("n"), func.sum(func.count()).over().label("total")
-               ).select_from(anchors)
-    for n, on in joins:
-        q = q.outerjoin(n, on)
-    q = q.group_by(*cols).order_by(func.count().desc(), *cols).limit(limit)
-    total, paths = 0, []
-    for row in session.execute(q):
-        total = int(row[-1])
-        names = _trim([str(s) for s in row[:depth]])
-        steps = [anchor, *names] if direction == "after" else [*reversed(names), anchor]
-        paths.append(PathCount(steps, int(row[-2]), row[-2] / total if total else 0.0))
-    return total, paths
+    q = (select(*cols, func.count().label("n"), func.sum(func.count()).over().label("total"))
+         .where(numbered.c.name == anchor, numbered.c.occ == 1)
+         .group_by(*cols).order_by(func.count().desc(), *cols).limit(limit))
+    rows = session.execute(q).all()
+    total = int(rows[0][-1]) if rows else 0
+    return total, [([str(s) for s in row[:depth]], int(row[-2])) for row in rows]
 
 
 def _trim(names: list[str]) -> list[str]:

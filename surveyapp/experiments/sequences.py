@@ -66,13 +66,12 @@ def contrast(converted: list[list[str]], dropped: list[list[str]], min_share: fl
         supports.append(prefixspan(group, max(2, int(min_share * len(group))), max_length))
     patterns = set(supports[0]) | set(supports[1])
     # A pattern below the threshold in one group needs its exact support counted there.
-    out = []
-    for p in patterns:
-        a = supports[0].get(p)
-        b = supports[1].get(p)
-        a = a if a is not None else sum(_contains(s, p) for s in converted)
-        b = b if b is not None else sum(_contains(s, p) for s in dropped)
-        out.append(Pattern(p, a / len(converted), b / len(dropped),
+    out: list[Pattern] = []
+    for items in patterns:
+        found_a, found_b = supports[0].get(items), supports[1].get(items)
+        a = found_a if found_a is not None else sum(_contains(s, items) for s in converted)
+        b = found_b if found_b is not None else sum(_contains(s, items) for s in dropped)
+        out.append(Pattern(items, a / len(converted), b / len(dropped),
                            a / len(converted) - b / len(dropped)))
     # Longer patterns that only repeat a shorter one's story (same shares) are left out.
     out.sort(key=lambda x: (len(x.items), x.items))
@@ -92,17 +91,34 @@ def _contains(seq: list[str], pattern: tuple[str, ...]) -> bool:
 
 def funnel_sequences(session: Session, workspace_id: int, steps: list[str], window_hours: float,
                      limit: int = 1500, length: int = 12,
-                     exclude: tuple[str, ...] = ("page_view", "$click", "$exposure")
-                     ) -> dict[str, Any]:
+                     exclude: tuple[str, ...] = ("page_view", "$click", "$exposure"), *,
+                     engine: str = "auto") -> dict[str, Any]:
     """Sequences of converters (reached the last step) and drop-offs of a funnel: each
     contact's first ``length`` events after entering, the funnel's later steps removed
-    (they would trivially separate the groups). Sampled: at most ``limit`` per group."""
-    reached = reached_by_contact(session, workspace_id, steps, window_hours)
+    (they would trivially separate the groups). Sampled: at most ``limit`` per group, the
+    lowest contact ids. On DuckDB when the copy of the events is current, else in SQL."""
+    from surveyapp.events import analytics
+
+    skip = set(exclude) | set(steps[1:])
+    if not steps or not analytics.workspace_envs(session, workspace_id):
+        return {"converted": [], "dropped": []}
+
+    def columnar(events: analytics.Events) -> dict[str, Any]:
+        from surveyapp.experiments import columnar as col
+
+        return col.funnel_sequences(events, steps, window_hours, limit, length, skip)
+
+    return analytics.run(session, workspace_id, columnar, lambda: _sql_sequences(
+        session, workspace_id, steps, window_hours, limit, length, skip), engine=engine)
+
+
+def _sql_sequences(session: Session, workspace_id: int, steps: list[str], window_hours: float,
+                   limit: int, length: int, skip: set[str]) -> dict[str, Any]:
+    reached = reached_by_contact(session, workspace_id, steps, window_hours, engine="sql")
     done = sorted(c for c, (r, _) in reached.items() if r == len(steps))[:limit]
     lost = sorted(c for c, (r, _) in reached.items() if r < len(steps))[:limit]
     env_ids = list(session.scalars(select(Environment.id).where(
         Environment.workspace_id == workspace_id)))
-    skip = set(exclude) | set(steps[1:])
     seqs: dict[int, list[str]] = defaultdict(list)
     chosen = done + lost
     for i in range(0, len(chosen), 500):

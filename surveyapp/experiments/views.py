@@ -262,11 +262,22 @@ def paths_view() -> Any:
     direction = "before" if request.args.get("direction") == "before" else "after"
     page_views = request.args.get("page_views") == "1"
     exclude = paths.NOISE if page_views else (*paths.NOISE, "page_view")
+    gap_text = (request.args.get("gap") or "").strip()[:20]
+    gap, gap_error = paths.GAP_MINUTES, None
+    if gap_text:
+        try:
+            gap = float(gap_text)
+        except ValueError:
+            gap = float("nan")
+        if not 1 <= gap <= paths.MAX_GAP_MINUTES:  # also NaN
+            gap, gap_error = paths.GAP_MINUTES, (
+                f"The inactivity gap is a number of minutes from 1 to {paths.MAX_GAP_MINUTES:g};"
+                f" showing {paths.GAP_MINUTES:g}.")
     total, found = (paths.top_paths(db.session, g.workspace.id, event, direction,
-                                    exclude=exclude) if event else (0, []))
+                                    exclude=exclude, gap_minutes=gap) if event else (0, []))
     return render_template("experiments/paths.html", event=event, direction=direction,
-                           page_views=page_views, total=total, paths=found,
-                           diagram=paths.sankey(found))
+                           page_views=page_views, total=total, paths=found, gap=gap,
+                           gap_text=gap_text, gap_error=gap_error, diagram=paths.sankey(found))
 
 
 @bp.route("/journeys/clicks")
