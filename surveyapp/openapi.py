@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, jsonify, render_template, url_for
 from surveyapp import __version__
 from surveyapp.collect import payloads
 from surveyapp.experiments.openapi_paths import paths as experiments_paths
+from surveyapp.integrations import openapi_paths as integrations
 from surveyapp.platform.wiring import Wiring
 from surveyapp.privacy.openapi_paths import paths as privacy_paths
 from surveyapp.surveys.schema_doc import SCHEMA
@@ -79,7 +80,8 @@ def document() -> dict[str, Any]:
         "components": {
             "schemas": {"Error": ERROR},
             "securitySchemes": {"secretKey": {"type": "http", "scheme": "bearer",
-                                              "description": "A workspace API key (sk_…)."}},
+                                              "description": "A workspace API key (sk_…)."},
+                                **integrations.SECURITY_SCHEME},
         },
         "paths": {
             "/api/v1/client/{key}/config": {"get": {
@@ -164,6 +166,7 @@ def document() -> dict[str, Any]:
                               **_err(400, 403, 404, 413, 422, 429)}}},
             **experiments_paths(KEY, CLIENT_TAG, SERVER_TAG, _err, _body),
             **privacy_paths(KEY, CLIENT_TAG, SERVER_TAG, _err, _body),
+            **integrations.paths(_err, _body),
             "/api/v1/workspace": {"get": {
                 "tags": SERVER_TAG, "summary": "The workspace and its environments' public keys",
                 "security": [{"secretKey": []}], "responses": {"200": {"description": "OK"}, **_err(401)}}},

@@ -8,7 +8,7 @@ import re
 def _routes(app) -> set[tuple[str, str]]:
     out = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/v1/"):
+        if rule.rule.startswith(("/api/v1/", "/api/segment/")):
             path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
             path = path.replace("{survey_id}", "{id}").replace("{job_id}", "{id}").replace(
                 "{response_id}", "{id}")

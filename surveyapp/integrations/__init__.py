@@ -1,0 +1,20 @@
+"""Integrations (issue #25): the Segment / RudderStack tracking API into the event and
+contact store, alerts and a weekly digest to Slack, e-mail and webhooks, outbound
+Segment-spec events, and scheduled Parquet exports to a directory or an S3 bucket.
+
+See docs/integrations.md.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from surveyapp.platform.wiring import Wiring
+
+
+def init_app(app: Flask) -> None:
+    """Wire this area into ``app`` (see docs/architecture.md)."""
+    from surveyapp.integrations import views
+
+    wire = Wiring(app, "integrations")
+    wire.blueprint(views.ingest_bp, csrf_exempt=True)  # write-key authenticated, no cookies

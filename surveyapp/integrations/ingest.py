@@ -1,0 +1,140 @@
+"""Storing Segment-spec messages in the event and contact store. Callers own the transaction.
+
+Every message goes through the same rules as the widget's own calls (collect.service):
+the workspace's consent mode and a person's refusal decide whether tracking is stored,
+contacts are created and found by the product's user id (in its stored form), events
+land in ``event``. What this adds:
+
+- ``messageId`` deduplication for every kind (``IngestedMessage``): a client retrying a
+  batch after a timeout stores nothing twice;
+- ``anonymousId``: a contact ``anon:<id>`` until the person is identified, then merged
+  (``identity``);
+- ``page``/``screen`` as ``$page``/``$screen`` events, ``identify`` traits as contact
+  attributes, ``group`` as ``group_id`` and ``group.<trait>`` attributes.
+
+A batch stores what is valid and answers, per message that is not, its index, its
+``messageId`` and what is wrong: one bad message never costs the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from surveyapp.collect import service as collect
+from surveyapp.collect.cache import EnvironmentInfo
+from surveyapp.models import Contact, Event, utcnow
+from surveyapp.models.integrations import IngestedMessage
+
+from . import identity
+from .errors import IntegrationInvalid
+from .spec import Message, parse
+
+#: Segment-spec messages come from the customer's servers or their Segment workspace:
+#: no Do-Not-Track header applies; stored consent and the consent mode still do.
+PRIVACY = collect.Privacy()
+
+
+@dataclass
+class Outcome:
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    not_stored: dict[str, int] = field(default_factory=dict)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"success": True, "received": self.received, "stored": self.stored,
+                "duplicates": self.duplicates, "not_stored": self.not_stored,
+                "rejected": self.rejected}
+
+
+def _insert_new(session: Session, table: Table, row: dict[str, Any], keys: list[str]) -> bool:
+    """INSERT unless a row with the same ``keys`` exists; True when inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).values(row).on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
+    return session.execute(stmt).first() is not None
+
+
+def event_client_id(message_id: str) -> str:
+    """The event's dedup key: derived from the messageId, so it never collides with the
+    widget's own client ids and always fits the column."""
+    return "seg_" + hashlib.sha256(message_id.encode()).hexdigest()[:48]
+
+
+def _claim(session: Session, env: EnvironmentInfo, msg: Message) -> bool:
+    """Record the messageId; False when it was seen before (the message is a retry)."""
+    if msg.message_id is None:
+        return True
+    return _insert_new(session, IngestedMessage.__table__,  # type: ignore[arg-type]
+                       {"environment_id": env.id, "message_id": msg.message_id,
+                        "kind": msg.kind, "received_at": utcnow()},
+                       ["environment_id", "message_id"])
+
+
+def ingest(session: Session, env: EnvironmentInfo, items: list[Any],
+           kind: str | None = None) -> Outcome:
+    """Store ``items`` (messages in order: an identify before a track applies to it)."""
+    out = Outcome(received=len(items))
+    now = utcnow()
+    for index, item in enumerate(items):
+        try:
+            msg = parse(item, kind, now)
+        except IntegrationInvalid as exc:
+            message_id = item.get("messageId") if isinstance(item, dict) else None
+            out.rejected.append({"index": index, "messageId": message_id if isinstance(
+                message_id, str) else None, "fields": exc.fields})
+            continue
+        if not _claim(session, env, msg):
+            out.duplicates += 1
+            continue
+        reason = _store(session, env, msg)
+        if reason is None:
+            out.stored += 1
+        else:
+            out.not_stored[reason] = out.not_stored.get(reason, 0) + 1
+    return out
+
+
+def _store(session: Session, env: EnvironmentInfo, msg: Message) -> str | None:
+    """Store one message; None, or why it may not be stored (consent)."""
+    user_id = msg.user_id
+    anonymous_id = msg.anonymous_id
+    existing = identity.find_for(session, env, user_id, anonymous_id)
+    reason = collect.may_store(env, "tracking", PRIVACY, existing)
+    if reason is not None:
+        return reason
+    contact = identity.resolve(session, env, user_id, anonymous_id)
+    if msg.kind == "alias":
+        assert msg.previous_id is not None
+        identity.link(session, env, msg.previous_id, contact)
+        identity.link(session, env, identity.anonymous_key(msg.previous_id), contact)
+    elif msg.kind in ("track", "page", "screen"):
+        _event(session, env, msg, contact)
+    elif msg.kind == "identify":
+        contact.attributes = {**(contact.attributes or {}), **msg.traits}
+    elif msg.kind == "group":
+        group = {"group_id": msg.group_id, **{f"group.{k}"[:64]: v for k, v in msg.traits.items()}}
+        contact.attributes = {**(contact.attributes or {}), **group}
+    contact.last_seen_at = max(contact.last_seen_at or msg.timestamp, msg.timestamp)
+    return None
+
+
+def _event(session: Session, env: EnvironmentInfo, msg: Message, contact: Contact) -> None:
+    session.flush()  # the contact needs its id
+    assert msg.event is not None
+    row = {"environment_id": env.id, "contact_id": contact.id, "name": msg.event,
+           "properties": msg.properties, "occurred_at": msg.timestamp,
+           "session_id": msg.session_id, "received_at": utcnow(),
+           "client_id": event_client_id(msg.message_id) if msg.message_id else None}
+    table: Table = Event.__table__  # type: ignore[assignment]
+    if row["client_id"] is None:
+        session.execute(table.insert().values(row))
+    else:
+        _insert_new(session, table, row, ["environment_id", "client_id"])
