@@ -63,13 +63,15 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
     WAL lets readers proceed while one writer commits; the busy timeout makes a second
     writer wait instead of failing with "database is locked"; foreign keys are off by
-    default in SQLite and we rely on them for cascades.
+    default in SQLite and we rely on them for cascades. ``secure_delete`` overwrites
+    deleted content with zeros, so an erased person's rows do not linger in free pages.
     """
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 

@@ -12,8 +12,9 @@ from surveyapp.platform.wiring import Wiring
 def init_app(app: Flask) -> None:
     """Wire this area into ``app`` (see docs/architecture.md). Its modules are imported
     here, so importing one of them elsewhere (a service, say) never loads the views."""
-    from surveyapp.analysis import cli, job
+    from surveyapp.analysis import cli, erasure, job
 
     wire = Wiring(app, "analysis")
+    wire.eraser("theme quotes and keywords", erasure.erase_from_analyses)
     wire.job("analyse_survey", job.analyse_survey)
     wire.cli(*cli.COMMANDS)

@@ -14,7 +14,7 @@ from surveyapp.platform.wiring import Wiring
 def init_app(app: Flask) -> None:
     """Wire this area into ``app`` (see docs/architecture.md). Its modules are imported
     here, so importing one of them elsewhere (a service, say) never loads the views."""
-    from surveyapp.insights import cli, demo, hooks, views
+    from surveyapp.insights import cli, demo, erasure, hooks, views
 
     wire = Wiring(app, "insights")
     wire.blueprint(views.bp)
@@ -23,5 +23,6 @@ def init_app(app: Flask) -> None:
               max_retries=hooks.MAX_ATTEMPTS)
     wire.task(hooks.dispatch_webhooks, hooks.DISPATCH_WEBHOOKS)
     wire.beat("dispatch-webhooks", hooks.DISPATCH_WEBHOOKS, hooks.DISPATCH_EVERY)
+    wire.eraser("theme evidence labels", erasure.refresh_theme_evidence)
     wire.cli(*cli.COMMANDS)
     wire.demo(demo.seed_demo)

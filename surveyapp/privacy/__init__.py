@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
         cli,
         client,
         demo,
+        derived,
         headers,
         ids,
         selfservice,
@@ -38,5 +39,7 @@ def init_app(app: Flask) -> None:
     wire.beat("purge-expired-data", tasks.PURGE_EXPIRED, tasks.PURGE_EVERY)
     wire.session_listener("after_flush", ids.invalidate)
     wire.session_listener("after_commit", ids.invalidate_committed)
+    wire.session_listener("after_commit", derived.run_after_commit)
+    wire.session_listener("after_rollback", derived.forget_after_rollback)
     wire.cli(*cli.COMMANDS)
     wire.demo(demo.seed_demo)

@@ -29,6 +29,7 @@ from surveyapp.models import (
 )
 from surveyapp.models.consent import ConsentRecord, PrivacyKeys, new_secret
 from surveyapp.platform.wiring import registry
+from surveyapp.privacy import derived
 from surveyapp.privacy.ids import keys_for, stored_external_id
 
 RETENTION_KEYS = ("responses", "events")
@@ -186,6 +187,11 @@ def erase_contacts(session: Session, workspace: Workspace, contacts: list[Contac
             counts.pop(name, None)
     audit(session, workspace, "contact.erased", actor, target="a contact (id not kept)",
           via=via, **counts)
+    # Last, after the areas' follow-up work (which writes too): the write-ahead log's
+    # copies of the deleted pages go into the (zeroed) database file and the log is emptied.
+    engine = session.get_bind()
+    derived.after_erasure(session, "checkpoint the SQLite log",
+                          lambda: derived.sqlite_checkpoint(engine))
     return counts
 
 

@@ -40,6 +40,9 @@ FORMATS = {"csv": "text/csv",
            "parquet": "application/vnd.apache.parquet"}
 
 
+EXPORT_KIND = "export_responses"
+
+
 def export_path(job: Job) -> Path:
     fmt = job.params.get("format", "csv")
     return current_app.config["SETTINGS"].exports_dir / f"job-{job.id}.{fmt}"
@@ -48,10 +51,15 @@ def export_path(job: Job) -> Path:
 def finished_export(job: Job) -> Path | None:
     """The file of a finished export job, or None (another kind of job, not finished,
     or its file is gone)."""
-    if job.kind != "export_responses" or job.status != JobStatus.SUCCEEDED:
+    if job.kind != EXPORT_KIND or job.status != JobStatus.SUCCEEDED or erased(job):
         return None
     path = export_path(job)
     return path if path.exists() else None
+
+
+def erased(job: Job) -> bool:
+    """Whether the file was deleted because a person in it was erased (reports.erasure)."""
+    return bool((job.result or {}).get("erased"))
 
 
 def download_name(session: Session, job: Job) -> str:

@@ -29,7 +29,7 @@ from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import arg_id, start_job, workspace_blueprint, workspace_job
 from surveyapp.privacy.service import audit
 from surveyapp.reports import rollup, service
-from surveyapp.reports.exports import FORMATS, download_name, finished_export
+from surveyapp.reports.exports import FORMATS, download_name, erased, finished_export
 from surveyapp.reports.filters import ReportFilter
 from surveyapp.surveys.questions import open_text_questions
 from surveyapp.templating import scrub
@@ -189,6 +189,9 @@ def export(survey_id: int) -> Any:
 @workspace_view(Role.ANALYST)
 def download(job_id: int) -> Any:
     job = get_or_404_in(Job, job_id)
+    if erased(job):
+        return render_template("error.html", status=410, title="Export deleted",
+                               message=job.message), 410
     path = finished_export(job)
     if path is None:
         abort(404)

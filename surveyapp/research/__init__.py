@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     wire.blueprint(views.bp)
     wire.job("analyse_study", job.analyse_study)
     wire.eraser("research participants", erasure.erase_participants_of)
+    wire.eraser("research search index", erasure.optimise_search_index)
     wire.task(search.sync_all, "surveyapp.sync_research_search")
     wire.beat("sync-research-search", "surveyapp.sync_research_search", search.SYNC_EVERY)
     wire.session_listener("after_flush", search.forget_edited)

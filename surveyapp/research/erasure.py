@@ -12,6 +12,12 @@ or a name.
 
 Erasing a contact (GDPR erasure by the owner, or the person's self-service delete) erases
 every participant linked to it, through the privacy eraser registered below.
+
+The full-text index: deleted rows leave their words in SQLite FTS5's index segments (as
+delete markers beside the old entries) until the segments are merged, so after every
+erasure the index is optimised (merged into one segment without the deleted entries) once
+the erasure is committed. PostgreSQL's GIN index drops the entries of deleted rows at its
+next VACUUM (autovacuum; see docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from surveyapp.extensions import db
 from surveyapp.models import Contact, User, Workspace
 from surveyapp.models.insights import EvidenceLink
 from surveyapp.models.research import (
@@ -31,6 +38,7 @@ from surveyapp.models.research import (
     UsabilityResult,
 )
 from surveyapp.models.research_search import SearchDoc
+from surveyapp.privacy.derived import after_erasure
 from surveyapp.privacy.service import audit
 from surveyapp.research.search import REMOVED
 
@@ -109,6 +117,22 @@ def erase_participants_of(session: Session, contacts: list[Contact]) -> int:
     for participant in participants:
         _erase(session, participant)
     return len(participants)
+
+
+def optimise_search_index(session: Session, contacts: list[Contact]) -> int:
+    """Queue the index merge that drops the erased rows' words (nothing is counted here:
+    the rows themselves are counted where they are deleted)."""
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        after_erasure(session, "optimise the research search index",
+                      lambda: _fts5_optimise(engine))
+    return 0
+
+
+def _fts5_optimise(engine: object) -> None:
+    with engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.exec_driver_sql(
+            "INSERT INTO research_search_fts(research_search_fts) VALUES ('optimize')")
 
 
 def material_counts(session: Session, participant: Participant) -> dict[str, int]:

@@ -45,6 +45,7 @@ from surveyapp.models.research import (
     UsabilityResult,
 )
 from surveyapp.models.segments import Persona, Segment, SegmentMember, SegmentRun
+from surveyapp.privacy.ids import stored_external_id
 from surveyapp.privacy.service import audit
 from surveyapp.research.export import study_export
 from surveyapp.research.importers import (
@@ -87,8 +88,10 @@ def create_study(session: Session, workspace_id: int, title: str, kind: StudyKin
 def find_contact(session: Session, workspace: Workspace, external_id: str) -> Contact | None:
     """A participant can be one of the product's users (and so bring their segments,
     answers and behaviour along)."""
+    # With hashed ids on, contacts hold the hash of the product's id, not the id itself.
+    stored = stored_external_id(session, workspace.id, external_id.strip())
     return session.scalar(select(Contact).join(Environment).where(
-        Environment.workspace_id == workspace.id, Contact.external_id == external_id.strip()))
+        Environment.workspace_id == workspace.id, Contact.external_id == stored))
 
 
 def add_participant(session: Session, workspace: Workspace, study: Study, label: str, *,

@@ -15,7 +15,7 @@ from surveyapp.platform.wiring import Wiring
 def init_app(app: Flask) -> None:
     """Wire this area into ``app`` (see docs/architecture.md). Its modules are imported
     here, so importing one of them elsewhere (a service, say) never loads the views."""
-    from surveyapp.segments import background, cli, demo, views
+    from surveyapp.segments import background, cli, demo, erasure, views
 
     wire = Wiring(app, "segments")
     wire.blueprint(views.bp)
@@ -24,5 +24,6 @@ def init_app(app: Flask) -> None:
     wire.job("segments_save", background.save_job)
     wire.job("segments_import", background.import_job)
     wire.job("segments_predict", background.predict_job)
+    wire.eraser("segment profile and persona quotes", erasure.erase_from_profiles)
     wire.cli(*cli.COMMANDS)
     wire.demo(demo.seed_demo)
