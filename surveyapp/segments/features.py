@@ -6,11 +6,15 @@ contacts x features frame (a few dozen columns), never the events.
 
 Features (all over the window ``[end - days, end)``):
 
-* ``active_days`` distinct days with an event; ``sessions_per_week``; ``events``;
-  ``session_depth`` events per session; ``recency_days`` since the last event;
-  ``tenure_days`` since the contact was first seen (contact creation or first event);
-* ``count:<event>`` and ``share:<event>`` for the most common event names;
-* ``orders``, ``revenue``, ``order_recency_days`` (RFM) when there are orders;
+* ``active_days`` distinct days with an event; ``events``; ``sessions_per_week`` and
+  ``session_depth`` events per session (only when events carry session ids);
+  ``recency_days`` since the last event (all only when the window has events);
+* ``tenure_days`` since the contact was first seen (contact creation, first event in the
+  window or first order ever before the window's end, whichever is earliest);
+* ``share:<event>`` for the most common event names;
+* ``orders`` (frequency), ``revenue`` (monetary value), ``order_recency_days`` (recency)
+  and ``order_span_days`` (first to last order, 0 for a one-time buyer) when the window
+  has orders: with ``tenure_days``, RFM plus tenure from orders alone;
 * ``attr:<name>=<value>`` one-hot contact attributes with few values, ``attr:<name>``
   numeric attributes (used in profiles; in clustering only when asked).
 
@@ -33,10 +37,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 TOP_EVENTS = 12
+MIN_USERS_SHARE = 0.05  # an event name becomes a share feature when 5% of contacts do it
 MAX_CATEGORIES = 8
 # Counts and durations are heavily skewed: log1p before scaling.
 LOG_FEATURES = ("active_days", "sessions_per_week", "events", "session_depth", "recency_days",
-                "tenure_days", "orders", "revenue", "order_recency_days")
+                "tenure_days", "orders", "revenue", "order_recency_days", "order_span_days")
 SKIP_ATTRIBUTES = {"email", "name", "phone", "signup_date", "user_id", "id"}
 
 
@@ -64,6 +69,10 @@ def _seconds(session: Session, column: Any, end: dt.datetime) -> Any:
 
 
 def extract(session: Session, env_id: int, end: dt.datetime, days: int) -> FeatureSet:
+    """The active base is everyone with an event **or an order** in the window, so orders
+    alone can be segmented. Event features appear only when the window has events, the
+    session features only when events carry session ids; order features (RFM) only when
+    it has orders."""
     import numpy as np
     import pandas as pd
 
@@ -71,6 +80,8 @@ def extract(session: Session, env_id: int, end: dt.datetime, days: int) -> Featu
     allowed = Contact.consent.notin_([ConsentState.DENIED, ConsentState.OPTED_OUT])
     in_window = (Event.environment_id == env_id, Event.occurred_at >= start,
                  Event.occurred_at < end, Event.contact_id.is_not(None))
+    orders_in_window = (Order.environment_id == env_id, Order.ordered_at >= start,
+                        Order.ordered_at < end)
     activity = session.execute(
         select(Event.contact_id,
                func.count().label("events"),
@@ -81,59 +92,99 @@ def extract(session: Session, env_id: int, end: dt.datetime, days: int) -> Featu
         .join(Contact, Contact.id == Event.contact_id)
         .where(*in_window, allowed)
         .group_by(Event.contact_id)).all()
-    frame = pd.DataFrame(activity, columns=["contact_id", "events", "active_days", "sessions",
-                                            "recency_s", "first_s"]
-                         ).set_index("contact_id").sort_index()  # the same order every run
-    if frame.empty:
-        return FeatureSet(frame, [], [], [], pd.DataFrame(), {"start": start, "end": end})
-    weeks = days / 7
-    frame["sessions"] = frame["sessions"].clip(lower=1)
-    frame["sessions_per_week"] = frame["sessions"] / weeks
-    frame["session_depth"] = frame["events"] / frame["sessions"]
-    frame["recency_days"] = frame["recency_s"].astype(float) / 86400
+    ev = pd.DataFrame(activity, columns=["contact_id", "events", "active_days", "sessions",
+                                         "recency_s", "first_s"]).set_index("contact_id")
+    bought = session.execute(
+        select(Order.contact_id, func.count(), func.sum(Order.amount),
+               func.min(_seconds(session, Order.ordered_at, end)))
+        .join(Contact, Contact.id == Order.contact_id)
+        .where(*orders_in_window, allowed)
+        .group_by(Order.contact_id)).all()
+    od = pd.DataFrame(bought, columns=["contact_id", "orders", "revenue", "order_recency_s"]
+                      ).set_index("contact_id")
+    index = ev.index.union(od.index).sort_values()  # the same order every run
+    window = {"start": start, "end": end, "days": days}
+    if not len(index):
+        return FeatureSet(pd.DataFrame(), [], [], [], pd.DataFrame(), window)
+    frame = pd.DataFrame(index=index)
+    frame.index.name = "contact_id"
+    ev, od = ev.reindex(index), od.reindex(index)
+    behaviour: list[str] = []
+    first_seen = []  # days since first seen, from each source (NaN where it says nothing)
+    if not ev["events"].isna().all():
+        frame["active_days"] = ev["active_days"].fillna(0).astype(float)
+        frame["events"] = ev["events"].fillna(0).astype(float)
+        behaviour += ["active_days", "events"]
+        if (ev["sessions"].fillna(0) > 0).any():  # no session ids: no session features
+            sessions = ev["sessions"].fillna(0).clip(lower=1)
+            frame["sessions_per_week"] = ev["sessions"].fillna(0) / (days / 7)
+            frame["session_depth"] = frame["events"] / sessions
+            behaviour += ["sessions_per_week", "session_depth"]
+        # No event in the window: as if the last one were at the window's start.
+        frame["recency_days"] = (ev["recency_s"].astype(float) / 86400).fillna(days)
+        behaviour.append("recency_days")
+        first_seen.append(ev["first_s"].astype(float) / 86400)
 
     contacts = session.execute(
         select(Contact.id, Contact.created_at, Contact.attributes)
-        .where(Contact.environment_id == env_id, allowed,
-               Contact.id.in_(select(Event.contact_id).where(*in_window).distinct()))).all()
-    created = {cid: (end - c).total_seconds() / 86400 for cid, c, _ in contacts}
-    first_event = frame["first_s"].astype(float) / 86400
-    frame["tenure_days"] = np.maximum(first_event, frame.index.map(created).astype(float))
+        .where(Contact.environment_id == env_id, allowed, Contact.id.in_(
+            select(Event.contact_id).where(*in_window).union(
+                select(Order.contact_id).where(*orders_in_window))))).all()
+    created = {cid: (end - _aware(c)).total_seconds() / 86400 for cid, c, _ in contacts}
+    # A contact made by an import after the window's end says nothing about its tenure.
+    first_seen.append(pd.Series(frame.index.map(created), index=index, dtype=float)
+                      .where(lambda v: v >= 0))
 
-    usage_rows = session.execute(
-        select(Event.contact_id, Event.name, func.count())
-        .join(Contact, Contact.id == Event.contact_id)
-        .where(*in_window, allowed)
-        .group_by(Event.contact_id, Event.name)).all()
-    usage = (pd.DataFrame(usage_rows, columns=["contact_id", "name", "n"])
-             .pivot_table(index="contact_id", columns="name", values="n", fill_value=0,
-                          aggfunc="sum").reindex(frame.index, fill_value=0))
-    top = usage.sum().sort_values(ascending=False).index[:TOP_EVENTS].tolist()
-    behaviour = ["active_days", "sessions_per_week", "events", "session_depth", "recency_days",
-                 "tenure_days"]
-    for name in top:
-        frame[f"share:{name}"] = usage[name] / frame["events"]
-        behaviour.append(f"share:{name}")
-
-    orders = session.execute(
-        select(Order.contact_id, func.count(), func.sum(Order.amount),
-               func.min(_seconds(session, Order.ordered_at, end)))
-        .where(Order.environment_id == env_id, Order.ordered_at >= start, Order.ordered_at < end)
-        .group_by(Order.contact_id)).all()
-    if orders:
-        o = pd.DataFrame(orders, columns=["contact_id", "orders", "revenue", "order_recency_s"]
-                         ).set_index("contact_id").reindex(frame.index)
-        frame["orders"] = o["orders"].fillna(0)
-        frame["revenue"] = o["revenue"].fillna(0).astype(float)
-        # No order in the window: as if the last one were at the window's start.
-        frame["order_recency_days"] = (o["order_recency_s"].astype(float) / 86400).fillna(days)
+    if not od["orders"].isna().all():
+        frame["orders"] = od["orders"].fillna(0).astype(float)  # frequency
+        frame["revenue"] = od["revenue"].fillna(0).astype(float)  # monetary value
+        frame["order_recency_days"] = (od["order_recency_s"].astype(float) / 86400
+                                       ).fillna(days)  # recency
         behaviour += ["orders", "revenue", "order_recency_days"]
+        first_order = session.execute(
+            select(Order.contact_id, func.max(_seconds(session, Order.ordered_at, end)))
+            .where(Order.environment_id == env_id, Order.ordered_at < end,
+                   Order.contact_id.in_(select(Order.contact_id).where(*orders_in_window)))
+            .group_by(Order.contact_id)).all()
+        first_buy = pd.Series({c: float(v) / 86400 for c, v in first_order},
+                              dtype=float).reindex(index)
+        first_seen.append(first_buy)
+        # BTYD's t_x: from the first order to the last. Exactly 0 for a one-time buyer,
+        # which is what sets them apart from lapsed repeat buyers of the same recency.
+        frame["order_span_days"] = (first_buy - od["order_recency_s"].astype(float) / 86400
+                                    ).fillna(0).clip(lower=0)
+        behaviour.append("order_span_days")
+    frame["tenure_days"] = pd.concat(first_seen, axis=1).max(axis=1).fillna(0).clip(lower=0)
+    behaviour.insert(len(behaviour) - (4 if "orders" in frame else 0), "tenure_days")
+
+    usage = pd.DataFrame(index=index)
+    if "events" in frame:
+        usage_rows = session.execute(
+            select(Event.contact_id, Event.name, func.count())
+            .join(Contact, Contact.id == Event.contact_id)
+            .where(*in_window, allowed)
+            .group_by(Event.contact_id, Event.name)).all()
+        usage = (pd.DataFrame(usage_rows, columns=["contact_id", "name", "n"])
+                 .pivot_table(index="contact_id", columns="name", values="n", fill_value=0,
+                              aggfunc="sum").reindex(index, fill_value=0))
+        # Names done by few contacts (a rare status change in a process log) would make
+        # outliers of the few who did them once: only names at least MIN_USERS_SHARE of
+        # the active contacts did.
+        common = usage.columns[(usage > 0).mean() >= MIN_USERS_SHARE]
+        top = usage[common].sum().sort_values(ascending=False).index[:TOP_EVENTS].tolist()
+        events = frame["events"].replace(0, np.nan)
+        for name in top:
+            frame[f"share:{name}"] = (usage[name] / events).fillna(0)
+            behaviour.append(f"share:{name}")
 
     attributes = _attribute_columns(frame, {cid: a or {} for cid, _, a in contacts})
-    frame = frame.drop(columns=["sessions", "recency_s", "first_s"]).astype(float)
+    frame = frame.astype(float)
     return FeatureSet(frame=frame, behaviour=behaviour, attributes=attributes,
-                      event_names=list(usage.columns), usage=usage,
-                      window={"start": start, "end": end, "days": days})
+                      event_names=list(usage.columns), usage=usage, window=window)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _attribute_columns(frame: pd.DataFrame, attrs: dict[int, dict[str, Any]]) -> list[str]:
@@ -168,11 +219,22 @@ def transform(frame: pd.DataFrame, columns: list[str]) -> tuple[Any, dict[str, A
 
     x = frame[columns].to_numpy(dtype=float, copy=True)
     logged = [i for i, c in enumerate(columns) if c in LOG_FEATURES or c.startswith("count:")]
-    x[:, logged] = np.log1p(np.clip(x[:, logged], 0, None))
+    x[:, logged] = np.clip(x[:, logged], 0, None)
+    # log1p compresses counts but not small rates (0.005 sessions a week over a four-year
+    # window is linear in log1p): such a column is divided by its median positive value
+    # first, so its log has the same spread whatever its unit.
+    unit = {}
+    for i in logged:
+        positive = x[:, i][x[:, i] > 0]
+        if len(positive) and (median := float(np.median(positive))) < 1:
+            x[:, i] /= median
+            unit[columns[i]] = round(median, 6)
+    x[:, logged] = np.log1p(x[:, logged])
     mean = x.mean(axis=0)
     std = x.std(axis=0)
     std[std == 0] = 1.0
     x = (x - mean) / std
-    recipe = {"log1p": [columns[i] for i in logged], "scale": "standard (z-score)",
+    recipe = {"log1p": [columns[i] for i in logged], "log_unit": unit,
+              "scale": "standard (z-score)",
               "mean": [round(float(v), 6) for v in mean], "std": [round(float(v), 6) for v in std]}
     return x, recipe

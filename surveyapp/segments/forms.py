@@ -82,6 +82,10 @@ class PersonaForm(FlaskForm):
     notes = TextAreaField("Research notes", validators=[Length(max=8000)], render_kw={"rows": 3})
 
 
+class FillForm(FlaskForm):
+    """The button that fills a persona's goals and pain points from the evidence."""
+
+
 class UploadForm(FlaskForm):
     kind = SelectField("What the file holds", choices=[
         SelectChoice("events", "Events (user_id, timestamp, event, properties…)"),

@@ -1,12 +1,12 @@
 """Clustering methods compared side by side on the same (transformed) features.
 
-* ``kmeans``: k-means, k chosen automatically: of the two k with the best silhouette,
-  the better one whose bootstrap stability (mean adjusted Rand index between the full
-  fit and fits on bootstrap resamples) is at least ``STABLE``; if none is, the more
-  stable one.
+* ``kmeans``: k-means, k chosen automatically: the k are ranked by the agreement of
+  three validity indices (silhouette, Davies-Bouldin, Calinski-Harabasz: ``rank_k``);
+  of the two best, the better one whose stability (mean adjusted Rand index between the
+  full fit and refits on subsamples) is at least ``STABLE``; if none is, the more stable.
 * ``ward``: Ward hierarchical clustering (on a sample of at most ``WARD_SAMPLE``
-  contacts, the rest joined to the nearest cluster centre), k by silhouette, with a
-  dendrogram drawn as SVG.
+  contacts, the rest joined to the nearest cluster centre), k ranked the same way, with
+  a dendrogram drawn as SVG.
 * ``hdbscan``: density-based; contacts in no dense region are *noise* (label -1) and are
   reported as such, never forced into a cluster.
 * ``embedding``: each contact's event-usage vector (TF-IDF weighted counts per event
@@ -163,26 +163,29 @@ def quality(x: Any, labels: Any, seed: int) -> dict[str, Any]:
 
 def stability(x: Any, reference: Any, fit: Callable[[Any], Any], seed: int,
               boots: int = BOOTSTRAPS) -> float:
-    """Mean ARI between ``reference`` and refits on bootstrap resamples, each extended to
-    the evaluation points by nearest cluster centre."""
+    """Mean ARI between ``reference`` and refits on random subsamples (80% of the contacts,
+    at most ``BOOT_SAMPLE``, drawn without replacement), compared on the subsample's own
+    contacts. Subsampling rather than the bootstrap: resampling with replacement stacks
+    copies of a point, which a density method reads as a dense region, and extending a
+    refit by nearest centre misjudges clusters that are not round; noise counts as a
+    group of its own."""
     import numpy as np
     from sklearn.metrics import adjusted_rand_score
 
     rng = np.random.default_rng(seed)
     n = len(x)
-    evaluate = rng.choice(n, min(n, BOOT_SAMPLE), replace=False)
+    size = max(2, min(BOOT_SAMPLE, int(0.8 * n)))
     scores = []
     for _ in range(boots):
-        idx = rng.choice(n, min(n, BOOT_SAMPLE), replace=True)
+        idx = rng.choice(n, min(n, size), replace=False)
         with warnings.catch_warnings():
-            # A resample of tied data can hold fewer distinct points than clusters: the
+            # A subsample of tied data can hold fewer distinct points than clusters: the
             # refit then finds fewer, which is what the ARI should see.
             from sklearn.exceptions import ConvergenceWarning
 
             warnings.simplefilter("ignore", ConvergenceWarning)
             labels = fit(x[idx])
-        predicted = _nearest_centre(x[idx], labels, x[evaluate])
-        scores.append(adjusted_rand_score(reference[evaluate], predicted))
+        scores.append(adjusted_rand_score(reference[idx], labels))
     return float(np.mean(scores))
 
 
@@ -192,9 +195,43 @@ def _kmeans(k: int, seed: int, n_init: int = 3) -> Callable[[Any], Any]:
     return lambda data: KMeans(k, n_init=n_init, random_state=seed).fit_predict(data)
 
 
+def _candidate(x: Any, k: int, labels: Any, seed: int) -> dict[str, Any]:
+    """One k's validity indices: silhouette (higher is better), Davies-Bouldin (lower)
+    and Calinski-Harabasz (higher), on clustered points."""
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+
+    sil = _silhouette(x, labels, seed)
+    out: dict[str, Any] = {"k": k, "silhouette": round(sil, 4) if sil is not None else None}
+    found = len(set(labels[labels >= 0].tolist()))
+    if sil is not None and 2 <= found < (labels >= 0).sum():
+        mask = labels >= 0
+        out["davies_bouldin"] = round(float(davies_bouldin_score(x[mask], labels[mask])), 4)
+        out["calinski_harabasz"] = round(float(calinski_harabasz_score(x[mask], labels[mask])), 1)
+    return out
+
+
+def rank_k(candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Candidates best first by the sum of their ranks on the three indices (a Borda
+    count), ties to the better silhouette. No single index is trusted alone: the
+    silhouette leans to k = 2 whatever the data, Calinski-Harabasz to more clusters,
+    Davies-Bouldin to compact ones; a k the three agree on is a structure of the data."""
+    scored = [c for c in candidates if c["silhouette"] is not None]
+    if not scored:
+        return list(candidates)
+    rank: dict[int, float] = {c["k"]: 0.0 for c in scored}
+    for key, sign in (("silhouette", -1), ("davies_bouldin", 1), ("calinski_harabasz", -1)):
+        values = sorted(scored, key=lambda c, key=key, sign=sign: (
+            sign * c[key] if c.get(key) is not None else float("inf")))
+        for position, c in enumerate(values):
+            rank[c["k"]] += position
+    for c in scored:
+        c["rank"] = rank[c["k"]]
+    return sorted(scored, key=lambda c: (rank[c["k"]], -c["silhouette"]))
+
+
 @single_threaded
 def kmeans_auto(x: Any, ks: range, seed: int = SEED) -> MethodResult:
-    """k by silhouette among stable k (see module doc)."""
+    """k by the indices' agreement (``rank_k``) among stable k (see module doc)."""
     ks = usable_ks(x, ks)
     candidates = []
     fits = {}
@@ -203,15 +240,13 @@ def kmeans_auto(x: Any, ks: range, seed: int = SEED) -> MethodResult:
             break
         labels = _kmeans(k, seed)(x)
         fits[k] = labels
-        sil = _silhouette(x, labels, seed)
-        candidates.append({"k": k, "silhouette": round(sil, 4) if sil is not None else None})
-    ranked = sorted(candidates, key=lambda c: -(c["silhouette"] or -1))[:TOP_K_CHECKED]
+        candidates.append(_candidate(x, k, labels, seed))
+    ranked = rank_k(candidates)[:TOP_K_CHECKED]
     for c in ranked:
         refit = _kmeans(c["k"], seed, n_init=2)
         c["stability"] = round(stability(x, fits[c["k"]], refit, seed), 4)
     stable = [c for c in ranked if c["stability"] >= STABLE]
-    best = (max(stable, key=lambda c: c["silhouette"] or -1) if stable
-            else max(ranked, key=lambda c: c["stability"]))
+    best = stable[0] if stable else max(ranked, key=lambda c: c["stability"])
     result = MethodResult("kmeans", _relabel(fits[best["k"]]), params={"k": best["k"]},
                           candidates=candidates)
     result.metrics["stability_ari"] = best["stability"]
@@ -229,15 +264,13 @@ def ward(x: Any, ks: range, seed: int = SEED) -> tuple[MethodResult, str]:
     ks = usable_ks(xs, ks)
     tree = linkage(xs, method="ward")
     candidates = []
-    best_k, best_sil = ks.start, -2.0
     for k in ks:
         if k >= len(xs):
             break
         labels = fcluster(tree, k, criterion="maxclust") - 1
-        sil = _silhouette(xs, labels, seed)
-        candidates.append({"k": k, "silhouette": round(sil, 4) if sil is not None else None})
-        if sil is not None and sil > best_sil:
-            best_k, best_sil = k, sil
+        candidates.append(_candidate(xs, k, labels, seed))
+    ranked = rank_k(candidates)
+    best_k = ranked[0]["k"] if ranked and ranked[0]["silhouette"] is not None else ks.start
     sample_labels = fcluster(tree, best_k, criterion="maxclust") - 1
     labels = _nearest_centre(xs, sample_labels, x)
     labels[sample] = sample_labels

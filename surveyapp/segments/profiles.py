@@ -46,7 +46,8 @@ def feature_label(name: str) -> str:
     labels = {"active_days": "Active days", "sessions_per_week": "Sessions per week",
               "events": "Events", "session_depth": "Events per session",
               "recency_days": "Days since last seen", "tenure_days": "Days since first seen",
-              "orders": "Orders", "revenue": "Revenue", "order_recency_days": "Days since last order"}
+              "orders": "Orders", "revenue": "Revenue", "order_recency_days": "Days since last order",
+              "order_span_days": "Days from first to last order"}
     if name in labels:
         return labels[name]
     if name.startswith("share:"):

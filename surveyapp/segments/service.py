@@ -55,7 +55,13 @@ def compute(session: Session, run: SegmentRun, progress: Progress | None = None,
     n = len(fs.frame)
     if n < MIN_CONTACTS:
         raise SegmentError(empty_window_reason(session, run, n))
-    columns = fs.behaviour + (fs.attributes if run.include_attributes else [])
+    wanted = fs.behaviour + (fs.attributes if run.include_attributes else [])
+    # A feature with one value for everyone (amounts all 0, one plan) separates nobody.
+    constant = [c for c in wanted if fs.frame[c].nunique() <= 1]
+    columns = [c for c in wanted if c not in constant]
+    if not columns:
+        raise SegmentError(f"Every feature has the same value for all {n:,} contacts "
+                           f"({', '.join(constant)}); there is nothing to segment on.")
     x, recipe = feats.transform(fs.frame, columns)
     ks = ks or range(2, max(3, min(8, n // 15)) + 1)
     report(0.15, f"Features ready for {n:,} contacts; comparing methods")
@@ -68,7 +74,7 @@ def compute(session: Session, run: SegmentRun, progress: Progress | None = None,
             f"{r.title} {r.status} ({r.reason})" for r in results.values()))
     run.result = {
         "contact_ids": [int(c) for c in fs.frame.index],
-        "features": columns, "attributes": fs.attributes,
+        "features": columns, "constant": constant, "attributes": fs.attributes,
         "transforms": recipe, "k_range": [ks.start, ks.stop - 1], "seed": meth.SEED,
         "methods": {key: {"title": r.title, "metrics": r.metrics, "params": r.params,
                           "candidates": r.candidates, "status": r.status, "reason": r.reason,
@@ -86,14 +92,19 @@ def compute(session: Session, run: SegmentRun, progress: Progress | None = None,
 
 
 def recommend(results: dict[str, meth.MethodResult]) -> str:
-    """The best silhouette times the clustered share (noise counts against a method) among
-    the stable methods with at most 30% noise."""
-    def score(r: meth.MethodResult) -> float:
+    """Separation and stability weighed together: the best silhouette x stability x
+    share of contacts clustered (noise counts against a method), among the methods with
+    two or more clusters, at most 30% noise and a stability of at least STABLE; if none
+    is that stable, the best product among the rest. A well-separated split that refits
+    on a subsample do not reproduce is not a segmentation to act on."""
+    def parts(r: meth.MethodResult) -> tuple[bool, float]:
         m = r.metrics
-        sil = (m.get("silhouette") or -1) * (1 - m.get("noise_share", 0))
-        ok = (m.get("stability_ari") or 0) >= meth.STABLE and m.get("noise_share", 0) <= 0.3
-        return sil + (2 if ok else 0)
-    return max(results.values(), key=score).key
+        noise = m.get("noise_share", 0) or 0
+        stab = max(m.get("stability_ari") or 0.0, 0.0)
+        usable = (m.get("clusters", 0) or 0) >= 2 and noise <= 0.3
+        return (usable and stab >= meth.STABLE,
+                max(m.get("silhouette") or 0.0, 0.0) * stab * (1 - noise) if usable else -1.0)
+    return max(results.values(), key=parts).key
 
 
 def active_run(session: Session, environment_id: int) -> SegmentRun | None:
@@ -274,8 +285,8 @@ def suggest_name(profile: dict[str, Any], label: int) -> str:
         return f"Segment {label + 1}"
     eff = profile.get("effects") or []
     by = {e["feature"]: e["d"] for e in eff}
-    activity = by.get("sessions_per_week", by.get("active_days", 0.0))
-    if by.get("recency_days", 0) > 0.8:
+    activity = by.get("sessions_per_week", by.get("active_days", by.get("orders", 0.0)))
+    if by.get("recency_days", by.get("order_recency_days", 0)) > 0.8:
         level = "Lapsing"
     elif by.get("tenure_days", 0) < -0.8:
         level = "New"
@@ -292,12 +303,19 @@ def suggest_name(profile: dict[str, Any], label: int) -> str:
     attr = [e for e in eff if e["feature"].startswith("attr:") and e["d"] > 0]
     if attr:
         return f"{level} · {attr[0]['label']}"
+    means = profile.get("means") or {}
+    if "orders" in means and "events" not in means:  # segmented on orders alone
+        return f"{level} {'one-time buyers' if means['orders'] <= 1 else 'buyers'}"
     return f"{level} users"
 
 
-def draft_persona(seg: Segment) -> dict[str, str]:
-    """Draft text from the profile: behaviour as summary; positive themes as
-    motivations, negative themes as pain points, distinctive usage as goals."""
+def draft_persona(seg: Segment, research: tuple[list[str], list[str]] = ([], [])
+                  ) -> dict[str, str]:
+    """Draft text from the evidence: behaviour as summary; from the members' analysed
+    answers, positive themes as motivations and negative ones (with a quote) as pain
+    points, positive quotes as goals; friction events as pain points and distinctive
+    usage as goals; from the research linked to the persona (``research``: pain points,
+    goals, see ``research_points``) their quotes and insights."""
     p = seg.profile
     eff = p.get("effects") or []
     more = [e["label"] for e in eff if e["d"] > 0][:3]
@@ -312,16 +330,125 @@ def draft_persona(seg: Segment) -> dict[str, str]:
     themes = p.get("themes") or []
     motivations = [f"{t['label']} ({t['positive']} positive mentions)" for t in themes
                    if t["positive"] > t["negative"]]
-    pains = [f"{t['label']} ({t['negative']} negative mentions)" for t in themes
-             if t["negative"] >= t["positive"]]
+    pains = [_with_quote(f"{t['label']} ({t['negative']} negative mentions)", t, "negative")
+             for t in themes if t["negative"] >= t["positive"] and t["negative"]]
     usage = [e["feature"][6:] for e in eff if e["feature"].startswith("share:") and e["d"] > 0]
     friction = [u for u in usage if any(w in u for w in FRICTION)]
     pains += [f"Runs into “{u.replace('_', ' ')}” more than others" for u in friction]
     goals = [f"Gets value from “{u.replace('_', ' ')}”" for u in usage
              if u not in friction and u not in GENERIC][:3]
+    goals += [f"{t['label']}: “{q['text']}”" for t in themes if t["positive"] > t["negative"]
+              for q in t.get("quotes", [])[:1] if q.get("sentiment") == "positive"]
+    pains += research[0]
+    goals += research[1]
     return {"name": seg.name[:120], "summary": summary,
             "motivations": "\n".join(motivations), "pain_points": "\n".join(pains),
             "goals": "\n".join(goals), "notes": ""}
+
+
+def _with_quote(text: str, theme: dict[str, Any], sentiment: str) -> str:
+    quote = next((q["text"] for q in theme.get("quotes", []) if q.get("sentiment") == sentiment),
+                 None)
+    return f"{text}: “{quote}”" if quote else text
+
+
+PAIN_WORDS = ("pain", "frustrat", "problem", "issue", "blocker", "friction", "complain", "bug",
+              "confus")
+GOAL_WORDS = ("goal", "need", "want", "wish", "job", "motivat", "desire")
+
+
+def research_points(session: Session, persona: Persona) -> tuple[list[str], list[str]]:
+    """(pain points, goals) from the interview highlights and insights linked to the
+    persona (Research › synthesis board › Link as evidence). A highlight is a pain point
+    when a tag says so (pain, frustration, problem, ...) or its passage reads negative, a
+    goal when a tag says so (goal, need, want, ...); an insight is a pain point when most
+    of its highlights read negative, else a goal."""
+    from surveyapp.models.research import Highlight, Passage
+    from surveyapp.research.service import persona_evidence
+
+    pains: list[str] = []
+    goals: list[str] = []
+    evidence = persona_evidence(session, persona.id)
+    insight_ids = [ev.insight_id for ev in evidence if ev.insight_id]
+    passage_ids = [ev.highlight.passage_id for ev in evidence
+                   if ev.highlight is not None and ev.highlight.passage_id]
+    under = list(session.execute(
+        select(Highlight.insight_id, Passage.sentiment)
+        .join(Passage, Passage.id == Highlight.passage_id)
+        .where(Highlight.insight_id.in_(insight_ids)))) if insight_ids else []
+    sentiment = dict(session.execute(select(Passage.id, Passage.sentiment)
+                                     .where(Passage.id.in_(passage_ids))).all()
+                     ) if passage_ids else {}
+    for ev in evidence:
+        if ev.highlight is not None:
+            h = ev.highlight
+            tags = " ".join(t.name.lower() for t in h.tags)
+            line = f"“{h.quote}” ({h.speaker or 'notes'}, {h.source_title})"
+            if any(w in tags for w in PAIN_WORDS) or (
+                    sentiment.get(h.passage_id or 0) == "negative"
+                    and not any(w in tags for w in GOAL_WORDS)):
+                pains.append(line)
+            elif any(w in tags for w in GOAL_WORDS):
+                goals.append(line)
+        elif ev.insight is not None:
+            moods = [m for i, m in under if i == ev.insight_id and m]
+            line = ev.insight.title + (f": {ev.insight.body}" if ev.insight.body else "")
+            negative = moods and sum(m == "negative" for m in moods) > len(moods) / 2
+            (pains if negative else goals).append(f"Insight: {line}")
+    return pains, goals
+
+
+def persona_gaps(session: Session, persona: Persona) -> dict[str, str]:
+    """Why a persona's goals or pain points are empty: which evidence was looked at and
+    what was missing, so an empty field reads as "nothing found", not as "no pains"."""
+    from surveyapp.research.service import persona_evidence
+
+    seg = persona.segment
+    p = seg.profile if seg is not None else {}
+    linked = len(persona_evidence(session, persona.id))
+    if seg is None:
+        answers = "its segment has no match in the latest run"
+    elif p.get("themes"):
+        answers = "no theme of its members' analysed answers reads that way"
+    elif p.get("themes_suppressed"):
+        answers = (f"only {p['themes_suppressed']} of its members' answers are analysed "
+                   f"(fewer than {MIN_GROUP} are hidden)")
+    else:
+        answers = ("none of its members' open-text answers is analysed (run “Analyse "
+                   "open-text answers” on a survey's page)")
+    research = ("no interview highlight or insight is linked to this persona (Research › a "
+                "study's synthesis board › Link as evidence)" if not linked else
+                f"none of the {linked} linked research items reads that way (tag a highlight "
+                f"pain point or goal)")
+    out = {}
+    if not persona.pain_points.strip():
+        out["pain_points"] = (f"No pain points found: {answers}; no friction event (errors, "
+                              f"help, cancellations) stands out; {research}.")
+    if not persona.goals.strip():
+        out["goals"] = (f"No goals found: {answers}; no distinctive feature usage stands out; "
+                        f"{research}.")
+    return out
+
+
+def fill_from_evidence(session: Session, persona: Persona, by: User | None) -> list[str]:
+    """Add to the persona's goals and pain points the evidence lines it does not have yet
+    (its segment's answers and behaviour, the research linked to it); a new version when
+    something was added. Returns the lines added."""
+    if persona.segment is None:
+        return []
+    draft = draft_persona(persona.segment, research_points(session, persona))
+    added: list[str] = []
+    for f in ("pain_points", "goals"):
+        have = [line.strip() for line in getattr(persona, f).splitlines() if line.strip()]
+        new = [line for line in draft[f].splitlines() if line.strip() and line not in have]
+        if new:
+            setattr(persona, f, "\n".join(have + new))
+            added += new
+    if added:
+        persona.version += 1
+        record_version(session, persona, f"Filled goals and pain points from evidence "
+                       f"({len(added)} lines)", by)
+    return added
 
 
 def _snapshot(persona: Persona) -> dict[str, str]:
@@ -364,7 +491,7 @@ def _carry_personas(session: Session, run: SegmentRun, segments: list[Segment],
             persona.segment_id = seg.id
             carried.add(persona.id)
             if not persona.edited:  # an untouched draft follows the new evidence
-                for f, v in draft_persona(seg).items():
+                for f, v in draft_persona(seg, research_points(session, persona)).items():
                     setattr(persona, f, v)
             persona.version += 1
             record_version(session, persona, f"Matched to the recomputed segment (Jaccard "

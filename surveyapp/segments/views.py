@@ -30,7 +30,14 @@ from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import arg_id, start_job, workspace_blueprint
 from surveyapp.platform.web import workspace_job as _job
 from surveyapp.segments import service
-from surveyapp.segments.forms import PersonaForm, PredictForm, RunForm, SaveForm, UploadForm
+from surveyapp.segments.forms import (
+    FillForm,
+    PersonaForm,
+    PredictForm,
+    RunForm,
+    SaveForm,
+    UploadForm,
+)
 from surveyapp.segments.imports import ImportFailed
 from surveyapp.segments.methods import METHODS, STABLE
 
@@ -140,7 +147,23 @@ def persona(persona_id: int) -> Any:
 def _persona_page(persona: Persona, form: Any, status: int = 200) -> Any:
     return render_template("segments/persona.html", persona=persona, seg=persona.segment,
                            form=form, can_edit=g.membership.role.allows(Role.RESEARCHER),
+                           gaps=service.persona_gaps(db.session, persona), fill=FillForm(),
                            history=service.persona_history(db.session, persona)), status
+
+
+@bp.route("/personas/<int:persona_id>/fill", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def fill_persona(persona_id: int) -> Any:
+    """Add the goals and pain points the evidence holds (answers, behaviour, research)."""
+    persona = get_or_404_in(Persona, persona_id)
+    if not FillForm().validate_on_submit():
+        abort(400)
+    added = service.fill_from_evidence(db.session, persona, current_user)
+    db.session.commit()
+    flash(f"Added {len(added)} lines from the evidence (version {persona.version})." if added
+          else "The evidence holds nothing the persona does not say already.",
+          "success" if added else "info")
+    return redirect(url_for("segments.persona", persona_id=persona.id))
 
 
 @bp.route("/personas/<int:persona_id>", methods=["POST"])

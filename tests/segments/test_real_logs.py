@@ -3,6 +3,7 @@ name, no sessions, a period long gone, half the customers buying once or twice."
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 
 import numpy as np
@@ -10,10 +11,16 @@ from sqlalchemy import select
 
 from surveyapp.models import Role
 from surveyapp.models.segments import SegmentRun
-from surveyapp.segments import methods, service
+from surveyapp.segments import features, imports, methods, service
 from tests.conftest import login, post_form
 from tests.segments.helpers import cli, run_jobs
-from tests.segments.real_logs import grocery_rows, import_grocery_as_events
+from tests.segments.real_logs import (
+    FIXTURES,
+    grocery_rows,
+    import_grocery_as_events,
+    import_grocery_as_orders,
+    write_csv,
+)
 
 END = dt.datetime(2008, 1, 1, tzinfo=dt.UTC)
 
@@ -124,3 +131,149 @@ def test_an_analyst_picks_a_past_period_in_the_page(app, db, client, team, tmp_p
     assert failed.status == "failed" and "its data runs from 2006-01-01" in failed.message
     page = client.get(f"/w/{slug}/segments/runs/{failed.id}").get_data(as_text=True)
     assert "nothing happened in this window" in page
+
+
+def test_orders_alone_are_segmented_on_recency_frequency_and_tenure(app, db, client, team,
+                                                                     tmp_path):
+    env = team.workspace.environments[0]
+    import_grocery_as_orders(db, env.id, tmp_path, customers=300)  # no events at all
+    result = cli(app, "segments", "run", "--workspace", team.workspace.slug, "--start",
+                 "2006-01-01", "--end", "2008-01-01", "--save", "recommended")
+    assert result.exit_code == 0, result.output
+    run = db.session.scalars(select(SegmentRun).order_by(SegmentRun.id.desc())).first()
+    assert run.contacts == 300 and run.status == "saved"
+    assert run.result["features"] == ["tenure_days", "orders", "order_recency_days",
+                                      "order_span_days"]
+    assert run.result["constant"] == ["revenue"]  # the log has no amounts
+    assert run.result["methods"]["embedding"]["status"] == "skipped"
+    login(client, team.users[Role.VIEWER].email)
+    page = client.get(f"/w/{team.workspace.slug}/segments/runs/{run.id}").get_data(as_text=True)
+    assert "Left out, the same for every contact" in page and "session_depth" not in page
+    pages = []
+    for segment in run.segments:
+        assert set(segment.profile["means"]) == {"tenure_days", "orders", "revenue",
+                                                 "order_recency_days", "order_span_days"}
+        pages.append(client.get(f"/w/{team.workspace.slug}/segments/{segment.id}").get_data(
+            as_text=True))
+        assert "Events per session" not in pages[-1] and "buyers" in pages[-1]
+    assert any("Orders" in p for p in pages) and any("Days from first to last order" in p
+                                                     for p in pages)
+
+
+def test_order_amounts_are_the_monetary_feature(app, db, team, tmp_path):
+    env = team.workspace.environments[0]
+    with (FIXTURES / "chinook_invoices.csv").open(newline="") as f:
+        invoices = list(csv.DictReader(f))
+    write_csv(tmp_path / "invoices.csv", [
+        {"order_id": r["InvoiceId"], "user_id": r["CustomerId"], "timestamp": r["InvoiceDate"],
+         "amount": r["Total"]} for r in invoices])
+    imports.import_file(db.session, env.id, "orders", tmp_path / "invoices.csv", "csv")
+    db.session.commit()
+    fs = features.extract(db.session, env.id, dt.datetime(2022, 1, 1, tzinfo=dt.UTC), 365)
+    assert fs.behaviour == ["tenure_days", "orders", "revenue", "order_recency_days",
+                            "order_span_days"]
+    by_customer: dict[str, float] = {}
+    for r in invoices:
+        by_customer[r["CustomerId"]] = by_customer.get(r["CustomerId"], 0) + float(r["Total"])
+    assert len(fs.frame) == len(by_customer) == 40
+    assert abs(fs.frame["revenue"].sum() - sum(by_customer.values())) < 1e-6
+    assert "events" not in fs.frame and "session_depth" not in fs.frame
+
+
+def _purity(labels, truth) -> float:
+    labels, truth = np.asarray(labels), np.asarray(truth)
+    return sum(np.bincount(truth[labels == c]).max() for c in set(labels.tolist())) / len(labels)
+
+
+def test_the_recommended_segments_separate_one_time_buyers_at_least_as_well_as_an_analyst(
+        app, db, team, tmp_path):
+    from sklearn.cluster import KMeans
+    from sklearn.preprocessing import StandardScaler
+
+    from surveyapp.models import Contact
+
+    env = team.workspace.environments[0]
+    import_grocery_as_orders(db, env.id, tmp_path)  # the whole log: 1,525 customers
+    run = _run(db, team)
+    ids = dict(db.session.execute(select(Contact.id, Contact.external_id)).all())
+    rows = grocery_rows()
+    orders = {u: 0 for u in ids.values()}
+    last = {}
+    for r in rows:
+        orders[r["user_id"]] += 1
+        last[r["user_id"]] = max(last.get(r["user_id"], ""), r["timestamp"])
+    customers = [ids[c] for c in run.result["contact_ids"]]
+    truth = np.array([int(orders[c] > 1) for c in customers])  # 64% come back
+    # The analyst: recency and log frequency, z-scored, k-means at k = 2 and 3.
+    rfm = StandardScaler().fit_transform(np.column_stack([
+        [(END.date() - dt.date.fromisoformat(last[c])).days for c in customers],
+        np.log1p([orders[c] for c in customers])]))
+    analyst = max(_purity(KMeans(k, n_init=10, random_state=0).fit_predict(rfm), truth)
+                  for k in (2, 3))
+    chosen = run.result["methods"][run.result["recommended"]]
+    assert "order_span_days" in run.result["features"]
+    assert _purity(chosen["labels"], truth) >= analyst
+    assert chosen["metrics"]["stability_ari"] >= methods.STABLE
+
+
+def test_personas_fill_pain_points_and_goals_from_linked_research_or_say_they_are_empty(
+        app, db, client, team, tmp_path):
+    from surveyapp.models.research import Passage, StudyKind
+    from surveyapp.models.segments import Persona
+    from surveyapp.research import service as research
+
+    env = team.workspace.environments[0]
+    import_grocery_as_orders(db, env.id, tmp_path, customers=300)
+    assert cli(app, "segments", "run", "--workspace", team.workspace.slug, "--start",
+               "2006-01-01", "--end", "2008-01-01", "--save", "recommended").exit_code == 0
+    persona = db.session.scalars(select(Persona).order_by(Persona.id)).first()
+    assert persona.pain_points == "" and persona.goals == ""  # no answers, no research yet
+    slug = team.workspace.slug
+    url = f"/w/{slug}/personas/{persona.id}"
+    login(client, team.users[Role.RESEARCHER].email)
+    page = client.get(url).get_data(as_text=True)
+    assert "No pain points found: none of its members&#39;" in page.replace("'", "&#39;")
+    assert "no interview highlight or insight is linked to this persona" in page
+    assert "No goals found" in page
+
+    # An interview: one frustrated remark and a stated goal, linked to the persona.
+    study = research.create_study(db.session, team.workspace.id, "Grocery shoppers",
+                                  StudyKind.INTERVIEWS)
+    db.session.flush()
+    research.import_source(db.session, study, (
+        b"Ana: The delivery slots are always full on weekends, so I give up and go to the shop.\n\n"
+        b"Interviewer: What would help?\n\n"
+        b"Ana: What I want is to get the weekly basket done in five minutes.\n"),
+        filename="ana.txt")
+    db.session.flush()
+    said = db.session.scalars(select(Passage).where(Passage.study_id == study.id)
+                              .order_by(Passage.position)).all()
+    full = next(p for p in said if "slots" in p.text)
+    want = next(p for p in said if "basket" in p.text)
+    pain = research.add_highlight(
+        db.session, full, "The delivery slots are always full on weekends",
+        tags=research.tags_by_name(db.session, team.workspace.id, ["frustration"]))
+    goal = research.add_highlight(
+        db.session, want, "get the weekly basket done in five minutes",
+        tags=research.tags_by_name(db.session, team.workspace.id, ["goal"]))
+    db.session.flush()
+    research.link_persona(db.session, persona, pain, None)
+    research.link_persona(db.session, persona, goal, None)
+    db.session.commit()
+
+    resp = post_form(client, f"{url}/fill", {}, token_from=url)
+    assert resp.status_code == 302
+    db.session.expire_all()
+    persona = db.session.get(Persona, persona.id)
+    assert "“The delivery slots are always full on weekends” (Ana, ana.txt)" in persona.pain_points
+    assert "“get the weekly basket done in five minutes” (Ana, ana.txt)" in persona.goals
+    page = client.get(url).get_data(as_text=True)
+    assert "No pain points found" not in page and "Filled goals and pain points" in page
+    post_form(client, f"{url}/fill", {}, token_from=url)  # nothing new: no new version
+    db.session.expire_all()
+    assert db.session.get(Persona, persona.id).version == persona.version
+
+    # Filling is a researcher's edit: viewers cannot.
+    viewer = client.application.test_client()
+    login(viewer, team.users[Role.VIEWER].email)
+    assert post_form(viewer, f"{url}/fill", {}, token_from=url).status_code == 403
