@@ -82,9 +82,10 @@ def segments_group() -> None:
 @click.option("--workspace", required=True, help="Workspace slug.")
 @click.option("--environment", default="production", show_default=True)
 @click.option("--days", type=click.IntRange(1, None),
-              help="Window length (default 90; with --start and --end: their span).")
+              help="Window length: that many days before --end (or the data's end; 90 by "
+                   "default), or from --start; with --start and --end, their span.")
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]),
-              help="Window start (UTC day, included).")
+              help="Window start (UTC day, included); alone: up to the data's end.")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]),
               help="Window end (UTC day, not included). Without --start and --end: the last "
                    "--days days of the data, up to its last event or order.")

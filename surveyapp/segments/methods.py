@@ -20,7 +20,7 @@ stability, cluster sizes, noise share and run time, so they can be compared.
 Methods degrade one by one: a method that does not apply to the data (one event name for
 the embedding, fewer distinct contacts than clusters) is *skipped* with the reason, one
 that fails is recorded as *failed* with its error, and the others' results are kept.
-Every random choice (samples, bootstraps, k-means starts) uses the fixed ``SEED``, so the
+Every random choice (samples, subsamples, k-means starts) uses the fixed ``SEED``, so the
 same data always gives the same segments.
 """
 
