@@ -14,7 +14,14 @@ from surveyapp.platform.wiring import Wiring
 
 def init_app(app: Flask) -> None:
     """Wire this area into ``app`` (see docs/architecture.md)."""
-    from surveyapp.integrations import views
+    from surveyapp.integrations import cli, erasure, tasks, views
 
     wire = Wiring(app, "integrations")
     wire.blueprint(views.ingest_bp, csrf_exempt=True)  # write-key authenticated, no cookies
+    wire.blueprint(views.bp)
+    wire.task(tasks.tick, tasks.TICK)
+    wire.task(tasks.weekly_digest, tasks.DIGEST)
+    wire.beat("integrations-tick", tasks.TICK, tasks.TICK_EVERY)
+    wire.beat("integrations-digest", tasks.DIGEST, tasks.DIGEST_EVERY)
+    wire.cli(*cli.COMMANDS)
+    wire.eraser("alert quotes and outbound events", erasure.erase_deliveries)

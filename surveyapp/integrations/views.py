@@ -1,5 +1,8 @@
 """Routes of the integrations area.
 
+``bp``: the workspace's settings page (owners): channels, alert rules, the delivery log
+with a retry for failed deliveries, warehouse exports.
+
 ``ingest_bp``: the Segment / RudderStack HTTP tracking API under ``/api/segment/v1``
 (``/batch``, ``/track``, ``/identify``, ``/page``, ``/screen``, ``/group``,
 ``/alias``), authenticated with an environment's public key as the write key (HTTP basic
@@ -13,7 +16,18 @@ import gzip
 import zlib
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 
 from surveyapp import ratelimit
 from surveyapp.collect import service as collect
@@ -21,10 +35,16 @@ from surveyapp.collect.cache import EnvironmentInfo
 from surveyapp.collect.errors import CollectNotFound
 from surveyapp.errors import ApiError
 from surveyapp.extensions import db
+from surveyapp.models import Role
+from surveyapp.platform.access import workspace_view
 from surveyapp.platform.inputs import strict_loads
+from surveyapp.platform.web import workspace_blueprint
+from surveyapp.privacy.service import audit
+from surveyapp.workspaces.forms import EmptyForm
 
-from . import ingest
-from .errors import IntegrationInvalid, IntegrationMalformed
+from . import channels, ingest, queries, service
+from .errors import IntegrationError, IntegrationInvalid, IntegrationMalformed
+from .forms import CHANNEL_LABELS, RULE_LABELS, ChannelForm, RuleForm
 from .spec import KINDS, batch_items
 
 ingest_bp = Blueprint("segment_ingest", __name__, url_prefix="/api/segment/v1")
@@ -106,3 +126,142 @@ def single(kind: str) -> Any:
 for _kind in KINDS:  # one rule per call, as Segment's API has (and the OpenAPI document)
     ingest_bp.add_url_rule(f"/{_kind}", f"single_{_kind}", single, methods=["POST"],
                            defaults={"kind": _kind})
+
+
+# ----------------------------------------------------------------------------- settings page
+bp = workspace_blueprint("integrations", __name__, "/integrations")
+
+
+def _page(channel_form: ChannelForm | None = None, rule_form: RuleForm | None = None,
+          status: int = 200) -> Any:
+    ws = g.workspace
+    channel_form = channel_form or ChannelForm(prefix="channel")
+    rule_form = rule_form or RuleForm(prefix="rule")
+    _rule_choices(rule_form)
+    return render_template(
+        "integrations/settings.html", channel_form=channel_form, rule_form=rule_form,
+        channels=service.channels(db.session, ws.id), rules=service.rules(db.session, ws.id),
+        counts=queries.delivery_counts(db.session, ws.id),
+        failed=service.deliveries(db.session, ws.id, "failed"),
+        recent=service.deliveries(db.session, ws.id, limit=30),
+        ingest_url=url_for("segment_ingest.batch", _external=True).rsplit("/v1/", 1)[0],
+        channel_labels=CHANNEL_LABELS, rule_labels=RULE_LABELS, empty_form=EmptyForm()), status
+
+
+def _rule_choices(form: RuleForm) -> None:
+    ws = g.workspace
+    form.channel_id.choices = [(c.id, f"{c.name} ({CHANNEL_LABELS[c.kind]})")
+                               for c in service.channels(db.session, ws.id) if c.kind != "segment"]
+    form.survey_id.choices = [(0, "Any survey (detractor rule)")] + queries.survey_choices(db.session, ws.id)
+    form.segment_id.choices = [(0, "Everyone")] + queries.segment_choices(db.session, ws.id)
+
+
+def _show(form: Any, error: IntegrationError) -> None:
+    """The service's field errors on the form's fields (else as a message)."""
+    shown = False
+    for name, why in (error.fields or {}).items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, why]
+            shown = True
+    if not shown:
+        flash(error.message, "error")
+
+
+@bp.get("")
+@workspace_view(Role.OWNER)
+def settings() -> Any:
+    return _page()
+
+
+@bp.post("/channels")
+@workspace_view(Role.OWNER)
+def add_channel() -> Any:
+    form = ChannelForm(prefix="channel")
+    if not form.validate_on_submit():
+        return _page(channel_form=form, status=422)
+    try:
+        channel = service.create_channel(
+            db.session, g.workspace, form.kind.data or "", form.name.data or "", form.data,
+            base_url=request.host_url, user=current_user, digest=bool(form.digest.data),
+            max_per_hour=form.max_per_hour.data or 12)
+    except IntegrationError as exc:
+        db.session.rollback()
+        _show(form, exc)
+        return _page(channel_form=form, status=422)
+    audit(db.session, g.workspace, "integration.channel_created", current_user,
+          target=f"{channel.kind}:{channel.name}")
+    db.session.commit()
+    flash(f"Channel “{channel.name}” added. Send a test message to check it.", "success")
+    if channel.kind == "webhook":
+        flash(channel.config["secret"], "secret")
+    return redirect(url_for("integrations.settings"))
+
+
+@bp.post("/channels/<int:channel_id>/test")
+@workspace_view(Role.OWNER)
+def test_channel(channel_id: int) -> Any:
+    if EmptyForm().validate_on_submit():
+        delivery = service.send_test(db.session, g.workspace, channel_id)
+        db.session.commit()
+        outcome = channels.attempt(db.session, delivery)
+        db.session.commit()
+        flash(f"Test message: {outcome}" + (f" ({delivery.last_error})" if delivery.last_error else ""),
+              "success" if outcome == "delivered" else "error")
+    return redirect(url_for("integrations.settings"))
+
+
+@bp.post("/channels/<int:channel_id>/delete")
+@workspace_view(Role.OWNER)
+def delete_channel(channel_id: int) -> Any:
+    if EmptyForm().validate_on_submit():
+        service.delete_channel(db.session, g.workspace.id, channel_id)
+        db.session.commit()
+        flash("Channel deleted, with its rules and log.", "success")
+    return redirect(url_for("integrations.settings"))
+
+
+@bp.post("/rules")
+@workspace_view(Role.OWNER)
+def add_rule() -> Any:
+    form = RuleForm(prefix="rule")
+    _rule_choices(form)
+    if not form.validate_on_submit():
+        return _page(rule_form=form, status=422)
+    params = {"survey_id": form.survey_id.data or None, "segment_id": form.segment_id.data or None,
+              "threshold": form.threshold.data, "days": form.days.data,
+              "min_answers": form.min_answers.data, "growth": form.growth.data}
+    try:
+        rule = service.create_rule(db.session, g.workspace, form.kind.data or "",
+                                   form.name.data or "", form.channel_id.data or 0, params)
+    except IntegrationError as exc:
+        db.session.rollback()
+        _show(form, exc)
+        return _page(rule_form=form, status=422)
+    db.session.commit()
+    flash(f"Alert “{rule.name}” added; it is checked every minute.", "success")
+    return redirect(url_for("integrations.settings"))
+
+
+@bp.post("/rules/<int:rule_id>/delete")
+@workspace_view(Role.OWNER)
+def delete_rule(rule_id: int) -> Any:
+    if EmptyForm().validate_on_submit():
+        service.delete_rule(db.session, g.workspace.id, rule_id)
+        db.session.commit()
+        flash("Alert deleted.", "success")
+    return redirect(url_for("integrations.settings"))
+
+
+@bp.post("/deliveries/<int:delivery_id>/retry")
+@workspace_view(Role.OWNER)
+def retry(delivery_id: int) -> Any:
+    if EmptyForm().validate_on_submit():
+        delivery = service.retry(db.session, g.workspace.id, delivery_id)
+        db.session.commit()
+        outcome = channels.attempt(db.session, delivery)
+        db.session.commit()
+        flash(f"Delivery {delivery.id}: {outcome}" + (
+            f" ({delivery.last_error})" if delivery.last_error and outcome != "delivered" else ""),
+            "success" if outcome == "delivered" else "error")
+    return redirect(url_for("integrations.settings"))
