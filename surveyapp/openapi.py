@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, jsonify, render_template, url_for
 
 from surveyapp import __version__
 from surveyapp.collect import payloads
+from surveyapp.collect.openapi_paths import paths as collect_paths
 from surveyapp.experiments.openapi_paths import paths as experiments_paths
 from surveyapp.integrations import openapi_paths as integrations
 from surveyapp.platform.wiring import Wiring
@@ -164,6 +165,7 @@ def document() -> dict[str, Any]:
                                               "segments": {"type": "array", "items": {"type": "string"}}}}}}},
                               "202": {"description": "Not stored (consent, Do-Not-Track)"},
                               **_err(400, 403, 404, 413, 422, 429)}}},
+            **collect_paths(KEY, CLIENT_TAG, _err),
             **experiments_paths(KEY, CLIENT_TAG, SERVER_TAG, _err, _body),
             **privacy_paths(KEY, CLIENT_TAG, SERVER_TAG, _err, _body),
             **integrations.paths(_err, _body),

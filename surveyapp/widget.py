@@ -1,7 +1,11 @@
 """Serves the built widget at a versioned URL: ``/embed/v1/loader.js`` and ``renderer.js``.
 
 The files are built from ``embed/`` with esbuild and committed, so a Python-only install
-serves them. Host pages load them cross-origin with plain script tags.
+serves them. Host pages load them cross-origin with plain script tags. Each file is sent
+as its precompressed twin (``.br``, else ``.gz``, built by ``embed/build.mjs``) when the
+browser accepts it. The loader's URL is what customers embed, so it is cached for an hour
+and revalidated with its ETag; the loader asks for ``renderer.js?v=<hash>``, and a URL
+whose ``v`` is the current file's hash never changes content: cached for a year, immutable.
 """
 
 from __future__ import annotations
@@ -18,27 +22,46 @@ bp = Blueprint("widget", __name__)
 BUILD_DIR = Path(__file__).parent / "static" / "embed" / "v1"
 FILES = ("loader.js", "renderer.js")
 MAX_AGE = 3600  # an hour: a new release reaches host pages quickly
+IMMUTABLE_AGE = 365 * 24 * 3600
+ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
 
 
 @bp.route("/embed/v1/<name>")
 def asset(name: str) -> Response:
     if name not in FILES:
         abort(404)
-    data, etag = _load(name)
+    encoding = next((enc for enc, _ in ENCODINGS if request.accept_encodings[enc]), None)
+    data, etag = _load(name, encoding)
     resp = Response(data, mimetype="text/javascript")
+    if encoding:
+        resp.headers["Content-Encoding"] = encoding
+    resp.vary.add("Accept-Encoding")
     resp.set_etag(etag)
     resp.cache_control.public = True
-    resp.cache_control.max_age = MAX_AGE
+    if request.args.get("v") == version(name):
+        resp.cache_control.max_age = IMMUTABLE_AGE
+        resp.cache_control.immutable = True
+    else:
+        resp.cache_control.max_age = MAX_AGE
     resp.make_conditional(request)
     resp.headers["Access-Control-Allow-Origin"] = "*"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     return resp
 
 
-@lru_cache(maxsize=len(FILES))
-def _load(name: str) -> tuple[bytes, str]:
-    data = (BUILD_DIR / name).read_bytes()
-    return data, hashlib.sha256(data).hexdigest()[:32]
+def version(name: str) -> str:
+    """The hash the build puts in the loader's renderer URL (first 12 hex of its SHA-256)."""
+    return _load(name, None)[1][:12]
+
+
+@lru_cache(maxsize=len(FILES) * (len(ENCODINGS) + 1))
+def _load(name: str, encoding: str | None) -> tuple[bytes, str]:
+    raw = (BUILD_DIR / name).read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    suffix = dict(ENCODINGS).get(encoding or "", "")
+    if not suffix:
+        return raw, digest[:32]
+    return (BUILD_DIR / (name + suffix)).read_bytes(), f"{digest[:32]}-{encoding}"
 
 
 def init_app(app: Flask) -> None:

@@ -234,7 +234,8 @@
     var display = uuid();
     send("POST", "/displays", { id: display, survey_id: s.id, version: s.version, user_id: st.u });
     var ctx = {
-      survey: s, answers: progress.a, mount: mount,
+      // The config has what targeting needs; the renderer fetches the rest from url.
+      survey: s, url: api + "/surveys/" + s.id + "/" + s.version, answers: progress.a, mount: mount,
       attributes: Object.assign({}, st.a, mount && Object.fromEntries(new URLSearchParams(w.location.search))),
       save: (answers, finished) => {
         progress.a = answers;
@@ -255,7 +256,8 @@
   }
   function render(ctx) {
     if (w.__surveyappRender) w.__surveyappRender(ctx);
-    else js("renderer", () => { if (current) w.__surveyappRender(ctx); });
+    // (a versioned URL: the server lets browsers keep it for a year)
+    else js("renderer.js?v=" + RENDERER_VERSION, () => { if (current) w.__surveyappRender(ctx); });
   }
   // The workspace's consent notice, asked once (and again when its version changes) as a
   // one-question survey; the decision is sent with the notice version the person saw.
@@ -266,7 +268,7 @@
   }
   function js(name, f) {
     var el = d.createElement("script");
-    el.src = base + "/embed/v1/" + name + ".js";
+    el.src = base + "/embed/v1/" + name;
     el.onload = f;
     d.head.appendChild(el);
   }
@@ -310,6 +312,6 @@
     early.forEach((name) => { fire("event", name); });
     // Click maps: the recorder is a separate chunk, fetched only when the workspace has
     // them on and tracking is allowed; its clicks go through track() and the outbox.
-    if (tracking() && c.clicks) { w.__surveyappTrack = track; js("clicks"); }
+    if (tracking() && c.clicks) { w.__surveyappTrack = track; js("clicks.js"); }
   }).catch(() => { if (linkId && !current) fail(); }).then(flush);
 })(window, document);

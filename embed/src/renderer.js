@@ -146,6 +146,12 @@ function consent(q, value) {
 
 function render(ctx) {
   close();
+  // From the widget, the survey's questions come now (one cacheable URL per version).
+  if (ctx.url && !ctx.survey.questions) {
+    return fetch(ctx.url).then(function (r) { return r.json(); }).then(function (d) {
+      if (d.questions) { ctx.survey = d; render(ctx); }
+    }, function () {});
+  }
   // The loader's consent prompt: the workspace's notice as a one-question survey.
   if (ctx.notice) Object.assign(ctx, { answers: {}, attributes: {}, survey: { thank_you: { title: "Thank you" },
     questions: [{ id: "c", type: "consent", title: "Your privacy", description: ctx.notice }] } });

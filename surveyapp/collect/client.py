@@ -8,6 +8,7 @@ Other areas put their public widget endpoints on a ``client_blueprint`` too.
 
 from __future__ import annotations
 
+import gzip
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
@@ -68,3 +69,17 @@ def client_blueprint(name: str, import_name: str) -> Blueprint:
     blueprint.url_value_preprocessor(_load_environment)
     blueprint.after_request(_cors)
     return blueprint
+
+
+COMPRESS_MIN = 512  # bytes; smaller bodies gain less than gzip's own overhead
+
+
+def compressed(response: Response) -> Response:
+    """``response`` gzipped when the client accepts it and it is worth it (``Vary`` says so)."""
+    response.vary.add("Accept-Encoding")
+    if (response.status_code == 200 and not response.direct_passthrough
+            and "Content-Encoding" not in response.headers
+            and request.accept_encodings["gzip"] and len(response.get_data()) >= COMPRESS_MIN):
+        response.set_data(gzip.compress(response.get_data(), 6, mtime=0))
+        response.headers["Content-Encoding"] = "gzip"
+    return response

@@ -125,7 +125,9 @@ def clicks_enabled(workspace: Any) -> bool:
 
 
 def widget_config(session: Session, env: EnvironmentInfo) -> dict[str, Any]:
-    """Everything the loader needs to decide what to show, in one cacheable document."""
+    """What the loader needs to decide what to show, in one cacheable document: each live
+    survey's id, version and targeting only (the renderer fetches the questions of the one
+    it shows, ``survey_definition``), and the consent notice only when it can be asked."""
     surveys = session.scalars(
         select(Survey).where(Survey.environment_id == env.id, Survey.status == SurveyStatus.LIVE,
                              Survey.current_version_id.is_not(None))
@@ -136,12 +138,22 @@ def widget_config(session: Session, env: EnvironmentInfo) -> dict[str, Any]:
         "consent_mode": env.workspace.consent_mode.value,
         "recontact_days": env.workspace.recontact_days,
         # The notice a consent prompt shows; the widget sends its version back with the decision.
-        "consent_notice": privacy_consent.notice_document(session, env.workspace.id),
+        "consent_notice": None if env.workspace.consent_mode == ConsentMode.NOT_REQUIRED
+        else privacy_consent.notice_document(session, env.workspace.id),
         # Click maps on: the loader fetches its click recorder (with tracking consent only).
         "clicks": clicks_enabled(env.workspace),
-        "surveys": [widget_survey(s.id, s.current_version.number, s.current_version.definition)
+        "surveys": [{"id": s.id, "version": s.current_version.number,
+                     "targeting": s.current_version.definition.get("targeting") or {}}
                     for s in surveys if s.current_version is not None],
     }
+
+
+def survey_definition(session: Session, env: EnvironmentInfo, survey_id: int,
+                      number: int) -> dict[str, Any]:
+    """One version of a live survey as the renderer draws it (a version never changes)."""
+    survey = _live_survey(session, env, p.positive_int(survey_id, "survey_id"))
+    version = _version(session, survey, number)
+    return widget_survey(survey.id, version.number, version.definition)
 
 
 def etag_of(document: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from flask import g, jsonify, make_response, request
 
 from surveyapp.collect import payloads, service
-from surveyapp.collect.client import client_blueprint
+from surveyapp.collect.client import client_blueprint, compressed
 from surveyapp.extensions import db
 
 bp = client_blueprint("collect", __name__)
@@ -39,7 +39,17 @@ def config() -> Any:
     resp.set_etag(etag)
     # Short freshness, then revalidation with the ETag: publishing shows up within a minute.
     resp.headers["Cache-Control"] = "public, max-age=60, stale-while-revalidate=300"
-    return resp
+    return compressed(resp)
+
+
+@bp.route("/surveys/<int:survey_id>/<int:version>", methods=["GET", "OPTIONS"])
+def survey_definition(survey_id: int, version: int) -> Any:
+    """The questions of the survey the widget is about to show: immutable per version."""
+    if request.method == "OPTIONS":
+        return "", 204
+    resp = jsonify(service.survey_definition(db.session, g.environment, survey_id, version))
+    resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return compressed(resp)
 
 
 @bp.route("/displays", methods=["POST", "OPTIONS"])
