@@ -23,5 +23,7 @@ def init_app(app: Flask) -> None:
     wire.task(tasks.weekly_digest, tasks.DIGEST)
     wire.beat("integrations-tick", tasks.TICK, tasks.TICK_EVERY)
     wire.beat("integrations-digest", tasks.DIGEST, tasks.DIGEST_EVERY)
+    wire.task(tasks.export_due, tasks.EXPORT)
+    wire.beat("integrations-export", tasks.EXPORT, tasks.EXPORT_EVERY)
     wire.cli(*cli.COMMANDS)
     wire.eraser("alert quotes and outbound events", erasure.erase_deliveries)

@@ -51,3 +51,16 @@ class RuleForm(FlaskForm):
     days = IntegerField("Over the last (days)", default=7, validators=[Optional(), NumberRange(1, 90)])
     min_answers = IntegerField("At least answers", validators=[Optional(), NumberRange(1, 100000)])
     growth = StringField("Theme grew at least (x)", filters=[strip], default="2")
+
+
+class ExportForm(FlaskForm):
+    destination = SelectField("Destination", choices=[SelectChoice("directory", "A directory on the server"),
+                                                      SelectChoice("s3", "An S3-compatible bucket")])
+    location = StringField("Where", filters=[strip], validators=[DataRequired(), Length(max=500)],
+                           description="/srv/lake/surveyapp, or s3://bucket/prefix")
+    endpoint_url = StringField("S3 endpoint (empty for AWS)", filters=[strip], validators=[Length(max=500)],
+                               description="e.g. https://minio.example.com:9000")
+    region = StringField("S3 region", filters=[strip], validators=[Length(max=40)])
+    access_key_id = StringField("Access key id", filters=[strip], validators=[Length(max=200)])
+    secret_access_key = PasswordField("Secret access key", validators=[Length(max=200)])
+    every_hours = IntegerField("Every (hours)", default=24, validators=[Optional(), NumberRange(1, 168)])

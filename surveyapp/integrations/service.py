@@ -20,10 +20,12 @@ from surveyapp.models.integrations import (
     AlertRule,
     Channel,
     Delivery,
+    WarehouseExport,
+    WarehouseRun,
 )
 from surveyapp.models.segments import Segment
 
-from . import alerts
+from . import alerts, warehouse
 from .errors import IntegrationConflict, IntegrationInvalid, IntegrationNotFound
 
 EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
@@ -218,3 +220,39 @@ def send_test(session: Session, workspace: Workspace, channel_id: int) -> Delive
     assert delivery is not None
     session.flush()
     return delivery
+
+
+# ----------------------------------------------------------------------------- warehouse
+def create_export(session: Session, workspace: Workspace, destination: str, location: str,
+                  config: dict[str, Any], every_hours: int = 24) -> WarehouseExport:
+    location = warehouse.check_location(destination, location)
+    if not 1 <= every_hours <= 24 * 7:
+        raise _invalid({"every_hours": "from 1 to 168 hours"})
+    clean = {k: str(config.get(k) or "").strip() for k in
+             ("endpoint_url", "region", "access_key_id", "secret_access_key")} if destination == "s3" else {}
+    if clean.get("endpoint_url"):
+        parts = urlsplit(clean["endpoint_url"])
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise _invalid({"endpoint_url": "an http(s) address, or empty for AWS"})
+    export = WarehouseExport(workspace_id=workspace.id, destination=destination, location=location,
+                             config=clean, every_hours=every_hours, cursors={})
+    session.add(export)
+    session.flush()
+    return export
+
+
+def exports(session: Session, workspace_id: int) -> list[tuple[WarehouseExport, WarehouseRun | None]]:
+    out = []
+    for export in session.scalars(select(WarehouseExport).where(
+            WarehouseExport.workspace_id == workspace_id).order_by(WarehouseExport.id)):
+        last = session.scalar(select(WarehouseRun).where(WarehouseRun.export_id == export.id)
+                              .order_by(WarehouseRun.id.desc()).limit(1))
+        out.append((export, last))
+    return out
+
+
+def export_in(session: Session, workspace_id: int, export_id: int) -> WarehouseExport:
+    export = session.get(WarehouseExport, export_id)
+    if export is None or export.workspace_id != workspace_id:
+        raise IntegrationNotFound("not_found", "No such export in this workspace.")
+    return export

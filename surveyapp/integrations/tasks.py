@@ -8,12 +8,14 @@ from typing import Any
 
 from surveyapp.extensions import db
 
-from . import alerts, channels, outbound
+from . import alerts, channels, outbound, warehouse
 
 TICK = "surveyapp.integrations_tick"
 DIGEST = "surveyapp.integrations_digest"
 TICK_EVERY = 60.0  # seconds between rule checks and sends
 DIGEST_EVERY = 3600.0  # an hourly look; each channel gets one digest per ISO week
+EXPORT = "surveyapp.integrations_export"
+EXPORT_EVERY = 600.0  # a look every 10 minutes; each export runs every its every_hours
 
 
 def tick() -> dict[str, Any]:
@@ -32,3 +34,13 @@ def weekly_digest() -> dict[str, Any]:
     sent = channels.send_due(db.session)
     db.session.commit()
     return {"digests": len(queued), "sent": sent}
+
+
+def export_due() -> dict[str, str]:
+    """Run every warehouse export that is due; each commits on its own."""
+    out = {}
+    for export in warehouse.due(db.session):
+        record = warehouse.run(db.session, export)
+        db.session.commit()
+        out[str(export.id)] = record.status
+    return out

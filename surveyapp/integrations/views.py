@@ -42,9 +42,9 @@ from surveyapp.platform.web import workspace_blueprint
 from surveyapp.privacy.service import audit
 from surveyapp.workspaces.forms import EmptyForm
 
-from . import channels, ingest, queries, service
+from . import channels, ingest, queries, service, warehouse
 from .errors import IntegrationError, IntegrationInvalid, IntegrationMalformed
-from .forms import CHANNEL_LABELS, RULE_LABELS, ChannelForm, RuleForm
+from .forms import CHANNEL_LABELS, RULE_LABELS, ChannelForm, ExportForm, RuleForm
 from .spec import KINDS, batch_items
 
 ingest_bp = Blueprint("segment_ingest", __name__, url_prefix="/api/segment/v1")
@@ -133,8 +133,9 @@ bp = workspace_blueprint("integrations", __name__, "/integrations")
 
 
 def _page(channel_form: ChannelForm | None = None, rule_form: RuleForm | None = None,
-          status: int = 200) -> Any:
+          status: int = 200, export_form: ExportForm | None = None) -> Any:
     ws = g.workspace
+    export_form = export_form or ExportForm(prefix="export")
     channel_form = channel_form or ChannelForm(prefix="channel")
     rule_form = rule_form or RuleForm(prefix="rule")
     _rule_choices(rule_form)
@@ -145,6 +146,7 @@ def _page(channel_form: ChannelForm | None = None, rule_form: RuleForm | None = 
         failed=service.deliveries(db.session, ws.id, "failed"),
         recent=service.deliveries(db.session, ws.id, limit=30),
         ingest_url=url_for("segment_ingest.batch", _external=True).rsplit("/v1/", 1)[0],
+        exports=service.exports(db.session, ws.id), export_form=export_form,
         channel_labels=CHANNEL_LABELS, rule_labels=RULE_LABELS, empty_form=EmptyForm()), status
 
 
@@ -264,4 +266,38 @@ def retry(delivery_id: int) -> Any:
         flash(f"Delivery {delivery.id}: {outcome}" + (
             f" ({delivery.last_error})" if delivery.last_error and outcome != "delivered" else ""),
             "success" if outcome == "delivered" else "error")
+    return redirect(url_for("integrations.settings"))
+
+
+@bp.post("/exports")
+@workspace_view(Role.OWNER)
+def add_export() -> Any:
+    form = ExportForm(prefix="export")
+    if not form.validate_on_submit():
+        return _page(export_form=form, status=422)
+    try:
+        export = service.create_export(db.session, g.workspace, form.destination.data or "",
+                                       form.location.data or "", form.data,
+                                       every_hours=form.every_hours.data or 24)
+    except IntegrationError as exc:
+        db.session.rollback()
+        _show(form, exc)
+        return _page(export_form=form, status=422)
+    audit(db.session, g.workspace, "integration.export_created", current_user, target=export.location)
+    db.session.commit()
+    flash("Export added; the worker runs it on schedule, or run it now.", "success")
+    return redirect(url_for("integrations.settings"))
+
+
+@bp.post("/exports/<int:export_id>/run")
+@workspace_view(Role.OWNER)
+def run_export(export_id: int) -> Any:
+    if EmptyForm().validate_on_submit():
+        export = service.export_in(db.session, g.workspace.id, export_id)
+        record = warehouse.run(db.session, export)
+        db.session.commit()
+        if record.status == "succeeded":
+            flash(f"Exported {sum(record.rows.values())} rows in {len(record.files)} files.", "success")
+        else:
+            flash(f"The export failed: {record.error}", "error")
     return redirect(url_for("integrations.settings"))
