@@ -78,9 +78,11 @@ class SourceForm(FlaskForm):
 
 
 class UsabilityForm(FlaskForm):
-    file = FileField("Results (CSV)", validators=[FileSize(MAX_SOURCE_BYTES)],
-                     description="Columns participant, task, success, and optionally time_s, "
-                                 "errors, seq (1-7) and sus_1 … sus_10 (1-5).")
+    file = FileField("Results (CSV or XLSX)", validators=[FileSize(MAX_SOURCE_BYTES)],
+                     description="Task rows (participant, task, success, and optionally time_s, "
+                                 "errors, seq, sus_1 … sus_10), or a form export (Google Forms, "
+                                 "Microsoft Forms, Typeform, Qualtrics) with SUS, UMUX-Lite or "
+                                 "SEQ questions as its columns, answered in numbers or words.")
 
 
 class LinkForm(FlaskForm):

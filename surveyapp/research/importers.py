@@ -21,12 +21,12 @@ file uses at least twice. Otherwise ("We have three sponsors today: ...") the li
 of the current turn.
 
 Malformed files raise ``SourceError`` naming the line; nothing is returned half-read.
-Usability results (CSV) are read by ``read_usability_csv`` with the same guarantees.
+Usability results and questionnaires are read by ``questionnaires.read_usability_csv``
+with the same guarantees.
 """
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import re
@@ -45,11 +45,18 @@ _TS = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _CUE_TIME = re.compile(rf"^\s*{_TIME}\s*-->\s*{_TIME}(?:\s+.*)?$")
 _BRACKET_TS = re.compile(rf"^\\?\[(?P<ts>{_TS})\\?\]\s*")  # [00:55], Markdown's \[00:55\]
 _BARE_TS = re.compile(rf"^(?P<ts>{_TS})\s+")  # 00:01:02 Interviewer: ... (before a label)
+_ONLY_TS = re.compile(rf"^\\?[\[(]?(?P<ts>{_TS})\\?[\])]?$")  # Google Meet's "00:05:00" line
+# A label with its time after it: Rev and Descript's "Speaker 1 (00:00):", "Dana [01:02]:"
+_LABEL_TS = re.compile(rf"^(?P<label>.*?\S)\s*(?:\((?P<p>{_TS})\)|\[(?P<b>{_TS})\]|(?P<n>{_TS}))$")
+# A turn's head on its own line, the words on the lines below: Otter.ai's "Dana Reyes  0:15"
+# and Zoom's saved transcript "[Dana Reyes] 11:02:09"
+_OTTER_HEAD = re.compile(rf"^(?:\[(?P<bracketed>[^\]\n]{{1,60}})\]|(?P<label>[^\W\d_][^:\n]{{0,60}}?))"
+                         rf"\s+(?P<ts>{_TS})$")
 # A speaker label: **Name:** / **Name**: (or with __) in Markdown, or plain "Name:".
 _LABEL = re.compile(
     r"^(?:\*\*(?P<b1>[^*\n]{1,80}?)\s*:\s*\*\*|\*\*(?P<b2>[^*:\n]{1,80}?)\*\*\s*:"
     r"|__(?P<b3>[^_\n]{1,80}?)\s*:\s*__|__(?P<b4>[^_:\n]{1,80}?)__\s*:"
-    r"|(?P<plain>[^\W_][^:\n]{0,79}?)\s*:)(?:\s+|$)(?P<text>.*)$", re.S)
+    r"|(?P<plain>[^\W_][^:\n]{0,79}?(?:\s*[(\[]" + _TS + r"[)\]])?)\s*:)(?:\s+|$)(?P<text>.*)$", re.S)
 _BOLD_LABEL = re.compile(r"^\s*(?:\\?\[[^\]\n]*\\?\]\s*)?(?:\*\*|__)[^*_\n]{1,80}?"
                          r"(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)", re.M)
 _BRACKET = re.compile(r"^[\[(](?P<label>[^\])\n]{1,40})[\])]\s*(?P<text>\S.*)$", re.S)  # [Terrill] ...
@@ -133,6 +140,11 @@ def guess_format(data: bytes, filename: str = "", known_speakers: Iterable[str] 
     return "markdown" if suffix in (".md", ".markdown") else "text"
 
 
+def decode_text(data: bytes) -> str:
+    """A text file's characters: UTF-8 (with or without a BOM), else Windows-1252."""
+    return _decode(data)
+
+
 def _decode(data: bytes) -> str:
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -189,21 +201,29 @@ def read_speaker_lines(text: str, known_speakers: Iterable[str] = (),
     labels = _Labels(known_speakers, (p.label for p in parsed if p is not None and p.label))
     turns = _Turns()
     section: str | None = None
+    clock: int | None = None  # the last time-only line's time, for the turns after it
     for number, p in enumerate(parsed, start=1):
         if p is None:
             continue
         if p.heading is not None:
             section = p.heading or None
             continue
+        if p.time_only:
+            clock = p.line_ms
+            continue
         speaker = labels.accept(p.label) if p.label else None
         if speaker:
             turns.start(speaker, section)
-            turns.add(p.text, number, p.label_ms)
-        elif turns.open or markdown:
-            said, ms = p.as_text(markdown)
-            turns.add(said, number, ms, section=section)
+            turns.add(p.text, number, p.label_ms if p.label_ms is not None else clock)
+            clock = None
         else:
-            raise SourceError(number, "a transcript line should start with 'Speaker: '")
+            # Text of the current turn; before the first speaker, an introduction (a
+            # meeting's title, "Transcript", its attendees) kept without a speaker.
+            said, ms = p.as_text(markdown)
+            if p.label and not p.text and p.label_ms is not None and not said.endswith(":"):
+                said = p.whole  # an Otter-like head that is not a speaker: its line as said
+            turns.add(said, number, ms if ms is not None else clock, section=section)
+            clock = None
     return turns.passages()
 
 
@@ -420,6 +440,7 @@ class _Line:
     text: str = ""  # after the label
     label_ms: int | None = None  # the timestamp before or just after the label
     heading: str | None = None
+    time_only: bool = False  # a line holding only a time (Google Meet's every few minutes)
 
     def as_text(self, markdown: bool) -> tuple[str, int | None]:
         """The whole line as text of the current turn, and a time it starts with."""
@@ -434,6 +455,9 @@ def _parse_line(raw: str, markdown: bool) -> _Line | None:
         heading = _HEADING.match(line)
         if heading:
             return _Line("", None, heading=_md_clean(heading.group(2))[:200])
+    only = _ONLY_TS.match(line)
+    if only:  # a time on its own line: when what follows was said
+        return _Line("", _ms(only.group("ts")), time_only=True)
     bracketed = _BRACKET_TS.match(line)
     bare = None if bracketed else _BARE_TS.match(line)  # a bare time only before a label
     line_ms = _ms(bracketed.group("ts")) if bracketed else None
@@ -441,11 +465,20 @@ def _parse_line(raw: str, markdown: bool) -> _Line | None:
     lead = bracketed or bare
     m = _LABEL.match(line[lead.end():] if lead else line)
     if not m:
+        head = None if lead else _OTTER_HEAD.match(line)
+        if head:  # "Dana Reyes  0:15" alone: the turn's words are on the lines below
+            label = (head.group("bracketed") or head.group("label")).strip()
+            return _Line(whole, None, label, "", _ms(head.group("ts")))
         return _Line(whole, line_ms)
     bold = m.group("plain") is None
     label = next(g for g in m.group("b1", "b2", "b3", "b4", "plain") if g is not None)
     said = m.group("text").strip()
     label_ms = line_ms if line_ms is not None else (_ms(bare.group("ts")) if bare else None)
+    timed = _LABEL_TS.match(label.strip())
+    if timed:  # "Speaker 1 (00:00):" -- Rev, Descript
+        label = timed.group("label")
+        ts = timed.group("p") or timed.group("b") or timed.group("n")
+        label_ms = label_ms if label_ms is not None else _ms(ts)
     said, label_ms = _after_timestamp(_md_clean(said) if markdown or bold else said, label_ms)
     label = _md_clean(label) if markdown or bold else label.strip()
     return _Line(whole, line_ms, label, said, label_ms)
@@ -465,7 +498,12 @@ def _looks_like_speakers(lines: Iterable[str], known_speakers: Iterable[str] = (
     parsed = [p for p in (_parse_line(line, markdown=False) for line in sample) if p is not None]
     labels = _Labels(known_speakers, (p.label for p in parsed if p.label))
     hits = sum(1 for p in parsed if p.label and labels.accept(p.label))
-    return bool(parsed) and hits >= max(2, len(parsed) // 2)
+    heads = sum(1 for p in parsed if p.label and not p.text and labels.accept(p.label))
+    # Turn heads on their own line (Otter's "Dana  0:15", Rev's "Speaker 1 (00:00):") have
+    # the words on the lines below: a third of the lines is then plenty.
+    timed = sum(1 for p in parsed if p.time_only)
+    needed = max(2, (len(parsed) - timed) // (3 if heads >= 2 else 2))
+    return bool(parsed) and hits >= needed
 
 
 # ----------------------------------------------------------------------------- markdown
@@ -606,92 +644,3 @@ def _ms(hours: str | None, minutes: str | None = None, seconds: str | None = Non
         return _ms(*m.groups())
     return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds or 0)) * 1000 \
         + int((millis or "0").ljust(3, "0"))
-
-
-# ----------------------------------------------------------------------------- usability
-@dataclass
-class TaskResult:
-    participant: str
-    task: str
-    success: bool
-    seconds: float | None
-    errors: int | None
-    seq: int | None  # Single Ease Question, 1 (very difficult) to 7 (very easy)
-
-
-@dataclass
-class UsabilityData:
-    results: list[TaskResult]
-    sus: dict[str, list[int]]  # participant -> 10 SUS answers (1-5)
-
-
-REQUIRED = ("participant", "task", "success")
-SUS_COLUMNS = tuple(f"sus_{i}" for i in range(1, 11))
-_TRUE, _FALSE = {"1", "true", "yes", "y", "success", "pass"}, {"0", "false", "no", "n", "fail", "failure"}
-
-
-def read_usability_csv(data: bytes) -> UsabilityData:
-    """Rows of participant, task, success[, time_s, errors, seq][, sus_1..sus_10].
-
-    SUS answers may be on any row of a participant (they must agree if repeated)."""
-    text = _decode(data)
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise SourceError(1, "the file is empty; the first line must name the columns")
-    columns = [c.strip().lower() for c in reader.fieldnames]
-    reader.fieldnames = columns
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise SourceError(1, f"missing column(s): {', '.join(missing)} "
-                             f"(found: {', '.join(columns)})")
-    has_sus = [c for c in SUS_COLUMNS if c in columns]
-    if has_sus and len(has_sus) != 10:
-        raise SourceError(1, "SUS needs all ten columns sus_1 … sus_10")
-    results: list[TaskResult] = []
-    sus: dict[str, list[int]] = {}
-    for line, row in enumerate(reader, start=2):
-        if not any((v or "").strip() for v in row.values()):
-            continue
-        participant, task = (row.get("participant") or "").strip(), (row.get("task") or "").strip()
-        if not participant:
-            raise SourceError(line, "column 'participant' is empty")
-        success_raw = (row.get("success") or "").strip().lower()
-        if task:
-            if success_raw not in _TRUE | _FALSE:
-                raise SourceError(line, f"column 'success': {row.get('success')!r} is not "
-                                        "yes/no, true/false or 1/0")
-            results.append(TaskResult(
-                participant, task, success_raw in _TRUE,
-                _number(row, "time_s", line, float, 0, 24 * 3600),
-                _number(row, "errors", line, int, 0, 1000),
-                _number(row, "seq", line, int, 1, 7)))
-        if has_sus and any((row.get(c) or "").strip() for c in SUS_COLUMNS):
-            answers = [_number(row, c, line, int, 1, 5) for c in SUS_COLUMNS]
-            if None in answers:
-                raise SourceError(line, "a SUS answer is missing (all ten sus_ columns, 1-5)")
-            if participant in sus and sus[participant] != answers:
-                raise SourceError(line, f"participant {participant!r} has two different SUS answers")
-            sus[participant] = answers
-    if not results and not sus:
-        raise SourceError(0, "no task results or SUS answers in the file")
-    return UsabilityData(results, sus)
-
-
-def _number(row: dict[str, str], column: str, line: int, kind: type, lo: float, hi: float):
-    raw = (row.get(column) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = kind(raw.replace(",", ".") if kind is float else raw)
-    except ValueError:
-        raise SourceError(line, f"column {column!r}: {raw!r} is not a number") from None
-    if not lo <= value <= hi:
-        raise SourceError(line, f"column {column!r}: {raw} is outside {lo:g}-{hi:g}")
-    return value
-
-
-def sus_score(answers: list[int]) -> float:
-    """The System Usability Scale score (0-100) from ten answers of 1-5 (Brooke, 1996)."""
-    odd = sum(a - 1 for a in answers[0::2])
-    even = sum(5 - a for a in answers[1::2])
-    return (odd + even) * 2.5

@@ -48,11 +48,10 @@ from surveyapp.models.segments import Persona, Segment, SegmentMember, SegmentRu
 from surveyapp.privacy.ids import stored_external_id
 from surveyapp.privacy.service import audit
 from surveyapp.research.export import study_export
-from surveyapp.research.importers import (
-    SourceError,
+from surveyapp.research.importers import SourceError, read_source
+from surveyapp.research.questionnaires import (
     TaskResult,
     UsabilityData,
-    read_source,
     read_usability_csv,
     sus_score,
 )
@@ -220,11 +219,13 @@ def import_source(session: Session, study: Study, data: bytes, *, filename: str 
     return row
 
 
-def import_usability(session: Session, study: Study, data: bytes) -> dict[str, int]:
-    """Task results and SUS answers; re-importing replaces a participant's rows for a task."""
-    parsed = read_usability_csv(data)
+def import_usability(session: Session, study: Study, data: bytes, filename: str = "") -> dict[str, Any]:
+    """Task results and questionnaires (SUS, UMUX-Lite, SEQ) from task rows or a form
+    export; re-importing replaces a participant's rows for a task or a questionnaire.
+    Returns the counts and ``report``: how the file was read."""
+    parsed = read_usability_csv(data, filename)
     people = {label: participant_for(session, study, label)
-              for label in {r.participant for r in parsed.results} | set(parsed.sus)}
+              for label in {r.participant for r in parsed.results} | set(parsed.sus) | set(parsed.umux)}
     for result in parsed.results:  # tasks in the order the file first names them
         task_for(session, study, result.task)
     session.flush()
@@ -238,26 +239,33 @@ def import_usability(session: Session, study: Study, data: bytes) -> dict[str, i
         session.add(UsabilityResult(study_id=study.id, participant_id=people[result.participant].id,
                                     task=result.task[:200], success=result.success,
                                     seconds=result.seconds, errors=result.errors, seq=result.seq))
-    for label, answers in parsed.sus.items():
+    answered = [("sus", label, answers, sus_score(answers)) for label, answers in parsed.sus.items()]
+    answered += [("umux_lite", label, parsed.umux_answers[label], score)
+                 for label, score in parsed.umux.items()]
+    for instrument, label, answers, score in answered:
         session.execute(delete(SusAnswer).where(SusAnswer.study_id == study.id,
-                                                SusAnswer.participant_id == people[label].id))
+                                                SusAnswer.participant_id == people[label].id,
+                                                SusAnswer.instrument == instrument))
         session.flush()
         session.add(SusAnswer(study_id=study.id, participant_id=people[label].id,
-                              answers=answers, score=sus_score(answers)))
-    return {"results": len(parsed.results), "sus": len(parsed.sus), "participants": len(people)}
+                              instrument=instrument, answers=answers, score=score))
+    return {"results": len(parsed.results), "sus": len(parsed.sus), "umux": len(parsed.umux),
+            "participants": len(people), "report": parsed.report}
 
 
-def usability_data(session: Session, study: Study) -> Any:
+def usability_data(session: Session, study: Study) -> UsabilityData:
     labels = {p.id: p.label for p in study.participants}
     order = {t.name: (t.position, t.id) for t in study.tasks}  # tasks in the study's order
     rows = sorted(session.scalars(select(UsabilityResult).where(UsabilityResult.study_id == study.id)
                                   .order_by(UsabilityResult.id)).all(),
                   key=lambda r: order.get(r.task, (1 << 30, 0)))
-    sus = session.scalars(select(SusAnswer).where(SusAnswer.study_id == study.id)).all()
+    answers = session.scalars(select(SusAnswer).where(SusAnswer.study_id == study.id)
+                              .order_by(SusAnswer.id)).all()
     return UsabilityData(
         [TaskResult(labels.get(r.participant_id, "?"), r.task, r.success, r.seconds, r.errors, r.seq)
          for r in rows],
-        {labels.get(s.participant_id, "?"): list(s.answers) for s in sus})
+        {labels.get(s.participant_id, "?"): list(s.answers) for s in answers if s.instrument == "sus"},
+        umux={labels.get(s.participant_id, "?"): s.score for s in answers if s.instrument == "umux_lite"})
 
 
 def usability_by_segment(session: Session, study: Study) -> list[dict[str, Any]]:
@@ -277,11 +285,13 @@ def usability_by_segment(session: Session, study: Study) -> list[dict[str, Any]]
     data = usability_data(session, study)
     out = []
     for name, labels in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        tasks, sus = summarise(UsabilityData(
+        summary = summarise(UsabilityData(
             [r for r in data.results if r.participant in labels],
-            {k: v for k, v in data.sus.items() if k in labels}))
-        if tasks or sus:
-            out.append({"segment": name, "participants": len(labels), "tasks": tasks, "sus": sus})
+            {k: v for k, v in data.sus.items() if k in labels},
+            umux={k: v for k, v in data.umux.items() if k in labels}))
+        if summary.tasks or summary.sus or summary.umux:
+            out.append({"segment": name, "participants": len(labels), "tasks": summary.tasks,
+                        "sus": summary.sus, "umux": summary.umux})
     return out
 
 

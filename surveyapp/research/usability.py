@@ -4,7 +4,7 @@
 * task completion: adjusted-Wald (Agresti-Coull) interval, sound from n = 1 upwards;
 * time on task: geometric mean of successful attempts, with a t interval on the logs
   (times are skewed; the arithmetic mean overstates the typical time);
-* SEQ (1-7) and SUS (0-100): mean with a t interval.
+* SEQ (1-7), SUS and UMUX-Lite (0-100): mean with a t interval.
 
 Every figure carries its n. Intervals are 95% unless asked otherwise.
 """
@@ -15,8 +15,9 @@ import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from surveyapp.research.importers import UsabilityData, sus_score
+from surveyapp.research.questionnaires import TaskResult, UsabilityData, sus_score
 
 
 @dataclass
@@ -30,8 +31,8 @@ class Estimate:
 @dataclass
 class TaskSummary:
     task: str
-    attempts: int
-    completion: Estimate
+    attempts: int  # with a recorded outcome
+    completion: Estimate | None  # None: no outcome recorded (SEQ from a form export)
     time_s: Estimate | None  # geometric mean, successful attempts
     errors_mean: float | None
     seq: Estimate | None
@@ -74,19 +75,29 @@ def geometric_mean_interval(values: list[float], confidence: float = 0.95) -> Es
                     math.exp(logs.high) if logs.n > 1 else math.nan, logs.n)
 
 
-def summarise(data: UsabilityData) -> tuple[list[TaskSummary], Estimate | None]:
-    """Per task, in the order tasks first appear; and the SUS score over participants."""
-    by_task: dict[str, list] = defaultdict(list)
+class Summary(NamedTuple):
+    tasks: list[TaskSummary]
+    sus: Estimate | None
+    umux: Estimate | None  # UMUX-Lite, 0-100
+
+
+def summarise(data: UsabilityData) -> Summary:
+    """Per task, in the order tasks first appear; and the SUS and UMUX-Lite scores over
+    participants."""
+    by_task: dict[str, list[TaskResult]] = defaultdict(list)
     for result in data.results:
         by_task[result.task].append(result)
     tasks = []
     for task, rows in by_task.items():
-        successes = [r for r in rows if r.success]
+        known = [r for r in rows if r.success is not None]
+        successes = [r for r in known if r.success]
         errors = [r.errors for r in rows if r.errors is not None]
         tasks.append(TaskSummary(
-            task=task, attempts=len(rows), completion=completion(len(successes), len(rows)),
+            task=task, attempts=len(known),
+            completion=completion(len(successes), len(known)) if known else None,
             time_s=geometric_mean_interval([r.seconds for r in successes if r.seconds is not None]),
             errors_mean=sum(errors) / len(errors) if errors else None,
             seq=_within(mean_interval([float(r.seq) for r in rows if r.seq is not None]), 1, 7)))
     sus = _within(mean_interval([sus_score(a) for a in data.sus.values()]), 0, 100)
-    return tasks, sus
+    umux = _within(mean_interval(list(data.umux.values())), 0, 100)
+    return Summary(tasks, sus, umux)

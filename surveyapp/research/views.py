@@ -110,12 +110,12 @@ def _study_page(study: Study, status: int = 200, **forms: Any) -> Any:
     if study.survey_id and study.question_id:
         link_form.question.data = f"{study.survey_id}:{study.question_id}"
     shown = queries.passage_page(db.session, study, arg_id("page", 1))
-    tasks, sus = summarise(service.usability_data(db.session, study))
-    by_segment = service.usability_by_segment(db.session, study) if tasks or sus else []
+    tasks, sus, umux = summarise(service.usability_data(db.session, study))
+    by_segment = service.usability_by_segment(db.session, study) if tasks or sus or umux else []
     job = workspace_job(arg_id("job"))
     return render_template(
         "research/study.html", study=study, passages=shown.passages, total=shown.total,
-        tasks=tasks, sus=sus, by_segment=by_segment, page=shown.page, pages=shown.pages,
+        tasks=tasks, sus=sus, umux=umux, by_segment=by_segment, page=shown.page, pages=shown.pages,
         first=shown.first, marks=queries.highlights_by_passage(db.session, study, shown.passages),
         highlight_form=HighlightForm(formdata=None), passage_form=PassageForm(formdata=None),
         anchored=service.is_anchored,
@@ -262,14 +262,17 @@ def add_usability(study_id: int) -> Any:
             form.file.errors.append("Choose a CSV file.")
         else:
             try:
-                counts = service.import_usability(db.session, study, form.file.data.read())
+                counts = service.import_usability(db.session, study, form.file.data.read(),
+                                                  form.file.data.filename or "")
             except SourceError as exc:
                 db.session.rollback()
                 form.file.errors.append(f"Nothing was imported: {exc}")
             else:
                 db.session.commit()
-                flash(f"Imported {counts['results']} task results and {counts['sus']} SUS "
-                      f"questionnaires for {counts['participants']} participants.", "success")
+                flash(f"Imported {counts['results']} task results, {counts['sus']} SUS and "
+                      f"{counts['umux']} UMUX-Lite questionnaires for {counts['participants']} "
+                      "participants.", "success")
+                flash("How the file was read: " + "; ".join(counts["report"]) + ".", "info")
                 return redirect(url_for("research.study", study_id=study.id) + "#usability")
     return _study_page(study, 422, usability_form=form)
 

@@ -11,13 +11,8 @@ from sqlalchemy import select
 
 from surveyapp.models.research import Passage, Study, StudyKind
 from surveyapp.research import service
-from surveyapp.research.importers import (
-    SourceError,
-    guess_format,
-    read_source,
-    read_usability_csv,
-    sus_score,
-)
+from surveyapp.research.importers import SourceError, guess_format, read_source
+from surveyapp.research.questionnaires import read_usability_csv, sus_score
 from surveyapp.research.usability import completion, summarise
 
 VTT = b"""WEBVTT
@@ -118,7 +113,6 @@ def test_docx_is_read_as_notes_or_as_a_transcript():
     (b"WEBVTT\n\n00:00:05.000 --> 00:00:02.000\n<v A>hi\n", "a.vtt", 3, "ends before"),
     (b"1\n00:00:01,000 --> 00:00:02,000\n\n", "a.srt", 2, "without text"),
     (b"1\n00:00:01,000 --> 00:00:02,000\nhi\n\nnot a number\nhello\n", "a.srt", 5, "subtitle number"),
-    (b"hello there\nInterviewer: hi\nP1: hey\n", "a.txt", 1, "Speaker"),
     (b"PK\x03\x04 not really a zip", "broken.docx", 0, "DOCX"),
     (b"   \n\n", "empty.txt", 0, "no text"),
 ])
@@ -356,7 +350,7 @@ def test_usability_results_and_sus_with_honest_intervals():
     assert len(data.results) == 5 and set(data.sus) == {"P1", "P2", "P3"}
     assert sus_score([5, 1, 5, 1, 5, 1, 5, 1, 5, 1]) == 100
     assert sus_score([3] * 10) == 50
-    tasks, sus = summarise(data)
+    tasks, sus, _ = summarise(data)
     create = tasks[0]
     assert create.task == "Create a survey" and create.attempts == 3
     assert create.completion.value == pytest.approx(2 / 3) and create.completion.n == 3
@@ -380,7 +374,7 @@ def test_completion_interval_matches_statsmodels_adjusted_wald():
     (b"participant,task,success\nP1,Create,maybe\n", 2, "'success'"),
     (b"participant,task,success,seq\nP1,Create,yes,9\n", 2, "outside 1-7"),
     (b"participant,task,success,time_s\nP1,Create,yes,fast\n", 2, "not a number"),
-    (b"participant,task,success\n,Create,yes\n", 2, "'participant' is empty"),
+    (b"participant,task,success\n,Create,yes\n", 2, "“participant” is empty"),
     (b"participant,task,success,sus_1,sus_2\nP1,Create,yes,1,2\n", 1, "all ten"),
 ])
 def test_malformed_usability_csv_names_the_line_and_column(csv, line, words):

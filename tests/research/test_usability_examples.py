@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pytest
 
-from surveyapp.research.importers import TaskResult, UsabilityData, sus_score
+from surveyapp.research.questionnaires import TaskResult, UsabilityData, sus_score
 from surveyapp.research.usability import completion, summarise
 
 # Tullis & Albert, Figure 6.8: each item's contribution, and so the answer that gives it.
@@ -54,7 +54,7 @@ def test_adjusted_wald_nine_of_ten_is_capped_at_one_hundred_percent():
 
 def test_the_study_page_summary_uses_the_same_figures():
     results = [TaskResult(f"P{i}", "Find the invoice", i < 4, 30.0 + i, i, 3 + i) for i in range(5)]
-    tasks, sus = summarise(UsabilityData(results, {"P1": FIG_6_8_ANSWERS, "P2": [5, 1] * 5}))
+    tasks, sus, _ = summarise(UsabilityData(results, {"P1": FIG_6_8_ANSWERS, "P2": [5, 1] * 5}))
     assert tasks[0].completion.low == pytest.approx(0.3596, abs=5e-4)
     assert tasks[0].attempts == 5 and sus.value == (55.0 + 100.0) / 2 and sus.n == 2
 
@@ -73,7 +73,7 @@ def test_intervals_stay_on_the_scale():
     answers = {"P0": [5, 1, 5, 1, 5, 1, 5, 1, 4, 2], "P1": [5, 2, 4, 1, 5, 1, 4, 1, 4, 2],
                "P2": [5, 1, 5, 1, 4, 1, 5, 1, 4, 1], "P3": [2, 4, 2, 3, 2, 4, 2, 3, 3, 3]}
     assert sorted(sus_score(a) for a in answers.values()) == [35.0, 87.5, 95.0, 95.0]
-    tasks, sus = summarise(UsabilityData(rows, answers))
+    tasks, sus, _ = summarise(UsabilityData(rows, answers))
     seq = tasks[0].seq
     assert seq.value == 5.25 and seq.high == 7 and 1 < seq.low < 5.25
     assert sus.high == 100 and 0 < sus.low < sus.value
