@@ -277,3 +277,14 @@ def test_personas_fill_pain_points_and_goals_from_linked_research_or_say_they_ar
     viewer = client.application.test_client()
     login(viewer, team.users[Role.VIEWER].email)
     assert post_form(viewer, f"{url}/fill", {}, token_from=url).status_code == 403
+
+
+def test_a_window_with_too_few_contacts_says_what_it_holds(app, db, team, tmp_path):
+    import_grocery_as_events(db, team.workspace.environments[0].id, tmp_path, customers=10)
+    events = len(grocery_rows(10))
+    result = cli(app, "segments", "run", "--workspace", team.workspace.slug, "--start",
+                 "2006-01-01", "--end", "2008-01-01")
+    assert result.exit_code != 0
+    assert "Only 10 contacts were active between 2006-01-01 and 2008-01-01" in result.output
+    assert f"{events:,} events and 0 orders of known contacts in the window" in result.output
+    assert "contacts who denied or withdrew consent are left out" in result.output
