@@ -125,7 +125,12 @@ def run_command(workspace: str, environment: str, days: int | None,
     click.echo(f"Recommended: {run.result['recommended']}")
     if save_method:
         method = run.result["recommended"] if save_method == "recommended" else save_method
-        segments = service.save(db.session, run, method, features=features)
+        try:
+            segments = service.save(db.session, run, method, features=features)
+        except service.SegmentError as exc:  # e.g. a method skipped on this data
+            db.session.commit()  # the computed run stays, to be saved with another method
+            raise click.ClickException(f"{exc} The run is kept: "
+                                       f"/w/{ws.slug}/segments/runs/{run.id}") from None
         for seg in segments:
             click.echo(f"  {seg.key:32} {seg.size:>7,}  {seg.name}")
     db.session.commit()

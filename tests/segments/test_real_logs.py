@@ -34,7 +34,7 @@ def _run(db, team, **kw):
 
 
 def test_one_event_name_skips_the_embedding_with_its_reason_and_keeps_the_other_methods(
-        app, db, team, tmp_path):
+        app, db, team, tmp_path):  # (the crash: TruncatedSVD on one feature)
     import_grocery_as_events(db, team.workspace.environments[0].id, tmp_path, customers=300)
     run = _run(db, team)
     found = run.result["methods"]
@@ -46,6 +46,10 @@ def test_one_event_name_skips_the_embedding_with_its_reason_and_keeps_the_other_
         assert len(found[key]["labels"]) == 300
     assert run.result["recommended"] != "embedding"
     assert "Usage embedding (SVD) + k-means skipped" in run.message
+    saved = cli(app, "segments", "run", "--workspace", team.workspace.slug, "--start",
+                "2006-01-01", "--end", "2008-01-01", "--save", "embedding")
+    assert saved.exit_code != 0 and "Traceback" not in saved.output
+    assert "skipped on this run" in saved.output and "save another method" in saved.output
 
 
 def test_runs_on_the_same_data_give_the_same_segments(app, db, team, tmp_path):
