@@ -166,3 +166,23 @@ def test_the_page_adds_and_runs_an_export(db, team, owner_client, tmp_path):
                      follow_redirects=True)
     assert "Exported 3 rows in 3 files." in resp.get_data(as_text=True)
     assert list((tmp_path / "out" / "responses").glob("date=*/*.parquet"))
+
+
+def test_the_duckdb_example_in_the_docs_runs_on_an_export(db, team, tmp_path):
+    """docs/integrations.md's one-command DuckDB example, run on a real export."""
+    import re
+    from pathlib import Path
+
+    _data(db, team, n=3)
+    target = tmp_path / "lake"
+    export = service.create_export(db.session, team.workspace, "directory", str(target), {})
+    assert warehouse.run(db.session, export).status == "succeeded"
+    docs = (Path(__file__).parents[2] / "docs" / "integrations.md").read_text()
+    sql = re.search(r'duckdb feedback\.duckdb -c "(.*?)"\n```', docs, re.DOTALL).group(1)
+    con = duckdb.connect()
+    statements = [s for s in sql.replace("/srv/lake/surveyapp", str(target)).split(";") if s.strip()]
+    for statement in statements[:-1]:
+        con.execute(statement)
+    weeks = con.execute(statements[-1]).fetchall()
+    assert sum(n for _, n, _ in weeks) == 3
+    assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 3
