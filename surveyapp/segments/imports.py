@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from surveyapp.models import ConsentState, Contact, Environment, Event
@@ -721,9 +721,11 @@ class _Events(_Writer):
     def __init__(self, session: Session, env_id: int, result: ImportResult) -> None:
         super().__init__(session, env_id, result)
         self.before = session.scalar(select(func.max(Event.id))) or 0
+        self.analysed = _analyse_events(session, -1)
 
     def write(self, rows: list[dict[str, Any]]) -> None:
         session, env_id, result = self.session, self.env_id, self.result
+        self.analysed = _analyse_events(session, self.analysed, result.inserted)
         keyed: dict[str, dict[str, Any]] = {}
         for row in rows:
             key = event_key(row)
@@ -752,8 +754,46 @@ class _Events(_Writer):
                         "properties": row["properties"], "occurred_at": row["at"],
                         "received_at": dt.datetime.now(dt.UTC)})
         if out:
-            session.execute(insert(Event), out)
+            _insert_events(session, out)
         result.inserted += len(out)
+
+
+EVENT_COLUMNS = ("environment_id", "contact_id", "client_id", "session_id", "name",
+                 "properties", "occurred_at", "received_at")
+
+
+def _insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert events in the session's transaction: by COPY on PostgreSQL (about 20 times
+    fewer round trips and parameter conversions than a multi-row INSERT; #22), else by
+    ``executemany``."""
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(Event), rows)
+        return
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY event ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as cp:
+        for row in rows:
+            cp.write_row([json.dumps(row[c]) if c == "properties" else row[c]
+                          for c in EVENT_COLUMNS])
+
+
+def _analyse_events(session: Session, analysed: int, written: int = 0) -> int:
+    """Keep PostgreSQL's statistics of ``event`` and ``contact`` true while an import grows
+    them (#22).
+
+    Without them (a fresh or freshly loaded table; autovacuum cannot see this transaction's
+    rows) the planner takes the tables for tiny and answers the duplicate check
+    (``client_id = ANY(...)``) by reading every event of the environment through the time
+    index, and the contact look-up every contact, once per batch: quadratic (164k events
+    did not finish in 900 s). ANALYZE sees
+    the transaction's own rows; run at the start and whenever the rows written since the
+    last run have doubled, it costs a sample per doubling. Returns the rows written at the
+    last run. SQLite plans by rule and needs nothing."""
+    if session.get_bind().dialect.name != "postgresql":
+        return written
+    if analysed < 0 or written >= 2 * max(analysed, 10_000):
+        session.execute(text("ANALYZE event, contact"))
+        return written
+    return analysed
 
 
 @dataclass
