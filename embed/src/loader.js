@@ -263,7 +263,7 @@
   // one-question survey; the decision is sent with the notice version the person saw.
   function ask(n) {
     current = n;
-    render({ notice: n.text, close: close, optOut: commands.optOut,
+    render({ notice: n.text, strings: n.strings, close: close, optOut: commands.optOut,
       save: (a) => { current = 0; st.n = n.version; commands.setConsent(a.c === true); } });
   }
   function js(name, f) {

@@ -46,12 +46,14 @@ var POS = {
   "center": "top:50%;left:50%;transform:translate(-50%,-50%)",
 };
 var RTL = /^(ar|he|fa|ur|ps|yi)\b/;
-var TEXT = {
-  en: { next: "Next", submit: "Submit", close: "Close survey", req: "Please answer this question.", other: "Other", of: "of" , survey: "Survey", hint: "Press Alt+Shift+S to answer" },
-  de: { next: "Weiter", submit: "Senden", close: "Umfrage schließen", req: "Bitte beantworten Sie diese Frage.", other: "Andere", of: "von" , survey: "Umfrage", hint: "Alt+Umschalt+S zum Antworten" },
-  fr: { next: "Suivant", submit: "Envoyer", close: "Fermer", req: "Merci de répondre à cette question.", other: "Autre", of: "sur" , survey: "Sondage", hint: "Alt+Maj+S pour répondre" },
-  es: { next: "Siguiente", submit: "Enviar", close: "Cerrar", req: "Responda a esta pregunta.", other: "Otro", of: "de" , survey: "Encuesta", hint: "Alt+Mayús+S para responder" },
-};
+// The widget's words come with the survey, in its languages (surveyapp/widget_strings.py,
+// with the survey's own overrides); English only when a caller has none.
+var EN = { next: "Next", submit: "Submit", close: "Close survey", required: "Please answer this question.",
+  other: "Other", count: "{n} of {total}", survey: "Survey", hint: "Press Alt+Shift+S to answer.",
+  why: "Why this survey?", why_title: "Why am I seeing this?",
+  why_body: "{site} asks a few questions to learn how to improve. It records that this survey was shown and the answers you give, with the page address and your browser language, on its own servers. You can stop it here.",
+  stop: "Don't show me surveys or track me", back: "Back", thanks: "Thank you!", privacy: "Your privacy" };
+function fmt(text, vars) { return text.replace(/\{(\w+)\}/g, function (m, k) { return vars[k]; }); }
 // The palette: the host page may set any of these on the surveyapp-widget element.
 var LIGHT = "--bg:var(--surveyapp-background,#fff);--bg2:var(--surveyapp-surface,#f7f7fa);--fg:var(--surveyapp-text,#1d2130);--line:var(--surveyapp-border,#d9dbe3)";
 var DARK = "--bg:var(--surveyapp-background,#1f2430);--bg2:var(--surveyapp-surface,#2a3040);--fg:var(--surveyapp-text,#eef0f4);--line:var(--surveyapp-border,#3a4254)";
@@ -100,7 +102,7 @@ function scale(q, value, pick, t) {
   var stars = q.type == "rating" && q.style != "numbers", btns = [], box;
   for (var i = lo; i <= hi; i++) (function (n) {
     btns.push(h("button", {
-      type: "button", part: "scale-button", "aria-pressed": String(value == n), "aria-label": n + " " + t.of + " " + hi,
+      type: "button", part: "scale-button", "aria-pressed": String(value == n), "aria-label": fmt(t.count, { n: n, total: hi }),
       onclick: function () { value = n; btns.forEach(function (b, j) { b.setAttribute("aria-pressed", String(j + lo == n || stars && j + lo <= n)); }); pick(); },
     }, [stars ? "★" : String(n)]));
   })(i);
@@ -153,9 +155,11 @@ function render(ctx) {
     }, function () {});
   }
   // The loader's consent prompt: the workspace's notice as a one-question survey.
-  if (ctx.notice) Object.assign(ctx, { answers: {}, attributes: {}, survey: { thank_you: { title: "Thank you" },
-    questions: [{ id: "c", type: "consent", title: "Your privacy", description: ctx.notice }] } });
-  var s = ctx.survey, loc = pickLocale(s), t = TEXT[loc.split("-")[0]] || TEXT.en;
+  if (ctx.notice) Object.assign(ctx, { answers: {}, attributes: {}, survey: { strings: ctx.strings,
+    locales: Object.keys(ctx.strings || {}), questions: [{ id: "c", type: "consent", title: "", description: ctx.notice }] } });
+  var s = ctx.survey, loc = pickLocale(s), all = s.strings || {};
+  var t = Object.assign({}, EN, all[loc.split("-")[0]], all[loc]);
+  if (ctx.notice) s.questions[0].title = t.privacy;
   // No prototype: a question id such as "constructor" is not answered until it is.
   var ap = s.appearance || {}, answers = Object.assign(Object.create(null), ctx.answers), hidden = {};
   s.questions.forEach(function (q) { if (q.type == "hidden" && Object.prototype.hasOwnProperty.call(ctx.attributes, q.id) && ctx.attributes[q.id] != null) hidden[q.id] = answers[q.id] = String(ctx.attributes[q.id]); });
@@ -203,13 +207,13 @@ function render(ctx) {
     var q = localise(s.questions.filter(function (x) { return x.id == qid; })[0], loc);
     var n = visible.indexOf(s.questions.filter(function (x) { return x.id == qid; })[0]) + 1;
     var err = h("p", { class: "e", role: "alert" });
-    var title = h("h2", { id: "sa-t", part: "title" }, [q.title]);
+    var title = h("h2", { id: "sa-t", part: "title", dir: "auto" }, [q.title]);
     var last = next(s, qid, answers) == "end";
     var body = q.type == "open_text" ? text(q, answers[qid]) : q.choices ? choices(q, answers[qid], t) :
       q.type == "consent" ? consent(q, answers[qid]) : scale(q, answers[qid], function () { go(); }, t);
     function go() {
       var v = body[1]();
-      if (q.required && empty(q, v) || /"other":" *"/.test(JSON.stringify(v))) { err.textContent = t.req; return; }
+      if (q.required && empty(q, v) || /"other":" *"/.test(JSON.stringify(v))) { err.textContent = t.required; return; }
       if (v == null || (Array.isArray(v) && !v.length)) delete answers[qid]; else answers[qid] = v;
       var to = next(s, qid, answers);
       ctx.save(Object.assign({}, answers), to == "end");
@@ -223,34 +227,32 @@ function render(ctx) {
       // Submit comes first in the tab order; the counter and "why" link sit left (CSS order).
       h("div", { class: "f" }, [
         body[2] ? null : h("button", { class: "n", part: "submit", type: "button", onclick: go }, [last ? t.submit : t.next]),
-        h("span", 0, [n + " " + t.of + " " + visible.length, " · ",
-          h("button", { class: "why", type: "button", onclick: function () { why(qid); } }, ["Why this survey?"])])])]);
+        h("span", 0, [fmt(t.count, { n: n, total: visible.length }), " · ",
+          h("button", { class: "why", type: "button", dir: "auto", onclick: function () { why(qid); } }, [t.why])])])]);
     var focusable = panel.querySelector(".s button,input,textarea,.n");
     // Focus follows the visitor: it moves on from a step they answered in the survey (or on
     // a link page, where the survey is the page); a survey that appears on its own only says so.
-    var say = n + " " + t.of + " " + visible.length + ": " + q.title;
+    var say = fmt(t.count, { n: n, total: visible.length }) + ": " + q.title;
     if (keep) { live.textContent = say; focusable.focus(); }
     else setTimeout(function () { live.textContent = t.survey + ": " + say + ". " + t.hint; }, 300);
   }
   function why(back) {
     // Transparency: who asks, what is sent, and a way to say no for good.
     var site = location.hostname, keep = inside();
-    fill(panel, [closer(), h("h2", { id: "sa-t", tabindex: "-1" }, ["Why am I seeing this?"]),
-      h("p", { class: "d" }, [site + " asks a few questions to learn how to improve. It records that this " +
-        "survey was shown and the answers you give, with the page address and your browser language, on its " +
-        "own servers. You can stop it here."]),
+    fill(panel, [closer(), h("h2", { id: "sa-t", tabindex: "-1" }, [t.why_title]),
+      h("p", { class: "d" }, [fmt(t.why_body, { site: site })]),
       h("div", { class: "f" }, [
         h("button", { class: "why", type: "button", onclick: function () { ctx.optOut(); ctx.close(); } },
-          ["Don't show me surveys or track me"]),
-        h("button", { class: "n", type: "button", onclick: function () { step(back); } }, ["Back"])])]);
-    live.textContent = "Why am I seeing this?";
+          [t.stop]),
+        h("button", { class: "n", type: "button", onclick: function () { step(back); } }, [t.back])])]);
+    live.textContent = t.why_title;
     if (keep) panel.querySelector("h2").focus();
   }
   function thanks() {
     var ty = s.thank_you || {}, keep = inside();
-    var heading = h("h2", { id: "sa-t", tabindex: "-1" }, [ty.title || "Thank you!"]);
+    var heading = h("h2", { id: "sa-t", tabindex: "-1", dir: "auto" }, [ty.title || t.thanks]);
     fill(panel, [closer(), heading, ty.body ? h("p", { class: "d" }, [ty.body]) : null]);
-    live.textContent = ty.title || "Thank you!";
+    live.textContent = ty.title || t.thanks;
     if (keep) (panel.querySelector(".x") || heading).focus();
     if (!ctx.mount) setTimeout(function () { if (panel.isConnected) ctx.close(); }, 6000);
   }

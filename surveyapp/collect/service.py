@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from surveyapp import widget_strings
 from surveyapp.collect import cache
 from surveyapp.collect import payloads as p
 from surveyapp.collect.cache import EnvironmentInfo, SurveyInfo, VersionInfo
@@ -117,6 +118,9 @@ def widget_survey(survey_id: int, version: int, definition: dict[str, Any]) -> d
     doc.setdefault("questions", [])
     doc.setdefault("logic", [])
     doc.setdefault("targeting", {})
+    # The widget's own words in each of the survey's languages, with the survey's overrides.
+    locales = [*(definition.get("locales") or []), definition.get("default_locale") or "en"]
+    doc["strings"] = widget_strings.for_survey(locales, definition.get("strings"))
     return {"id": survey_id, "version": version, **doc}
 
 
@@ -139,13 +143,22 @@ def widget_config(session: Session, env: EnvironmentInfo) -> dict[str, Any]:
         "recontact_days": env.workspace.recontact_days,
         # The notice a consent prompt shows; the widget sends its version back with the decision.
         "consent_notice": None if env.workspace.consent_mode == ConsentMode.NOT_REQUIRED
-        else privacy_consent.notice_document(session, env.workspace.id),
+        else _with_prompt_strings(privacy_consent.notice_document(session, env.workspace.id)),
         # Click maps on: the loader fetches its click recorder (with tracking consent only).
         "clicks": clicks_enabled(env.workspace),
         "surveys": [{"id": s.id, "version": s.current_version.number,
                      "targeting": s.current_version.definition.get("targeting") or {}}
                     for s in surveys if s.current_version is not None],
     }
+
+
+def _with_prompt_strings(notice: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The consent prompt's own words (title, button, thanks) in every catalogue language."""
+    if notice is None:
+        return None
+    keys = ("privacy", "submit", "thanks")
+    return {**notice, "strings": {loc: {k: widget_strings.strings(loc)[k] for k in keys}
+                                  for loc in widget_strings.CATALOGUE}}
 
 
 def survey_definition(session: Session, env: EnvironmentInfo, survey_id: int,

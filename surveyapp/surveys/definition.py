@@ -67,7 +67,7 @@ def validate_definition(definition: Any) -> dict[str, Any]:
     if not isinstance(definition, dict):
         raise _fail("definition", "must be a JSON object", "A survey definition is a JSON object.")
     known = {"questions", "logic", "targeting", "appearance", "thank_you", "default_locale",
-             "locales"}
+             "locales", "strings"}
     extra = sorted(set(definition) - known)
     if extra:
         raise _fail(extra[0], "unknown key", f"Unknown key {extra[0]!r} in the definition "
@@ -93,6 +93,28 @@ def validate_definition(definition: Any) -> dict[str, Any]:
         locales = [default_locale, *locales]
     out["default_locale"] = default_locale
     out["locales"] = list(dict.fromkeys(locales))
+    if definition.get("strings"):
+        out["strings"] = _strings(definition["strings"])
+    return out
+
+
+def _strings(raw: Any) -> dict[str, dict[str, str]]:
+    """Per-locale overrides of the widget's own words ({"de": {"submit": "Abschicken"}})."""
+    from surveyapp.widget_strings import EN
+
+    if not isinstance(raw, dict):
+        raise _fail("strings", "an object of locales, each an object of texts")
+    out: dict[str, dict[str, str]] = {}
+    for loc, texts in raw.items():
+        if not LOCALE_RE.match(loc) or not isinstance(texts, dict):
+            raise _fail(f"strings.{str(loc)[:20]}", "a locale like 'de' with an object of texts")
+        for key, text in texts.items():
+            if key not in EN:
+                raise _fail(f"strings.{loc}.{str(key)[:40]}", "unknown key",
+                            f"Unknown widget string {key!r} (known: {', '.join(EN)}).")
+            if not isinstance(text, str) or not 0 < len(text) <= 1000:
+                raise _fail(f"strings.{loc}.{key}", "a text of 1-1000 characters")
+        out[loc] = dict(texts)
     return out
 
 

@@ -99,6 +99,9 @@ DEFINITION: dict[str, Any] = {
                       "properties": {"title": TEXT, "body": TEXT}},
         "default_locale": LOCALE,
         "locales": {"type": "array", "items": LOCALE},
+        "strings": {"type": "object", "description": "Per-locale overrides of the widget's own "
+                    "words (keys as in surveyapp/widget_strings.py)",
+                    "additionalProperties": {"type": "object", "additionalProperties": TEXT}},
     },
 }
 

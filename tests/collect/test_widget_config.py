@@ -49,3 +49,17 @@ def test_config_is_gzipped_when_accepted_and_still_answers_304(client, db, key, 
     assert len(zipped.data) < len(plain.data) / 2
     again = client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
+
+
+def test_the_consent_prompt_gets_its_own_words_in_every_catalogue_language(client, db, key, env, team):  # noqa: F811
+    from surveyapp.models import ConsentMode
+    from surveyapp.privacy.consent import save_notice
+    from surveyapp.widget_strings import CATALOGUE
+
+    team.workspace.consent_mode = ConsentMode.REQUIRED
+    save_notice(db.session, team.workspace, "We record your answers to improve the product.")
+    db.session.commit()
+    notice = client.get(f"/api/v1/client/{key}/config").get_json()["consent_notice"]
+    assert notice["text"].startswith("We record")
+    assert set(notice["strings"]) == set(CATALOGUE)
+    assert notice["strings"]["ar"] == {k: CATALOGUE["ar"][k] for k in ("privacy", "submit", "thanks")}

@@ -47,6 +47,12 @@ SURVEYS = {
     "/gpc": survey("/gpc", PAGE_VIEW, WHY),
     "/scale": survey("/scale", PAGE_VIEW, NPS),
     "/scale-ar": survey("/scale-ar", PAGE_VIEW, NPS, locales=["ar"], default_locale="ar"),
+    "/i18n": survey("/i18n", PAGE_VIEW,
+                    {**NPS, "translations": {"ar": {"title": "ما مدى احتمال أن توصي بنا؟"},
+                                             "ja": {"title": "私たちを薦める可能性は？"}}},
+                    {**WHY, "translations": {"ar": {"title": "ما السبب الرئيسي؟"}}},
+                    locales=["en", "ar", "ja"], default_locale="en",
+                    strings={"ar": {"submit": "أرسل إجابتك"}}),
     "/theme": {**survey("/theme", PAGE_VIEW), "appearance": {"position": "bottom-right",
                                                              "brand_color": "#0f766e", "theme": "auto"}},
 }
@@ -399,3 +405,45 @@ def test_the_host_page_themes_the_widget_with_custom_properties_parts_and_dark_m
     page.emulate_media(color_scheme="dark")  # theme "auto" follows the visitor's dark mode
     brand, radius, title, background, _ = shadow(page, look)
     assert (brand, background) == ("rgb(255, 160, 0)", "rgb(31, 36, 48)")
+
+
+# ---------------------------------------------------------------- 7: the widget's words
+def test_the_widget_speaks_the_surveys_languages_right_to_left_with_overrides(browser, live_server, lab):
+    context = browser.new_context(locale="ar-EG", viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(lab["url"] + "/i18n")
+        dialog = page.get_by_role("dialog")
+        dialog.wait_for(timeout=15_000)
+        assert dialog.get_by_role("heading").inner_text() == "ما مدى احتمال أن توصي بنا؟"
+        assert shadow(page, "[root.querySelector('.w').dir, root.querySelector('.w').lang]") == ["rtl", "ar"]
+        footer = shadow(page, "root.querySelector('.f span').textContent")
+        assert footer == "1 من 2 · لماذا هذا الاستطلاع؟"
+        # The question mark ends the sentence on its left, where an Arabic reader ends it.
+        ends = shadow(page, """(() => {
+            const b = root.querySelector('.why'), t = b.firstChild, r = document.createRange();
+            r.setStart(t, 0); r.setEnd(t, 1); const first = r.getBoundingClientRect().left;
+            r.setStart(t, t.length - 1); r.setEnd(t, t.length); return [first, r.getBoundingClientRect().left];
+        })()""")
+        assert ends[1] < ends[0]
+        assert dialog.get_by_role("button", name="7 من 10").count() == 1  # aria-labels too
+        dialog.get_by_role("button", name="لماذا هذا الاستطلاع؟").click()
+        assert dialog.get_by_role("heading").inner_text() == "لماذا أرى هذا؟"
+        assert "127.0.0.1" in dialog.inner_text() and "خوادمه" in dialog.inner_text()
+        dialog.get_by_role("button", name="رجوع").click()
+        dialog.get_by_role("button", name="7 من 10").click()
+        assert dialog.get_by_role("heading").inner_text() == "ما السبب الرئيسي؟"
+        dialog.get_by_role("button", name="أرسل إجابتك").click()  # the survey's own override
+        assert dialog.get_by_role("heading").inner_text() == "Thanks!"  # the survey's thank-you text
+    finally:
+        context.close()
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(lab["url"] + "/i18n")
+        dialog = page.get_by_role("dialog")
+        dialog.wait_for(timeout=15_000)
+        assert shadow(page, "root.querySelector('.f span').textContent") == "1 / 2 · このアンケートについて"
+        assert dialog.get_by_role("button", name="アンケートを閉じる").count() == 1
+    finally:
+        context.close()
