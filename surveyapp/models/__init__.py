@@ -2,6 +2,7 @@
 
 # Area modules (each defines its own tables; import their classes from the module).
 from surveyapp.models import consent, experiments, insights, integrations, research, research_search, segments  # noqa: F401,E402
+from surveyapp.models import personalization  # noqa: F401,E402
 from surveyapp.models.analysis import AnswerAnnotation, TextAnalysis
 from surveyapp.models.apikey import ApiKey
 from surveyapp.models.audit import AuditEvent
