@@ -18,11 +18,12 @@ A batch stores what is valid and answers, per message that is not, its index, it
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,9 @@ from .spec import Message, parse
 #: Segment-spec messages come from the customer's servers or their Segment workspace:
 #: no Do-Not-Track header applies; stored consent and the consent mode still do.
 PRIVACY = collect.Privacy()
+#: How long a messageId is remembered: a retry within this window is not stored again.
+KEEP_MESSAGE_IDS_DAYS = 30
+DUPLICATE = "duplicate"  # _store's answer for an event already stored
 
 
 @dataclass
@@ -52,6 +56,14 @@ class Outcome:
         return {"success": True, "received": self.received, "stored": self.stored,
                 "duplicates": self.duplicates, "not_stored": self.not_stored,
                 "rejected": self.rejected}
+
+
+def forget_message_ids(session: Session, days: int = KEEP_MESSAGE_IDS_DAYS) -> int:
+    """Drop message ids older than ``days`` (the deduplication window): the table would
+    otherwise grow with every message ever received."""
+    cutoff = utcnow() - dt.timedelta(days=days)
+    result = session.execute(delete(IngestedMessage).where(IngestedMessage.received_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _insert_new(session: Session, table: Table, row: dict[str, Any], keys: list[str]) -> bool:
@@ -97,13 +109,15 @@ def ingest(session: Session, env: EnvironmentInfo, items: list[Any],
         reason = _store(session, env, msg)
         if reason is None:
             out.stored += 1
+        elif reason == DUPLICATE:
+            out.duplicates += 1
         else:
             out.not_stored[reason] = out.not_stored.get(reason, 0) + 1
     return out
 
 
 def _store(session: Session, env: EnvironmentInfo, msg: Message) -> str | None:
-    """Store one message; None, or why it may not be stored (consent)."""
+    """Store one message; None, DUPLICATE, or why it may not be stored (consent)."""
     user_id = msg.user_id
     anonymous_id = msg.anonymous_id
     existing = identity.find_for(session, env, user_id, anonymous_id)
@@ -116,7 +130,8 @@ def _store(session: Session, env: EnvironmentInfo, msg: Message) -> str | None:
         identity.link(session, env, msg.previous_id, contact)
         identity.link(session, env, identity.anonymous_key(msg.previous_id), contact)
     elif msg.kind in ("track", "page", "screen"):
-        _event(session, env, msg, contact)
+        if not _event(session, env, msg, contact):
+            return DUPLICATE
     elif msg.kind == "identify":
         contact.attributes = {**(contact.attributes or {}), **msg.traits}
     elif msg.kind == "group":
@@ -126,7 +141,8 @@ def _store(session: Session, env: EnvironmentInfo, msg: Message) -> str | None:
     return None
 
 
-def _event(session: Session, env: EnvironmentInfo, msg: Message, contact: Contact) -> None:
+def _event(session: Session, env: EnvironmentInfo, msg: Message, contact: Contact) -> bool:
+    """Insert the event; False when it is already there (its messageId's event id)."""
     session.flush()  # the contact needs its id
     assert msg.event is not None
     row = {"environment_id": env.id, "contact_id": contact.id, "name": msg.event,
@@ -136,5 +152,5 @@ def _event(session: Session, env: EnvironmentInfo, msg: Message, contact: Contac
     table: Table = Event.__table__  # type: ignore[assignment]
     if row["client_id"] is None:
         session.execute(table.insert().values(row))
-    else:
-        _insert_new(session, table, row, ["environment_id", "client_id"])
+        return True
+    return _insert_new(session, table, row, ["environment_id", "client_id"])

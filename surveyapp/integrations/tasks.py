@@ -8,7 +8,7 @@ from typing import Any
 
 from surveyapp.extensions import db
 
-from . import alerts, channels, outbound, warehouse
+from . import alerts, channels, ingest, outbound, warehouse
 
 TICK = "surveyapp.integrations_tick"
 DIGEST = "surveyapp.integrations_digest"
@@ -29,11 +29,14 @@ def tick() -> dict[str, Any]:
 
 
 def weekly_digest() -> dict[str, Any]:
+    """Hourly: queue the digests that are due (once per ISO week each) and send them; and
+    forget Segment message ids past the deduplication window."""
+    forgotten = ingest.forget_message_ids(db.session)
     queued = alerts.digest_all(db.session)
     db.session.commit()
     sent = channels.send_due(db.session)
     db.session.commit()
-    return {"digests": len(queued), "sent": sent}
+    return {"digests": len(queued), "sent": sent, "message_ids_forgotten": forgotten}
 
 
 def export_due() -> dict[str, str]:

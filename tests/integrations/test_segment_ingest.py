@@ -230,3 +230,47 @@ def test_single_calls_answer_like_segment(db, team, served, path):
     resp = requests.post(f"{served}{path}", json=body, auth=(env.client_key, ""), timeout=10)
     assert resp.status_code == 200 and resp.json()["success"] is True
     assert _contact(db, env, "u-s") is not None
+
+
+def test_a_full_spec_message_with_context_and_clock_skew(db, team, served):
+    """A message shaped like the spec's common-fields example: context.page fills a page
+    call's properties, originalTimestamp is corrected by the client's clock skew."""
+    env = team.workspace.environments[0]
+    now = dt.datetime.now(dt.UTC)
+    skew = dt.timedelta(hours=2)  # the device's clock is two hours fast
+    message = {
+        "type": "page", "name": "Academy", "anonymousId": "507f191e810c19729de860ea",
+        "messageId": "022bb90c-bbac-11e4-8dfc-aa07a5b093db", "version": 2,
+        "context": {"active": True, "ip": "203.0.113.7", "locale": "en-US",
+                    "library": {"name": "analytics.js", "version": "2.11.1"},
+                    "page": {"path": "/academy/", "referrer": "", "search": "",
+                             "title": "Analytics Academy", "url": "https://example.com/academy/"},
+                    "userAgent": "Mozilla/5.0 (iPhone; CPU iPhone OS 9_1 like Mac OS X)"},
+        "integrations": {"All": True, "Mixpanel": False},
+        "originalTimestamp": (now + skew - dt.timedelta(minutes=5)).isoformat(),
+        "sentAt": (now + skew).isoformat(),
+    }
+    resp = requests.post(f"{served}/api/segment/v1/batch", json={"batch": [message]},
+                         auth=(env.client_key, ""), timeout=10)
+    assert resp.json()["stored"] == 1
+    event = db.session.scalar(select(Event))
+    assert event.name == "$page"
+    assert event.properties == {"name": "Academy", "path": "/academy/", "title": "Analytics Academy",
+                                "url": "https://example.com/academy/", "referrer": ""}
+    assert abs(event.occurred_at - (now - dt.timedelta(minutes=5))) < dt.timedelta(seconds=30)
+    assert "203.0.113.7" not in json.dumps(event.properties)  # no IP address is kept
+
+
+def test_message_ids_are_forgotten_after_the_window(db, team):
+    from surveyapp.collect.cache import environment
+    from surveyapp.integrations import ingest
+    from surveyapp.models.integrations import IngestedMessage
+
+    env = environment(db.session, team.workspace.environments[0].client_key)
+    msg = {"type": "track", "userId": "u-w", "event": "Kept", "messageId": "window-0001"}
+    assert ingest.ingest(db.session, env, [msg]).stored == 1
+    assert ingest.ingest(db.session, env, [msg]).duplicates == 1
+    row = db.session.scalar(select(IngestedMessage))
+    row.received_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=31)
+    assert ingest.forget_message_ids(db.session) == 1
+    assert ingest.ingest(db.session, env, [msg]).duplicates == 1  # the event's own id still holds

@@ -186,3 +186,25 @@ def test_the_duckdb_example_in_the_docs_runs_on_an_export(db, team, tmp_path):
     weeks = con.execute(statements[-1]).fetchall()
     assert sum(n for _, n, _ in weeks) == 3
     assert con.execute("SELECT count(*) FROM events").fetchone()[0] == 3
+
+
+def test_segment_memberships_are_exported_once_per_saved_run(db, team, tmp_path):
+    from surveyapp.models.segments import Segment, SegmentMember, SegmentRun
+
+    _data(db, team, n=1)
+    ws = team.workspace
+    person = db.session.scalar(select(Contact))
+    run = SegmentRun(workspace_id=ws.id, environment_id=ws.environments[0].id, status="saved",
+                     window_end=utcnow(), saved_at=utcnow())
+    segment = Segment(workspace_id=ws.id, run=run, key="power", name="Power users", size=1)
+    db.session.add_all([run, segment])
+    db.session.flush()
+    db.session.add(SegmentMember(segment_id=segment.id, contact_id=person.id))
+    db.session.commit()
+    export = service.create_export(db.session, ws, "directory", str(tmp_path / "lake"), {})
+    first = warehouse.run(db.session, export)
+    assert first.rows["segments"] == 1
+    assert "segments" not in warehouse.run(db.session, export).rows
+    [file] = (tmp_path / "lake" / "segments").glob("date=*/*.parquet")
+    table = pq.read_table(file).to_pylist()
+    assert table[0]["segment_key"] == "power" and table[0]["contact"] == "u-1"
