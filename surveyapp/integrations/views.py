@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     g,
@@ -94,10 +95,31 @@ def _environment(data: dict[str, Any]) -> EnvironmentInfo:
         raise ApiError(429, "rate_limited", f"More than {limit} for this write key; slow down.",
                        headers={"Retry-After": str(wait)})
     try:
-        return collect.environment_for_key(db.session, key)
+        env = collect.environment_for_key(db.session, key)
     except CollectNotFound:
         raise _unauthorized("No environment has this write key. Use an environment's public "
                             "key (Settings, Environments); keys change when rotated.") from None
+    origin = request.headers.get("Origin")
+    if origin and env.allowed_origins and origin.rstrip("/") not in env.allowed_origins:
+        raise ApiError(403, "origin_not_allowed",
+                       f"Pages on {origin} may not use this key. An owner can allow the origin "
+                       "in the environment's settings.")
+    return env
+
+
+@ingest_bp.after_request
+def _cors(response: Response) -> Response:
+    """analytics.js posts from the customer's pages (no cookies are involved)."""
+    origin = request.headers.get("Origin")
+    if origin:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+        response.vary.add("Origin")
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "POST"
+        response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, Content-Encoding"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
 
 
 @ingest_bp.post("/batch")

@@ -274,3 +274,26 @@ def test_message_ids_are_forgotten_after_the_window(db, team):
     row.received_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=31)
     assert ingest.forget_message_ids(db.session) == 1
     assert ingest.ingest(db.session, env, [msg]).duplicates == 1  # the event's own id still holds
+
+
+def test_browsers_may_post_from_allowed_origins_only(db, team, served):
+    """analytics.js sends from the customer's pages: CORS, and the environment's allowed
+    origins, as for the widget."""
+    env = team.workspace.environments[0]
+    env.allowed_origins = ["https://shop.example.com"]
+    db.session.commit()
+    preflight = requests.options(f"{served}/api/segment/v1/batch", timeout=10, headers={
+        "Origin": "https://shop.example.com", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://shop.example.com"
+    assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
+    body = {"writeKey": env.client_key, "batch": [{"type": "track", "anonymousId": "a-1",
+                                                   "event": "Viewed", "messageId": "cors-0001"}]}
+    ok = requests.post(f"{served}/api/segment/v1/batch", data=json.dumps(body), timeout=10,
+                       headers={"Origin": "https://shop.example.com", "Content-Type": "text/plain"})
+    assert ok.status_code == 200 and ok.json()["stored"] == 1
+    assert ok.headers["Access-Control-Allow-Origin"] == "https://shop.example.com"
+    other = requests.post(f"{served}/api/segment/v1/batch", data=json.dumps(body), timeout=10,
+                          headers={"Origin": "https://evil.example", "Content-Type": "text/plain"})
+    assert other.status_code == 403 and other.json()["error"]["code"] == "origin_not_allowed"
