@@ -3,8 +3,9 @@
 
 Rules:
 
-- ``detractor``: someone answered an NPS question with 0-6 (``NPS.DETRACTOR_MAX``). All
-  detractors since the last check go in **one** message (score, the open-text answer,
+- ``detractor``: someone answered an NPS question with 0-6 (``NPS.DETRACTOR_MAX``), once
+  the response is finished (or 10 minutes old, so its comment is in). All detractors
+  since the last check go in **one** message (score, the open-text answer,
   PII-scrubbed), so a burst of answers is one alert, not a flood.
 - ``nps_below``: the NPS of a survey -- optionally of one segment's members -- over the
   last ``days`` days is below ``threshold`` with at least ``min_answers`` answers. It
@@ -44,6 +45,7 @@ from surveyapp.templating import scrub
 
 BATCH = 500
 QUOTES = 5  # detractors quoted in one alert
+SETTLE = dt.timedelta(minutes=10)  # an unfinished response is alerted on after this
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,8 @@ def queue(session: Session, channel: Channel, event: str, dedup_key: str,
 
 
 # ----------------------------------------------------------------------------- rules
-def _detractors(session: Session, rule: AlertRule, workspace: Workspace) -> Alert | None:
+def _detractors(session: Session, rule: AlertRule, workspace: Workspace,
+                now: dt.datetime) -> Alert | None:
     query = (select(Response, SurveyVersion.definition, Survey.name)
              .join(Survey, Survey.id == Response.survey_id)
              .join(SurveyVersion, SurveyVersion.id == Response.version_id)
@@ -102,11 +105,19 @@ def _detractors(session: Session, rule: AlertRule, workspace: Workspace) -> Aler
     if rule.params.get("survey_id"):
         query = query.where(Response.survey_id == int(rule.params["survey_id"]))
     rows = session.execute(query).all()
-    if not rows:
+    # A response still being answered may get its comment in a moment: wait for it to be
+    # finished (or SETTLE old) before alerting, and keep the cursor before it.
+    settled = now - SETTLE
+    ready = []
+    for row in rows:
+        if not (row[0].finished or row[0].created_at <= settled):
+            break
+        ready.append(row)
+    if not ready:
         return None
-    rule.cursor_response_id = rows[-1][0].id
+    rule.cursor_response_id = ready[-1][0].id
     found: list[tuple[Response, int, str, str]] = []
-    for response, definition, name in rows:
+    for response, definition, name in ready:
         for qid in _nps_questions(definition):
             score = response.answers.get(qid)
             if NPS.group(score) == "detractor":
@@ -227,7 +238,7 @@ def evaluate(session: Session, rule: AlertRule, now: dt.datetime | None = None) 
     workspace = session.get(Workspace, rule.workspace_id)
     assert workspace is not None
     if rule.kind == "detractor":
-        alert = _detractors(session, rule, workspace)
+        alert = _detractors(session, rule, workspace, now)
     elif rule.kind == "nps_below":
         alert = _nps_below(session, rule, workspace, now)
     else:

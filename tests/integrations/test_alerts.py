@@ -236,3 +236,21 @@ def test_erasing_a_person_removes_their_quotes_from_alerts(db, team, receiver):
     db.session.commit()
     db.session.expire_all()
     assert "quellbrook" not in json.dumps(db.session.get(Delivery, delivery.id).payload)
+
+
+def test_a_detractor_still_answering_is_alerted_with_the_comment(db, team, receiver):
+    """The score arrives before the comment: the alert waits for the response to finish."""
+    survey = _survey(db, team)
+    channel = _slack(db, team, receiver)
+    service.create_rule(db.session, team.workspace, "detractor", "Detractors", channel.id, {})
+    db.session.commit()
+    r = _answer(db, survey, 3)
+    r.finished, r.finished_at = False, None
+    db.session.commit()
+    tasks.tick()
+    assert receiver.requests == []
+    r.answers = {"score": 3, "why": "Search never finds anything"}
+    r.finished, r.finished_at = True, utcnow()
+    db.session.commit()
+    tasks.tick()
+    assert "Search never finds anything" in json.dumps(receiver.bodies[0])
