@@ -19,7 +19,9 @@ the true one) and only a clean file is written by the second pass.
 * **Duplicates.** Events carry a content hash (or the file's ``event_id``) as
   ``client_id``, contacts their ``user_id``; rows already stored before this import are
   "already there", rows that repeat another row of the same file are counted as repeats
-  (and stored once).
+  (and stored once). An event stored without a session id gets the one a re-import
+  brings (counted as updated), so a log imported before its sessions were known can be
+  completed by importing it again.
 * **CSV** files are read with the delimiter they use (``,``, ``;``, tab or ``|``, sniffed
   from the first lines).
 
@@ -42,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from surveyapp.models import ConsentState, Contact, Environment, Event
@@ -733,14 +735,23 @@ class _Events(_Writer):
                 result.repeats += 1
             else:
                 keyed[key] = row
-        existing: dict[str | None, int] = {key: event_id for key, event_id in session.execute(
-            select(Event.client_id, Event.id).where(
-                Event.environment_id == env_id, Event.client_id.in_(list(keyed))))}
-        for event_id in existing.values():
+        existing: dict[str | None, int] = {}
+        fill = []  # a re-import fills in the session id an earlier import lacked (#22)
+        for key, event_id, sid in session.execute(
+                select(Event.client_id, Event.id, Event.session_id).where(
+                    Event.environment_id == env_id, Event.client_id.in_(list(keyed)))):
+            existing[key] = event_id
             if event_id > self.before:
                 result.repeats += 1
+            elif sid is None and key is not None and keyed[key].get("session_id"):
+                fill.append({"eid": event_id, "sid": keyed[key]["session_id"]})
+                result.updated += 1
             else:
                 result.duplicates += 1
+        if fill:
+            table = Event.__table__
+            session.execute(update(table).where(table.c.id == bindparam("eid"))
+                            .values(session_id=bindparam("sid")), fill)
         todo = {k: r for k, r in keyed.items() if k not in existing}
         contacts = _contacts(session, env_id, {r["user_id"] for r in todo.values()})
         out = []

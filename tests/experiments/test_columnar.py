@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from surveyapp.events import store as st
 from surveyapp.experiments import funnels, paths, sequences
@@ -169,6 +169,37 @@ def test_session_ids_win_where_there_are_any(db, team):
     st.verify(db.session, st.store_of_app())  # what the worker's check does
     assert after("duckdb") == after("sql") == {("signup", "tour", "report", "share"): 1,
                                                ("signup", "tour", "report", "(end)"): 1}
+
+
+def test_a_re_import_with_session_ids_fills_them_in_and_the_paths_follow(
+        db, team, receipt_log, tmp_path):
+    """The log was first imported without sessions (sessionized by the gap); the same
+    file again with a session column (here: one session per case and day) adds nothing
+    and fills the session ids in; the paths then follow the file's sessions."""
+    with LOG.open() as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        r["session_id"] = f"{r['user_id']}/{r['timestamp'][:10]}"
+    again = tmp_path / "with-sessions.csv"
+    with again.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    before = paths.top_paths(db.session, team.workspace.id, CHECK, limit=1000, engine="duckdb")
+    result = imports.import_file(db.session, receipt_log, "events", again, "csv")
+    db.session.commit()
+    assert (result.inserted, result.updated, result.duplicates) == (0, 2366, 0)
+    assert "2,366 updated" in result.summary("events")
+    assert db.session.scalar(select(func.count()).where(Event.session_id.is_(None))) == 0
+    st.verify(db.session, st.store_of_app())  # what the worker's check does
+    duck = paths.top_paths(db.session, team.workspace.id, CHECK, limit=1000, engine="duckdb")
+    sql = paths.top_paths(db.session, team.workspace.id, CHECK, limit=1000, engine="sql")
+    assert [(p.steps, p.count) for p in duck[1]] == [(p.steps, p.count) for p in sql[1]]
+    assert duck[0] == sql[0] and duck != before
+    by_day = pd.DataFrame(rows).groupby("session_id")["event"].apply(list)
+    assert duck[0] == sum(CHECK in names for names in by_day)  # sessions with the check
+    second = imports.import_file(db.session, receipt_log, "events", again, "csv")
+    assert (second.updated, second.duplicates) == (0, 2366)  # nothing left to fill
 
 
 def test_funnel_sequences_on_duckdb_equal_sql_on_the_real_log(db, team, receipt_log):
