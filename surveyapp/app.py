@@ -31,6 +31,7 @@ from surveyapp import (
     jobs,
     links,
     openapi,
+    personalization,
     privacy,
     ratelimit,
     reports,
@@ -69,6 +70,7 @@ AREAS = (
     insights,
     research,
     integrations,
+    personalization,
 )
 
 

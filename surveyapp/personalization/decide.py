@@ -1,0 +1,219 @@
+"""Decisions: which variant of a slot a person gets, why, and the exposure, once.
+
+Order of a decision (callers own the transaction):
+
+1. the slot's live version (a paused or unpublished slot decides nothing: the product
+   shows its own default);
+2. the person in control: Do Not Track / Global Privacy Control, the self-service
+   switch (consent ``opted_out``), a refused consent or the workspace's consent mode
+   (``surveyapp.collect.service.may_store``, the rule the collection API and the
+   experiments follow) give the *default variant*, with no profile read and nothing
+   recorded;
+3. the holdout: a deterministic share of units (``holdout_percent``, by a hash of the
+   slot key and the unit, like experiment assignment) is shown the default, and what the
+   rules would have chosen is recorded beside it, so lift compares like with like;
+4. the rules, first match wins (``surveyapp.personalization.rules``), else the default;
+5. the exposure: stored once per (slot, version, unit) -- retries and races are harmless.
+
+The decision itself is computed afresh on every call (a person who moves to another page
+may match another rule); the exposure keeps the first decision of each version, which is
+what the lift is measured on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from surveyapp.errors import NotFound
+from surveyapp.experiments.assignment import BUCKETS, bucket
+from surveyapp.experiments.audience import is_member
+from surveyapp.models import Contact, Environment, Event, utcnow
+from surveyapp.models.personalization import Slot, SlotExposure, SlotVersion
+from surveyapp.models.segments import Persona, SegmentMember
+from surveyapp.personalization import rules
+
+
+class UnknownSlot(NotFound):
+    pass
+
+
+HOLDOUT_REASON = ("This is what everyone sees: you are in a small group, picked at random, "
+                  "that is shown no personalisation, so we can measure whether it helps.")
+PRIVACY_REASONS = {
+    "do_not_track": "This is what everyone sees: your browser asks not to be tracked (Do Not "
+                    "Track or Global Privacy Control), so nothing about you was used or recorded.",
+    "opted_out": "This is what everyone sees: you turned personalisation off, so nothing "
+                 "about you was used or recorded.",
+    "consent_required": "This is what everyone sees: you have not agreed to personalisation, "
+                        "so nothing about you was used or recorded.",
+}
+NOT_LIVE_REASON = "Nothing is personalised here at the moment."
+
+
+@dataclass(frozen=True)
+class Decision:
+    slot: str
+    version: int | None
+    variant: str | None  # None: the slot is not live (show the product's own default)
+    payload: Any
+    reason: str  # "Why am I seeing this?", in plain words
+    why: str  # rule | default | holdout | do_not_track | opted_out | consent_required | not_live
+    personalized: bool
+    holdout: bool
+    exposed: bool  # an exposure of this version is stored (now or earlier)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"slot": self.slot, "version": self.version, "variant": self.variant,
+                "payload": self.payload, "reason": self.reason, "why": self.why,
+                "personalized": self.personalized, "holdout": self.holdout,
+                "exposed": self.exposed}
+
+
+# Published versions never change, so their definitions are cached by (slot id, version).
+_DEFINITIONS: dict[tuple[int, int], dict[str, Any]] = {}
+_CACHE_MAX = 2048
+
+
+def find_slot(session: Session, workspace_id: int, key: str) -> Slot:
+    slot = session.scalar(select(Slot).where(Slot.workspace_id == workspace_id, Slot.key == key))
+    if slot is None:
+        raise UnknownSlot("unknown_slot", f"No slot with key “{key[:64]}”.", {"slot": "unknown"})
+    return slot
+
+
+def definition(session: Session, slot: Slot) -> dict[str, Any] | None:
+    if slot.live_version is None:
+        return None
+    cache_key = (slot.id, slot.live_version)
+    found = _DEFINITIONS.get(cache_key)
+    if found is None:
+        found = session.scalar(select(SlotVersion.definition).where(
+            SlotVersion.slot_id == slot.id, SlotVersion.version == slot.live_version))
+        if found is None:
+            return None
+        if len(_DEFINITIONS) >= _CACHE_MAX:
+            _DEFINITIONS.clear()
+        _DEFINITIONS[cache_key] = found
+    return found
+
+
+def in_holdout(slot_key: str, unit: str, percent: float) -> bool:
+    """The same hash as experiment assignment, on its own key so the holdout is independent
+    of any experiment's split."""
+    return bucket(f"{slot_key}\x1fholdout", unit) < percent / 100 * BUCKETS
+
+
+class DbProfile:
+    """The person as the database knows them, read only for the conditions asked."""
+
+    def __init__(self, session: Session, workspace_id: int, contact_ids: list[int],
+                 attributes: dict[str, Any], page: str | None, now: dt.datetime) -> None:
+        self.session, self.workspace_id, self.contact_ids = session, workspace_id, contact_ids
+        self.attributes, self.page, self.now = attributes, page, now
+        self._events: dict[tuple[str, int], int] = {}
+
+    def in_segment(self, key: str) -> bool:
+        return is_member(self.session, self.workspace_id, key, self.contact_ids)
+
+    def in_persona(self, persona_id: int) -> bool:
+        if not self.contact_ids:
+            return False
+        segment_id = self.session.scalar(select(Persona.segment_id).where(
+            Persona.id == persona_id, Persona.workspace_id == self.workspace_id))
+        if segment_id is None:
+            return False
+        return self.session.scalar(select(SegmentMember.id).where(
+            SegmentMember.segment_id == segment_id,
+            SegmentMember.contact_id.in_(self.contact_ids)).limit(1)) is not None
+
+    def event_count(self, name: str, days: int) -> int:
+        if not self.contact_ids:
+            return 0
+        if (name, days) not in self._events:
+            self._events[(name, days)] = int(self.session.scalar(
+                select(func.count()).select_from(Event).where(
+                    Event.contact_id.in_(self.contact_ids), Event.name == name,
+                    Event.occurred_at >= self.now - dt.timedelta(days=days))) or 0)
+        return self._events[(name, days)]
+
+
+def profile_attributes(contacts: list[Contact], sent: dict[str, Any]) -> dict[str, Any]:
+    """Stored attributes of the person's contacts, with what the request sent on top."""
+    merged: dict[str, Any] = {}
+    for contact in contacts:
+        merged.update(contact.attributes or {})
+    merged.update(sent)
+    return merged
+
+
+def decide(session: Session, slot: Slot, *, unit: str, stored_unit: str,
+           contacts: list[Contact], attributes: dict[str, Any], page: str | None,
+           privacy_reason: str | None, expose: bool) -> Decision:
+    """The decision for one unit ("u:<user id>" or "a:<anonymous id>"; ``stored_unit`` is
+    what is written, the keyed hash of the user id when the workspace stores ids hashed).
+    ``privacy_reason``: why nothing may be used or stored (None: it may)."""
+    defn = definition(session, slot)
+    if defn is None:
+        return Decision(slot.key, None, None, None, NOT_LIVE_REASON, "not_live", False, False,
+                        False)
+    version = slot.live_version
+    assert version is not None
+    default = defn["default"]
+    if privacy_reason is not None:
+        return Decision(slot.key, version, default, defn["variants"][default],
+                        PRIVACY_REASONS.get(privacy_reason, PRIVACY_REASONS["opted_out"]),
+                        privacy_reason, False, False, False)
+    profile = DbProfile(session, slot.workspace_id, [c.id for c in contacts],
+                        profile_attributes(contacts, attributes), page, utcnow())
+    choice = rules.evaluate(defn, profile)
+    holdout = in_holdout(slot.key, unit, float(defn.get("holdout_percent", 0)))
+    shown = default if holdout else choice.variant
+    reason = HOLDOUT_REASON if holdout else choice.reason
+    why = "holdout" if holdout else ("rule" if choice.rule is not None else "default")
+    exposed = False
+    if expose:
+        exposed = _expose(session, slot, version, stored_unit, contacts[0] if contacts else None,
+                          shown, choice, holdout)
+    return Decision(slot.key, version, shown, defn["variants"][shown], reason, why,
+                    why == "rule", holdout, exposed)
+
+
+def _expose(session: Session, slot: Slot, version: int, unit: str, contact: Contact | None,
+            shown: str, choice: rules.Choice, holdout: bool) -> bool:
+    unit = unit[:300]
+    found = session.scalar(select(SlotExposure.id).where(
+        SlotExposure.slot_id == slot.id, SlotExposure.version == version,
+        SlotExposure.unit_id == unit))
+    if found is not None:
+        return True
+    try:
+        with session.begin_nested():
+            session.add(SlotExposure(slot_id=slot.id, version=version, unit_id=unit,
+                                     contact_id=contact.id if contact and contact.id else None,
+                                     variant=shown, intended=choice.variant, holdout=holdout,
+                                     rule=choice.rule, exposed_at=utcnow()))
+    except IntegrityError:  # stored concurrently by another request: still once
+        pass
+    return True
+
+
+def erase_exposures_by_user_id(session: Session, contacts: list[Contact]) -> int:
+    """Erasure reaches exposures stored before the person was a contact (the server API
+    with an unknown user id), which name them only in ``unit_id``; those with a
+    ``contact_id`` are swept by the privacy area."""
+    removed = 0
+    for contact in contacts:
+        workspace_id = session.scalar(select(Environment.workspace_id)
+                                      .where(Environment.id == contact.environment_id))
+        slots = select(Slot.id).where(Slot.workspace_id == workspace_id)
+        result = cast(CursorResult[Any], session.execute(delete(SlotExposure).where(
+            SlotExposure.slot_id.in_(slots),
+            SlotExposure.unit_id == f"u:{contact.external_id}"[:300])))
+        removed += result.rowcount or 0
+    return removed

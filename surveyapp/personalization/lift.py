@@ -1,0 +1,129 @@
+"""Holdout and lift: does a slot's personalisation move its goal event?
+
+For each variant the rules chose (``intended``), the people who were shown it are compared
+with the people in the holdout the rules would have shown it to (they saw the default):
+the same rule, the same kind of person, only the treatment differs. A conversion is the
+goal event by the exposed contact within the goal window after the exposure. The
+statistics are the experiments area's: the two-proportion z-test with Newcombe's interval,
+and the always-valid mSPRT p-value over daily looks (``surveyapp.experiments.stats``), so
+the monitoring page may be opened as often as anyone likes.
+
+Only identified exposures (with a contact) count: events follow a person through the
+contact. The default variant's row compares the default with itself, a sanity check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from surveyapp.experiments import stats
+from surveyapp.experiments.metrics import UnitRows
+from surveyapp.experiments.service import daily_looks
+from surveyapp.experiments.sql import seconds_between
+from surveyapp.models import Event, utcnow
+from surveyapp.models.personalization import Slot, SlotExposure, SlotVersion
+
+ALPHA = 0.05
+MIN_GROUP = 5  # fewer people on a side: no comparison
+ALL = "all variants"
+
+
+@dataclass
+class LiftRow:
+    variant: str
+    n_personalized: int
+    x_personalized: int
+    n_holdout: int
+    x_holdout: int
+    comparison: stats.Comparison | None
+    sequential: stats.Sequential | None
+
+    @property
+    def rate_personalized(self) -> float | None:
+        return self.x_personalized / self.n_personalized if self.n_personalized else None
+
+    @property
+    def rate_holdout(self) -> float | None:
+        return self.x_holdout / self.n_holdout if self.n_holdout else None
+
+    def sentence(self, goal: str) -> str:
+        if self.comparison is None or self.sequential is None:
+            return (f"Too few people yet (at least {MIN_GROUP} personalised and {MIN_GROUP} "
+                    "in the holdout are needed).")
+        c = self.comparison
+        lo, hi = c.diff_ci
+        verdict = ("a real difference" if self.sequential.significant
+                   else "not distinguishable from no change yet")
+        return (f"“{goal}”: {stats.pct(c.treatment)} personalised vs {stats.pct(c.control)} in "
+                f"the holdout ({stats.points(c.diff)}, 95% CI {stats.points(lo)} to "
+                f"{stats.points(hi)}); always-valid p = {self.sequential.p_value:.3f}: {verdict}.")
+
+
+@dataclass
+class Monitoring:
+    version: SlotVersion | None
+    goal: str | None
+    shown: dict[str, int]  # exposures per variant shown (anonymous too)
+    holdout: int  # exposures in the holdout
+    rows: list[LiftRow]
+
+
+def _row(name: str, rows: UnitRows, start: Any, end: Any) -> LiftRow:
+    n_p = rows.variants.count("personalized")
+    n_h = rows.variants.count("holdout")
+    x_p = sum(1 for v, x in zip(rows.variants, rows.values, strict=True)
+              if v == "personalized" and x)
+    x_h = sum(1 for v, x in zip(rows.variants, rows.values, strict=True) if v == "holdout" and x)
+    comparison = sequential = None
+    if min(n_p, n_h) >= MIN_GROUP:
+        comparison = stats.compare_proportions(x_h, n_h, x_p, n_p, ALPHA)
+        looks = daily_looks(rows, "holdout", "personalized", start, end)
+        sequential = stats.sequential_proportions(looks, ALPHA)
+    return LiftRow(name, n_p, x_p, n_h, x_h, comparison, sequential)
+
+
+def monitoring(session: Session, slot: Slot, version_number: int | None = None) -> Monitoring:
+    """Exposures and lift of one version (default: the live one, else the latest)."""
+    q = select(SlotVersion).where(SlotVersion.slot_id == slot.id)
+    number = version_number or slot.live_version
+    q = q.where(SlotVersion.version == number) if number else q.order_by(
+        SlotVersion.version.desc()).limit(1)
+    version = session.scalar(q)
+    if version is None:
+        return Monitoring(None, None, {}, 0, [])
+    x = SlotExposure
+    base = (x.slot_id == slot.id, x.version == version.version)
+    shown = {str(v): int(n) for v, n in session.execute(
+        select(x.variant, func.count()).where(*base).group_by(x.variant)).all()}
+    holdout = int(session.scalar(select(func.count()).where(*base, x.holdout.is_(True))) or 0)
+    goal = version.definition.get("goal_event")
+    if not goal:
+        return Monitoring(version, None, shown, holdout, [])
+    window = float(version.definition.get("goal_window_hours") or 168) * 3600
+    first = (select(x.id.label("xid"), func.min(Event.occurred_at).label("at"))
+             .join(Event, and_(Event.contact_id == x.contact_id, Event.name == goal,
+                               Event.occurred_at >= x.exposed_at))
+             .where(*base, seconds_between(session, Event.occurred_at, x.exposed_at) <= window)
+             .group_by(x.id).subquery())
+    data = session.execute(
+        select(x.intended, x.holdout, x.exposed_at, first.c.at)
+        .outerjoin(first, first.c.xid == x.id)
+        .where(*base, x.contact_id.is_not(None)).order_by(x.id)).all()
+    if not data:
+        return Monitoring(version, goal, shown, holdout, [])
+    start, end = min(r[2] for r in data), utcnow()
+    metric = {"kind": "conversion", "event": goal}
+
+    def unit_rows(selected: list[Any]) -> UnitRows:
+        return UnitRows(metric, ["holdout" if r[1] else "personalized" for r in selected],
+                        [r[2] for r in selected], [1.0 if r[3] is not None else 0.0
+                                                   for r in selected], [r[3] for r in selected])
+
+    out = [_row(ALL, unit_rows(list(data)), start, end)]
+    for variant in sorted({str(r[0]) for r in data}):
+        out.append(_row(variant, unit_rows([r for r in data if r[0] == variant]), start, end))
+    return Monitoring(version, goal, shown, holdout, out)
