@@ -8,7 +8,8 @@ Features (all over the window ``[end - days, end)``):
 
 * ``active_days`` distinct days with an event; ``events``; ``sessions_per_week`` and
   ``session_depth`` events per session (only when events carry session ids);
-  ``recency_days`` since the last event (all only when the window has events);
+  ``recency_days`` since the last event; ``active_span_days`` from the first event in the
+  window to the last (all only when the window has events);
 * ``tenure_days`` since the contact was first seen (contact creation, first event in the
   window or first order ever before the window's end, whichever is earliest);
 * ``share:<event>`` for the most common event names;
@@ -41,7 +42,8 @@ MIN_USERS_SHARE = 0.05  # an event name becomes a share feature when 5% of conta
 MAX_CATEGORIES = 8
 # Counts and durations are heavily skewed: log1p before scaling.
 LOG_FEATURES = ("active_days", "sessions_per_week", "events", "session_depth", "recency_days",
-                "tenure_days", "orders", "revenue", "order_recency_days", "order_span_days")
+                "active_span_days", "tenure_days", "orders", "revenue", "order_recency_days",
+                "order_span_days")
 SKIP_ATTRIBUTES = {"email", "name", "phone", "signup_date", "user_id", "id"}
 
 
@@ -122,7 +124,11 @@ def extract(session: Session, env_id: int, end: dt.datetime, days: int) -> Featu
             behaviour += ["sessions_per_week", "session_depth"]
         # No event in the window: as if the last one were at the window's start.
         frame["recency_days"] = (ev["recency_s"].astype(float) / 86400).fillna(days)
-        behaviour.append("recency_days")
+        # From the first event in the window to the last: about 0 for someone seen once
+        # (a one-time buyer in a purchase log imported as events), whatever their recency.
+        frame["active_span_days"] = ((ev["first_s"].astype(float) - ev["recency_s"].astype(float))
+                                     / 86400).fillna(0).clip(lower=0)
+        behaviour += ["recency_days", "active_span_days"]
         first_seen.append(ev["first_s"].astype(float) / 86400)
 
     contacts = session.execute(

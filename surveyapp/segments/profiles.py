@@ -47,7 +47,8 @@ def feature_label(name: str) -> str:
               "events": "Events", "session_depth": "Events per session",
               "recency_days": "Days since last seen", "tenure_days": "Days since first seen",
               "orders": "Orders", "revenue": "Revenue", "order_recency_days": "Days since last order",
-              "order_span_days": "Days from first to last order"}
+              "order_span_days": "Days from first to last order",
+              "active_span_days": "Days from first to last event"}
     if name in labels:
         return labels[name]
     if name.startswith("share:"):

@@ -92,18 +92,22 @@ def compute(session: Session, run: SegmentRun, progress: Progress | None = None,
 
 
 def recommend(results: dict[str, meth.MethodResult]) -> str:
-    """Separation and stability weighed together: the best silhouette x stability x
-    share of contacts clustered (noise counts against a method), among the methods with
-    two or more clusters, at most 30% noise and a stability of at least STABLE; if none
-    is that stable, the best product among the rest. A well-separated split that refits
-    on a subsample do not reproduce is not a segmentation to act on."""
+    """Separation and stability weighed together: the best separation gap (the
+    silhouette above what the method finds on a structureless reference, see
+    ``methods.null_separation``) x stability x share of contacts clustered (noise counts
+    against a method), among the methods with two or more clusters, at most 30% noise
+    and a stability of at least STABLE; if none is that stable, the best product among
+    the rest. A split the shuffled data would give as well, or that refits on a
+    subsample do not reproduce, is not a segmentation to act on."""
     def parts(r: meth.MethodResult) -> tuple[bool, float]:
         m = r.metrics
         noise = m.get("noise_share", 0) or 0
         stab = max(m.get("stability_ari") or 0.0, 0.0)
         usable = (m.get("clusters", 0) or 0) >= 2 and noise <= 0.3
+        gap = m.get("separation_gap")
+        separation = gap if gap is not None else (m.get("silhouette") or 0.0)
         return (usable and stab >= meth.STABLE,
-                max(m.get("silhouette") or 0.0, 0.0) * stab * (1 - noise) if usable else -1.0)
+                max(separation, 0.0) * stab * (1 - noise) if usable else -1.0)
     return max(results.values(), key=parts).key
 
 
