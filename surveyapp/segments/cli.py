@@ -118,8 +118,10 @@ def run_command(workspace: str, environment: str, days: int | None,
         if m.get("status", "ok") != "ok":
             click.echo(f"{m['title']:40} {m['status']}: {m['reason']}")
             continue
+        gap = q.get("separation_gap")
         click.echo(f"{m['title']:40} clusters {q['clusters']:>2}  silhouette "
-                   f"{q['silhouette'] if q['silhouette'] is not None else '-':>7}  stability "
+                   f"{q['silhouette'] if q['silhouette'] is not None else '-':>7}  gap "
+                   f"{gap if gap is not None else '-':>7}  stability "
                    f"{q.get('stability_ari') if q.get('stability_ari') is not None else '-':>7}"
                    f"  noise {100 * q['noise_share']:.1f}%")
     click.echo(f"Recommended: {run.result['recommended']}")
