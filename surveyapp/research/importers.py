@@ -62,6 +62,9 @@ _BOLD_LABEL = re.compile(r"^\s*(?:\\?\[[^\]\n]*\\?\]\s*)?(?:\*\*|__)[^*_\n]{1,80
 _BRACKET = re.compile(r"^[\[(](?P<label>[^\])\n]{1,40})[\])]\s*(?P<text>\S.*)$", re.S)  # [Terrill] ...
 _VOICE_TAG = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+([^>]*))?>")
 _TAG = re.compile(r"</?[a-z][^>]*>|<\d[\d:.]*>|\{\\[^}]*\}")  # tags, karaoke times, {\an8}
+# Lines transcription services add to an export, not said by anyone.
+_BOILERPLATE = re.compile(r"^(?:transcribed by https?://otter\.ai|meeting ended after \d[\d:]*\b.*"
+                          r"|this editable transcript was computer generated.*)$", re.I)
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
@@ -197,7 +200,8 @@ def read_speaker_lines(text: str, known_speakers: Iterable[str] = (),
     continue the turn above. A Markdown transcript may open with headings or an
     introduction before the first speaker; a plain one must start with a speaker."""
     lines = text.split("\n")
-    parsed = [_parse_line(line, markdown) for line in lines]
+    parsed = [None if _BOILERPLATE.match(line.strip()) else _parse_line(line, markdown)
+              for line in lines]
     labels = _Labels(known_speakers, (p.label for p in parsed if p is not None and p.label))
     turns = _Turns()
     section: str | None = None
@@ -430,6 +434,12 @@ class _Labels:
         if _name_like(label) or (repeated and key in self.repeated and _label_like(label)):
             return label[:80]
         return None
+
+
+def accept_speaker(label: str, known: Iterable[str]) -> str | None:
+    """``label`` as a speaker's name if it looks like one (as at import: one of ``known``,
+    spelt as there, or name-like), else None."""
+    return _Labels(known, []).accept(label)
 
 
 @dataclass

@@ -54,17 +54,30 @@ class PassagePage(NamedTuple):
     first: int  # the number of the first passage shown (1-based)
 
 
-def passage_page(session: Session, study: Study, page: int) -> PassagePage:
-    """One page of a study's passages in reading order (source, then position); a page
-    number out of range shows the nearest page."""
-    total = session.scalar(select(func.count()).select_from(Passage)
-                           .where(Passage.study_id == study.id)) or 0
+def passage_page(session: Session, study: Study, page: int, *, source_id: int | None = None,
+                 speaker: str | None = None) -> PassagePage:
+    """One page of a study's passages in reading order (source, then position), of one
+    source and one speaker if asked; a page number out of range shows the nearest page."""
+    where = [Passage.study_id == study.id]
+    if source_id is not None:
+        where.append(Passage.source_id == source_id)
+    if speaker:
+        where.append(Passage.speaker == speaker)
+    total = session.scalar(select(func.count()).select_from(Passage).where(*where)) or 0
     pages = max(1, -(-total // PAGE))
     page = min(max(page, 1), pages)
-    passages = list(session.scalars(select(Passage).where(Passage.study_id == study.id)
+    passages = list(session.scalars(select(Passage).where(*where)
                                     .order_by(Passage.source_id, Passage.position)
                                     .offset((page - 1) * PAGE).limit(PAGE)))
     return PassagePage(passages, total, page, pages, (page - 1) * PAGE + 1)
+
+
+def passage_speakers(session: Session, study: Study, source_id: int | None = None) -> list[str]:
+    """The speakers of a study's passages (of one source if asked), alphabetically."""
+    query = select(Passage.speaker).where(Passage.study_id == study.id, Passage.speaker.is_not(None))
+    if source_id is not None:
+        query = query.where(Passage.source_id == source_id)
+    return sorted({s for s in session.scalars(query.distinct()) if s}, key=str.casefold)
 
 
 def highlights_by_passage(session: Session, study: Study,
@@ -82,6 +95,16 @@ def source_passages(session: Session, source: StudySource) -> list[Passage]:
     """A source's passages in their order."""
     return list(session.scalars(select(Passage).where(Passage.source_id == source.id)
                                 .order_by(Passage.position)))
+
+
+def source_speakers(session: Session, source: StudySource) -> list[str]:
+    """The speakers of a source, in order of first appearance."""
+    seen: dict[str, None] = {}
+    for speaker in session.scalars(select(Passage.speaker).where(
+            Passage.source_id == source.id, Passage.speaker.is_not(None)).order_by(Passage.position)):
+        if speaker:
+            seen.setdefault(speaker)
+    return list(seen)
 
 
 def source_passage_count(session: Session, source: StudySource) -> int:

@@ -48,7 +48,7 @@ from surveyapp.models.segments import Persona, Segment, SegmentMember, SegmentRu
 from surveyapp.privacy.ids import stored_external_id
 from surveyapp.privacy.service import audit
 from surveyapp.research.export import study_export
-from surveyapp.research.importers import SourceError, read_source
+from surveyapp.research.importers import SourceError, accept_speaker, read_source
 from surveyapp.research.questionnaires import (
     TaskResult,
     UsabilityData,
@@ -192,18 +192,51 @@ def export_study(session: Session, workspace: Workspace, study: Study, user: Use
     return data
 
 
-def import_source(session: Session, study: Study, data: bytes, *, filename: str = "",
-                  title: str = "", participant: Participant | None = None,
-                  fmt: str | None = None, study_session: StudySession | None = None) -> StudySource:
-    """Read one file (or pasted text) into PII-scrubbed passages. Raises SourceError."""
-    from nlp.text import scrub_pii
-
+def _not_imported_yet(session: Session, study: Study, data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()
     existing = session.scalar(select(StudySource).where(
         StudySource.study_id == study.id, StudySource.content_hash == digest))
     if existing is not None:
         raise SourceError(0, f"this material is already imported, as “{existing.title}”")
+    return digest
+
+
+def preview_source(session: Session, study: Study, data: bytes, *, filename: str = "") -> dict[str, Any]:
+    """What an import would give, before anything is stored: the format, the passages and
+    the speakers found (each with its turns, words and first words, in order of first
+    appearance). Raises SourceError as ``import_source`` would."""
+    _not_imported_yet(session, study, data)
+    source = read_source(data, filename, known_speakers=[p.label for p in study.participants])
+    speakers: dict[str, dict[str, Any]] = {}
+    for p in source.passages:
+        if p.speaker:
+            row = speakers.setdefault(p.speaker, {"name": p.speaker, "turns": 0, "words": 0,
+                                                  "first": p.text[:160]})
+            row["turns"] += 1
+            row["words"] += len(p.text.split())
+    labels = {p.label.casefold(): p.label for p in study.participants}
+    for row in speakers.values():
+        row["participant"] = labels.get(row["name"].casefold())
+    return {"format": source.format, "passages": len(source.passages),
+            "unattributed": sum(1 for p in source.passages if not p.speaker),
+            "speakers": list(speakers.values()), "sample": source.passages[:6]}
+
+
+def import_source(session: Session, study: Study, data: bytes, *, filename: str = "",
+                  title: str = "", participant: Participant | None = None,
+                  fmt: str | None = None, study_session: StudySession | None = None,
+                  speakers: dict[str, str] | None = None) -> StudySource:
+    """Read one file (or pasted text) into PII-scrubbed passages. Raises SourceError.
+
+    ``speakers`` renames the speakers found (the import preview: a participant's label, a
+    new name, or two speakers given one name to merge them)."""
+    from nlp.text import scrub_pii
+
+    digest = _not_imported_yet(session, study, data)
     source = read_source(data, filename, fmt, known_speakers=[p.label for p in study.participants])
+    for p in source.passages:
+        if p.speaker and speakers and (speakers.get(p.speaker) or "").strip():
+            p.speaker = " ".join(speakers[p.speaker].split())[:80]
     if participant is None and study_session is not None:
         participant = study_session.participant
     row = StudySource(workspace_id=study.workspace_id, study=study, participant=participant,
@@ -668,3 +701,133 @@ def remove_passage(session: Session, passage: Passage) -> int:
 def is_anchored(highlight: Highlight, passage: Passage) -> bool:
     """Whether the highlight's quote is still at its place in the passage's text."""
     return passage.text[highlight.start:highlight.end] == highlight.quote
+
+
+# ----------------------------------------------------------------------------- speakers and turns
+_TURN_LABEL = re.compile(r"^(?P<label>[^\W_][^:\n]{0,79}?)\s*:\s+(?P<text>\S.*)$", re.S)
+
+
+def rename_speaker(session: Session, source: StudySource, old: str, new: str) -> int:
+    """Call a speaker by another name in every passage of one source (a participant's label,
+    a real name for "Speaker 2", or an existing speaker's name to merge the two); their
+    highlights follow. Returns the passages changed."""
+    new = " ".join(new.split())[:80]
+    if not new:
+        raise ResearchInvalid("invalid", "Give the speaker a name.", fields={"new": "Required."})
+    ids = list(session.scalars(select(Passage.id).where(Passage.source_id == source.id,
+                                                         Passage.speaker == old)))
+    if not ids:
+        raise ResearchInvalid("invalid", f"No passage of “{source.title}” is spoken by “{old}”.",
+                              fields={"old": "Not a speaker of this source."})
+    session.execute(update(Passage).where(Passage.id.in_(ids)).values(speaker=new)
+                    .execution_options(synchronize_session="fetch"))
+    session.execute(update(Highlight).where(Highlight.passage_id.in_(ids)).values(speaker=new)
+                    .execution_options(synchronize_session="fetch"))
+    return len(ids)
+
+
+class _NewTurn:
+    def __init__(self, origin: Passage, speaker: str | None, text: str) -> None:
+        self.origin, self.speaker, self.text = origin, speaker, text
+        # (old passage, shift): its words at ``i`` are at ``i + shift`` in this turn
+        self.parts: list[tuple[int, int]] = [(origin.id, 0)]
+
+
+def restructure_source(session: Session, source: StudySource, passages: list[Passage],
+                       edits: dict[int, dict[str, Any]], known: list[str]) -> dict[str, int]:
+    """Correct a source's speakers and turns at once, as the correction page sends them:
+    per passage ``text``, ``speaker`` (reassign; "" for none) and ``join`` (merge into the
+    turn before). A blank line in a text splits the turn there; a part that starts with
+    "Name:" (a speaker of this source, a participant's label, or a name-like label) is that
+    speaker's turn, else the same speaker goes on. Highlights follow their words into
+    whichever turn now holds them (the occurrence nearest their old place); a quote whose
+    words are gone keeps its words and stays with the turn its passage became.
+
+    Returns counts: passages changed, split into, joined, and highlights kept, moved,
+    detached."""
+    from nlp.text import scrub_pii
+
+    speakers = known + [p.speaker for p in passages if p.speaker]
+    counts = {"changed": 0, "split": 0, "joined": 0, "kept": 0, "moved": 0, "detached": 0}
+    turns: list[_NewTurn] = []
+    for p in passages:
+        edit = edits.get(p.id, {})
+        raw = str(edit.get("text", p.text)).replace("\r\n", "\n").strip()
+        if not raw:
+            raise ResearchInvalid("invalid", "A passage cannot be emptied here: use Correct the "
+                                             "text to remove it.", fields={f"text-{p.id}": "Required."})
+        speaker = edit.get("speaker", p.speaker)
+        speaker = " ".join(speaker.split())[:80] or None if isinstance(speaker, str) else p.speaker
+        pieces = [" ".join(x.split()) for x in re.split(r"\n\s*\n", raw) if x.strip()]
+        offset = 0  # where the piece starts in the passage's corrected text
+        for i, whole in enumerate(pieces):
+            who, piece = speaker, whole
+            if i:
+                m = _TURN_LABEL.match(whole)
+                named = accept_speaker(m.group("label"), speakers) if m else None
+                if m and named:
+                    who, piece = named, m.group("text").strip()
+                counts["split"] += 1
+            lead = offset + len(whole) - len(piece)  # the label taken off, if any
+            if i == 0 and edit.get("join") and turns:
+                last = turns[-1]
+                last.parts.append((p.id, len(last.text) + 1 - lead))
+                last.text = f"{last.text} {piece}"
+                counts["joined"] += 1
+            else:
+                turn = _NewTurn(p, who, piece)
+                turn.parts = [(p.id, -lead)]
+                turns.append(turn)
+            offset += len(whole) + 1
+    # Persist: each old passage's first turn keeps its row (and id); more turns are new rows.
+    by_id = {p.id: p for p in passages}
+    used: set[int] = set()
+    rows: list[Passage] = []
+    for turn in turns:
+        origin = turn.origin
+        text = scrub_pii(turn.text)
+        if origin.id not in used:
+            used.add(origin.id)
+            row = origin
+            if row.text != text or row.speaker != turn.speaker:
+                counts["changed"] += 1
+                if row.text != text:
+                    row.edited_at = utcnow()
+                    row.sentiment = row.sentiment_score = None
+            row.text, row.speaker = text, turn.speaker
+        else:
+            row = Passage(study_id=origin.study_id, source_id=origin.source_id, position=0,
+                          line=origin.line, speaker=turn.speaker, start_ms=origin.start_ms,
+                          end_ms=origin.end_ms, section=origin.section, text=text,
+                          edited_at=utcnow())
+            session.add(row)
+        rows.append(row)
+    session.flush()
+    for position, row in enumerate(rows):
+        row.position = position
+    # Highlights: to the turn that now holds their words, nearest their old place.
+    holders: dict[int, list[tuple[Passage, int]]] = {}
+    for turn, row in zip(turns, rows, strict=True):
+        for pid, shift in turn.parts:
+            holders.setdefault(pid, []).append((row, shift))
+    for h in session.scalars(select(Highlight).where(Highlight.passage_id.in_(list(by_id)))):
+        old = by_id[h.passage_id]
+        best: tuple[int, Passage, int] | None = None
+        for row, shift in holders.get(old.id, []):
+            for m in re.finditer(re.escape(h.quote), row.text):
+                distance = abs(m.start() - (h.start + shift))
+                if best is None or distance < best[0]:
+                    best = (distance, row, m.start())
+        if best is None:
+            counts["detached"] += 1
+            home = holders[old.id][0][0] if holders.get(old.id) else None
+            h.passage_id = home.id if home is not None else None
+            continue
+        _, row, start = best
+        moved = row.id != h.passage_id or start != h.start
+        counts["moved" if moved else "kept"] += 1
+        h.passage_id, h.start, h.end, h.speaker = row.id, start, start + len(h.quote), row.speaker
+    for p in passages:
+        if p.id not in used:  # joined into the turn before
+            session.delete(p)
+    return counts

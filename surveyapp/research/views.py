@@ -9,9 +9,20 @@ notes, transcripts, usability results -- read into PII-scrubbed passages
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -31,7 +42,7 @@ from surveyapp.models.research import (
 from surveyapp.models.segments import Persona
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import arg_id, start_job, workspace_blueprint, workspace_job
-from surveyapp.research import queries, service
+from surveyapp.research import pending, queries, service
 from surveyapp.research.erasure import erase_participant
 from surveyapp.research.export import to_csv
 from surveyapp.research.forms import (
@@ -109,12 +120,19 @@ def _study_page(study: Study, status: int = 200, **forms: Any) -> Any:
     link_form.question.choices = _question_choices()
     if study.survey_id and study.question_id:
         link_form.question.data = f"{study.survey_id}:{study.question_id}"
-    shown = queries.passage_page(db.session, study, arg_id("page", 1))
+    source_id = arg_id("source")
+    if source_id is not None and not any(s.id == source_id for s in study.sources):
+        source_id = None
+    speaker = " ".join((request.args.get("speaker") or "").split())[:80] or None
+    shown = queries.passage_page(db.session, study, arg_id("page", 1), source_id=source_id,
+                                 speaker=speaker)
     tasks, sus, umux = summarise(service.usability_data(db.session, study))
     by_segment = service.usability_by_segment(db.session, study) if tasks or sus or umux else []
     job = workspace_job(arg_id("job"))
     return render_template(
         "research/study.html", study=study, passages=shown.passages, total=shown.total,
+        shown_source=source_id, shown_speaker=speaker,
+        speakers=queries.passage_speakers(db.session, study, source_id),
         tasks=tasks, sus=sus, umux=umux, by_segment=by_segment, page=shown.page, pages=shown.pages,
         first=shown.first, marks=queries.highlights_by_passage(db.session, study, shown.passages),
         highlight_form=HighlightForm(formdata=None), passage_form=PassageForm(formdata=None),
@@ -236,20 +254,102 @@ def add_source(study_id: int) -> Any:
         else:
             participant = queries.participant_of(study, form.participant.data)
             in_session = queries.session_of(study, form.session.data)
+            filename = upload.filename or "" if upload else ""
             try:
+                if request.form.get("preview"):  # the page's form: speakers checked first
+                    found = service.preview_source(db.session, study, data, filename=filename)
+                    if found["speakers"]:
+                        token = pending.stash(_uploads(), g.workspace.id, data)
+                        return _preview_page(study, found, token, filename, form.title.data or "",
+                                             participant, in_session)
                 source = service.import_source(
-                    db.session, study, data, filename=upload.filename if upload else "",
+                    db.session, study, data, filename=filename,
                     title=form.title.data or "", participant=participant, study_session=in_session)
             except SourceError as exc:
                 db.session.rollback()
                 (form.file if upload else form.text).errors.append(f"Nothing was imported: {exc}")
             else:
-                n = queries.source_passage_count(db.session, source)
-                db.session.commit()
-                flash(f"Imported “{source.title}”: {n} passages ({source.format}). "
-                      "Run the analysis to see sentiment and themes.", "success")
-                return redirect(url_for("research.study", study_id=study.id) + "#material")
+                return _imported(study, source)
     return _study_page(study, 422, source_form=form)
+
+
+def _uploads() -> Any:
+    return current_app.config["SETTINGS"].data_dir
+
+
+def _imported(study: Study, source: Any) -> Any:
+    n = queries.source_passage_count(db.session, source)
+    speakers = queries.source_speakers(db.session, source)
+    db.session.commit()
+    said = f", speakers {', '.join(speakers)}" if speakers else ""
+    flash(f"Imported “{source.title}”: {n} passages ({source.format}){said}. "
+          "Run the analysis to see sentiment and themes.", "success")
+    return redirect(url_for("research.study", study_id=study.id) + "#material")
+
+
+def _preview_page(study: Study, found: dict[str, Any], token: str, filename: str, title: str,
+                  participant: Any, in_session: Any, status: int = 200,
+                  error: str | None = None) -> Any:
+    return render_template(
+        "research/source_preview.html", study=study, found=found, token=token,
+        filename=filename, title=title, participant=participant, in_session=in_session,
+        participants=sorted(study.participants, key=lambda p: p.label), error=error,
+        empty_form=EmptyForm()), status
+
+
+@bp.route("/<int:study_id>/sources/confirm", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def confirm_source(study_id: int) -> Any:
+    """The import preview's answer: the speakers as the researcher named them."""
+    study = get_or_404_in(Study, study_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token = request.form.get("token", "")
+    data = pending.take(_uploads(), g.workspace.id, token)
+    if data is None:
+        flash("That upload is no longer waiting (imported, cancelled or a day old): "
+              "import the file again.", "error")
+        return redirect(url_for("research.study", study_id=study.id) + "#material")
+    if request.form.get("cancel"):
+        pending.drop(_uploads(), g.workspace.id, token)
+        flash("Nothing was imported.", "success")
+        return redirect(url_for("research.study", study_id=study.id) + "#material")
+    by_id = {p.id: p for p in study.participants}
+    mapping: dict[str, str] = {}
+    for key, original in request.form.items():
+        if not key.startswith("speaker-"):
+            continue
+        n = key.removeprefix("speaker-")
+        chosen = by_id.get(arg_int(request.form.get(f"participant-{n}")))
+        new = chosen.label if chosen else " ".join((request.form.get(f"as-{n}") or "").split())
+        if new and new != original:
+            mapping[original] = new[:80]
+    filename = (request.form.get("filename") or "")[:255]
+    title = (request.form.get("title") or "")[:200]
+    participant = queries.participant_of(study, arg_int(request.form.get("participant")))
+    in_session = queries.session_of(study, arg_int(request.form.get("session")))
+    try:
+        source = service.import_source(db.session, study, data, filename=filename, title=title,
+                                       participant=participant, study_session=in_session,
+                                       speakers=mapping)
+    except SourceError as exc:
+        db.session.rollback()
+        found = service.preview_source(db.session, study, data, filename=filename) \
+            if "already imported" not in str(exc) else None
+        if found is None:
+            pending.drop(_uploads(), g.workspace.id, token)
+            flash(f"Nothing was imported: {exc}", "error")
+            return redirect(url_for("research.study", study_id=study.id) + "#material")
+        return _preview_page(study, found, token, filename, title, participant, in_session,
+                             422, error=f"Nothing was imported: {exc}")
+    pending.drop(_uploads(), g.workspace.id, token)
+    return _imported(study, source)
+
+
+def arg_int(raw: str | None) -> int | None:
+    """A form's id choice ("" or a number) as an int, or None."""
+    return int(raw) if raw and raw.isdigit() and len(raw) < 12 else None
 
 
 @bp.route("/<int:study_id>/usability", methods=["POST"])
@@ -363,9 +463,16 @@ def edit_source(study_id: int, source_id: int) -> Any:
         counts = None
         if not errors:
             try:
-                counts = service.edit_source(db.session, passages, texts)
+                counts = _correct_source(source, passages, texts)
             except service.ResearchInvalid as exc:
                 flash(exc.message, "error")
+        if counts is not None and "split" in counts:
+            db.session.commit()
+            flash(f"Saved “{source.title}”: {counts['changed']} passage(s) changed, "
+                  f"{counts['split']} turn(s) split off, {counts['joined']} joined, "
+                  f"{counts['removed']} removed." + _anchoring_message(counts)
+                  + " Run the analysis again for their sentiment and themes.", "success")
+            return redirect(url_for("research.study", study_id=study.id) + "#material")
         if counts is not None:
             db.session.commit()
             flash(f"Saved “{source.title}”: {counts['changed']} passage(s) corrected, "
@@ -377,7 +484,62 @@ def edit_source(study_id: int, source_id: int) -> Any:
     else:
         drafts = {p.id: p.text for p in passages}
     return render_template("research/source_edit.html", study=study, source=source, passages=passages,
-                           drafts=drafts, form=form, errors=errors), 422 if request.method == "POST" else 200
+                           drafts=drafts, form=form, errors=errors,
+                           speakers=queries.source_speakers(db.session, source),
+                           labels=sorted(p.label for p in study.participants),
+                           typed={p.id: request.form.get(f"speaker-{p.id}", p.speaker or "")
+                                  for p in passages},
+                           joined={p.id for p in passages if request.form.get(f"join-{p.id}")}), \
+        422 if request.method == "POST" else 200
+
+
+def _correct_source(source: StudySource, passages: list[Passage], texts: dict[int, str]) -> dict[str, int]:
+    """Text only: ``service.edit_source``. A speaker changed, a turn joined to the one
+    before or split at a blank line: ``service.restructure_source`` (emptied passages are
+    removed first, as ``edit_source`` does)."""
+    speakers = {p.id: " ".join(request.form.get(f"speaker-{p.id}", p.speaker or "").split())
+                for p in passages}
+    joins = {p.id for p in passages[1:] if request.form.get(f"join-{p.id}")}
+    restructured = joins or any(speakers[p.id] != (p.speaker or "") for p in passages) or any(
+        re.search(r"\n\s*\n", texts[p.id]) for p in passages)
+    if not restructured:
+        return service.edit_source(db.session, passages, texts)
+    if not any(texts.values()):
+        raise service.ResearchInvalid("invalid", "Every passage is empty: remove the source instead.")
+    removed = [p for p in passages if not texts[p.id]]
+    detached = sum(service.remove_passage(db.session, p) for p in removed)
+    kept = [p for p in passages if texts[p.id]]
+    edits = {p.id: {"text": texts[p.id], "speaker": speakers[p.id], "join": p.id in joins}
+             for p in kept}
+    counts = service.restructure_source(db.session, source, kept, edits,
+                                        [p.label for p in source.study.participants])
+    counts["removed"] = len(removed)
+    counts["detached"] += detached
+    return counts
+
+
+@bp.route("/<int:study_id>/sources/<int:source_id>/speakers", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def rename_speaker(study_id: int, source_id: int) -> Any:
+    """Call one speaker of a source by another name (or a participant's label)."""
+    study = get_or_404_in(Study, study_id)
+    source = get_or_404_in(StudySource, source_id)
+    if source.study_id != study.id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    old = request.form.get("old", "")
+    new = request.form.get("new", "")
+    try:
+        n = service.rename_speaker(db.session, source, old, new)
+    except service.ResearchInvalid as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(f"“{old}” is now “{' '.join(new.split())}” in {n} passage(s) of “{source.title}”; "
+              "their highlights follow.", "success")
+    return redirect(url_for("research.edit_source", study_id=study.id, source_id=source.id))
 
 
 def _passage_url(study: Study, passage: Passage) -> str:

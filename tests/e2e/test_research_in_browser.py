@@ -62,7 +62,10 @@ def test_researcher_turns_a_transcript_into_linked_evidence(page, live_server, t
     page.get_by_label("Title").fill("Interview with P7")
     page.get_by_label("File").set_input_files(str(vtt))
     page.get_by_role("button", name="Import", exact=True).click()
-    expect(page.get_by_text("Imported “Interview with P7”: 4 passages (vtt)")).to_be_visible()
+    # The preview names the speakers found before anything is stored; kept as they are.
+    expect(page.get_by_role("heading", name="Speakers in “Interview with P7”")).to_be_visible()
+    page.get_by_role("button", name="Import with these speakers").click()
+    expect(page.get_by_text("Imported “Interview with P7”: 4 passages (vtt), speakers Interviewer, P7")).to_be_visible()
     assert "555-201-7788" not in page.content()
     page.get_by_label("Compare with the themes of").select_option(label="Product NPS — disappointed")
     page.get_by_role("button", name="Save", exact=True).click()
