@@ -12,6 +12,7 @@ from surveyapp.collect import payloads
 from surveyapp.collect.openapi_paths import paths as collect_paths
 from surveyapp.experiments.openapi_paths import paths as experiments_paths
 from surveyapp.integrations import openapi_paths as integrations
+from surveyapp.personalization.openapi_paths import paths as personalization_paths
 from surveyapp.platform.wiring import Wiring
 from surveyapp.privacy.openapi_paths import paths as privacy_paths
 from surveyapp.surveys.schema_doc import SCHEMA
@@ -169,6 +170,7 @@ def document() -> dict[str, Any]:
             **experiments_paths(KEY, CLIENT_TAG, SERVER_TAG, _err, _body),
             **privacy_paths(KEY, CLIENT_TAG, SERVER_TAG, _err, _body),
             **integrations.paths(_err, _body),
+            **personalization_paths(KEY, CLIENT_TAG, SERVER_TAG, _err, _body),
             "/api/v1/workspace": {"get": {
                 "tags": SERVER_TAG, "summary": "The workspace and its environments' public keys",
                 "security": [{"secretKey": []}], "responses": {"200": {"description": "OK"}, **_err(401)}}},

@@ -75,11 +75,6 @@ class Decision:
                 "exposed": self.exposed}
 
 
-# Published versions never change, so their definitions are cached by (slot id, version).
-_DEFINITIONS: dict[tuple[int, int], dict[str, Any]] = {}
-_CACHE_MAX = 2048
-
-
 def find_slot(session: Session, workspace_id: int, key: str) -> Slot:
     slot = session.scalar(select(Slot).where(Slot.workspace_id == workspace_id, Slot.key == key))
     if slot is None:
@@ -88,18 +83,11 @@ def find_slot(session: Session, workspace_id: int, key: str) -> Slot:
 
 
 def definition(session: Session, slot: Slot) -> dict[str, Any] | None:
+    """The live version's definition (None: the slot is not live)."""
     if slot.live_version is None:
         return None
-    cache_key = (slot.id, slot.live_version)
-    found = _DEFINITIONS.get(cache_key)
-    if found is None:
-        found = session.scalar(select(SlotVersion.definition).where(
-            SlotVersion.slot_id == slot.id, SlotVersion.version == slot.live_version))
-        if found is None:
-            return None
-        if len(_DEFINITIONS) >= _CACHE_MAX:
-            _DEFINITIONS.clear()
-        _DEFINITIONS[cache_key] = found
+    found: dict[str, Any] | None = session.scalar(select(SlotVersion.definition).where(
+        SlotVersion.slot_id == slot.id, SlotVersion.version == slot.live_version))
     return found
 
 

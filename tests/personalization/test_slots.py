@@ -98,7 +98,7 @@ def test_rules_must_name_existing_segments_and_personas_whose_names_go_into_reas
     assert saved["rules"][0]["if"][0]["name"] == "Power users"
     with pytest.raises(service.SlotConflict):
         service.create_slot(db.session, team.workspace, key="tip", name="Again")
-    assert SCHEMA == saved["schema"]
+    assert saved["schema"] == SCHEMA
 
 
 def test_viewers_see_but_cannot_change_and_other_workspaces_get_404(db, client, team, other_team):
