@@ -66,12 +66,21 @@ def forget_message_ids(session: Session, days: int = KEEP_MESSAGE_IDS_DAYS) -> i
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
 def _insert_new(session: Session, table: Table, row: dict[str, Any], keys: list[str]) -> bool:
-    """INSERT unless a row with the same ``keys`` exists; True when inserted."""
+    """INSERT unless a row with the same ``keys`` exists; True when inserted. The
+    statement is built once per table and its values passed as parameters, so its
+    compiled form is reused (building it with the values compiled it every time)."""
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(row).on_conflict_do_nothing(index_elements=keys).returning(table.c.id)
-    return session.execute(stmt).first() is not None
+    cache_key = (dialect, table.name, tuple(keys))
+    stmt = _STATEMENTS.get(cache_key)
+    if stmt is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        stmt = _STATEMENTS[cache_key] = insert(table).on_conflict_do_nothing(
+            index_elements=keys).returning(table.c.id)
+    return session.connection().execute(stmt, row).first() is not None
 
 
 def event_client_id(message_id: str) -> str:
@@ -95,6 +104,7 @@ def ingest(session: Session, env: EnvironmentInfo, items: list[Any],
     """Store ``items`` (messages in order: an identify before a track applies to it)."""
     out = Outcome(received=len(items))
     now = utcnow()
+    batch = _Batch()
     for index, item in enumerate(items):
         try:
             msg = parse(item, kind, now)
@@ -106,27 +116,59 @@ def ingest(session: Session, env: EnvironmentInfo, items: list[Any],
         if not _claim(session, env, msg):
             out.duplicates += 1
             continue
-        reason = _store(session, env, msg)
+        reason = _store(session, env, msg, batch)
         if reason is None:
             out.stored += 1
         elif reason == DUPLICATE:
             out.duplicates += 1
         else:
             out.not_stored[reason] = out.not_stored.get(reason, 0) + 1
+    batch.write_seen(session)
     return out
 
 
-def _store(session: Session, env: EnvironmentInfo, msg: Message) -> str | None:
+@dataclass
+class _Batch:
+    """What one request's messages share: who their ids mean (a batch is often a few
+    people), and when each contact was last seen (written once, at the end: an UPDATE
+    per message would be flushed before every next look-up)."""
+
+    contacts: dict[tuple[str | None, str | None], Contact] = field(default_factory=dict)
+    seen: dict[int, tuple[Contact, dt.datetime]] = field(default_factory=dict)
+
+    def touch(self, contact: Contact, when: dt.datetime) -> None:
+        previous = self.seen.get(id(contact))
+        self.seen[id(contact)] = (contact, max(previous[1], when) if previous else when)
+
+    def write_seen(self, session: Session) -> None:
+        for contact, when in self.seen.values():
+            if contact in session and (contact.last_seen_at is None or when > contact.last_seen_at):
+                contact.last_seen_at = when
+
+
+def _store(session: Session, env: EnvironmentInfo, msg: Message, batch: _Batch) -> str | None:
     """Store one message; None, DUPLICATE, or why it may not be stored (consent)."""
-    user_id = msg.user_id
-    anonymous_id = msg.anonymous_id
-    existing = identity.find_for(session, env, user_id, anonymous_id)
-    reason = collect.may_store(env, "tracking", PRIVACY, existing)
-    if reason is not None:
-        return reason
-    contact = identity.resolve(session, env, user_id, anonymous_id)
+    contacts = batch.contacts
+    key = (msg.user_id, msg.anonymous_id)
+    contact = contacts.get(key)
+    if contact is None:
+        existing = identity.find_for(session, env, msg.user_id, msg.anonymous_id)
+        reason = collect.may_store(env, "tracking", PRIVACY, existing)
+        if reason is not None:
+            return reason
+        if msg.user_id is not None and msg.anonymous_id is not None:
+            contacts.clear()  # a merge may remove a contact remembered under another key
+            contact = identity.resolve(session, env, msg.user_id, msg.anonymous_id)
+        else:  # one id: the contact found is the one (created when there is none)
+            contact = existing or identity.resolve(session, env, msg.user_id, msg.anonymous_id)
+        contacts[key] = contact
+    else:
+        reason = collect.may_store(env, "tracking", PRIVACY, contact)
+        if reason is not None:
+            return reason
     if msg.kind == "alias":
         assert msg.previous_id is not None
+        contacts.clear()
         identity.link(session, env, msg.previous_id, contact)
         identity.link(session, env, identity.anonymous_key(msg.previous_id), contact)
     elif msg.kind in ("track", "page", "screen"):
@@ -137,13 +179,14 @@ def _store(session: Session, env: EnvironmentInfo, msg: Message) -> str | None:
     elif msg.kind == "group":
         group = {"group_id": msg.group_id, **{f"group.{k}"[:64]: v for k, v in msg.traits.items()}}
         contact.attributes = {**(contact.attributes or {}), **group}
-    contact.last_seen_at = max(contact.last_seen_at or msg.timestamp, msg.timestamp)
+    batch.touch(contact, msg.timestamp)
     return None
 
 
 def _event(session: Session, env: EnvironmentInfo, msg: Message, contact: Contact) -> bool:
     """Insert the event; False when it is already there (its messageId's event id)."""
-    session.flush()  # the contact needs its id
+    if contact.id is None:
+        session.flush()  # a new contact needs its id
     assert msg.event is not None
     row = {"environment_id": env.id, "contact_id": contact.id, "name": msg.event,
            "properties": msg.properties, "occurred_at": msg.timestamp,
@@ -151,6 +194,6 @@ def _event(session: Session, env: EnvironmentInfo, msg: Message, contact: Contac
            "client_id": event_client_id(msg.message_id) if msg.message_id else None}
     table: Table = Event.__table__  # type: ignore[assignment]
     if row["client_id"] is None:
-        session.execute(table.insert().values(row))
+        session.connection().execute(table.insert(), row)
         return True
     return _insert_new(session, table, row, ["environment_id", "client_id"])
