@@ -195,9 +195,10 @@ def attempt(session: Session, delivery: Delivery, now: dt.datetime | None = None
 
 def due(session: Session, now: dt.datetime | None = None) -> list[Delivery]:
     now = now or utcnow()
-    return list(session.scalars(select(Delivery).where(
-        Delivery.status == "pending", Delivery.next_attempt_at <= now)
-        .order_by(Delivery.id).limit(BATCH)))
+    return list(session.scalars(select(Delivery).join(Channel, Channel.id == Delivery.channel_id)
+                                .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
+                                       Channel.active.is_(True))
+                                .order_by(Delivery.id).limit(BATCH)))
 
 
 def send_due(session: Session, now: dt.datetime | None = None) -> dict[str, int]:

@@ -256,3 +256,23 @@ def export_in(session: Session, workspace_id: int, export_id: int) -> WarehouseE
     if export is None or export.workspace_id != workspace_id:
         raise IntegrationNotFound("not_found", "No such export in this workspace.")
     return export
+
+
+def set_active(session: Session, workspace_id: int, kind: str, object_id: int,
+               active: bool) -> str:
+    """Pause or resume a channel, an alert rule or an export; its name, for the message.
+    A paused channel keeps its queued deliveries; they go when it is resumed."""
+    target: Channel | AlertRule | WarehouseExport
+    if kind == "channel":
+        target = channel_in(session, workspace_id, object_id)
+        name = target.name
+    elif kind == "rule":
+        rule = session.get(AlertRule, object_id)
+        if rule is None or rule.workspace_id != workspace_id:
+            raise IntegrationNotFound("not_found", "No such alert rule in this workspace.")
+        target, name = rule, rule.name
+    else:
+        target = export_in(session, workspace_id, object_id)
+        name = target.location
+    target.active = active
+    return name

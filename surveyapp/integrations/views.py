@@ -323,3 +323,13 @@ def run_export(export_id: int) -> Any:
         else:
             flash(f"The export failed: {record.error}", "error")
     return redirect(url_for("integrations.settings"))
+
+
+@bp.post("/<any(channel, rule, export):kind>/<int:object_id>/<any(pause, resume):action>")
+@workspace_view(Role.OWNER)
+def toggle(kind: str, object_id: int, action: str) -> Any:
+    if EmptyForm().validate_on_submit():
+        name = service.set_active(db.session, g.workspace.id, kind, object_id, action == "resume")
+        db.session.commit()
+        flash(f"“{name}” {'resumed' if action == 'resume' else 'paused'}.", "success")
+    return redirect(url_for("integrations.settings"))

@@ -99,3 +99,25 @@ def test_events_reach_a_real_segment_spec_server(db, team, served):
     assert event is not None and event.properties["survey_name"] == "Onboarding NPS"
     tasks.tick()  # nothing twice
     assert len(db.session.scalars(select(Event).where(Event.name == "Survey Response Finished")).all()) == 1
+
+
+def test_erasing_a_person_drops_their_outbound_events(db, team, receiver):
+    from surveyapp.privacy import service as privacy
+
+    survey = _survey(db, team)
+    service.create_channel(db.session, team.workspace, "segment", "Segment",
+                           {"url": receiver.url, "write_key": "k"}, base_url="https://x.example")
+    person = Contact(environment_id=survey.environment_id, external_id="u-gone", attributes={})
+    db.session.add(person)
+    db.session.commit()
+    _finish(db, survey, person, why="quellbrook is broken")
+    from surveyapp.integrations import outbound
+
+    outbound.queue_all(db.session)  # queued, not yet sent
+    db.session.commit()
+    assert db.session.scalar(select(Delivery.event)) == "response.finished"
+    privacy.erase_contact(db.session, team.workspace, "u-gone")
+    db.session.commit()
+    tasks.tick()
+    assert db.session.scalar(select(Delivery)) is None
+    assert receiver.requests == []  # never sent

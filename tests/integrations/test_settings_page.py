@@ -92,3 +92,21 @@ def test_failed_deliveries_are_shown_with_a_retry_that_sends_them(db, team, owne
 def test_only_owners_see_the_page(db, team, client):
     login(client, team.users[Role.ANALYST].email)
     assert client.get(f"/w/{team.workspace.slug}/integrations").status_code == 403
+
+
+def test_a_paused_channel_keeps_its_messages_until_resumed(db, team, owner_client, receiver):
+    channel = service.create_channel(db.session, team.workspace, "slack", "#alerts",
+                                     {"url": receiver.url}, base_url="https://x.example")
+    db.session.commit()
+    page = f"/w/{team.workspace.slug}/integrations"
+    resp = post_form(owner_client, f"{page}/channel/{channel.id}/pause", token_from=page,
+                     follow_redirects=True)
+    assert "“#alerts” paused." in resp.get_data(as_text=True)
+    service.send_test(db.session, team.workspace, channel.id)
+    db.session.commit()
+    tasks.tick()
+    assert receiver.requests == []
+    post_form(owner_client, f"{page}/channel/{channel.id}/resume", token_from=page)
+    db.session.expire_all()
+    tasks.tick()
+    assert len(receiver.requests) == 1
