@@ -1,26 +1,29 @@
-"""Funnel and path queries in SQL (what the journeys pages run) against the same
-computation in pandas, over a large synthetic event table.
+"""Funnel and path queries as the journeys pages run them -- DuckDB over the Parquet copy
+of the events (and, with ``--sql``, the SQL path) -- against the same computation in
+pandas, load included, over a large synthetic event table.
 
     .venv/bin/python bench/experiments.py                 # 10,000,000 events, SQLite
     .venv/bin/python bench/experiments.py --events 1000000
     .venv/bin/python bench/experiments.py --database-url postgresql+psycopg://...
-    .venv/bin/python bench/experiments.py --events 1000000 --only funnel
+    .venv/bin/python bench/experiments.py --events 1000000 --only funnel --sql
 
-The event table is generated once per size into .cache/bench/ (SQLite) and reused. The
-baseline, measured in the same run, is pandas over the same rows: once with the frame
-already in memory (pandas' best case), and once including reading the rows it needs from
-the database (what a pandas implementation would really do per request). The funnel is
-timed alternately with pandas, best of two each. Both sides must agree on every count,
-or the benchmark fails. A PostgreSQL table is ANALYZEd after loading (as autovacuum would
-do soon after a bulk load): the funnel's plan relies on table statistics there.
+The event table is generated once per size into .cache/bench/ (SQLite) and reused; its
+Parquet copy is brought up to date first (setup, timed and printed, not compared: the
+worker does it in the background), and a CSV export of the same events is written once.
+The baselines, measured in the same run, are pandas reading the events it needs from the
+Parquet copy (``pandas.read_parquet`` of the directory, the name filter pushed down: a
+notebook's best case) and from the CSV export (pyarrow CSV engine), then computing the
+same funnel or paths. Each contender runs ``--rounds`` times interleaved, best time kept.
+All must agree on every count, or the benchmark fails. A PostgreSQL table is ANALYZEd
+after loading (as autovacuum would do soon after a bulk load) for the SQL path's plans.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import time
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -145,7 +148,8 @@ def pandas_funnel(frame) -> list[int]:
 
 
 def pandas_paths(frame, anchor: str, depth: int = 3) -> list[tuple[tuple[str, ...], int]]:
-    frame = frame[frame.name != "page_view"].sort_values(["session_id", "occurred_at", "id"])
+    frame = frame[(frame.name != "page_view") & frame.session_id.notna()].sort_values(
+        ["session_id", "occurred_at", "id"])
     frame = frame.assign(rn=frame.groupby("session_id").cumcount())
     first = frame[frame.name == anchor].groupby("session_id")["rn"].min()
     keyed = frame.set_index(["session_id", "rn"])["name"]
@@ -165,6 +169,9 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--only", choices=("funnel", "paths"), default=None,
                         help="run one of the two comparisons")
+    parser.add_argument("--sql", action="store_true",
+                        help="also time the SQL path (slow at 10M events: 10-60 s a query)")
+    parser.add_argument("--rounds", type=int, default=2, help="best of this many runs")
     args = parser.parse_args()
     app, workspace_id = build(args.database_url, args.events)
 
@@ -172,51 +179,141 @@ def main() -> None:
 
     with app.app_context():
         session = db.session
-        print(f"{args.events:,} events on {db.engine.dialect.name}")
+        print(f"{args.events:,} events on {db.engine.dialect.name}; load average "
+              f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+        store, csv_path = columnar_copy(session)
         if args.only != "paths":
-            funnel_vs_pandas(session, workspace_id)
+            funnel_vs_pandas(session, workspace_id, store, csv_path, args.rounds, args.sql)
         if args.only != "funnel":
-            paths_vs_pandas(session, workspace_id)
+            paths_vs_pandas(session, workspace_id, store, csv_path, args.rounds, args.sql)
+        print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
-def funnel_vs_pandas(session, workspace_id: int, rounds: int = 2) -> None:
-    """The funnel in SQL against pandas, alternating, best of ``rounds`` for each side (so
-    neither is the one that paid for a cold cache)."""
+def columnar_copy(session):
+    """The Parquet copy in the data directory (setup: what the worker keeps current), and
+    a CSV export of the same events for the pandas-reads-a-CSV baseline (made once)."""
+    from surveyapp.events import store as st
+
+    store = st.store_of_app()
+    result, t = timed(lambda: st.sync(session, store))
+    files = store.files(store.load())
+    size = sum(f.stat().st_size for f in files)
+    print(f"Parquet copy: {result.added:,} events added in {t:.1f}s (setup; "
+          f"{len(files)} files, {size / 1e6:.0f} MB)")
+    csv_path = store.root.parent / "events.csv"
+    if not csv_path.exists():
+        con = st.duck()
+        con.execute(f"COPY (SELECT id, contact_id, session_id, name, strftime(occurred_at, "
+                    f"'%Y-%m-%dT%H:%M:%S.%fZ') AS occurred_at FROM {st.scan(files)} ORDER BY id) "
+                    f"TO '{csv_path}' (HEADER)")
+        con.close()
+    print(f"CSV export: {csv_path.stat().st_size / 1e6:.0f} MB")
+    return store, csv_path
+
+
+def pandas_parquet(store, columns: list[str], names: list[str] | None = None):
+    """What a notebook does with the copy: pandas.read_parquet of the directory."""
+    import pandas as pd
+
+    filters = [("name", "in", names)] if names else None
+    return pd.read_parquet(store.root, columns=columns, filters=filters)
+
+
+def pandas_csv(path: Path, columns: list[str], names: list[str] | None = None):
+    import pandas as pd
+
+    frame = pd.read_csv(path, usecols=columns, engine="pyarrow")
+    if names:
+        frame = frame[frame.name.isin(names)]
+    frame["occurred_at"] = pd.to_datetime(frame["occurred_at"], utc=True, format="ISO8601")
+    return frame
+
+
+def race(label: str, ours: dict, baselines: dict, rounds: int, check) -> None:
+    """Each contender ``rounds`` times, interleaved; best time of each; ``check`` compares
+    every result with the first contender's."""
+    best = dict.fromkeys([*ours, *baselines], float("inf"))
+    first = None
+    for _ in range(rounds):
+        for name, fn in {**ours, **baselines}.items():
+            result, t = timed(fn)
+            best[name] = min(best[name], t)
+            if first is None:
+                first = result
+            else:
+                check(first, result, name)
+    print(label)
+    for name in ours:
+        ratios = " · ".join(f"{best[b] / best[name]:.1f}x faster than {b}" for b in baselines)
+        print(f"  {name}: {best[name]:.2f}s  ({ratios})")
+    for name in baselines:
+        print(f"  {name}: {best[name]:.2f}s")
+    print(f"  [best of {rounds}, interleaved]")
+
+
+def funnel_vs_pandas(session, workspace_id: int, store, csv_path: Path, rounds: int,
+                     with_sql: bool) -> None:
+    """The journeys page's funnel on DuckDB (freshness check, view and Python figures
+    included) against pandas loading the same events and computing the same funnel."""
     from surveyapp.experiments import funnels
 
-    names = ", ".join(f"'{n}'" for n in STEPS)
-    sql_t = pd_t = total_t = float("inf")
-    for _ in range(rounds):
-        sql_groups, t = timed(lambda: funnels.compute(session, workspace_id, STEPS, WINDOW_HOURS))
-        sql_t = min(sql_t, t)
-        sql_counts = [s.count for s in sql_groups[0].steps]
-        frame, load_t = timed(lambda: pandas_frame("contact_id, name, occurred_at",
-                                                   f"WHERE name IN ({names})"))
-        pd_counts, t = timed(partial(pandas_funnel, frame))
-        pd_t, total_t = min(pd_t, t), min(total_t, load_t + t)
-        assert sql_counts == pd_counts, (sql_counts, pd_counts)
-    print(f"funnel {' → '.join(STEPS)} ({WINDOW_HOURS} h): {sql_counts}")
-    print(f"  SQL {sql_t:.2f}s · pandas {pd_t:.2f}s in memory ({sql_t / pd_t:.2f}x of it) · "
-          f"pandas incl. loading {total_t:.2f}s ({sql_t / total_t:.2f}x of it)  "
-          f"[best of {rounds}]")
+    def counts(engine):
+        return lambda: [s.count for s in funnels.compute(
+            session, workspace_id, STEPS, WINDOW_HOURS, engine=engine)[0].steps]
+
+    counts("duckdb")()  # imports statsmodels (Wilson intervals) once, not timed
+    cols = ["contact_id", "name", "occurred_at"]
+    ours = {"DuckDB": counts("duckdb")}
+    if with_sql:
+        ours["SQL"] = counts("sql")
+    baselines = {
+        "pandas reading the Parquet copy": lambda: pandas_funnel(pandas_parquet(store, cols, STEPS)),
+        "pandas reading the CSV export": lambda: pandas_funnel(pandas_csv(csv_path, cols, STEPS)),
+    }
+
+    def check(a, b, name):
+        assert a == b, (name, a, b)
+
+    race(f"funnel {' → '.join(STEPS)} ({WINDOW_HOURS} h): {counts('duckdb')()}", ours,
+         baselines, rounds, check)
 
 
-def paths_vs_pandas(session, workspace_id: int) -> None:
+def paths_vs_pandas(session, workspace_id: int, store, csv_path: Path, rounds: int,
+                    with_sql: bool) -> None:
     from surveyapp.experiments import paths
 
     anchor = "signup"
-    (total, found), sql_t = timed(lambda: paths.top_paths(
-        session, workspace_id, anchor, exclude=(*paths.NOISE, "page_view")))
-    frame, load_t = timed(lambda: pandas_frame("id, session_id, name, occurred_at",
-                                               "WHERE session_id IS NOT NULL"))
-    pd_paths, pd_t = timed(lambda: pandas_paths(frame, anchor))
-    sql_paths = [(tuple(p.steps[1:] + ["(end)"] * (3 - len(p.steps[1:]))), p.count) for p in found]
-    every = dict(pd_paths)
-    assert all(every.get(k) == v for k, v in sql_paths), "SQL and pandas paths differ"
-    assert [v for _, v in sql_paths] == sorted(every.values(), reverse=True)[:len(sql_paths)]
-    print(f"paths after {anchor}: {total:,} sessions; top {found[0].steps} × {found[0].count:,}")
-    print(f"  SQL {sql_t:.2f}s · pandas {pd_t:.2f}s in memory ({sql_t / pd_t:.2f}x of it) · "
-          f"pandas incl. loading {load_t + pd_t:.2f}s ({sql_t / (load_t + pd_t):.2f}x of it)")
+
+    def ours_fn(engine):
+        def run():
+            total, found = paths.top_paths(session, workspace_id, anchor,
+                                           exclude=(*paths.NOISE, "page_view"), engine=engine)
+            return total, [(tuple(p.steps[1:] + ["(end)"] * (3 - len(p.steps[1:]))), p.count)
+                           for p in found]
+        return run
+
+    cols = ["id", "session_id", "name", "occurred_at"]
+    ours = {"DuckDB": ours_fn("duckdb")}
+    if with_sql:
+        ours["SQL"] = ours_fn("sql")
+    baselines = {
+        "pandas reading the Parquet copy": lambda: pandas_paths(pandas_parquet(store, cols), anchor),
+        "pandas reading the CSV export": lambda: pandas_paths(pandas_csv(csv_path, cols), anchor),
+    }
+
+    def check(a, b, name):
+        ours_paths = a[1]
+        if isinstance(b, tuple):  # another engine of ours: the same page
+            assert b == a, name
+            return
+        every = dict(b)
+        assert all(every.get(k) == v for k, v in ours_paths), (name, "paths differ")
+        assert [v for _, v in ours_paths] == sorted(every.values(), reverse=True)[:len(ours_paths)]
+        assert a[0] == sum(every.values()), name
+
+    total, found = ours_fn("duckdb")()
+    race(f"paths after {anchor}: {total:,} sessions; top {found[0]}", ours, baselines, rounds,
+         check)
 
 
 if __name__ == "__main__":
