@@ -50,6 +50,7 @@ from surveyapp.models.segments import Segment, SegmentMember, SegmentRun
 from .errors import IntegrationInvalid
 
 CHUNK = 50_000
+CODE = Path(__file__).resolve().parents[1]  # the surveyapp package
 TS = pa.timestamp("us", tz="UTC")
 
 SCHEMAS: dict[str, pa.Schema] = {
@@ -127,9 +128,18 @@ def check_location(kind: str, location: str) -> str:
             raise IntegrationInvalid("invalid", "Some settings are invalid.",
                                      {"location": "s3://bucket/prefix"})
     elif kind == "directory":
+        # Owners type this path into a web form: it must be absolute, exist already (an
+        # administrator made it for the export) and lie outside the application's code.
         if not location.startswith("/"):
             raise IntegrationInvalid("invalid", "Some settings are invalid.",
                                      {"location": "an absolute directory path on the server"})
+        path = Path(location).resolve()
+        if not path.is_dir():
+            raise IntegrationInvalid("invalid", "Some settings are invalid.",
+                                     {"location": "no such directory on the server (create it first)"})
+        if path == CODE or CODE in path.parents or path in CODE.parents:
+            raise IntegrationInvalid("invalid", "Some settings are invalid.",
+                                     {"location": "not the application's own directory"})
     else:
         raise IntegrationInvalid("invalid", "Some settings are invalid.",
                                  {"destination": "directory or s3"})

@@ -60,6 +60,7 @@ def _data(db, team, n=3):
 def test_a_directory_export_is_incremental_partitioned_and_reads_in_duckdb(db, team, tmp_path):
     survey, rows = _data(db, team)
     target = tmp_path / "lake"
+    target.mkdir()
     export = service.create_export(db.session, team.workspace, "directory", str(target), {})
     db.session.commit()
 
@@ -149,6 +150,9 @@ def test_a_failed_run_says_why_and_moves_no_cursor(db, team, s3):
 
 
 def test_the_page_adds_and_runs_an_export(db, team, owner_client, tmp_path):
+    from pathlib import Path
+
+    import surveyapp
     from tests.conftest import post_form
 
     _data(db, team, n=1)
@@ -157,6 +161,13 @@ def test_the_page_adds_and_runs_an_export(db, team, owner_client, tmp_path):
                                                       "export-location": "relative/dir",
                                                       "export-every_hours": "24"}, token_from=page)
     assert bad.status_code == 422 and "an absolute directory path" in bad.get_data(as_text=True)
+    for where, why in ((tmp_path / "missing", "no such directory"),
+                       (Path(surveyapp.__file__).parent / "templates", "not the application")):
+        refused = post_form(owner_client, f"{page}/exports", {
+            "export-destination": "directory", "export-location": str(where),
+            "export-every_hours": "24"}, token_from=page)
+        assert refused.status_code == 422 and why in refused.get_data(as_text=True)
+    (tmp_path / "out").mkdir()
     ok = post_form(owner_client, f"{page}/exports", {"export-destination": "directory",
                                                      "export-location": str(tmp_path / "out"),
                                                      "export-every_hours": "24"}, token_from=page)
@@ -175,6 +186,7 @@ def test_the_duckdb_example_in_the_docs_runs_on_an_export(db, team, tmp_path):
 
     _data(db, team, n=3)
     target = tmp_path / "lake"
+    target.mkdir()
     export = service.create_export(db.session, team.workspace, "directory", str(target), {})
     assert warehouse.run(db.session, export).status == "succeeded"
     docs = (Path(__file__).parents[2] / "docs" / "integrations.md").read_text()
@@ -201,6 +213,7 @@ def test_segment_memberships_are_exported_once_per_saved_run(db, team, tmp_path)
     db.session.flush()
     db.session.add(SegmentMember(segment_id=segment.id, contact_id=person.id))
     db.session.commit()
+    (tmp_path / "lake").mkdir()
     export = service.create_export(db.session, ws, "directory", str(tmp_path / "lake"), {})
     first = warehouse.run(db.session, export)
     assert first.rows["segments"] == 1
