@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from surveyapp.models import ConsentState, Contact, Environment, Event
@@ -750,6 +750,7 @@ class _Events(_Writer):
                 result.duplicates += 1
         if fill:
             table = Event.__table__
+            assert isinstance(table, Table)
             session.execute(update(table).where(table.c.id == bindparam("eid"))
                             .values(session_id=bindparam("sid")), fill)
         todo = {k: r for k, r in keyed.items() if k not in existing}
@@ -781,6 +782,7 @@ def _insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(Event), rows)
         return
     raw = session.connection().connection.driver_connection
+    assert raw is not None
     with raw.cursor() as cur, cur.copy(f"COPY event ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as cp:
         for row in rows:
             cp.write_row([json.dumps(row[c]) if c == "properties" else row[c]
