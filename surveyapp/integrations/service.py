@@ -234,6 +234,9 @@ def create_export(session: Session, workspace: Workspace, destination: str, loca
         parts = urlsplit(clean["endpoint_url"])
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise _invalid({"endpoint_url": "an http(s) address, or empty for AWS"})
+        why = hooks.refusal(clean["endpoint_url"])  # the webhooks' rule: public hosts only
+        if why:
+            raise _invalid({"endpoint_url": why})
     export = WarehouseExport(workspace_id=workspace.id, destination=destination, location=location,
                              config=clean, every_hours=every_hours, cursors={})
     session.add(export)

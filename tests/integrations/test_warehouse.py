@@ -98,6 +98,12 @@ def test_a_directory_export_is_incremental_partitioned_and_reads_in_duckdb(db, t
     assert themes == [(1, 3)]
 
 
+@pytest.fixture(autouse=True)
+def _private_receivers(app_config):
+    """moto's S3 runs on loopback: a private address, allowed by the webhooks' setting."""
+    app_config["webhook_allow_private"] = True
+
+
 @pytest.fixture
 def s3() -> Iterator[dict[str, str]]:
     from moto.server import ThreadedMotoServer
@@ -221,3 +227,15 @@ def test_segment_memberships_are_exported_once_per_saved_run(db, team, tmp_path)
     [file] = (tmp_path / "lake" / "segments").glob("date=*/*.parquet")
     table = pq.read_table(file).to_pylist()
     assert table[0]["segment_key"] == "power" and table[0]["contact"] == "u-1"
+
+
+def test_an_s3_endpoint_on_a_private_address_is_refused_by_default(app, db, team):
+    import dataclasses
+
+    from surveyapp.integrations.errors import IntegrationInvalid
+
+    app.config["SETTINGS"] = dataclasses.replace(app.config["SETTINGS"], webhook_allow_private=False)
+    with pytest.raises(IntegrationInvalid) as refused:
+        service.create_export(db.session, team.workspace, "s3", "s3://lake/x",
+                              {"endpoint_url": "http://127.0.0.1:9000"})
+    assert "not a public address" in refused.value.fields["endpoint_url"]
