@@ -32,6 +32,15 @@ def number(value: Any) -> str:
     return f"{value:,}"
 
 
+def plural(count: Any, singular: str, plural_form: str | None = None) -> str:
+    """"1 response", "2 responses", "1,204 responses": the count (with thousands
+    separators) and the noun in the form the count needs. ``plural_form`` for nouns that
+    do not just take an "s" ("1 person", "3 people")."""
+    n = 0 if count is None else count
+    word = singular if n == 1 else (plural_form or singular + "s")
+    return f"{number(n)} {word}"
+
+
 def scrub(text: str) -> str:
     """Answers shown in reports lose emails, phone numbers, card numbers, IBANs, tokens."""
     from nlp.text import scrub_pii
@@ -43,5 +52,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["timeago"] = timeago
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["scrub"] = scrub
+    app.jinja_env.filters["plural"] = plural
     app.jinja_env.globals["app_version"] = __version__
     app.jinja_env.globals["Role"] = Role

@@ -28,7 +28,7 @@ from surveyapp.models import Job, Response, Role, Survey
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import arg_id, start_job, workspace_blueprint, workspace_job
 from surveyapp.privacy.service import audit
-from surveyapp.reports import rollup, service
+from surveyapp.reports import queries, rollup, service
 from surveyapp.reports.exports import FORMATS, download_name, erased, finished_export
 from surveyapp.reports.filters import ReportFilter
 from surveyapp.surveys.questions import open_text_questions
@@ -63,6 +63,48 @@ def _note_filter(survey: Survey, f: ReportFilter) -> None:
         rollup.queue_fill(survey.id, rollup.filter_key(f))
 
 
+@bp.route("/surveys")
+@workspace_view(Role.VIEWER)
+def surveys() -> Any:
+    """Every survey of the workspace with its status and responses."""
+    return render_template("reports/surveys.html", rows=queries.survey_list(db.session, g.workspace))
+
+
+@bp.route("/surveys/<int:survey_id>/responses")
+@workspace_view(Role.VIEWER)
+def responses(survey_id: int) -> Any:
+    """The survey's responses, a page at a time, under the report's filters plus
+    finished/partial; question texts as column heads."""
+    survey = get_or_404_in(Survey, survey_id)
+    f = ReportFilter.from_args(request.args)
+    status = request.args.get("status", "")
+    status = status if status in queries.STATUSES else ""
+    result = queries.response_page(db.session, survey, f, status=status,
+                                   page=arg_id("page", 1) or 1)
+    args = {**f.to_args(), **({"status": status} if status else {})}
+    return render_template(
+        "reports/responses.html", survey=survey, filters=f, result=result, args=args,
+        columns=queries.question_columns(survey), labels=queries.choice_labels(survey),
+        answer_text=queries.answer_text, can_see_people=g.membership.role.allows(Role.ANALYST),
+        locales=service.meta_values(db.session, survey, "locale"),
+        devices=service.meta_values(db.session, survey, "device"))
+
+
+@bp.route("/people/<int:contact_id>")
+@workspace_view(Role.ANALYST)
+def person(contact_id: int) -> Any:
+    """One person (a contact): their attributes and their responses to this workspace's
+    surveys."""
+    contact = queries.person(db.session, g.workspace, contact_id)
+    if contact is None:
+        abort(404)
+    rows = queries.person_responses(db.session, contact)
+    return render_template("reports/person.html", contact=contact, rows=rows,
+                           columns={s.id: dict(queries.question_columns(s)) for _, s in rows},
+                           labels={s.id: queries.choice_labels(s) for _, s in rows},
+                           answer_text=queries.answer_text)
+
+
 @bp.route("/surveys/<int:survey_id>")
 @workspace_view(Role.VIEWER)
 def survey(survey_id: int) -> Any:
@@ -82,6 +124,8 @@ def survey(survey_id: int) -> Any:
         share_links=(service.share_links(db.session, survey, dict(ctx["segments"]))
                      if can_export else []),
         live_url=url_for("reports.live", survey_id=survey.id, **f.to_args()),
+        question_titles=dict(queries.question_columns(survey)),
+        choice_labels=queries.choice_labels(survey), answer_text=queries.answer_text,
     )
 
 

@@ -148,6 +148,7 @@
   if (!table) return;
   var status = document.getElementById("live-status");
   var etag = null, delay = 4000, seen = 0;
+  var titles = JSON.parse(table.dataset.titles || "{}");  // question id -> its text
 
   function cell(tr, text, cls) {
     var td = document.createElement("td");
@@ -166,7 +167,8 @@
     var answers = cell(tr, "", "answers");
     Object.keys(r.answers).forEach(function (k) {
       var span = document.createElement("span"), b = document.createElement("b");
-      b.textContent = k;
+      b.textContent = titles[k] || k;
+      b.title = k;
       span.appendChild(b);
       span.appendChild(document.createTextNode(": " + r.answers[k]));
       answers.appendChild(span);
