@@ -254,3 +254,23 @@ def test_a_detractor_still_answering_is_alerted_with_the_comment(db, team, recei
     db.session.commit()
     tasks.tick()
     assert "Search never finds anything" in json.dumps(receiver.bodies[0])
+
+
+def test_an_nps_alert_fires_again_only_after_recovering(db, team, receiver):
+    survey = _survey(db, team)
+    channel = _slack(db, team, receiver)
+    rule = service.create_rule(db.session, team.workspace, "nps_below", "Low NPS", channel.id,
+                               {"survey_id": survey.id, "threshold": "0", "min_answers": "3"})
+    db.session.commit()
+    for score in (1, 2, 3):
+        _answer(db, survey, score)
+    tasks.tick()
+    assert len(receiver.requests) == 1 and rule.state["firing"] is True
+    for score in (10,) * 9:  # recovers: NPS +50
+        _answer(db, survey, score)
+    tasks.tick()
+    assert rule.state["firing"] is False and len(receiver.requests) == 1
+    for score in (0,) * 12:  # falls again
+        _answer(db, survey, score)
+    tasks.tick()
+    assert len(receiver.requests) == 2
