@@ -7,7 +7,7 @@ Ours is measured as served: the demo workspace is seeded into a temporary data d
 and every file and API answer is fetched from the app with ``Accept-Encoding: gzip,
 deflate, br`` (what Chromium sends over HTTPS). "Transferred" is the status line, the
 response headers and the encoded body (the HTTP server adds ~100 B more: Date, Server,
-Connection), for
+Connection; under HTTP/2 headers are compressed and count for less), for
 
 * an idle page (no survey shows): ``loader.js`` and the environment's config;
 * a page that shows a survey: that, plus ``renderer.js`` and the survey's definition.
@@ -37,7 +37,7 @@ import brotli
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "surveyapp" / "static" / "embed" / "v1"
 PEERS = ROOT / "bench" / "peers" / "node_modules"
-BUDGETS = {"loader.js": 3400, "renderer.js": 10 * 1024, "clicks.js": 1024}
+BUDGETS = {"loader.js": 3450, "renderer.js": 10 * 1024, "clicks.js": 1024}
 IDLE_BUDGET = 4 * 1024  # bytes transferred by an idle page, issue 19
 ACCEPT = {"Accept-Encoding": "gzip, deflate, br", "Origin": "https://customer.example"}
 
@@ -89,6 +89,9 @@ def ours() -> tuple[int, int]:
         print(f"  {name:<12} {body:>6} B body ({enc:<8}) {total:>6} B with headers")
     idle = sum(sizes[n][1] for n in ("loader.js", "config"))
     shown = idle + sum(sizes[n][1] for n in ("renderer.js", "definition"))
+    bodies = sum(sizes[n][0] for n in ("loader.js", "config"))
+    print(f"  idle page: {bodies} B of bodies, {idle} B with headers; shown survey: "
+          f"{bodies + sizes['renderer.js'][0] + sizes['definition'][0]} B of bodies, {shown} B with headers")
     return idle, shown
 
 

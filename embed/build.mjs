@@ -14,7 +14,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "..", "surveyapp", "static", "embed", "v1");
 const check = process.argv.includes("--check");
 // renderer first: the loader is built with its version
-const budgets = { "renderer.js": 10 * 1024, "clicks.js": 1024, "loader.js": 3400 };
+const budgets = { "renderer.js": 10 * 1024, "clicks.js": 1024, "loader.js": 3450 };
 const versions = {};
 let stale = [];
 

@@ -51,7 +51,7 @@ def asset(name: str) -> Response:
 
 def version(name: str) -> str:
     """The hash the build puts in the loader's renderer URL (first 12 hex of its SHA-256)."""
-    return _load(name, None)[1][:12]
+    return hashlib.sha256(_load(name, None)[0]).hexdigest()[:12]
 
 
 @lru_cache(maxsize=len(FILES) * (len(ENCODINGS) + 1))
@@ -60,8 +60,8 @@ def _load(name: str, encoding: str | None) -> tuple[bytes, str]:
     digest = hashlib.sha256(raw).hexdigest()
     suffix = dict(ENCODINGS).get(encoding or "", "")
     if not suffix:
-        return raw, digest[:32]
-    return (BUILD_DIR / (name + suffix)).read_bytes(), f"{digest[:32]}-{encoding}"
+        return raw, digest[:16]
+    return (BUILD_DIR / (name + suffix)).read_bytes(), f"{digest[:16]}-{encoding}"
 
 
 def init_app(app: Flask) -> None:

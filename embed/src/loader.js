@@ -44,7 +44,7 @@
   if (dnt) delete st.u; // DNT / Global Privacy Control: the person is never identified
   var session = uuid();
   var events = [];
-  var cfg, timer, busy, backoff = 1000, current, triggers = [], early = [];
+  var cfg, timer, busy = 0, backoff = 1000, current, triggers = [], early = [];
   // Browsers refuse keepalive requests over 64 KB (in flight, all of the page's together).
   var LIMIT = 6e4;
 
@@ -56,6 +56,7 @@
   // overwrite what another queued. Whichever tab flushes sends every tab's writes.
   var Q = prefix + "o", mem = {}, seq = 0;
   function put(k, v) { try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) { mem[k] = v; } }
+  function drop(k) { delete mem[k]; try { localStorage.removeItem(k); } catch (e) {} }
   function outbox() {
     var out = [], k, i;
     for (k in mem) out.push([k, mem[k]]);
@@ -66,7 +67,7 @@
     return out.sort((a, b) => a[1][0] - b[1][0]);
   }
   load("q", []).forEach((i) => { put(Q + uuid(), [0].concat(i)); }); // the single-key outbox before
-  try { localStorage.removeItem(prefix + "q"); } catch (e) {}
+  drop(prefix + "q");
   function bytes(v) { return new Blob([JSON.stringify(v)]).size; }
 
   function send(method, path, body) {
@@ -75,30 +76,35 @@
     put(Q + uuid(), [now() * 1e3 + seq++ % 1e3, method, path, body]);
     flush();
   }
+  // While the page is open, one write at a time, in order; while it goes away, all at once,
+  // with keepalive as far as the browser's limit allows (what does not fit stays queued).
+  var sending = {};
   function flush() {
-    var first = outbox()[0];
-    if (busy || !first) return;
-    busy = 1;
-    var k = first[0], item = first[1];
-    // keepalive only while the page is going away (and only under the browser's limit)
-    req(item[1], item[2], item[3], d.visibilityState == "hidden" && bytes(item[3]) < LIMIT).then((r) => {
-      var s = r.status;
-      if (s > 499 || s == 429 || s == 408) throw r;
-      // identify answers with the person's own segment keys (for segment targeting)
-      if (item[2] == "/identify") r.json().then((j) => {
-        if (j.segments) { st.g = j.segments; persist(); evaluate(); }
-      }, Object);
-      // Stored, or refused for good (any other 4xx): never retried forever.
-      if (s > 399) console.warn("surveyapp: write refused for good, dropped", s, item[2]);
-      delete mem[k];
-      try { localStorage.removeItem(k); } catch (e) {}
-      busy = 0; backoff = 1000;
-      flush();
-    }).catch(() => {
-      busy = 0;
-      setTimeout(flush, backoff = Math.min(backoff * 2, 60000));
+    var hidden = d.visibilityState == "hidden", room = LIMIT;
+    outbox().some((e) => {
+      var k = e[0], item = e[1], n = bytes(item[3]);
+      if (!sending[k] && !(busy && !hidden)) {
+        sending[k] = ++busy;
+        req(item[1], item[2], item[3], hidden && n < room && (room -= n)).then((r) => {
+          var s = r.status;
+          if (s > 499 || s == 429 || s == 408) throw r;
+          // identify answers with the person's own segment keys (for segment targeting)
+          if (item[2] == "/identify") r.json().then((j) => {
+            if (j.segments) { st.g = j.segments; persist(); evaluate(); }
+          }, Object);
+          // Stored, or refused for good (any other 4xx): never retried forever.
+          if (s > 399) console.warn("surveyapp: dropped a refused write", s, item[2]);
+          drop(k); done(k); backoff = 1000;
+          flush();
+        }).catch(() => {
+          done(k);
+          setTimeout(flush, backoff = Math.min(backoff * 2, 60000));
+        });
+      }
+      return !hidden;
     });
   }
+  function done(k) { delete sending[k]; busy--; }
 
   function tracking() { return !st.o && !dnt && (cfg && cfg.consent_mode == "not_required" || st.c); }
 

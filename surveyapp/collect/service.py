@@ -131,25 +131,27 @@ def clicks_enabled(workspace: Any) -> bool:
 def widget_config(session: Session, env: EnvironmentInfo) -> dict[str, Any]:
     """What the loader needs to decide what to show, in one cacheable document: each live
     survey's id, version and targeting only (the renderer fetches the questions of the one
-    it shows, ``survey_definition``), and the consent notice only when it can be asked."""
+    it shows, ``survey_definition``), and the consent notice only when it can be asked.
+    Every byte counts: an idle page downloads this and the loader, nothing else."""
     surveys = session.scalars(
         select(Survey).where(Survey.environment_id == env.id, Survey.status == SurveyStatus.LIVE,
                              Survey.current_version_id.is_not(None))
         .order_by(Survey.id)
     ).all()
-    return {
-        "environment": env.name,
+    doc: dict[str, Any] = {
         "consent_mode": env.workspace.consent_mode.value,
         "recontact_days": env.workspace.recontact_days,
-        # The notice a consent prompt shows; the widget sends its version back with the decision.
-        "consent_notice": None if env.workspace.consent_mode == ConsentMode.NOT_REQUIRED
-        else _with_prompt_strings(privacy_consent.notice_document(session, env.workspace.id)),
         # Click maps on: the loader fetches its click recorder (with tracking consent only).
         "clicks": clicks_enabled(env.workspace),
         "surveys": [{"id": s.id, "version": s.current_version.number,
                      "targeting": s.current_version.definition.get("targeting") or {}}
                     for s in surveys if s.current_version is not None],
     }
+    if env.workspace.consent_mode != ConsentMode.NOT_REQUIRED:
+        # The notice a consent prompt shows; the widget sends its version back with the decision.
+        doc["consent_notice"] = _with_prompt_strings(
+            privacy_consent.notice_document(session, env.workspace.id))
+    return doc
 
 
 def _with_prompt_strings(notice: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -171,7 +173,7 @@ def survey_definition(session: Session, env: EnvironmentInfo, survey_id: int,
 
 def etag_of(document: dict[str, Any]) -> str:
     raw = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str).encode()
-    return hashlib.sha256(raw).hexdigest()[:32]
+    return hashlib.sha256(raw).hexdigest()[:16]
 
 
 # ----------------------------------------------------------------------------- displays

@@ -223,6 +223,27 @@ def test_large_batches_are_split_and_refused_writes_dropped_so_answers_get_throu
     assert live_server.query("SELECT count(*) FROM display WHERE client_id = 'gone-survey-display'") == [(0,)]
 
 
+def test_everything_queued_goes_out_when_the_visitor_leaves(browser, live_server, lab):
+    """Several writes still queued (identify, then events not batched yet) when the tab
+    closes: all are sent at once with keepalive, not one at a time."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        with page.expect_response(lambda r: r.url.endswith("/config")):
+            page.goto(lab["url"] + "/outbox")
+        page.wait_for_timeout(200)  # the config is read (before it, events wait for consent rules)
+        page.evaluate("""() => { surveyapp('identify', 'leaving_visitor', {plan: 'team'});
+            surveyapp('identify', 'leaving_visitor', {seats: 4});
+            for (let i = 0; i < 5; i++) surveyapp('track', 'left_the_page', {i}); }""")
+        page.close(run_before_unload=True)
+        # (the browser stays open, as it does when a visitor closes one tab)
+        assert wait_for(lambda: live_server.query(
+            "SELECT count(*) FROM event e JOIN contact c ON c.id = e.contact_id "
+            "WHERE e.name = 'left_the_page' AND c.external_id = 'leaving_visitor'")[0][0] == 5)
+    finally:
+        context.close()
+
+
 # ---------------------------------------------------------------- 4: tabs share the outbox
 def test_an_answer_queued_offline_in_a_closed_tab_is_sent_by_another_tab(browser, live_server, lab):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
