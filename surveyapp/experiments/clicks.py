@@ -1,4 +1,5 @@
-"""Click maps from the widget's ``$click`` events, aggregated in SQL.
+"""Click maps from the widget's ``$click`` events, aggregated on DuckDB over the columnar
+copy of the events when it is current (``columnar.element_map``), else in SQL.
 
 The widget (only when the workspace enables click maps, and only with tracking consent)
 sends ``$click`` events through its event outbox with properties: ``path`` (the page),
@@ -16,6 +17,7 @@ within ``RAGE_SECONDS`` of the click two before it: a LAG() window in SQL.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Integer, case, cast, func, select
 from sqlalchemy.orm import Session
@@ -65,13 +67,23 @@ def _env_ids(session: Session, workspace_id: int) -> list[int]:
         Environment.workspace_id == workspace_id)))
 
 
-def pages(session: Session, workspace_id: int, limit: int = 30) -> list[tuple[str, int]]:
-    path = Event.properties["path"].as_string()
-    rows = session.execute(
-        select(path, func.count()).where(Event.environment_id.in_(_env_ids(session, workspace_id)),
-                                         Event.name == CLICK)
-        .group_by(path).order_by(func.count().desc()).limit(limit)).all()
-    return [(str(p), int(n)) for p, n in rows if p is not None]
+def pages(session: Session, workspace_id: int, limit: int = 30, *,
+          engine: str = "auto") -> list[tuple[str, int]]:
+    """Pages with clicks, busiest first (DuckDB over the columnar copy when current)."""
+    from surveyapp.events import analytics
+    from surveyapp.experiments import columnar as col
+
+    def sql() -> list[tuple[str, int]]:
+        path = Event.properties["path"].as_string()
+        rows = session.execute(
+            select(path, func.count()).where(
+                Event.environment_id.in_(_env_ids(session, workspace_id)), Event.name == CLICK)
+            .group_by(path).order_by(func.count().desc()).limit(limit)).all()
+        return [(str(p), int(n)) for p, n in rows if p is not None]
+
+    out: list[tuple[str, int]] = analytics.run(
+        session, workspace_id, lambda ev: col.click_pages(ev, CLICK, limit), sql, engine=engine)
+    return out
 
 
 def _clicks_cte(session: Session, workspace_id: int, page: str, segment_key: str | None = None):
@@ -95,34 +107,60 @@ def _clicks_cte(session: Session, workspace_id: int, page: str, segment_key: str
 
 
 def element_map(session: Session, workspace_id: int, page: str, limit: int = 40,
-                segment_key: str | None = None) -> list[ElementClicks]:
+                segment_key: str | None = None, *, engine: str = "auto") -> list[ElementClicks]:
     """Clicks, sessions, rage and dead clicks per element of ``page``, busiest first; with
     ``segment_key`` those of the segment's members only, and elements fewer than K_MIN
-    members clicked are left out (k-anonymity)."""
-    c = _clicks_cte(session, workspace_id, page, segment_key)
-    rage = case((c.c.lag2.is_not(None) & (seconds_between(session, c.c.at, c.c.lag2)
-                                          <= RAGE_SECONDS), 1), else_=0)
-    q = (select(c.c.sel, func.count(), func.count(func.distinct(c.c.sid)), func.sum(rage),
-                func.sum(func.coalesce(cast(c.c.dead, Integer), 0)), func.avg(c.c.x),
-                func.avg(c.c.y), func.avg(c.c.px), func.avg(c.c.py))
-         .group_by(c.c.sel).order_by(func.count().desc(), c.c.sel).limit(limit))
-    if segment_key:
-        q = q.having(func.count(func.distinct(c.c.cid)) >= K_MIN)
+    members clicked are left out (k-anonymity). On DuckDB over the columnar copy when it is
+    current, else in SQL; the same figures."""
+    from surveyapp.events import analytics
+    from surveyapp.experiments import columnar as col
+
+    def sql() -> list[Any]:
+        c = _clicks_cte(session, workspace_id, page, segment_key)
+        rage = case((c.c.lag2.is_not(None) & (seconds_between(session, c.c.at, c.c.lag2)
+                                              <= RAGE_SECONDS), 1), else_=0)
+        q = (select(c.c.sel, func.count(), func.count(func.distinct(c.c.sid)), func.sum(rage),
+                    func.sum(func.coalesce(cast(c.c.dead, Integer), 0)), func.avg(c.c.x),
+                    func.avg(c.c.y), func.avg(c.c.px), func.avg(c.c.py))
+             .group_by(c.c.sel).order_by(func.count().desc(), c.c.sel).limit(limit))
+        if segment_key:
+            q = q.having(func.count(func.distinct(c.c.cid)) >= K_MIN)
+        return list(session.execute(q).all())
+
+    def columnar(events: Any) -> list[Any]:
+        members = ([int(m) for m in session.scalars(audience.members(workspace_id, segment_key))]
+                   if segment_key else None)
+        return col.element_map(events, CLICK, page, limit, RAGE_SECONDS, K_MIN, members)
+
+    rows = analytics.run(session, workspace_id, columnar, sql, engine=engine)
     return [ElementClicks(str(r[0]), int(r[1]), int(r[2]), int(r[3] or 0), int(r[4] or 0),
                           *(float(v) if v is not None else None for v in r[5:9]))
-            for r in session.execute(q).all() if r[0] is not None]
+            for r in rows if r[0] is not None]
 
 
 def breakdown(session: Session, workspace_id: int, page: str, attribute: str,
-              selectors: list[str]) -> tuple[list[str], dict[str, dict[str, int | None]]]:
+              selectors: list[str], *, engine: str = "auto"
+              ) -> tuple[list[str], dict[str, dict[str, int | None]]]:
     """Clicks per element and value of a contact attribute (e.g. plan); cells with fewer
     than K_MIN distinct people are None (suppressed)."""
-    c = _clicks_cte(session, workspace_id, page)
+    from surveyapp.events import analytics
+    from surveyapp.experiments import columnar as col
+
     value = func.coalesce(Contact.attributes[attribute].as_string(), "(none)")
-    rows = session.execute(
-        select(c.c.sel, value, func.count(), func.count(func.distinct(c.c.cid)))
-        .select_from(c).join(Contact, Contact.id == c.c.cid)
-        .where(c.c.sel.in_(selectors)).group_by(c.c.sel, value)).all()
+
+    def sql() -> list[Any]:
+        c = _clicks_cte(session, workspace_id, page)
+        return list(session.execute(
+            select(c.c.sel, value, func.count(), func.count(func.distinct(c.c.cid)))
+            .select_from(c).join(Contact, Contact.id == c.c.cid)
+            .where(c.c.sel.in_(selectors)).group_by(c.c.sel, value)).all())
+
+    def columnar(events: Any) -> list[Any]:
+        values = [(int(i), str(v)) for i, v in session.execute(select(Contact.id, value).where(
+            Contact.environment_id.in_(_env_ids(session, workspace_id))))]
+        return col.click_breakdown(events, CLICK, page, values, selectors)
+
+    rows = analytics.run(session, workspace_id, columnar, sql, engine=engine)
     values = sorted({str(r[1]) for r in rows})[:8]
     table: dict[str, dict[str, int | None]] = {s: dict.fromkeys(values, 0) for s in selectors}
     for sel, val, n, people in rows:

@@ -133,9 +133,10 @@ def top_paths(events: Events, anchor: str, direction: str, depth: int, limit: in
     if since is not None:
         params["since"] = _us(since)
         since_sql = " WHERE epoch_us(occurred_at) >= $since"
-    shift = "lead" if direction == "after" else "lag"
-    cols = ", ".join(f"{shift}(name, {k}) OVER s AS s{k}" for k in range(1, depth + 1))
-    names = ", ".join(f"coalesce(s{k}, '{END}')" for k in range(1, depth + 1))
+    sign = "+" if direction == "after" else "-"
+    names = ", ".join(
+        f"coalesce(CASE WHEN pos {sign} {k} >= 1 THEN names[pos {sign} {k}] END, '{END}')"
+        for k in range(1, depth + 1))
     period = since_sql.replace(" WHERE ", " AND ")
     rows = events.query(
         # events with a session id: those of sessions with the anchor, excluded names out
@@ -152,13 +153,83 @@ def top_paths(events: Events, anchor: str, direction: str, depth: int, limit: in
         f"name = $anchor AND session_id IS NULL{period}){period})), "
         "auto_sessions AS (SELECT NULL AS sid, contact_id AS cid, sum(brk) OVER (PARTITION BY "
         "contact_id ORDER BY t, id ROWS UNBOUNDED PRECEDING) AS n, id, name, t FROM auto), "
-        "numbered AS (SELECT name, row_number() OVER (PARTITION BY sid, cid, n, name "
-        f"ORDER BY t, id) AS occ, {cols} FROM (SELECT * FROM sessions UNION ALL "
-        "SELECT * FROM auto_sessions WHERE NOT list_contains($exclude, name)) "
-        "WINDOW s AS (PARTITION BY sid, cid, n ORDER BY t, id)) "
-        f"SELECT {names}, count(*) AS c, sum(count(*)) OVER () FROM numbered "
-        "WHERE name = $anchor AND occ = 1 GROUP BY ALL "
+        # each session's names in order; the anchor's first position in it
+        "lists AS (SELECT list(name ORDER BY t, id) AS names FROM (SELECT * FROM sessions "
+        "UNION ALL SELECT * FROM auto_sessions WHERE NOT list_contains($exclude, name)) "
+        "GROUP BY sid, cid, n), "
+        "anchored AS (SELECT names, list_position(names, $anchor) AS pos FROM lists) "
+        f"SELECT {names}, count(*) AS c, sum(count(*)) OVER () FROM anchored "
+        "WHERE pos IS NOT NULL AND pos > 0 GROUP BY ALL "
         f"ORDER BY c DESC, {', '.join(str(k) for k in range(1, depth + 1))} LIMIT $limit",
         params).fetchall()
     total = int(rows[0][-1]) if rows else 0
     return total, [([str(s) for s in row[:depth]], int(row[depth])) for row in rows]
+
+
+# ----------------------------------------------------------------------------- click maps
+_CLICK_COLS = (
+    "session_id AS sid, contact_id AS cid, json_extract_string(properties, '$.selector') AS sel, "
+    "epoch_us(occurred_at) AS t, "
+    "TRY_CAST(json_extract_string(properties, '$.x') AS DOUBLE) AS x, "
+    "TRY_CAST(json_extract_string(properties, '$.y') AS DOUBLE) AS y, "
+    "TRY_CAST(json_extract_string(properties, '$.px') AS DOUBLE) AS px, "
+    "TRY_CAST(json_extract_string(properties, '$.py') AS DOUBLE) AS py, "
+    "TRY_CAST(json_extract_string(properties, '$.dead') AS INTEGER) AS dead")
+
+
+def click_pages(events: Events, name: str, limit: int) -> list[tuple[str, int]]:
+    """Pages (``path``) with clicks, busiest first, as ``clicks.pages``."""
+    rows = events.query(
+        "SELECT json_extract_string(properties, '$.path') AS p, count(*) AS n FROM events "
+        "WHERE name = $name GROUP BY p ORDER BY n DESC, p LIMIT $limit",
+        {"name": name, "limit": int(limit)}).fetchall()
+    return [(str(p), int(n)) for p, n in rows if p is not None]
+
+
+def _clicks_sql(members: list[int] | None) -> str:
+    """The page's clicks with the time of the click two before on the same element in the
+    same session (as ``clicks._clicks_cte``); ``members``: only these contacts' clicks."""
+    only = " AND cid IN (SELECT cid FROM members)" if members is not None else ""
+    return (f"clicks AS (SELECT *, lag(t, 2) OVER (PARTITION BY sid, sel ORDER BY t) AS lag2 "
+            f"FROM (SELECT {_CLICK_COLS} FROM events WHERE name = $name "
+            f"AND json_extract_string(properties, '$.path') = $page){' WHERE true' + only})")
+
+
+def _register_ids(events: Events, name: str, ids: list[int]) -> None:
+    import pyarrow as pa
+
+    events.con.register(name, pa.table({"cid": pa.array(ids, pa.int64())}))
+
+
+def element_map(events: Events, name: str, page: str, limit: int, rage_seconds: float,
+                k_min: int, members: list[int] | None = None) -> list[tuple[Any, ...]]:
+    """Per element: (selector, clicks, sessions, rage, dead, x, y, px, py), as
+    ``clicks.element_map``; with ``members`` only theirs, elements under ``k_min`` of
+    them left out."""
+    if members is not None:
+        _register_ids(events, "members", members)
+    having = " HAVING count(DISTINCT cid) >= $k_min" if members is not None else ""
+    params: dict[str, Any] = {"name": name, "page": page, "limit": int(limit),
+                              "rage": int(round(rage_seconds * 1e6))}
+    if members is not None:
+        params["k_min"] = int(k_min)
+    return events.query(
+        f"WITH {_clicks_sql(members)} SELECT sel, count(*) AS n, count(DISTINCT sid), "
+        "sum(CASE WHEN lag2 IS NOT NULL AND t - lag2 <= $rage THEN 1 ELSE 0 END), "
+        "sum(coalesce(dead, 0)), avg(x), avg(y), avg(px), avg(py) FROM clicks "
+        f"GROUP BY sel{having} ORDER BY n DESC, sel LIMIT $limit", params).fetchall()
+
+
+def click_breakdown(events: Events, name: str, page: str, values: list[tuple[int, str]],
+                    selectors: list[str]) -> list[tuple[Any, ...]]:
+    """(selector, attribute value, clicks, people) as ``clicks.breakdown``; ``values``:
+    (contact id, attribute value) from the database."""
+    import pyarrow as pa
+
+    events.con.register("attr", pa.table({
+        "cid": pa.array([c for c, _ in values], pa.int64()),
+        "v": pa.array([v for _, v in values], pa.string())}))
+    return events.query(
+        f"WITH {_clicks_sql(None)} SELECT c.sel, a.v, count(*), count(DISTINCT c.cid) "
+        "FROM clicks c JOIN attr a ON a.cid = c.cid WHERE list_contains($selectors, c.sel) "
+        "GROUP BY c.sel, a.v", {"name": name, "page": page, "selectors": selectors}).fetchall()

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from surveyapp.events import store as st
-from surveyapp.experiments import funnels, paths, sequences
+from surveyapp.experiments import clicks, funnels, paths, sequences
 from surveyapp.models import Contact, Event
 from surveyapp.models.experiments import ExperimentExposure
 from surveyapp.segments import imports
@@ -226,3 +226,53 @@ def test_the_paths_page_sessionizes_an_import_without_sessions(client, db, team,
     bad = client.get(url, query_string={"event": CHECK, "gap": "soon"})
     assert bad.status_code == 200
     assert "The inactivity gap is a number of minutes" in bad.get_data(as_text=True)
+
+
+def test_click_maps_on_duckdb_equal_sql(db, team):
+    """Rage clicks (3 on one element within 1.5 s in a session), dead clicks, positions,
+    a segment's members only and an attribute breakdown: the same on both engines."""
+    import random
+
+    from tests.experiments.helpers import segment
+
+    rng = random.Random(5)
+    env_id = team.workspace.environments[0].id
+    ids = contacts(db, env_id, 30, attributes=lambda i: {"plan": ["pro", "free", "team"][i % 3]})
+    rows, props = [], []
+    for n, cid in enumerate(ids):
+        at = n * 3.0
+        for _ in range(rng.randint(3, 12)):
+            at += rng.choice([0.1, 0.3, 1.0, 2.0, 5.0]) / 3600  # seconds apart
+            rows.append((cid, "$click", at))
+            props.append((rng.choice(["/app", "/app", "/settings"]),
+                          rng.choice(["button#export", "div.card", "a.help", "button#save"]),
+                          rng.random(), rng.randint(0, 1)))
+        for _ in range(3 if n < 5 else 0):  # a rage burst: 3 clicks 0.4 s apart
+            at += 0.4 / 3600
+            rows.append((cid, "$click", at))
+            props.append(("/app", "button#export", 0.9, 0))
+    events(db, env_id, rows, session_id=lambda cid, i: f"s{cid}-{int(rows[i][2] // 1.5)}",
+           properties=lambda cid, name, i: {"path": props[i][0], "selector": props[i][1],
+                                            "x": round(props[i][2], 3), "y": 0.5, "px": 0.25,
+                                            "py": 100 + i, "dead": props[i][3]})
+    db.session.commit()
+    segment(db, team.workspace, "power", ids[:12])
+    ws = team.workspace.id
+
+    def figures(elements: list) -> list[tuple]:
+        return [(e.selector, e.clicks, e.sessions, e.rage, e.dead,
+                 *(round(v, 9) for v in (e.x, e.y, e.page_x, e.page_y))) for e in elements]
+
+    assert clicks.pages(db.session, ws, engine="duckdb") == clicks.pages(db.session, ws,
+                                                                         engine="sql")
+    for page in ("/app", "/settings"):
+        duck = clicks.element_map(db.session, ws, page, engine="duckdb")
+        assert figures(duck) == figures(clicks.element_map(db.session, ws, page, engine="sql"))
+        assert sum(e.dead for e in duck) > 0
+        assert (sum(e.rage for e in duck) == 5) == (page == "/app")  # the five bursts
+        assert figures(clicks.element_map(db.session, ws, page, segment_key="power",
+                                          engine="duckdb")) == figures(clicks.element_map(
+            db.session, ws, page, segment_key="power", engine="sql"))
+        selectors = [e.selector for e in duck]
+        assert clicks.breakdown(db.session, ws, page, "plan", selectors, engine="duckdb") == \
+            clicks.breakdown(db.session, ws, page, "plan", selectors, engine="sql")
