@@ -1,5 +1,5 @@
 """The columnar copy of the behavioural events (issue #22): Parquet files in the data
-directory, read by DuckDB for event analytics (funnels, paths, sequences).
+directory, read by DuckDB for event analytics (funnels, paths, sequences, click maps).
 
 The OLTP database (SQLite or PostgreSQL) stays the system of record; this copy is
 derived from it and can be deleted and rebuilt at any time (``surveyapp events sync``).
