@@ -234,7 +234,7 @@ function render(ctx) {
     // a link page, where the survey is the page); a survey that appears on its own only says so.
     var say = fmt(t.count, { n: n, total: visible.length }) + ": " + q.title;
     if (keep) { live.textContent = say; focusable.focus(); }
-    else setTimeout(function () { live.textContent = t.survey + ": " + say + ". " + t.hint; }, 300);
+    else setTimeout(function () { live.textContent = t.survey + ": " + say + (/[.?!؟。？！]$/.test(say) ? " " : ". ") + t.hint; }, 300);
   }
   function why(back) {
     // Transparency: who asks, what is sent, and a way to say no for good.
