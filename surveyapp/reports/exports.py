@@ -9,9 +9,11 @@ are defused in CSV and XLSX (Parquet is typed data and keeps the text as it is).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ from surveyapp.models import (
     TextAnalysis,
 )
 from surveyapp.privacy.ids import pseudonymiser
+from surveyapp.templating import plural
 from surveyapp.workspaces.services import slugify
 
 BATCH = 1000
@@ -69,19 +72,46 @@ def download_name(session: Session, job: Job) -> str:
     return f"{slugify(survey.name if survey else 'survey')}-responses-{job.id}.{fmt}"
 
 
-def _columns(survey: Survey, analysed: list[str]) -> tuple[list[str], list[str]]:
-    """Every question id that appears in any version (in order of first appearance), and
-    the header: fixed fields, answers, then theme/sentiment per analysed question."""
-    question_ids: list[str] = []
+FIXED = (("response_id", "Response"), ("created_at", "Created at (UTC)"), ("finished", "Finished"),
+         ("version", "Version"), ("contact", "Person"), ("url", "Page URL"),
+         ("locale", "Locale"), ("device", "Device"))
+
+
+@dataclass
+class Columns:
+    """The export's columns: ids (Parquet's names, CSV's second header row) and the
+    texts people read (CSV's and XLSX's first row); ``questions`` lists (id, type, text)
+    for the XLSX questions sheet."""
+
+    question_ids: list[str]
+    ids: list[str]
+    titles: list[str]
+    questions: list[tuple[str, str, str]]
+
+
+def _title(q: dict[str, Any]) -> str:
+    title = q.get("title")
+    if isinstance(title, dict):  # translated: the first language's text
+        title = next(iter(title.values()), "")
+    return str(title or q["id"])
+
+
+def _columns(survey: Survey, analysed: list[str]) -> Columns:
+    """Every question that appears in any version (in order of first appearance, the
+    newest wording), then theme/sentiment per analysed question."""
+    questions: dict[str, tuple[str, str]] = {}
     for version in survey.versions:
         for q in version.questions:
-            if q["id"] not in question_ids:
-                question_ids.append(q["id"])
-    header = ["response_id", "created_at", "finished", "version", "contact", "url", "locale",
-              "device", *question_ids]
+            questions[q["id"]] = (str(q.get("type", "")), _title(q))
+    question_ids = list(questions)
+    ids = [key for key, _ in FIXED] + question_ids
+    titles = [label for _, label in FIXED] + [questions[q][1] for q in question_ids]
     for qid in analysed:
-        header += [f"{qid}__theme", f"{qid}__sentiment"]
-    return question_ids, header
+        ids += [f"{qid}__theme", f"{qid}__sentiment"]
+        name = questions.get(qid, ("", qid))[1]
+        titles += [f"{name} (theme)", f"{name} (sentiment)"]
+    return Columns(question_ids, ids, titles,
+                   [(qid, kind, title) for qid, (kind, title) in questions.items()])
 
 
 def theme_names(survey: Survey) -> dict[tuple[str, int], str]:
@@ -117,7 +147,7 @@ def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: l
                 notes[(ann.response_id, ann.question_id)] = (theme or ann.kind, ann.sentiment or "")
         for response, number, external_id in batch:
             answers = response.answers
-            row = [response.client_id, response.created_at.isoformat(), response.finished, number,
+            row = [response.client_id, response.created_at, response.finished, number,
                    contact(external_id), response.meta.get("url"), response.meta.get("locale"),
                    response.meta.get("device"), *(answers.get(qid) for qid in question_ids)]
             for qid in analysed:
@@ -140,30 +170,33 @@ def export_responses(job: Job, progress: Progress) -> dict[str, Any]:
     total = db.session.scalar(select(func.count()).select_from(Response).where(*where)) or 0
     analysed = list(db.session.scalars(select(TextAnalysis.question_id).where(
         TextAnalysis.survey_id == survey.id).order_by(TextAnalysis.id)))
-    question_ids, header = _columns(survey, analysed)
+    columns = _columns(survey, analysed)
     names = theme_names(survey)
     path = export_path(job)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
-    rows = _rows(survey, where, question_ids, analysed, names,
+    rows = _rows(survey, where, columns.question_ids, analysed, names,
                  real_ids=bool(job.params.get("real_ids", False)))
-    written = WRITERS[fmt](tmp, header, rows, total, progress)
+    written = WRITERS[fmt](tmp, columns, rows, total, progress)
     os.replace(tmp, path)
     return {"file": path.name, "rows": written, "format": fmt,
-            "message": f"Exported {written:,} responses as {fmt.upper()}"}
+            "message": f"Exported {plural(written, 'response')} as {fmt.upper()}"}
 
 
 def _report(done: int, total: int, progress: Progress) -> None:
     if done % BATCH == 0:
-        progress(done / max(total, 1), f"Exported {done:,} of {total:,} responses")
+        progress(done / max(total, 1), f"Exported {done:,} of {plural(total, 'response')}")
 
 
-def _write_csv(path: Path, header: list[str], rows: Iterator[list[Any]], total: int,
+def _write_csv(path: Path, columns: Columns, rows: Iterator[list[Any]], total: int,
                progress: Progress) -> int:
+    """Two header rows: the question texts people read, then the ids programs use
+    (``csv.reader`` past the first line, or pandas ``header=1``)."""
     n = 0
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(header)
+        writer.writerow([_cell(t) for t in columns.titles])
+        writer.writerow(columns.ids)
         for row in rows:
             writer.writerow([_cell(v) for v in row])
             n += 1
@@ -171,32 +204,54 @@ def _write_csv(path: Path, header: list[str], rows: Iterator[list[Any]], total: 
     return n
 
 
-def _write_xlsx(path: Path, header: list[str], rows: Iterator[list[Any]], total: int,
+def _write_xlsx(path: Path, columns: Columns, rows: Iterator[list[Any]], total: int,
                 progress: Progress) -> int:
+    """A "Responses" sheet headed by the question texts (the header row frozen, dates as
+    real dates) and a "Questions" sheet that maps each column to its id."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)  # streams rows to disk; memory stays flat
     ws = wb.create_sheet("Responses")
-    ws.append(header)
+    ws.freeze_panes = "A2"
+    ws.append([_cell(t) for t in columns.titles])
+
+    def cell(v: Any) -> Any:
+        if isinstance(v, dt.datetime):  # Excel has no time zones: the UTC wall time
+            c = WriteOnlyCell(ws, value=v.astimezone(dt.UTC).replace(tzinfo=None))
+            c.number_format = "yyyy-mm-dd hh:mm:ss"
+            return c
+        # Strings are stored as text cells (never formulas) and defused for other tools.
+        return _cell(v) if v is None or isinstance(v, str | list | dict) else v
+
     n = 0
     for row in rows:
-        # Strings are stored as text cells (never formulas) and defused for other tools.
-        ws.append([_cell(v) if v is None or isinstance(v, str | list | dict) else v for v in row])
+        ws.append([cell(v) for v in row])
         n += 1
         _report(n, total, progress)
+    sheet = wb.create_sheet("Questions")
+    sheet.freeze_panes = "A2"
+    sheet.append(["Column", "Id", "Question type"])
+    kinds = {qid: kind for qid, kind, _ in columns.questions}
+    for title, key in zip(columns.titles, columns.ids, strict=True):
+        sheet.append([_cell(title), key, kinds.get(key, "")])
     with path.open("wb") as fh:
         wb.save(fh)
     return n
 
 
-def _write_parquet(path: Path, header: list[str], rows: Iterator[list[Any]], total: int,
+def _write_parquet(path: Path, columns: Columns, rows: Iterator[list[Any]], total: int,
                    progress: Progress) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    header = columns.ids
+
     def text(v: Any) -> str | None:
         if v is None:
             return None
+        if isinstance(v, dt.datetime):
+            return v.isoformat()
         return json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else str(v)
 
     fixed = {"finished": pa.bool_(), "version": pa.int32()}
@@ -233,6 +288,8 @@ def _cell(value: Any) -> Any:
     """A spreadsheet cell; text that a spreadsheet would run as a formula is quoted with '."""
     if value is None:
         return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
     if isinstance(value, dict):
         value = "; ".join(f"{k}: {v}" for k, v in value.items())
     if isinstance(value, list):

@@ -4,6 +4,7 @@ feed, exports in three formats, and read-only share links."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -108,8 +109,21 @@ def _export(db, client, team, dataset, fmt, **fields):
     return data
 
 
+def _csv_rows(data: bytes) -> list[dict[str, str]]:
+    """An export's rows keyed by column id (the second header row)."""
+    lines = io.StringIO(data.decode())
+    next(csv.reader(lines))  # the question texts
+    return list(csv.DictReader(lines))
+
+
 def test_csv_export_has_annotations_and_defuses_formulas(db, client, team, dataset):
-    rows = list(csv.DictReader(io.StringIO(_export(db, client, team, dataset, "csv").decode())))
+    data = _export(db, client, team, dataset, "csv")
+    titles, ids = list(csv.reader(io.StringIO(data.decode())))[:2]
+    # People read the question texts; programs read the ids in the second header row.
+    assert titles[:3] == ["Response", "Created at (UTC)", "Finished"]
+    assert titles[ids.index("score")] == "How likely are you to recommend us?"
+    assert titles[ids.index("why__theme")] == "Why? (theme)" and "score" not in titles
+    rows = _csv_rows(data)
     assert len(rows) == 121
     assert rows[0]["why__theme"] in {"Slow pages", "Pricing", "Support"}
     assert rows[0]["why__sentiment"] in {"positive", "negative"}
@@ -121,13 +135,12 @@ def test_exports_pseudonymise_people_unless_real_ids_are_asked_for(db, client, t
     from surveyapp.models import Contact
 
     real = set(db.session.scalars(select(Contact.external_id)))
-    rows = list(csv.DictReader(io.StringIO(_export(db, client, team, dataset, "csv").decode())))
+    rows = _csv_rows(_export(db, client, team, dataset, "csv"))
     people = {r["contact"] for r in rows if r["contact"]}
     assert people and all(p.startswith("p_") for p in people) and not people & real
-    again = list(csv.DictReader(io.StringIO(_export(db, client, team, dataset, "csv").decode())))
+    again = _csv_rows(_export(db, client, team, dataset, "csv"))
     assert {r["contact"] for r in again if r["contact"]} == people  # stable pseudonyms
-    named = list(csv.DictReader(io.StringIO(
-        _export(db, client, team, dataset, "csv", real_ids="1").decode())))
+    named = _csv_rows(_export(db, client, team, dataset, "csv", real_ids="1"))
     assert {r["contact"] for r in named if r["contact"]} <= real
 
 
@@ -137,8 +150,20 @@ def test_xlsx_export_opens_in_a_spreadsheet_without_formulas(db, client, team, d
     wb = load_workbook(io.BytesIO(_export(db, client, team, dataset, "xlsx")))
     ws = wb["Responses"]
     header = [c.value for c in ws[1]]
-    assert "why__theme" in header and ws.max_row == 122
-    col = header.index("why")
+    assert "Why? (theme)" in header and ws.max_row == 122
+    assert "How likely are you to recommend us?" in header and "score" not in header
+    assert ws.freeze_panes == "A2"  # the header stays in view while scrolling
+    # Dates are dates a spreadsheet can sort and filter, not text.
+    created = [row[header.index("Created at (UTC)")] for row in ws.iter_rows(min_row=2)]
+    assert all(c.is_date for c in created)
+    first = min(c.value for c in created)
+    assert first == dt.datetime(2026, 3, 1, 12)
+    # The questions sheet maps every column to its id.
+    questions = {r[1]: (r[0], r[2]) for r in wb["Questions"].iter_rows(min_row=2, values_only=True)}
+    assert questions["score"] == ("How likely are you to recommend us?", "nps")
+    assert questions["why__sentiment"][0] == "Why? (sentiment)"
+    assert [questions[k][0] for k in questions] == header
+    col = header.index("Why?")
     cells = [row[col] for row in ws.iter_rows(min_row=2)]
     evil = next(c for c in cells if c.value and "HYPERLINK" in str(c.value))
     assert evil.data_type == "s" and evil.value.startswith("'=")
