@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surveyapp.errors import NotFound
@@ -174,20 +173,23 @@ def decide(session: Session, slot: Slot, *, unit: str, stored_unit: str,
 
 def _expose(session: Session, slot: Slot, version: int, unit: str, contact: Contact | None,
             shown: str, choice: rules.Choice, holdout: bool) -> bool:
-    unit = unit[:300]
-    found = session.scalar(select(SlotExposure.id).where(
-        SlotExposure.slot_id == slot.id, SlotExposure.version == version,
-        SlotExposure.unit_id == unit))
-    if found is not None:
-        return True
-    try:
-        with session.begin_nested():
-            session.add(SlotExposure(slot_id=slot.id, version=version, unit_id=unit,
-                                     contact_id=contact.id if contact and contact.id else None,
-                                     variant=shown, intended=choice.variant, holdout=holdout,
-                                     rule=choice.rule, exposed_at=utcnow()))
-    except IntegrityError:  # stored concurrently by another request: still once
-        pass
+    """Store the exposure unless one of this version is stored for the unit: a single
+    INSERT ... ON CONFLICT DO NOTHING on the unique (slot, version, unit), so retries and
+    concurrent requests are harmless and a repeat costs one statement."""
+    values = {"slot_id": slot.id, "version": version, "unit_id": unit[:300],
+              "contact_id": contact.id if contact and contact.id else None, "variant": shown,
+              "intended": choice.variant, "holdout": holdout, "rule": choice.rule,
+              "exposed_at": utcnow()}
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(SlotExposure).values(**values).on_conflict_do_nothing(
+            index_elements=["slot_id", "version", "unit_id"]))
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(SlotExposure).values(**values).on_conflict_do_nothing(
+            index_elements=["slot_id", "version", "unit_id"]))
     return True
 
 
