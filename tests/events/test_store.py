@@ -168,3 +168,21 @@ def test_the_worker_tasks_sync_and_check_the_copy(app, db, team):
     assert celery.tasks[tasks.VERIFY].apply().get()["repaired"] == 1
     assert copy_frame(st.store_of_app())["name"].tolist() == ["signup"]
     assert db.session.scalar(select(func.count()).select_from(Event)) == 1
+
+
+def test_the_events_commands_sync_check_rebuild_and_say_where_the_copy_is(app, db, team):
+    env_id = team.workspace.environments[0].id
+    (a,) = contacts(db, env_id, 1)
+    add(db, env_id, [(a, "signup", 0), (a, "tour", 1), (a, "report", 2)])
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["events", "sync"])
+    assert out.exit_code == 0 and "3 events added" in out.output and "up to date" in out.output
+    status = runner.invoke(args=["events", "status"]).output
+    store = st.store_of_app()
+    assert str(store.root) in status and "copy 3, database 3" in status
+    db.session.execute(delete(Event).where(Event.name == "tour"))
+    db.session.commit()
+    assert "1 bucket(s) rewritten" in runner.invoke(args=["events", "sync", "--check"]).output
+    rebuilt = runner.invoke(args=["events", "sync", "--rebuild"]).output
+    assert "2 events added" in rebuilt
+    assert copy_frame(store)["name"].tolist() == ["signup", "report"]
