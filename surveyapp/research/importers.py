@@ -12,7 +12,12 @@ Supported sources (``read_source`` picks by file name, or by content for pasted 
   their timestamps. Captions name the speaker on the first cue of a turn only: a speaker
   carries on until another is named, and consecutive cues of one speaker become one turn
   that starts at its first cue;
-* DOCX documents (python-docx), read as notes or as speaker lines, whichever they are.
+* DOCX documents (python-docx), read as notes or as speaker lines, whichever they are;
+* the exports of transcription tools: a turn's head on its own line with the words below
+  (Otter.ai's "Dana Reyes  0:15", Zoom's saved "[Dana Reyes] 11:02:09"), a time after the
+  label (Rev's and Descript's "Speaker 1 (00:00):"), a time on a line of its own (Google
+  Meet's "00:05:00"), an introduction before the first speaker (a meeting's title), and
+  the tools' own footer lines left out ("Transcribed by https://otter.ai").
 
 A "Name:" at the start of a line or cue is a speaker only if it looks like one: a
 participant's label (``known_speakers``), a short name-like label ("Dana", "Speaker 2",
