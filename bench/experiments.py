@@ -46,7 +46,7 @@ def build(url: str | None, events: int, chunk: int = 200_000) -> tuple[object, i
     from surveyapp.extensions import db
     from surveyapp.models import Contact, Environment, Event, Workspace
 
-    data_dir = CACHE / f"events_{events}"
+    data_dir = CACHE / (f"events_{events}" + ("_" + url.split("/")[-1] if url else ""))
     data_dir.mkdir(parents=True, exist_ok=True)
     config = {"env": "testing", "secret_key": "b" * 40, "data_dir": data_dir}
     if url:
