@@ -115,6 +115,13 @@ def app(app_config: dict[str, Any], backend: str) -> Iterator[Flask]:
             tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
             with _db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # The next test reuses this database and its ids: per-process caches keyed by
+            # database and workspace id (hash keys, survey configs) must not outlive it.
+            from surveyapp.collect import cache
+            from surveyapp.privacy import ids
+
+            ids.clear_cache()
+            cache.clear()
         _db.engine.dispose()
 
 

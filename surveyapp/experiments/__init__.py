@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     """Wire this area into ``app`` (see docs/architecture.md). Its modules are imported
     here, so importing one of them elsewhere (a service, say) never loads the views."""
     from surveyapp.events import cli as events_cli
+    from surveyapp.events import store as events_store
     from surveyapp.events import tasks as events_tasks
     from surveyapp.experiments import assignment, client, demo, views
 
@@ -28,6 +29,7 @@ def init_app(app: Flask) -> None:
     wire.blueprint(client.client_bp, csrf_exempt=True)  # public, cookie-less
     wire.blueprint(client.server_bp, csrf_exempt=True)  # authenticated by API key
     wire.eraser("experiment exposures by user id", assignment.erase_exposures_by_user_id)
+    wire.eraser("events in the columnar copy", events_store.erase_events)
     wire.task(events_tasks.sync_events, events_tasks.SYNC)
     wire.task(events_tasks.verify_events, events_tasks.VERIFY)
     wire.beat("sync-event-copy", events_tasks.SYNC, events_tasks.SYNC_EVERY)

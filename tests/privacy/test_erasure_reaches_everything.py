@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select, text
 
 from surveyapp import jobs
+from surveyapp.events import store
 from surveyapp.extensions import db as _db
 from surveyapp.insights import service as insights
 from surveyapp.models import (
@@ -99,6 +100,10 @@ def scan_files(root: Path) -> dict[str, list[str]]:
         if data[:2] == b"PK":  # XLSX and other zip containers: their members, unpacked
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 parts += [z.read(n) for n in z.namelist()]
+        elif data[:4] == b"PAR1":  # Parquet (compressed pages): its values, read back
+            import pyarrow.parquet as pq
+
+            parts.append(str(pq.read_table(path).to_pylist()).encode())
         found = sorted({h for p in parts for h in found_in(p)})
         if found:
             hits[str(path.relative_to(root))] = found
@@ -134,6 +139,8 @@ def planted(db, team, app):
     db.session.add(Event(environment_id=env.id, contact_id=person.id, name="search",
                          properties={"q": "Quellbrook invoices"}, occurred_at=survey.created_at))
     db.session.commit()
+    # The columnar copy of the events (Parquet in the data directory) holds them too.
+    assert store.sync(db.session, store.store_of_app()).added >= 1
 
     # The analysis: themes with quotes and keywords, and the embedding cache on disk.
     job = jobs.create_job(db.session, "analyse_survey", ws, {"survey_id": survey.id})
