@@ -20,6 +20,7 @@ from surveyapp.extensions import db
 from surveyapp.jobs import JobFailed, Progress
 from surveyapp.models import AnswerAnnotation, Job, Response, Survey, TextAnalysis
 from surveyapp.surveys.questions import open_text_questions
+from surveyapp.templating import plural
 
 
 def analyse_survey(job: Job, progress: Progress) -> dict[str, Any]:
@@ -112,7 +113,7 @@ def analyse(survey: Survey, progress: Callable[[float, str], None],
                                      "unthemed": round(result.outlier_share, 3)}
         progress(base + share, f"“{title}”: done")
     read = sum(q["new"] for q in summary["questions"].values())
-    summary["message"] = (f"Read {read:,} answers" + ("" if sentiment else
+    summary["message"] = (f"Read {plural(read, 'answer')}" + ("" if sentiment else
                           "; sentiment skipped: " + status.message))
     summary["sentiment"] = sentiment is not None
     return summary

@@ -16,6 +16,7 @@ from surveyapp.errors import ApiError
 from surveyapp.extensions import db
 from surveyapp.models import Survey
 from surveyapp.platform.apikeys import api_key_required, json_body
+from surveyapp.privacy.service import audit
 from surveyapp.reports.exports import FORMATS
 from surveyapp.templating import scrub
 
@@ -105,6 +106,9 @@ def create_export(survey_id: int) -> Any:
         raise ApiError(422, "invalid", "Unknown fields.", {k: "unknown field" for k in unknown})
     job = service.create_export(db.session, g.workspace, survey, finished_only=finished_only,
                                 fmt=fmt, real_ids=real_ids)
+    db.session.flush()  # the audit entry names the job, so it needs its id first
+    audit(db.session, g.workspace, "export.created", None, target=survey.name, job_id=job.id,
+          api_key=g.api_key.name)
     db.session.commit()
     queued = jobs.enqueue(job.id)
     resp = jsonify({**job.as_dict(), "enqueued": queued})

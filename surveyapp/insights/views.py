@@ -37,6 +37,7 @@ from surveyapp.privacy.service import audit
 from surveyapp.reports.filters import ReportFilter
 from surveyapp.reports.query import min_cell
 from surveyapp.reports.views import report_context
+from surveyapp.templating import plural
 from surveyapp.workspaces.forms import EmptyForm
 
 bp = workspace_blueprint("insights", __name__)
@@ -204,7 +205,7 @@ def share(survey_id: int) -> Any:
     audit(db.session, g.workspace, "report.shared", current_user, target=survey.name,
           days=form.days.data)
     db.session.commit()
-    flash(f"Read-only link, valid for {form.days.data} days (anyone with it can read this report):",
+    flash(f"Read-only link, valid for {plural(form.days.data, 'day')} (anyone with it can read this report):",
           "success")
     flash(url_for("share.report", token=token, _external=True), "link")
     return redirect(url_for("reports.survey", survey_id=survey.id, **filters))

@@ -30,6 +30,7 @@ from surveyapp.segments import features as feats
 from surveyapp.segments import methods as meth
 from surveyapp.segments.imports import ImportFailed, file_format, sniff, write_upload
 from surveyapp.segments.profiles import MIN_GROUP, effects, survey_evidence
+from surveyapp.templating import plural
 
 MIN_CONTACTS = 20
 MIN_JACCARD = 0.2  # below this, an old and a new segment are not "the same"
@@ -189,7 +190,7 @@ def save(session: Session, run: SegmentRun, method: str, by: User | None = None,
     run.status = "saved"
     run.method = method
     run.saved_at = utcnow()
-    run.message = f"Saved {sum(s.label >= 0 for s in segments)} segments from {chosen['title']}"
+    run.message = f"Saved {plural(sum(s.label >= 0 for s in segments), 'segment')} from {chosen['title']}"
     report(1.0, run.message)
     return segments
 
