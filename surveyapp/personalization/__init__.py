@@ -15,10 +15,11 @@ from surveyapp.platform.wiring import Wiring
 
 def init_app(app: Flask) -> None:
     """Wire this area into ``app`` (see docs/architecture.md)."""
-    from surveyapp.personalization import client, decide, views
+    from surveyapp.personalization import client, decide, demo, views
 
     wire = Wiring(app, "personalization")
     wire.blueprint(views.bp)
     wire.blueprint(client.client_bp, csrf_exempt=True)  # public, cookie-less
     wire.blueprint(client.server_bp, csrf_exempt=True)  # authenticated by API key
     wire.eraser("personalization exposures by user id", decide.erase_exposures_by_user_id)
+    wire.demo(demo.seed_demo)
