@@ -9,7 +9,7 @@ DuckDB's ``read_parquet('var/events/*/*.parquet')``)::
 
 Each file holds the events of one environment whose ids fall in one bucket of
 ``BUCKET`` ids, with the columns of ``schema()``: a full bucket in one file sorted by
-event name (``SORTED``), the open bucket in delta files in id order. Files are written whole
+event name (``SORTED``), the open bucket in delta files (each sorted the same way). Files are written whole
 and never changed; the manifest names the current set, and is replaced atomically
 after the files it names are on disk, so a reader that reads the manifest first never
 sees half a change. Writers (the worker's sync, erasure, a page catching up) take one
@@ -283,7 +283,7 @@ def sync(session: Session, store: EventStore, *, wait: bool = True,
             last = int(ids[-1])
             for env, bucket, part in _split(batch):
                 key = _key(env, bucket)
-                m.files.setdefault(key, []).append(store.write(m, part, env, bucket))
+                m.files.setdefault(key, []).append(store.write(m, _sorted(part), env, bucket))
                 touched.add(key)
                 out.files_written += 1
             out.added += batch.num_rows
