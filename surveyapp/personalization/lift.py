@@ -14,13 +14,14 @@ contact. The default variant's row compares the default with itself, a sanity ch
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.experiments import stats
+from surveyapp.experiments.audience import current_segments, members
 from surveyapp.experiments.metrics import UnitRows
 from surveyapp.experiments.service import daily_looks
 from surveyapp.experiments.sql import seconds_between
@@ -70,6 +71,7 @@ class Monitoring:
     shown: dict[str, int]  # exposures per variant shown (anonymous too)
     holdout: int  # exposures in the holdout
     rows: list[LiftRow]
+    segments: list[LiftRow] = field(default_factory=list)  # all variants, per current segment
 
 
 def _row(name: str, rows: UnitRows, start: Any, end: Any) -> LiftRow:
@@ -110,7 +112,7 @@ def monitoring(session: Session, slot: Slot, version_number: int | None = None) 
              .where(*base, seconds_between(session, Event.occurred_at, x.exposed_at) <= window)
              .group_by(x.id).subquery())
     data = session.execute(
-        select(x.intended, x.holdout, x.exposed_at, first.c.at)
+        select(x.intended, x.holdout, x.exposed_at, first.c.at, x.contact_id)
         .outerjoin(first, first.c.xid == x.id)
         .where(*base, x.contact_id.is_not(None)).order_by(x.id)).all()
     if not data:
@@ -126,4 +128,19 @@ def monitoring(session: Session, slot: Slot, version_number: int | None = None) 
     out = [_row(ALL, unit_rows(list(data)), start, end)]
     for variant in sorted({str(r[0]) for r in data}):
         out.append(_row(variant, unit_rows([r for r in data if r[0] == variant]), start, end))
-    return Monitoring(version, goal, shown, holdout, out)
+    return Monitoring(version, goal, shown, holdout, out,
+                      _by_segment(session, slot.workspace_id, list(data), unit_rows, start, end))
+
+
+def _by_segment(session: Session, workspace_id: int, data: list[Any], unit_rows: Any,
+                start: Any, end: Any) -> list[LiftRow]:
+    """The all-variants comparison within each current segment (membership now, as the
+    segments area says it), for segments with anyone exposed."""
+    exposed = {r[4] for r in data}
+    out = []
+    for key, name in current_segments(session, workspace_id):
+        inside = set(session.scalars(members(workspace_id, key)))
+        selected = [r for r in data if r[4] in inside]
+        if selected and exposed & inside:
+            out.append(_row(name, unit_rows(selected), start, end))
+    return out

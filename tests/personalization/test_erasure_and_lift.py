@@ -11,6 +11,7 @@ from surveyapp.models import Contact, Event, utcnow
 from surveyapp.models.personalization import SlotExposure
 from surveyapp.personalization import lift
 from surveyapp.privacy import service as privacy
+from tests.experiments.helpers import segment
 from tests.personalization.helpers import api_headers, published_slot
 
 
@@ -75,6 +76,10 @@ def test_lift_compares_each_chosen_variant_with_its_holdout(db, owner_client, te
     rows += [(f"b{i}", "basic", False, i % 2 == 0) for i in range(40)]
     rows += [(f"c{i}", "basic", True, i % 2 == 0) for i in range(20)]
     _exposures(db, slot.id, env.id, rows)
+    # A segment holding the "export" people only: its lift is theirs.
+    ids = dict(db.session.execute(select(Contact.external_id, Contact.id)).all())
+    segment(db, team.workspace, "exporters", [ids[u] for u, intended, *_ in rows
+                                              if intended == "export"], name="Exporters")
     m = lift.monitoring(db.session, slot)
     by = {r.variant: r for r in m.rows}
     export = by["export"]
@@ -85,8 +90,12 @@ def test_lift_compares_each_chosen_variant_with_its_holdout(db, owner_client, te
     assert basic.comparison.diff == 0 and not basic.sequential.significant
     assert by[lift.ALL].n_personalized == 340 and by[lift.ALL].n_holdout == 120
     assert m.shown == {"export": 300, "basic": 160} and m.holdout == 120
+    [exporters] = m.segments
+    assert (exporters.variant, exporters.n_personalized, exporters.n_holdout) == ("Exporters", 300, 100)
+    assert exporters.x_personalized == 180 and exporters.sequential.significant
     page = owner_client.get(f"/w/{team.workspace.slug}/personalization/{slot.id}/monitor")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "60.0% personalised vs 20.0% in the holdout (+40.0 points" in html
+    assert "By segment" in html and "Exporters" in html
     assert "a real difference" in html and "not distinguishable from no change yet" in html
