@@ -4,7 +4,7 @@ One workspace ("Hosts lab", consent not required) has one survey per page; a sma
 server on another origin serves the pages: hostile global CSS and an input the visitor
 types in, a page under a strict Content-Security-Policy (only the app origin for scripts,
 styles and connections; no inline code at all), a page whose CSS themes the widget, and
-pages for two tabs, offline use and Global Privacy Control (issue 19).
+pages for two tabs, offline use, a single-page app and Global Privacy Control (issue 19).
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ SURVEYS = {
                     {**WHY, "translations": {"ar": {"title": "ما السبب الرئيسي؟"}}},
                     locales=["en", "ar", "ja"], default_locale="en",
                     strings={"ar": {"submit": "أرسل إجابتك"}}),
+    "/app/pricing": survey("/app/pricing", PAGE_VIEW, WHY),
     "/theme": {**survey("/theme", PAGE_VIEW), "appearance": {"position": "bottom-right",
                                                              "brand_color": "#0f766e", "theme": "auto"}},
 }
@@ -97,8 +98,21 @@ SNIPPET = ("window.surveyapp=window.surveyapp||function(){(surveyapp.q=surveyapp
            ".push(arguments)}")
 
 
+SPA = """
+function go(path) { history.pushState({}, "", path); document.querySelector("h1").textContent = path; }
+document.getElementById("to-pricing").onclick = () => go("/app/pricing");
+document.getElementById("to-home").onclick = () => go("/app");
+"""
+
+
 def host_page(path: str, api: str, key: str) -> str:
     loader = f'<script async src="{api}/embed/v1/loader.js" data-key="{key}"></script>'
+    if path == "/app":  # a single-page app: its routes change with history.pushState
+        return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SPA</title>'
+                f'<style>{HOSTILE_CSS}</style><script>{SNIPPET}</script>{loader}</head><body>'
+                f'<main><h1>/app</h1><button id="to-pricing" type="button">Pricing</button>'
+                f'<button id="to-home" type="button">Home</button></main>'
+                f'<script>{SPA}</script></body></html>')
     if path == "/strict":  # nothing inline: the CSP allows only the app origin
         return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Strict</title>'
                 f'{loader}</head><body><main><h1>A page under a strict CSP</h1>'
@@ -136,7 +150,7 @@ def lab(live_server) -> Iterator[dict[str, Any]]:
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         path = environ.get("PATH_INFO", "/")
-        if path not in SURVEYS:
+        if path not in SURVEYS and path != "/app":
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b""]
         headers = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")]
@@ -322,6 +336,26 @@ def test_a_dismissed_survey_does_not_come_back_on_the_next_pages(page, live_serv
         assert page.locator("surveyapp-widget").count() == 0
     # One display recorded, not one per page load.
     assert until(page, lambda: displays(live_server, lab["ids"]["/dismiss"]) == 1)
+
+
+def test_in_a_single_page_app_route_changes_target_and_a_dismissal_holds(page, live_server, lab):
+    """Targeting follows pushState routes; one widget for the app's life; once closed, the
+    survey stays closed as the visitor moves between routes."""
+    page.goto(lab["url"] + "/app")
+    page.wait_for_function("() => window.__surveyapp")
+    page.wait_for_timeout(1500)
+    assert page.locator("surveyapp-widget").count() == 0  # not on /app
+    page.click("#to-pricing")
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for(timeout=15_000)  # shown on the route, without a page load
+    assert page.locator("surveyapp-widget").count() == 1
+    dialog.get_by_role("button", name="Close survey").click()
+    for _ in range(2):
+        page.click("#to-home")
+        page.click("#to-pricing")
+        page.wait_for_timeout(1500)
+        assert page.locator("surveyapp-widget").count() == 0
+    assert until(page, lambda: displays(live_server, lab["ids"]["/app/pricing"]) == 1)
 
 
 # ---------------------------------------------------------------- 1: strict CSP
