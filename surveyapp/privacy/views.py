@@ -210,8 +210,26 @@ def rotate_identity() -> Any:
     service.rotate_identity_secret(db.session, g.workspace)
     service.audit(db.session, g.workspace, "key.rotated", current_user,
                   target="identity verification secret")
+    secret = ids.keys_for(db.session, g.workspace.id).identity_secret
     db.session.commit()
-    flash("New identity secret: update your server's user_hash computation.", "success")
+    flash("New identity secret: update your server's user_hash computation. It is shown "
+          "this once; copy it now.", "success")
+    flash(secret, "secret")
+    return redirect(url_for("privacy.index"))
+
+
+@bp.route("/reveal-identity", methods=["POST"])
+@workspace_view(Role.OWNER)
+def reveal_identity() -> Any:
+    """Shows the identity secret once (the page masks it), and records who saw it."""
+    if not FlaskForm().validate_on_submit():
+        return _page(), 400
+    secret = ids.keys_for(db.session, g.workspace.id).identity_secret
+    service.audit(db.session, g.workspace, "key.revealed", current_user,
+                  target="identity verification secret")
+    db.session.commit()
+    flash("The identity secret, shown this once:", "success")
+    flash(secret, "secret")
     return redirect(url_for("privacy.index"))
 
 

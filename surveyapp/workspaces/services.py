@@ -259,7 +259,11 @@ def change_role(session: Session, membership: Membership, role: Role) -> None:
     membership.role = role
 
 
-def remove_member(session: Session, membership: Membership) -> None:
+def remove_member(session: Session, membership: Membership, by: User | None = None) -> None:
+    """Removes a member; never the one asking (an owner would lock themselves out), never
+    the last owner."""
+    if by is not None and membership.user_id == by.id:
+        raise WorkspaceConflict("self", "You cannot remove yourself; another owner can.")
     if membership.role == Role.OWNER and owner_count(session, membership.workspace) <= 1:
         raise WorkspaceConflict("last_owner", "A workspace needs at least one owner.")
     session.delete(membership)

@@ -96,7 +96,7 @@ def remove_member(membership_id: int) -> Any:
     if EmptyForm().validate_on_submit():
         name = membership.user.name
         try:
-            services.remove_member(db.session, membership)
+            services.remove_member(db.session, membership, by=current_user)
         except WorkspaceError as exc:
             flash(exc.message, "error")
         else:

@@ -8,8 +8,8 @@ import re
 
 from sqlalchemy import insert
 
-from surveyapp.models import Response, Role, Survey
-from tests.conftest import login
+from surveyapp.models import Contact, Response, Role, Survey
+from tests.conftest import login, make_team
 
 
 def _get(client, url):
@@ -99,6 +99,11 @@ def test_each_response_links_to_its_person(app, db, client, team, dataset):
     assert f"{len(mine)} responses" in page
     assert "How likely are you to recommend us?" in page
     # Another workspace's person, or none at all: not found.
+    other = make_team("Other", "other")
+    theirs = Contact(environment_id=other.workspace.environments[0].id, external_id="theirs")
+    db.session.add(theirs)
+    db.session.commit()
+    assert client.get(f"{base}/people/{theirs.id}").status_code == 404
     assert client.get(f"{base}/people/999999").status_code == 404
     client = app.test_client()
     login(client, team.users[Role.VIEWER].email)
