@@ -8,6 +8,7 @@ fresh transaction before the job is marked failed.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from surveyapp.models.segments import DataImport, SegmentRun
 from surveyapp.segments.imports import ImportFailed, import_file
 from surveyapp.segments.predict import PredictError, run
 from surveyapp.segments.service import SegmentError, compute, save
+
+logger = logging.getLogger(__name__)
 
 
 def _sqlite() -> bool:
@@ -111,7 +114,21 @@ def import_job(job: Job, progress: Progress) -> dict[str, Any]:
     record.finished_at = utcnow()
     db.session.commit()
     path.unlink(missing_ok=True)
+    if record.kind == "events" and result.updated:
+        _refresh_event_copy()
     return {"message": result.summary(record.kind), "import_id": record.id, **result.details()}
+
+
+def _refresh_event_copy() -> None:
+    """A re-import that filled in fields (session ids) of stored events changed rows the
+    columnar copy's append cannot see: check and repair the copy now rather than at its
+    next periodic check (a copy not built yet is left to the worker's sync)."""
+    from surveyapp.events import store
+
+    copy = store.store_of_app()
+    if (copy.root / store.MANIFEST).exists():
+        result = store.verify(db.session, copy)
+        logger.info("event copy checked after a re-import: %s buckets repaired", result.repaired)
 
 
 def predict_job(job: Job, progress: Progress) -> dict[str, Any]:

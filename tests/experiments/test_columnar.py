@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -276,3 +277,33 @@ def test_click_maps_on_duckdb_equal_sql(db, team):
         selectors = [e.selector for e in duck]
         assert clicks.breakdown(db.session, ws, page, "plan", selectors, engine="duckdb") == \
             clicks.breakdown(db.session, ws, page, "plan", selectors, engine="sql")
+
+
+def test_an_import_job_that_fills_in_sessions_repairs_the_event_copy_at_once(
+        app, db, client, team, tmp_path):
+    """Uploaded in the app: the second import only fills session ids in; the import job
+    checks the columnar copy, so DuckDB's paths see the sessions without waiting for the
+    worker's periodic check."""
+    from surveyapp.models import Role
+    from tests.conftest import csrf_token
+    from tests.segments.helpers import run_jobs
+
+    slug = team.workspace.slug
+    env = team.workspace.environments[0]
+    login(client, team.users[Role.ANALYST].email)
+    page = f"/w/{slug}/segments/imports"
+    plain = "user_id,timestamp,event\n" + "".join(
+        f"u{i % 3},2026-03-0{1 + i % 2}T10:{i:02d}:00Z,step{i % 4}\n" for i in range(24))
+    with_sessions = "user_id,timestamp,event,session_id\n" + "".join(
+        f"u{i % 3},2026-03-0{1 + i % 2}T10:{i:02d}:00Z,step{i % 4},s{i % 3}-{i % 2}\n"
+        for i in range(24))
+    for body in (plain, with_sessions):
+        client.post(page, data={"kind": "events", "environment": str(env.id),
+                                "csrf_token": csrf_token(client, page),
+                                "file": (io.BytesIO(body.encode()), "events.csv")},
+                    content_type="multipart/form-data")
+        run_jobs(db, "segments_import")
+        if body is plain:
+            st.sync(db.session, st.store_of_app())  # the copy exists, without sessions
+    copy = pd.read_parquet(st.store_of_app().root / f"env={env.id}")
+    assert len(copy) == 24 and copy["session_id"].notna().all()
