@@ -1,8 +1,16 @@
 """All models, importable from one place (Alembic's autogenerate needs them loaded)."""
 
 # Area modules (each defines its own tables; import their classes from the module).
-from surveyapp.models import consent, experiments, insights, integrations, research, research_search, segments  # noqa: F401,E402
-from surveyapp.models import personalization  # noqa: F401,E402
+from surveyapp.models import (  # noqa: F401,E402
+    consent,
+    experiments,
+    insights,
+    integrations,
+    personalization,
+    research,
+    research_search,
+    segments,
+)
 from surveyapp.models.analysis import AnswerAnnotation, TextAnalysis
 from surveyapp.models.apikey import ApiKey
 from surveyapp.models.audit import AuditEvent
