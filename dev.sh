@@ -59,6 +59,13 @@ widget_env() {  # Node.js and esbuild, to check that the committed widget build 
     npm ci --prefix embed --no-audit --no-fund --loglevel=error
     echo "$want" > "$STAMPS/embed"
   fi
+  # The npm package build of the widget (embed/npm): esbuild, tsc and the Node Segment client
+  want=$(sha256sum embed/npm/package-lock.json | cut -c1-16)
+  if [ "$(cat "$STAMPS/embed-npm" 2>/dev/null)" != "$want" ] || [ ! -d embed/npm/node_modules ]; then
+    say "Installing the npm package's build and test tools (esbuild, TypeScript, analytics-node)"
+    npm ci --prefix embed/npm --no-audit --no-fund --loglevel=error
+    echo "$want" > "$STAMPS/embed-npm"
+  fi
 }
 
 cmd_demo() {
