@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,10 @@ def main() -> None:
 @with_appcontext
 def worker(concurrency: int, loglevel: str, beat: bool) -> None:
     """Start a Celery worker that runs background jobs (exports, analyses)."""
+    from surveyapp.platform.worklog import quiet_periodic
+
     celery = current_app.extensions["celery"]
+    quiet_periodic(celery)  # scheduled runs that find nothing to do log at DEBUG
     pool = "solo" if concurrency == 1 else "prefork"
     celery.worker_main(["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}",
                         f"--pool={pool}", "--without-gossip", "--without-mingle",
@@ -76,7 +80,9 @@ def serve(host: str, port: int, workers: int) -> None:
     run_gunicorn(host, port, workers)
 
 
-def run_gunicorn(host: str, port: int, workers: int) -> None:
+def run_gunicorn(host: str, port: int, workers: int,
+                 ready: Callable[[], None] | None = None) -> None:
+    """Serve with gunicorn; ``ready`` runs once the server listens."""
     from gunicorn.app.base import BaseApplication
 
     class App(BaseApplication):  # type: ignore[misc]
@@ -85,6 +91,8 @@ def run_gunicorn(host: str, port: int, workers: int) -> None:
             self.cfg.set("workers", workers)
             self.cfg.set("accesslog", "-")
             self.cfg.set("timeout", 60)
+            if ready is not None:
+                self.cfg.set("when_ready", lambda server: ready())
 
         def load(self) -> Any:
             return create_app()
@@ -147,13 +155,22 @@ def demo(host: str, port: int, host_port: int | None, seed_only: bool, responses
     env.setdefault("SURVEYAPP_DATA_DIR", str(settings.data_dir))
     worker_proc = subprocess.Popen([sys.executable, "-m", "surveyapp", "worker", "--beat"], env=env)
     try:
-        run_gunicorn(host, port, 2)
+        run_gunicorn(host, port, 2, ready=lambda: click.echo(
+            demo_banner(f"http://{host}:{port}/", f"http://{host}:{host_port}/onboarding/done")))
     finally:
         worker_proc.terminate()
         try:
             worker_proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             worker_proc.kill()
+
+
+def demo_banner(url: str, widget_url: str) -> str:
+    """What the demo prints again once the server is ready, so the worker's start-up lines
+    do not bury it."""
+    return click.style(f"\n  surveyapp is ready at {url}\n"
+                       f"  Demo login:  {DEMO_EMAIL}  /  {DEMO_PASSWORD}\n"
+                       f"  Widget demo: {widget_url}\n", fg="green", bold=True)
 
 
 # ----------------------------------------------------------------------------- operations
