@@ -26,12 +26,20 @@ DIST = Path(__file__).resolve().parents[2] / "embed" / "npm" / "dist"
 SETUP = """
 from surveyapp import create_app
 from surveyapp.extensions import db
+from surveyapp.models import Survey, SurveyStatus
 from surveyapp.workspaces import services
 
 app = create_app()
 with app.app_context():
     owner = services.create_user(db.session, "npm-owner@example.com", "Npm", "npm-password-123")
     ws = services.create_workspace(db.session, "Npm lab", owner, slug="npm-lab")
+    s = Survey(workspace=ws, environment=ws.environments[0], name="After upgrade", status=SurveyStatus.LIVE)
+    s.publish({"questions": [{"id": "why", "type": "open_text", "required": False,
+                              "title": "What made you upgrade?"}], "logic": [],
+               "targeting": {"trigger": {"type": "event", "name": "plan_upgraded"},
+                             "display_limit": {"mode": "until_answered"}},
+               "appearance": {"position": "bottom-right"}, "thank_you": {"title": "Thanks!"}})
+    db.session.add(s)
     db.session.commit()
     print(ws.environments[0].client_key)
 """
@@ -108,7 +116,8 @@ def contact_attributes(live_server, key: str, user: str) -> dict[str, Any]:
 def test_an_spa_importing_the_package_tracks_into_the_database(page, live_server, spa):
     """init/identify/track imported from the built ES module: the loader comes from the app
     (one widget code base), the queued call made before init() is kept, the person is
-    identified with their attributes, and later calls from the app's own code arrive too."""
+    identified with their attributes, and later calls from the app's own code arrive too and
+    trigger the survey set to show on that event."""
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     loader_requests: list[str] = []
@@ -124,7 +133,13 @@ def test_an_spa_importing_the_package_tracks_into_the_database(page, live_server
     assert stored["app_booted"][0] == {"route": "/"}  # tracked before init(), replayed
     assert contact_attributes(live_server, key, "npm_user_1") == {"plan": "pro", "seats": 12}
 
+    assert page.locator("surveyapp-widget").count() == 0  # its survey waits for plan_upgraded
     page.click("#later")
+    # the event tracked through the package triggers the survey, rendered by the app's widget
+    assert until(page, lambda: page.locator("surveyapp-widget").count() == 1)
+    assert until(page, lambda: "What made you upgrade?" in (page.evaluate(
+        "() => { const w = document.querySelector('surveyapp-widget');"
+        " return w && w.shadowRoot && w.shadowRoot.textContent; }") or ""))
     assert until(page, lambda: "plan_upgraded" in [e[0] for e in events(live_server, key)], timeout=30)
     assert until(page, lambda: contact_attributes(live_server, key, "npm_user_1").get("plan") == "team")
     upgraded = [e for e in events(live_server, key) if e[0] == "plan_upgraded"]
