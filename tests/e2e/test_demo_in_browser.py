@@ -41,7 +41,9 @@ def test_survey_page_shows_nps_with_interval_and_exports_with_progress(page, liv
     with page.expect_download() as info:
         download_link.click()
     text = Path(info.value.path()).read_text()
-    assert text.startswith("response_id,") and text.count("\n") > 100
+    # Question texts head the columns; the ids are the second header row.
+    assert text.startswith("Response,Created at (UTC),") and text.count("\n") > 100
+    assert text.split("\n")[1].startswith("response_id,created_at,")
 
 
 def test_sign_out_ends_the_session(page, live_server):

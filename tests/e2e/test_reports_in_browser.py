@@ -69,7 +69,8 @@ def test_analyst_filters_by_segment_reads_charts_and_sees_a_new_response_live(pa
     download_link.wait_for(state="visible", timeout=60_000)
     with page.expect_download() as info:
         download_link.click()
-    assert Path(info.value.path()).read_text().startswith("response_id,")
+    text = Path(info.value.path()).read_text()
+    assert text.startswith("Response,") and text.split("\n")[1].startswith("response_id,")
 
     # Back to the unfiltered report; a response arrives and shows up without a reload.
     page.goto(page.url.split("?")[0])
