@@ -6,6 +6,7 @@ in its URL, ``ID_ARGS`` must learn how to make one, or these tests fail.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -96,8 +97,8 @@ def workspace_rules(app: Flask) -> list[Any]:
 
 def build_url(rule: Any, slug: str, ids: dict[str, int]) -> str:
     path = rule.rule.replace("<slug>", slug)
-    for arg in rule.arguments - {"slug"}:
-        path = path.replace(f"<int:{arg}>", str(ids[arg])).replace(f"<{arg}>", str(ids[arg]))
+    for arg in rule.arguments - {"slug"}:  # <arg>, <int:arg>, <any(a, b):arg>, ...
+        path = re.sub(rf"<(?:[^<>:]+:)?{arg}>", str(ids[arg]), path)
     return path
 
 
