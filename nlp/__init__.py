@@ -18,4 +18,14 @@ Modules:
 See docs/nlp.md.
 """
 
+import os as _os
+
+# Intel MKL (torch's CPU matrix library) splits work by thread count at run time, which
+# changes the last bits of an embedding with the number of threads, and UMAP turns such
+# bits into other themes. "Strict" conditional numerical reproducibility keeps results
+# the same; it must be set before MKL starts, so it is set when this package is imported
+# (a value set by the user wins). See nlp.embeddings._encode.
+_os.environ.setdefault("MKL_CBWR", "AUTO,STRICT")
+
+
 __all__ = ["text", "embeddings", "sentiment", "build_sentiment", "themes", "joins", "cli"]

@@ -106,10 +106,11 @@ def _encode(model: Any, texts: list[str], batch_size: int, progress: bool) -> np
     A padded batch gives a text a slightly different vector (about 1e-7) than the same
     text in another batch, and UMAP amplifies such differences into another set of themes:
     a fit would then depend on what else the process had embedded before. So texts are
-    batched only with texts of the same token length (no padding), and never alone (a
-    batch of one takes another kernel path; a lone text is embedded next to a copy of
-    itself). With that, vectors are bit-for-bit the same whatever the batch's other texts,
-    its size and the number of threads (checked in tests/nlp/test_embeddings.py).
+    batched only with texts of the same token length (no padding), and every batch has
+    the same number of rows (a short one is filled with copies of its first text: the
+    kernels torch chooses, and so the last bits, depend on the number of rows). With that,
+    vectors are bit-for-bit the same whatever the batch's other texts, their number and
+    the number of threads (checked in tests/nlp/test_embeddings.py).
     """
     limit = int(getattr(model, "max_seq_length", 256) or 256)
     stripped = [t.strip() for t in texts]
@@ -119,8 +120,9 @@ def _encode(model: Any, texts: list[str], batch_size: int, progress: bool) -> np
     for i, n in enumerate(lengths):
         groups.setdefault(n, []).append(i)
     out = np.zeros((len(texts), DIM), dtype=np.float32)
-    chunks = [idx[s : s + batch_size] for _, idx in sorted(groups.items(), reverse=True)
-              for s in range(0, len(idx), batch_size)]
+    rows = max(1, min(batch_size, ROWS))
+    chunks = [idx[s : s + rows] for _, idx in sorted(groups.items(), reverse=True)
+              for s in range(0, len(idx), rows)]
     bar = None
     if progress:
         from tqdm.auto import tqdm  # noqa: PLC0415
@@ -128,8 +130,10 @@ def _encode(model: Any, texts: list[str], batch_size: int, progress: bool) -> np
         bar = tqdm(total=len(texts), desc="Embedding", unit="text")
     for chunk in chunks:  # longest first: a pessimistic ETA early on
         batch = [stripped[i] for i in chunk]
-        if len(batch) == 1:
-            batch = batch * 2
+        # Every batch has exactly ``batch_size`` rows (filled with copies of its first
+        # text): the matrix kernels torch picks depend on the number of rows, and with
+        # them the last bits of each vector.
+        batch += [batch[0]] * (rows - len(batch))
         vecs = model.encode(batch, batch_size=len(batch), normalize_embeddings=True,
                             convert_to_numpy=True, show_progress_bar=False)
         out[chunk] = vecs[: len(chunk)]
@@ -142,7 +146,10 @@ def _encode(model: Any, texts: list[str], batch_size: int, progress: bool) -> np
 
 # Vectors from _encode; caches written before it held padded-batch vectors, which must
 # not be mixed with these.
-_SCHEME = "unpadded"
+_SCHEME = "unpadded-16-rows-strict"
+#: Rows in every embedding batch (see ``_encode``): small, so that a group of texts of one
+#: token length is rarely filled with many copies, large enough to keep the cores busy.
+ROWS = 16
 
 
 def _key(text: str) -> str:

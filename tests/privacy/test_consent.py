@@ -43,7 +43,9 @@ def test_config_shows_the_notice_and_identify_records_the_decision(db, client, t
     db.session.commit()
     key = ws.environments[0].client_key
     config = client.get(f"/api/v1/client/{key}/config").get_json()
-    assert config["consent_notice"] == {"version": 2, "text": "Version two"}
+    notice = config["consent_notice"]
+    assert {k: notice[k] for k in ("version", "text")} == {"version": 2, "text": "Version two"}
+    assert notice["strings"]["de"]  # the prompt's own words, in the widget's languages
 
     api = f"/api/v1/client/{key}/identify"
     # Before consent nothing is stored, not even the person.
