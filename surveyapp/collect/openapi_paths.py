@@ -19,5 +19,5 @@ def paths(key: dict[str, Any], client_tag: list[str], err: Callable[..., dict[st
                            {"name": "id", "in": "path", "required": True, "schema": number},
                            {"name": "version", "in": "path", "required": True, "schema": number}],
             "responses": {"200": {"description": "The survey version"},
-                          **err(400, 403, 404, 409, 429)}}},
+                          **err(400, 403, 404, 409, 422, 429)}}},
     }

@@ -98,12 +98,11 @@ def client_personalize(slot_key: str) -> Any:
     env = g.environment
     unit, external_id = _unit(data.get("user_id"), data.get("anonymous_id"), "user_id")
     attributes, page = _attributes(data.get("attributes")), _page(data.get("page"))
-    consent = data.get("consent")
+    consent = None if data.get("consent") is None else payloads.boolean(data["consent"], "consent")
     signal = request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1"
     slot = decide.find_slot(db.session, env.workspace.id, slot_key)
     contact = None if signal else collect_service.find_contact(db.session, env, external_id)
-    reason = _privacy(env, signal, consent if isinstance(consent, bool) else None,
-                      [contact] if contact else [])
+    reason = _privacy(env, signal, consent, [contact] if contact else [])
     if reason is None and external_id and contact is None and slot.live_version is not None:
         contact = collect_service.get_or_create_contact(db.session, env, external_id)
     result = decide.decide(db.session, slot, unit=unit,
