@@ -34,3 +34,23 @@ def bench_app(backend: str, stack: ExitStack, prefix: str) -> Any:
         config["database_url"] = create_database(admin, name)
         stack.callback(drop_database, admin, name)
     return create_app(config)
+
+
+def database_urls(backend: str) -> Any:
+    """Yield ``(label, url)`` for each database ``backend`` names ("sqlite", "postgres" or
+    "both"): a new SQLite file, and a new PostgreSQL database (found or started as in the
+    tests) dropped once its benchmark is done."""
+    import uuid
+
+    if backend in ("sqlite", "both"):
+        yield "SQLite", f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite'}"
+    if backend in ("postgres", "both"):
+        from tests.services import create_database, drop_database, postgres_server
+
+        with postgres_server() as admin_url:
+            name = f"bench_{uuid.uuid4().hex[:8]}"
+            url = create_database(admin_url, name)
+            try:
+                yield "PostgreSQL", url
+            finally:
+                drop_database(admin_url, name)

@@ -34,7 +34,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.services import create_database, drop_database, free_port, postgres_server  # noqa: E402
+from _common import database_urls  # noqa: E402
+
+from tests.services import free_port  # noqa: E402
 
 BASELINE_APP = '''
 import json, os
@@ -239,18 +241,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     args = parser.parse_args()
-    if args.backend in ("sqlite", "both"):
-        path = Path(tempfile.mkdtemp()) / "bench.sqlite"
-        bench_backend("SQLite", f"sqlite:///{path}", args.requests, args.concurrency)
-    if args.backend in ("postgres", "both"):
-        with postgres_server() as admin_url:
-            name = f"bench_{uuid.uuid4().hex[:8]}"
-            url = create_database(admin_url, name)
-            try:
-                bench_backend("PostgreSQL", url, args.requests, args.concurrency)
-            finally:
-                drop_database(admin_url, name)
-
+    for label, url in database_urls(args.backend):
+        bench_backend(label, url, args.requests, args.concurrency)
 
 if __name__ == "__main__":
     main()

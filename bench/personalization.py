@@ -32,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -40,9 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from _common import database_urls  # noqa: E402
 from ingest import running  # noqa: E402
-
-from tests.services import create_database, drop_database, postgres_server  # noqa: E402
 
 BASELINE_APP = '''
 import os
@@ -223,18 +221,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     args = parser.parse_args()
-    if args.backend in ("sqlite", "both"):
-        path = Path(tempfile.mkdtemp()) / "bench.sqlite"
-        bench_backend("SQLite", f"sqlite:///{path}", args.requests, args.rate)
-    if args.backend in ("postgres", "both"):
-        with postgres_server() as admin_url:
-            db_name = f"bench_{uuid.uuid4().hex[:8]}"
-            url = create_database(admin_url, db_name)
-            try:
-                bench_backend("PostgreSQL", url, args.requests, args.rate)
-            finally:
-                drop_database(admin_url, db_name)
-
+    for label, url in database_urls(args.backend):
+        bench_backend(label, url, args.requests, args.rate)
 
 if __name__ == "__main__":
     main()
