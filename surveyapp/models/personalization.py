@@ -12,7 +12,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event, inspect
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.models.base import Base, JSONType, TimestampMixin
@@ -87,3 +96,7 @@ class SlotExposure(Base):
     holdout: Mapped[bool] = mapped_column(default=False)
     rule: Mapped[int | None]  # index of the matching rule; None: the default
     exposed_at: Mapped[dt.datetime]
+    # The slot's relevance micro-survey ("Was this relevant?", 1-5), answered about this
+    # decision: so the score sits with the variant and version it was about.
+    relevance: Mapped[int | None] = mapped_column(SmallInteger)
+    relevance_at: Mapped[dt.datetime | None]
