@@ -20,7 +20,7 @@ from surveyapp.platform.wiring import Wiring
 
 bp = Blueprint("widget", __name__)
 BUILD_DIR = Path(__file__).parent / "static" / "embed" / "v1"
-FILES = ("loader.js", "renderer.js")
+FILES = ("loader.js", "renderer.js", "personalize.js")
 MAX_AGE = 3600  # an hour: a new release reaches host pages quickly
 IMMUTABLE_AGE = 365 * 24 * 3600
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
