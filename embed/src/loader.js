@@ -7,6 +7,7 @@
 //   <script async src="https://HOST/embed/v1/loader.js" data-key="pk_..."></script>
 // API: surveyapp("identify", id, attrs) ("track", name, props) ("setConsent", bool)
 //      ("optOut") ("reset") ("experiment", key, (variant) => {...})
+//      ("personalize", slot, (decision) => {...}, {attributes}): personalize.js, lazily
 //      ("yourData", userHash, (url) => {...}): a signed link to the person's own data
 //      page; userHash = HMAC-SHA256(identity secret, user id), computed on your server
 
@@ -159,6 +160,13 @@
         });
     },
   };
+  // Personalization is its own chunk (personalize.js, which takes over pq), fetched on
+  // the first call; if it cannot load (offline), each call queued gets cb(null).
+  var pq = [];
+  w.__surveyappS = () => [api, st, dnt, pq];
+  commands.personalize = function () {
+    pq.push(arguments) < 2 && js("personalize.js", () => { pq.splice(0).forEach((a) => { a[1] && a[1](null); }); });
+  };
   commands.yourData = (hash, cb) => {
     post("/privacy-link", { user_id: st.u, user_hash: hash })
       .then((r) => { cb(r.url || null); }, () => { cb(null); });
@@ -263,7 +271,7 @@
   function render(ctx) {
     if (w.__surveyappRender) w.__surveyappRender(ctx);
     // (a versioned URL: the server lets browsers keep it for a year)
-    else js("renderer.js?v=" + RENDERER_VERSION, () => { if (current) w.__surveyappRender(ctx); });
+    else js("renderer.js?v=" + RENDERER_VERSION, () => { if (current && w.__surveyappRender) w.__surveyappRender(ctx); });
   }
   // The workspace's consent notice, asked once (and again when its version changes) as a
   // one-question survey; the decision is sent with the notice version the person saw.
@@ -275,7 +283,7 @@
   function js(name, f) {
     var el = d.createElement("script");
     el.src = base + "/embed/v1/" + name;
-    el.onload = f;
+    el.onload = el.onerror = f;
     d.head.appendChild(el);
   }
   function fail() { d.documentElement.setAttribute("data-surveyapp", "unavailable"); }

@@ -17,6 +17,7 @@ from surveyapp.collect.client import client_blueprint
 from surveyapp.experiments.assignment import unit_for
 from surveyapp.extensions import db
 from surveyapp.models import Contact
+from surveyapp.models.personalization import SlotVersion
 from surveyapp.personalization import decide
 from surveyapp.personalization.service import SlotInvalid
 from surveyapp.platform.apikeys import api_key_required
@@ -99,7 +100,7 @@ def client_personalize(slot_key: str) -> Any:
     unit, external_id = _unit(data.get("user_id"), data.get("anonymous_id"), "user_id")
     attributes, page = _attributes(data.get("attributes")), _page(data.get("page"))
     consent = None if data.get("consent") is None else payloads.boolean(data["consent"], "consent")
-    signal = request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1"
+    signal = _signal(data)
     slot = decide.find_slot(db.session, env.workspace.id, slot_key)
     contact = None if signal else collect_service.find_contact(db.session, env, external_id)
     reason = _privacy(env, signal, consent, [contact] if contact else [])
@@ -113,6 +114,44 @@ def client_personalize(slot_key: str) -> Any:
     resp = jsonify(result.as_dict())
     resp.headers["Cache-Control"] = "no-store"
     return resp
+
+
+def _signal(data: dict[str, Any]) -> bool:
+    """Do Not Track / Global Privacy Control: the browser's headers, or the widget's
+    ``dnt`` (it reads navigator.doNotTrack and globalPrivacyControl, which an extension may
+    set without a header)."""
+    return (request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1"
+            or payloads.boolean(data.get("dnt"), "dnt"))
+
+
+@client_bp.route("/personalize/<slot_key>/relevance", methods=["POST", "OPTIONS"])
+def client_relevance(slot_key: str) -> Any:
+    """The answer to a slot's relevance question ("Was this relevant?", 1-5), about the
+    visitor's decision of ``version``. Stored only where the decision itself could be."""
+    if request.method == "OPTIONS":
+        return "", 204
+    data = payloads.body()
+    env = g.environment
+    unit, external_id = _unit(data.get("user_id"), data.get("anonymous_id"), "user_id")
+    version, score = data.get("version"), data.get("score")
+    if not isinstance(version, int) or isinstance(version, bool) or not 0 < version < 2**31:
+        raise _invalid("version", "the decision's version (a whole number)")
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise _invalid("score", "a whole number from 1 to 5")
+    consent = None if data.get("consent") is None else payloads.boolean(data["consent"], "consent")
+    signal = _signal(data)
+    slot = decide.find_slot(db.session, env.workspace.id, slot_key)
+    defn = db.session.scalar(select(SlotVersion.definition).where(
+        SlotVersion.slot_id == slot.id, SlotVersion.version == version))
+    if defn is None or not defn.get("relevance_question"):
+        raise _invalid("version", "a version of this slot that asks a relevance question")
+    contact = None if signal else collect_service.find_contact(db.session, env, external_id)
+    if _privacy(env, signal, consent, [contact] if contact else []) is not None:
+        return jsonify({"stored": False})  # nothing about the person is recorded
+    decide.record_relevance(db.session, slot, version, _stored(env.workspace.id, unit,
+                                                               external_id), score)
+    db.session.commit()
+    return jsonify({"stored": True})
 
 
 def _flag(name: str, default: bool) -> bool:

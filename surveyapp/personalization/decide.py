@@ -15,6 +15,12 @@ Order of a decision (callers own the transaction):
 4. the rules, first match wins (``surveyapp.personalization.rules``), else the default;
 5. the exposure: stored once per (slot, version, unit) -- retries and races are harmless.
 
+A short per-visitor cache (:class:`DecisionCache`, in each process) keeps steps 3-5 of a
+(slot, version, unit, page, attributes) for ``CACHE_SECONDS``: the product asks for the same
+slot on every page view, and the answer, with its exposure stored already, is the same. It
+is looked up only after steps 1-2, so a new version, a pause or the person's opt-out take
+effect at once; segment and event changes show within ``CACHE_SECONDS``.
+
 The decision itself is computed afresh on every call (a person who moves to another page
 may match another rule); the exposure keeps the first decision of each version, which is
 what the lift is measured on.
@@ -23,10 +29,14 @@ what the lift is measured on.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from surveyapp.errors import NotFound
@@ -35,7 +45,7 @@ from surveyapp.experiments.audience import is_member
 from surveyapp.models import Contact, Environment, Event, utcnow
 from surveyapp.models.personalization import Slot, SlotExposure, SlotVersion
 from surveyapp.models.segments import Persona, SegmentMember
-from surveyapp.personalization import rules
+from surveyapp.personalization import ranking, rules
 
 
 class UnknownSlot(NotFound):
@@ -53,6 +63,9 @@ PRIVACY_REASONS = {
                         "so nothing about you was used or recorded.",
 }
 NOT_LIVE_REASON = "Nothing is personalised here at the moment."
+RELEVANCE_WORDS = {"low": "Not relevant", "high": "Very relevant", "thanks": "Thank you!"}
+CACHE_SECONDS = 30.0
+CACHE_UNITS = 50_000
 
 
 @dataclass(frozen=True)
@@ -66,12 +79,64 @@ class Decision:
     personalized: bool
     holdout: bool
     exposed: bool  # an exposure of this version is stored (now or earlier)
+    # The slot's relevance micro-survey, when it has one and this decision was recorded:
+    # {"question", "low", "high", "thanks", "answered"}.
+    relevance: dict[str, Any] | None = None
+    items: list[str] | None = None  # a model-ranked slot's top items, best first
 
     def as_dict(self) -> dict[str, Any]:
         return {"slot": self.slot, "version": self.version, "variant": self.variant,
                 "payload": self.payload, "reason": self.reason, "why": self.why,
                 "personalized": self.personalized, "holdout": self.holdout,
-                "exposed": self.exposed}
+                "exposed": self.exposed, "relevance": self.relevance, "items": self.items}
+
+
+class DecisionCache:
+    """Recent decisions per (slot, version, unit), each under its (page, attributes,
+    expose): bounded (least recently used units go first) and timed (``CACHE_SECONDS``).
+    Thread-safe; one per process."""
+
+    def __init__(self, seconds: float = CACHE_SECONDS, units: int = CACHE_UNITS) -> None:
+        self.seconds, self.units = seconds, units
+        self._lock = threading.Lock()
+        self._data: OrderedDict[tuple[int, str, int, str], dict[str, tuple[float, Decision]]] = \
+            OrderedDict()
+
+    @staticmethod
+    def variant_key(page: str | None, attributes: dict[str, Any], expose: bool) -> str:
+        return json.dumps([page, expose, attributes], sort_keys=True, default=str)
+
+    def get(self, unit: tuple[int, str, int, str], key: str) -> Decision | None:
+        with self._lock:
+            entry = self._data.get(unit, {}).get(key)
+            if entry is None or entry[0] < time.monotonic():
+                return None
+            self._data.move_to_end(unit)
+            return entry[1]
+
+    def put(self, unit: tuple[int, str, int, str], key: str, decision: Decision) -> None:
+        with self._lock:
+            self._data.setdefault(unit, {})[key] = (time.monotonic() + self.seconds, decision)
+            self._data.move_to_end(unit)
+            while len(self._data) > self.units:
+                self._data.popitem(last=False)
+
+    def forget(self, unit: tuple[int, str, int, str]) -> None:
+        with self._lock:
+            self._data.pop(unit, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+CACHE = DecisionCache()
+
+
+def cache_unit_of(slot: Slot, version: int, stored_unit: str) -> tuple[int, str, int, str]:
+    """The slot's creation time beside its id: a database created afresh (tests, a reset
+    demo) reuses ids, never both."""
+    return (slot.id, str(slot.created_at), version, stored_unit)
 
 
 def find_slot(session: Session, workspace_id: int, key: str) -> Slot:
@@ -156,19 +221,57 @@ def decide(session: Session, slot: Slot, *, unit: str, stored_unit: str,
         return Decision(slot.key, version, default, defn["variants"][default],
                         PRIVACY_REASONS.get(privacy_reason, PRIVACY_REASONS["opted_out"]),
                         privacy_reason, False, False, False)
+    cache_unit = cache_unit_of(slot, version, stored_unit)
+    cache_key = CACHE.variant_key(page, attributes, expose)
+    cached = CACHE.get(cache_unit, cache_key)
+    if cached is not None:
+        return cached
     profile = DbProfile(session, slot.workspace_id, [c.id for c in contacts],
                         profile_attributes(contacts, attributes), page, utcnow())
     choice = rules.evaluate(defn, profile)
+    ranked = ranking.rank(session, slot, defn, choice, profile.contact_ids)  # a slot's model
+    choice = ranked.choice if ranked is not None else choice
     holdout = in_holdout(slot.key, unit, float(defn.get("holdout_percent", 0)))
     shown = default if holdout else choice.variant
     reason = HOLDOUT_REASON if holdout else choice.reason
-    why = "holdout" if holdout else ("rule" if choice.rule is not None else "default")
+    why = "holdout" if holdout else ("rule" if choice.rule is not None else
+                                     "model" if ranked is not None and ranked.picked else "default")
     exposed = False
     if expose:
         exposed = _expose(session, slot, version, stored_unit, contacts[0] if contacts else None,
                           shown, choice, holdout)
-    return Decision(slot.key, version, shown, defn["variants"][shown], reason, why,
-                    why == "rule", holdout, exposed)
+    relevance = None
+    if exposed and defn.get("relevance_question"):
+        answered = session.scalar(select(SlotExposure.relevance).where(
+            SlotExposure.slot_id == slot.id, SlotExposure.version == version,
+            SlotExposure.unit_id == stored_unit[:300])) is not None
+        relevance = {"question": defn["relevance_question"], **RELEVANCE_WORDS,
+                     "answered": answered}
+    decision = Decision(slot.key, version, shown, defn["variants"][shown], reason, why,
+                        why in ("rule", "model"), holdout, exposed, relevance,
+                        items=ranked.items if ranked is not None and not holdout else None)
+    CACHE.put(cache_unit, cache_key, decision)
+    return decision
+
+
+class NoDecision(NotFound):
+    pass
+
+
+def record_relevance(session: Session, slot: Slot, version: int, stored_unit: str,
+                     score: int) -> None:
+    """The answer to the slot's relevance question, kept on the exposure it is about (the
+    visitor's decision of that version); a later answer replaces it, so a retry is harmless.
+    NoDecision when no decision of that version was recorded for the unit."""
+    result = cast(CursorResult[Any], session.execute(
+        update(SlotExposure).where(SlotExposure.slot_id == slot.id,
+                                   SlotExposure.version == version,
+                                   SlotExposure.unit_id == stored_unit[:300])
+        .values(relevance=score, relevance_at=utcnow())))
+    if not result.rowcount:
+        raise NoDecision("no_decision", "No decision of this slot version was recorded for "
+                         "this visitor.", {"version": "no decision recorded"})
+    CACHE.forget(cache_unit_of(slot, version, stored_unit))
 
 
 def _expose(session: Session, slot: Slot, version: int, unit: str, contact: Contact | None,

@@ -45,3 +45,8 @@ class DraftForm(FlaskForm):
                              description="The event that says it worked, e.g. activated.")
     goal_window_hours = IntegerField("Goal window (hours)", default=168,
                                      validators=[InputRequired(), NumberRange(min=1, max=2160)])
+    relevance_question = StringField("Relevance question", filters=[strip],
+                                     validators=[Optional(), Length(max=200)],
+                                     description="Optional: a one-question micro-survey (1–5) "
+                                                 "the widget shows after the element, e.g. "
+                                                 "“Was this tip relevant to you?”.")

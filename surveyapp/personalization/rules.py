@@ -11,7 +11,11 @@ A definition::
      "default": "tip_basic",
      "rules": [{"if": [{"segment": "power-users"}, {"event": "export", "days": 7}],
                 "then": "tip_export"}],
-     "holdout_percent": 10, "goal_event": "activated", "goal_window_hours": 168}
+     "holdout_percent": 10, "goal_event": "activated", "goal_window_hours": 168,
+     "relevance_question": "Was this tip relevant to you?"}
+
+``relevance_question`` (optional): the one-question micro-survey (1-5) the widget shows
+after the personalized element; answers are kept on the exposure they are about.
 
 Every condition of a rule must hold (AND); the first rule that holds picks the variant;
 none: the default. Conditions:
@@ -43,6 +47,7 @@ MAX_VARIANTS = 20
 MAX_DAYS = 365
 DEFAULT_HOLDOUT = 10
 DEFAULT_GOAL_WINDOW = 168  # hours
+MAX_QUESTION = 200
 
 
 class DefinitionError(ValueError):
@@ -202,11 +207,16 @@ def check(definition: Any) -> dict[str, Any]:
     window = definition.get("goal_window_hours", DEFAULT_GOAL_WINDOW)
     if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 24 * 90:
         errors["goal_window_hours"] = "whole hours, 1 to 2160"
+    question = definition.get("relevance_question")
+    if question is not None and (not isinstance(question, str) or not question.strip()
+                                 or len(question) > MAX_QUESTION):
+        errors["relevance_question"] = f"a question of up to {MAX_QUESTION} characters, or null"
     if errors:
         raise DefinitionError(errors)
     return {"schema": schema, "variants": variants, "default": default, "rules": rules,
             "holdout_percent": holdout, "goal_event": goal.strip() if goal else None,
-            "goal_window_hours": window}
+            "goal_window_hours": window,
+            "relevance_question": question.strip() if question else None}
 
 
 # ----------------------------------------------------------------------------- evaluation

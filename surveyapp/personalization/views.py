@@ -60,7 +60,8 @@ def _draft_form(slot: Slot) -> DraftForm:
                      variants=_pretty(d.get("variants", {})), rules=_pretty(d.get("rules", [])),
                      default=d.get("default", ""), holdout_percent=d.get("holdout_percent", 10),
                      goal_event=d.get("goal_event") or "",
-                     goal_window_hours=d.get("goal_window_hours", 168))
+                     goal_window_hours=d.get("goal_window_hours", 168),
+                     relevance_question=d.get("relevance_question") or "")
 
 
 def _detail(slot: Slot, form: DraftForm | None = None, status: int = 200) -> Any:
@@ -80,7 +81,7 @@ def detail(slot_id: int) -> Any:
 
 FIELD_OF = {"schema": "schema", "variants": "variants", "rules": "rules", "default": "default",
             "holdout_percent": "holdout_percent", "goal_event": "goal_event",
-            "goal_window_hours": "goal_window_hours"}
+            "goal_window_hours": "goal_window_hours", "relevance_question": "relevance_question"}
 
 
 def _field_for(where: str) -> str:
@@ -107,7 +108,8 @@ def save_draft(slot_id: int) -> Any:
     definition = {**parsed, "default": form.default.data,
                   "holdout_percent": form.holdout_percent.data,
                   "goal_event": form.goal_event.data or None,
-                  "goal_window_hours": form.goal_window_hours.data}
+                  "goal_window_hours": form.goal_window_hours.data,
+                  "relevance_question": form.relevance_question.data or None}
     try:
         service.save_draft(db.session, slot, definition)
     except service.SlotInvalid as exc:
