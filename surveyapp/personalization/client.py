@@ -124,6 +124,13 @@ def _signal(data: dict[str, Any]) -> bool:
             or payloads.boolean(data.get("dnt"), "dnt"))
 
 
+def _whole(value: Any) -> int | None:
+    """A whole number (JSON has one number type: 4.0 is 4); None otherwise."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 @client_bp.route("/personalize/<slot_key>/relevance", methods=["POST", "OPTIONS"])
 def client_relevance(slot_key: str) -> Any:
     """The answer to a slot's relevance question ("Was this relevant?", 1-5), about the
@@ -133,10 +140,10 @@ def client_relevance(slot_key: str) -> Any:
     data = payloads.body()
     env = g.environment
     unit, external_id = _unit(data.get("user_id"), data.get("anonymous_id"), "user_id")
-    version, score = data.get("version"), data.get("score")
-    if not isinstance(version, int) or isinstance(version, bool) or not 0 < version < 2**31:
+    version, score = _whole(data.get("version")), _whole(data.get("score"))
+    if version is None or not 0 < version < 2**31:
         raise _invalid("version", "the decision's version (a whole number)")
-    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+    if score is None or not 1 <= score <= 5:
         raise _invalid("score", "a whole number from 1 to 5")
     consent = None if data.get("consent") is None else payloads.boolean(data["consent"], "consent")
     signal = _signal(data)
@@ -144,7 +151,8 @@ def client_relevance(slot_key: str) -> Any:
     defn = db.session.scalar(select(SlotVersion.definition).where(
         SlotVersion.slot_id == slot.id, SlotVersion.version == version))
     if defn is None or not defn.get("relevance_question"):
-        raise _invalid("version", "a version of this slot that asks a relevance question")
+        raise decide.NoDecision("no_relevance_question", "This version of the slot does not "
+                                "exist or asks no relevance question.", {"version": "unknown"})
     contact = None if signal else collect_service.find_contact(db.session, env, external_id)
     if _privacy(env, signal, consent, [contact] if contact else []) is not None:
         return jsonify({"stored": False})  # nothing about the person is recorded

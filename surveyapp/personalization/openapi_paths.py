@@ -24,7 +24,13 @@ def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
                          "consent_required", "not_live"], "description": WHY},
         "personalized": {"type": "boolean"}, "holdout": {"type": "boolean"},
         "exposed": {"type": "boolean", "description": "An exposure of this version is stored "
-                                                      "(once per person and version)"}}}
+                                                      "(once per person and version)"},
+        "relevance": {"type": ["object", "null"], "description": "The slot's relevance "
+                      "micro-survey (1-5) when it has one and this decision was recorded: "
+                      "question, low, high, thanks, answered", "properties": {
+                          "question": {"type": "string"}, "low": {"type": "string"},
+                          "high": {"type": "string"}, "thanks": {"type": "string"},
+                          "answered": {"type": "boolean"}}}}}
     ok = {"description": "The decision", "content": {"application/json": {"schema": decision}}}
     user_id = {"type": "string", "minLength": 1, "maxLength": payloads.EXTERNAL_ID_MAX,
                "pattern": payloads.EXTERNAL_ID_PATTERN}
@@ -46,7 +52,9 @@ def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
                                  "schema": {"type": "string"}}],
             "requestBody": body({"type": "object", "properties": {
                 "user_id": user_id, "anonymous_id": anonymous_id, "attributes": attributes,
-                "page": page, "consent": {"type": "boolean"}},
+                "page": page, "consent": {"type": "boolean"},
+                "dnt": {"type": "boolean", "description": "The browser's Do Not Track or "
+                        "Global Privacy Control (the widget reads both)"}},
                 "anyOf": [{"required": ["user_id"],
                            "properties": {"user_id": {"type": ["string", "integer"]}}},
                           {"required": ["anonymous_id"],
@@ -54,6 +62,29 @@ def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
                 {"anonymous_id": "3f1c2a9e-77d0-4b5e", "page": "/pricing",
                  "attributes": {"plan": "pro"}}),
             "responses": {"200": ok, **err(400, 403, 404, 415, 422, 429)}}},
+        "/api/v1/client/{key}/personalize/{slot_key}/relevance": {"post": {
+            "tags": client_tag, "summary": "A visitor's answer to a slot's relevance question",
+            "description": "“Was this relevant?” (1-5) about the visitor's decision of that "
+                           "version, kept on its exposure (a later answer replaces it). Under "
+                           "DNT/GPC, an opt-out or missing consent nothing is stored "
+                           "(stored: false).",
+            "parameters": [key, {"name": "slot_key", "in": "path", "required": True,
+                                 "schema": {"type": "string"}}],
+            "requestBody": body({"type": "object", "required": ["version", "score"],
+                                 "properties": {
+                "user_id": user_id, "anonymous_id": anonymous_id,
+                "version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                "consent": {"type": "boolean"}, "dnt": {"type": "boolean"}},
+                "anyOf": [{"required": ["user_id"],
+                           "properties": {"user_id": {"type": ["string", "integer"]}}},
+                          {"required": ["anonymous_id"],
+                           "properties": {"anonymous_id": {"type": "string"}}}]},
+                {"anonymous_id": "3f1c2a9e-77d0-4b5e", "version": 1, "score": 4}),
+            "responses": {"200": {"description": "Whether the answer was stored", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "stored": {"type": "boolean"}}}}}},
+                **err(400, 403, 404, 415, 422, 429)}}},
         "/api/v1/personalize": {"get": {
             "tags": server_tag, "summary": "A user's variant of a slot (server side)",
             "description": "Same decision as the widget's. Pass the visitor's DNT/GPC as dnt=1 "

@@ -13,7 +13,7 @@ from tests.test_fuzz import fuzz_operation, operations
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_personalization_endpoints_never_fail(app, db, team, mode):
-    published_slot(db, team.workspace, holdout_percent=20)
+    published_slot(db, team.workspace, holdout_percent=20, relevance_question="Was this relevant?")
     key, secret = ApiKey.generate(team.workspace, "fuzz", team.owner)
     db.session.add(key)
     db.session.commit()
@@ -26,4 +26,6 @@ def test_personalization_endpoints_never_fail(app, db, team, mode):
                  "slot_key": "onboarding_tip"} if "{key}" in operation.path else {}
         fuzz_operation(operation, mode, known, headers)
         checked.append(operation.path)
-    assert sorted(checked) == ["/api/v1/client/{key}/personalize/{slot_key}", "/api/v1/personalize"]
+    assert sorted(checked) == ["/api/v1/client/{key}/personalize/{slot_key}",
+                             "/api/v1/client/{key}/personalize/{slot_key}/relevance",
+                             "/api/v1/personalize"]
