@@ -7,6 +7,7 @@ from surveyapp.models import (  # noqa: F401,E402
     insights,
     integrations,
     personalization,
+    recommend,
     research,
     research_search,
     segments,

@@ -15,11 +15,14 @@ from surveyapp.platform.wiring import Wiring
 
 def init_app(app: Flask) -> None:
     """Wire this area into ``app`` (see docs/architecture.md)."""
-    from surveyapp.personalization import client, decide, demo, views
+    from surveyapp.personalization import client, decide, demo, model_views, ranking, views
 
     wire = Wiring(app, "personalization")
     wire.blueprint(views.bp)
+    wire.blueprint(model_views.bp)  # a slot's Model tab
     wire.blueprint(client.client_bp, csrf_exempt=True)  # public, cookie-less
     wire.blueprint(client.server_bp, csrf_exempt=True)  # authenticated by API key
     wire.eraser("personalization exposures by user id", decide.erase_exposures_by_user_id)
+    wire.job(ranking.JOB, ranking.train_job)  # a slot's recommendation model
+    wire.eraser("personalization models retrained", ranking.retrain_after_erasure)
     wire.demo(demo.seed_demo)

@@ -7,7 +7,8 @@ from typing import Any
 
 from surveyapp.collect import payloads
 
-WHY = ("rule (a rule matched), default (none did), holdout (the random share kept without "
+WHY = ("rule (a rule matched), model (no rule did; the slot's recommendation model ranked "
+       "the variants), default (neither), holdout (the random share kept without "
        "personalisation, to measure lift), do_not_track (DNT or GPC), opted_out (the person "
        "turned personalisation off or refused consent), consent_required (the workspace asks "
        "for consent first), not_live (the slot is paused or unpublished: variant is null)")
@@ -20,9 +21,12 @@ def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
         "variant": {"type": ["string", "null"]},
         "payload": {"description": "The variant's JSON payload (valid against the slot's schema)"},
         "reason": {"type": "string", "description": "“Why am I seeing this?”, in plain words"},
-        "why": {"enum": ["rule", "default", "holdout", "do_not_track", "opted_out",
+        "why": {"enum": ["rule", "model", "default", "holdout", "do_not_track", "opted_out",
                          "consent_required", "not_live"], "description": WHY},
         "personalized": {"type": "boolean"}, "holdout": {"type": "boolean"},
+        "items": {"type": ["array", "null"], "items": {"type": "string"},
+                  "description": "A model-ranked slot's top 10 items, best first (null "
+                                 "otherwise, and in the holdout)"},
         "exposed": {"type": "boolean", "description": "An exposure of this version is stored "
                                                       "(once per person and version)"},
         "relevance": {"type": ["object", "null"], "description": "The slot's relevance "
