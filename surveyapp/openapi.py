@@ -12,12 +12,16 @@ from surveyapp.collect import payloads
 from surveyapp.collect.openapi_paths import paths as collect_paths
 from surveyapp.experiments.openapi_paths import paths as experiments_paths
 from surveyapp.integrations import openapi_paths as integrations
+from surveyapp.models import Role
 from surveyapp.personalization.openapi_paths import paths as personalization_paths
+from surveyapp.platform.access import workspace_view
+from surveyapp.platform.web import workspace_blueprint
 from surveyapp.platform.wiring import Wiring
 from surveyapp.privacy.openapi_paths import paths as privacy_paths
 from surveyapp.surveys.schema_doc import SCHEMA
 
 bp = Blueprint("apidocs", __name__)
+ws_bp = workspace_blueprint("apidocs_ws", __name__)
 
 ERROR = {
     "type": "object", "required": ["error"],
@@ -255,6 +259,18 @@ def openapi_json() -> Any:
 
 @bp.route("/docs/api")
 def docs() -> str:
+    return _docs_page()
+
+
+@ws_bp.route("/docs/api")
+@workspace_view(Role.VIEWER)
+def workspace_docs() -> str:
+    """The same page inside a workspace, so its navigation stays (#27); the footer of the
+    workspace pages links here."""
+    return _docs_page()
+
+
+def _docs_page() -> str:
     doc = document()
     operations = [(path, method, op) for path, item in doc["paths"].items()
                   for method, op in item.items()]
@@ -272,4 +288,6 @@ def survey_schema() -> Any:
 
 
 def init_app(app: Flask) -> None:
-    Wiring(app, "openapi").blueprint(bp)
+    wiring = Wiring(app, "openapi")
+    wiring.blueprint(bp)
+    wiring.blueprint(ws_bp)

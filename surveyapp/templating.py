@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from flask import Flask
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from surveyapp import __version__
 from surveyapp.models import Role, utcnow
@@ -48,10 +50,21 @@ def scrub(text: str) -> str:
     return scrub_pii(text)
 
 
+def md_inline(text: Any) -> Markup:
+    """Inline CommonMark (`code`, **bold**, links) as HTML, raw HTML escaped: the OpenAPI
+    descriptions are CommonMark by the specification, and messages name commands in
+    backticks; shown as typed, people would read literal backticks (#27)."""
+    return Markup(_MD.renderInline("" if text is None else str(text)))
+
+
+_MD = MarkdownIt("commonmark", {"html": False})
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["timeago"] = timeago
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["scrub"] = scrub
     app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["md_inline"] = md_inline
     app.jinja_env.globals["app_version"] = __version__
     app.jinja_env.globals["Role"] = Role

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import request
 
+from surveyapp.collect import devices
 from surveyapp.collect.errors import CollectInvalid, CollectMalformed, CollectUnsupportedMedia
 from surveyapp.platform.inputs import strict_loads
 
@@ -167,7 +168,7 @@ def meta(value: Any) -> dict[str, Any]:
             continue
         if not isinstance(item, str):
             raise invalid({f"meta.{key}": "a string"})
-        out[key] = item[:limit]
+        out[key] = devices.normalise(item)[:limit] if key == "device" else item[:limit]
     return out
 
 
