@@ -45,7 +45,7 @@ def report_page(session: Session, survey: Survey, f: ReportFilter, *, by: str = 
     valid = {key for key, _ in options}
     analyses = survey_analysis(session, survey, titles, f,
                                attribute=theme_by if theme_by in valid else "",
-                               by=report.trend["by"], k=k)
+                               by=report.trend["by"], k=k, candidates=[key for key, _ in options])
     charts = report.charts()
     for a in analyses:
         charts[f"themes-{a.question_id}"] = {

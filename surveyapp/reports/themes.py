@@ -22,6 +22,7 @@ from surveyapp.reports.filters import ReportFilter
 from surveyapp.reports.query import DEFAULT_K, group_expression, score_of
 from surveyapp.reports.rollup import bucket_of
 from surveyapp.surveys.questions import NPS, first_question, reported_questions
+from surveyapp.templating import scrub
 
 SENTIMENTS = ("negative", "neutral", "positive")
 NPS_GROUPS = NPS.GROUPS
@@ -40,6 +41,7 @@ class ThemeRow:
     nps: float | None = None
     nps_ci: tuple[float, float] | None = None
     nps_n: int = 0
+    nps_only: str = ""  # "promoter" when every answer in the theme came from promoters
 
 
 @dataclass
@@ -61,15 +63,28 @@ class QuestionAnalysis:
     trend: dict[str, Any] | None = None
     drivers: dict[str, Any] | None = None
     updated_at: Any = None
+    #: The one NPS group that answered the question (a follow-up asked of detractors only,
+    #: through branching): NPS by theme and themes by NPS group cannot vary, so they are
+    #: not shown as if they were results.
+    single_nps_group: str = ""
+    #: Dimensions tried for "Themes by" that had fewer than two groups to compare.
+    one_group_dims: list[str] = field(default_factory=list)
 
 
 ROW_FIELDS = ("device", "version")  # what annotation rows are grouped by (not locale)
+TREND_SHOWN = 5  # themes drawn in the trend chart at first; the legend adds the others
+AUTO_DIMENSIONS = 5  # dimensions tried, in order, when "Themes by" is left automatic
 
 
 def survey_analysis(session: Session, survey: Survey, titles: dict[str, str],
                     f: ReportFilter | None = None, *, attribute: str = "", k: int = DEFAULT_K,
-                    by: str = "week", full: bool = True) -> list[QuestionAnalysis]:
-    """``full=False`` skips the cross tables, trend and drivers (the API's theme list)."""
+                    by: str = "week", full: bool = True,
+                    candidates: list[str] | None = None) -> list[QuestionAnalysis]:
+    """``full=False`` skips the cross tables, trend and drivers (the API's theme list).
+
+    Without an ``attribute``, "Themes by" takes the first of ``candidates`` (device
+    first) whose answers fall into at least two groups of k or more: a table with one
+    column compares nothing."""
     f = f or ReportFilter()
     analyses = session.scalars(select(TextAnalysis).where(TextAnalysis.survey_id == survey.id)
                                .order_by(TextAnalysis.id)).all()
@@ -77,7 +92,7 @@ def survey_analysis(session: Session, survey: Survey, titles: dict[str, str],
         return []
     is_nps = first_question(survey, NPS.type) is not None
     score_qid = rollup.score_question(survey)
-    keep = {attribute or "device"} & set(ROW_FIELDS)
+    keep = ({attribute} & set(ROW_FIELDS)) if attribute else set(ROW_FIELDS)
     all_rows = rollup.load(session, survey, f, reported_questions(survey), kinds=("t",),
                            keep=keep)["t"]
     t_rows = rollup.in_period(all_rows, f.start, f.end)
@@ -116,20 +131,26 @@ def survey_analysis(session: Session, survey: Survey, titles: dict[str, str],
             if grp:
                 theme_grp[(t, grp)] = theme_grp.get((t, grp), 0) + r.n
         total_ok = max(counts.get("ok", 0), 1)
+        asked = {g for (_, g), n in theme_grp.items() if n}
+        single = next(iter(asked)) if is_nps and len(asked) == 1 else ""
         themes = []
         for theme in result.themes:
             tid = theme.id
             n = theme_n.get(tid, 0)
             row_ = ThemeRow(id=tid, label=names[tid], keywords=list(theme.keywords)[:6],
-                            count=n, share=n / total_ok, quotes=_distinct(theme.quotes)[:3],
+                            count=n, share=n / total_ok,
+                            quotes=_distinct([scrub(q) for q in theme.quotes])[:3],
                             sentiment=theme_sent.get(tid, dict.fromkeys(SENTIMENTS, 0)),
                             edited=tid in renamed or bool(theme.edited))
-            if is_nps:
+            if is_nps and not single:
                 pro, det = theme_grp.get((tid, "promoter"), 0), theme_grp.get((tid, "detractor"), 0)
                 nn = pro + det + theme_grp.get((tid, "passive"), 0)
                 row_.nps_n = nn
                 if nn >= k:
                     row_.nps, row_.nps_ci = round(stats.nps(pro, det, nn) or 0.0, 1), stats.nps_ci(pro, det, nn)
+                    only = [g for g in NPS_GROUPS if theme_grp.get((tid, g), 0) == nn]
+                    if only:  # a zero-width interval: say what it means instead
+                        row_.nps_only, row_.nps_ci = only[0], None
             themes.append(row_)
         themes.sort(key=lambda r: -r.count)
         by_nps = []
@@ -143,24 +164,29 @@ def survey_analysis(session: Session, survey: Survey, titles: dict[str, str],
             answers=analysis.answers, method=result.method, message=result.message,
             themes=themes, unthemed=theme_n.get(-1, 0), filler=counts.get("filler", 0),
             non_english=counts.get("non_english", 0), sentiment=sentiment, mixed=mixed,
-            by_nps=by_nps, updated_at=analysis.updated_at)
+            by_nps=by_nps, updated_at=analysis.updated_at, single_nps_group=single)
         if not full:
             out.append(qa)
             continue
-        if is_nps and theme_grp:
+        if is_nps and theme_grp and not single:
             totals = {g: sum(v for (t, g2), v in theme_grp.items() if g2 == g) for g in NPS_GROUPS}
             qa.nps_table = _table(theme_grp, totals, names, list(NPS_GROUPS), k)
-        field_name = attribute or "device"
         base = (AnswerAnnotation.survey_id == survey.id, AnswerAnnotation.question_id == qid)
-        if field_name in ROW_FIELDS:
-            def key(r: Any, field_name: str = field_name) -> Any:
-                return numbers.get(r.version_id) if field_name == "version" else getattr(r, field_name)
+        tried = [attribute] if attribute else list(dict.fromkeys(
+            ["device", *(candidates or [])]))[:AUTO_DIMENSIONS]
+        for field_name in tried:
+            if field_name in ROW_FIELDS:
+                def key(r: Any, field_name: str = field_name) -> Any:
+                    return numbers.get(r.version_id) if field_name == "version" else getattr(r, field_name)
 
-            pairs = [(int(r.k2), key(r), r.n) for r in ok_rows]
-            qa.attr_table = _attribute_table(pairs, names, field_name, k)
-        else:
-            qa.attr_table = _attribute_table(_attribute_pairs(session, base, conds, field_name),
-                                             names, field_name, k)
+                pairs = [(int(r.k2), key(r), r.n) for r in ok_rows]
+            else:
+                pairs = _attribute_pairs(session, base, conds, field_name)
+            table = _attribute_table(pairs, names, field_name, k)
+            if table is not None and len(table["groups"]) >= 2:
+                qa.attr_table = table
+                break
+            qa.one_group_dims.append(field_name)
         qa.trend = _theme_trend(ok_rows, names, by)
         if score_qid:
             if not attribute or attribute in ROW_FIELDS:
@@ -185,7 +211,7 @@ def _table(counts: dict[tuple[int, str], int], totals: dict[str, int], names: di
             n = t.cells.get(g)
             if n is None:
                 continue
-            hidden = 0 < n < k or 0 < totals.get(g, 0) - n < k
+            hidden = n < k or 0 < totals.get(g, 0) - n < k  # a zero cell is a small cell too
             share = t.shares.get(g)
             cells.append({"group": g, "n": None if hidden else n,
                           "share": None if hidden or share is None else round(100 * share, 1),
@@ -239,9 +265,14 @@ def _theme_trend(rows: list[Any], names: dict[int, str], by: str) -> dict[str, A
         totals[key] = totals.get(key, 0) + r.n
         cells[(key, int(r.k2))] = cells.get((key, int(r.k2)), 0) + r.n
     buckets = sorted(totals)
-    series = [{"label": name, "data": [round(100 * cells.get((bk, tid), 0) / totals[bk], 1)
-                                       if totals[bk] else None for bk in buckets]}
-              for tid, name in names.items()]
+    size = {tid: sum(n for (_, t), n in cells.items() if t == tid) for tid in names}
+    order = sorted(names, key=lambda tid: -size[tid])
+    # Fifteen lines in one chart read as noise: the largest few are drawn, the rest wait
+    # in the legend (a click adds one); the table twin has every theme.
+    series = [{"label": names[tid], "hidden": i >= TREND_SHOWN,
+               "data": [round(100 * cells.get((bk, tid), 0) / totals[bk], 1)
+                        if totals[bk] else None for bk in buckets]}
+              for i, tid in enumerate(order)]
     return {"by": by, "buckets": buckets, "totals": [totals[bk] for bk in buckets],
             "series": series}
 

@@ -15,7 +15,7 @@
       return {
         label: s.label, data: s.data, yAxisID: s.axis || "y", borderColor: color,
         backgroundColor: spec.type === "line" ? color : color + "cc", spanGaps: true,
-        tension: 0.2, pointRadius: spec.type === "line" ? 2 : 0,
+        tension: 0.2, pointRadius: spec.type === "line" ? 2 : 0, hidden: !!s.hidden,
       };
     });
   }
@@ -41,12 +41,22 @@
       scales.y1 = { position: "right", min: -100, max: 100, grid: { drawOnChartArea: false } };
     }
     if (spec.percent) scales.y.max = 100;
+    var hscales = { x: { beginAtZero: true } };
+    if (spec.horizontal) {
+      // Every bar keeps its label: the box grows with the bars, long names are shortened
+      // (the full name is in the tooltip and the table).
+      hscales.y = { ticks: { autoSkip: false, callback: function (v) {
+        var t = String(this.getLabelForValue(v));
+        return t.length > 42 ? t.slice(0, 40) + "…" : t;
+      } } };
+      canvas.parentNode.style.height = Math.max(260, 30 * spec.labels.length * spec.series.length + 70) + "px";
+    }
     figure.chart = new Chart(canvas, {
       type: spec.type,
       data: { labels: spec.labels, datasets: datasets(spec) },
       options: {
         indexAxis: spec.horizontal ? "y" : "x", responsive: true, maintainAspectRatio: false,
-        animation: false, scales: spec.horizontal ? { x: { beginAtZero: true } } : scales,
+        animation: false, scales: spec.horizontal ? hscales : scales,
         plugins: { legend: { display: spec.series.length > 1 } },
       },
       plugins: [whiteBackground],
@@ -143,6 +153,36 @@
     });
   });
 
+  // ---------------------------------------------------------------- tabs
+  // The report's sections (#report-tabs) show one at a time; the address keeps the tab
+  // (#tab-themes), and a link to something inside a tab (#export, #q-score) opens it.
+  var tabs = document.getElementById("report-tabs");
+  if (tabs) {
+    var links = Array.prototype.slice.call(tabs.querySelectorAll("a"));
+    var panels = links.map(function (a) { return document.getElementById(a.hash.slice(1)); });
+    document.body.classList.add("js-tabs");
+    var showTab = function (hash, scroll) {
+      var target = hash && hash.length > 1 ? document.getElementById(hash.slice(1)) : null;
+      var index = 0;
+      panels.forEach(function (p, i) { if (p && target && (p === target || p.contains(target))) index = i; });
+      panels.forEach(function (p, i) {
+        if (!p) return;
+        p.hidden = i !== index;
+        if (i === index) links[i].setAttribute("aria-current", "page"); else links[i].removeAttribute("aria-current");
+      });
+      if (scroll && target && target !== panels[index]) target.scrollIntoView();
+    };
+    links.forEach(function (a) {
+      a.addEventListener("click", function (e) {
+        e.preventDefault();
+        history.replaceState(null, "", a.hash);
+        showTab(a.hash, false);
+      });
+    });
+    window.addEventListener("hashchange", function () { showTab(location.hash, true); });
+    showTab(location.hash, true);
+  }
+
   // ---------------------------------------------------------------- live responses
   var table = document.getElementById("live-table");
   if (!table) return;
@@ -197,8 +237,13 @@
     specs[key] = fresh[key];
     swap(figure.querySelector("table"), twin.querySelector("table"));
     if (figure.chart) {
+      var off = {};  // themes someone switched on or off in the legend stay so
+      figure.chart.data.datasets.forEach(function (d, i) { off[d.label] = !figure.chart.isDatasetVisible(i); });
       figure.chart.data.labels = fresh[key].labels;
-      figure.chart.data.datasets = datasets(fresh[key]);
+      figure.chart.data.datasets = datasets(fresh[key]).map(function (d) {
+        if (d.label in off) d.hidden = off[d.label];
+        return d;
+      });
       figure.chart.update();
     }
   }
