@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask import Flask
@@ -60,11 +61,23 @@ def md_inline(text: Any) -> Markup:
 _MD = MarkdownIt("commonmark", {"html": False})
 
 
+def natural_key(text: Any) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that reads numbers as numbers: P1, P2, P10 (not P1, P10, P2)."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part.casefold())
+                 for part in re.split(r"(\d+)", str(text)) if part)
+
+
+def natural_sort(items: Any, attribute: str | None = None) -> list[Any]:
+    """``items`` in natural order of ``attribute`` (participants P1, P2, ..., P10; #27)."""
+    return sorted(items, key=lambda x: natural_key(getattr(x, attribute) if attribute else x))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["timeago"] = timeago
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["scrub"] = scrub
     app.jinja_env.filters["plural"] = plural
     app.jinja_env.filters["md_inline"] = md_inline
+    app.jinja_env.filters["natural_sort"] = natural_sort
     app.jinja_env.globals["app_version"] = __version__
     app.jinja_env.globals["Role"] = Role

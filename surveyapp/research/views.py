@@ -74,6 +74,7 @@ from surveyapp.research.search import (
     search,
 )
 from surveyapp.research.usability import summarise
+from surveyapp.templating import natural_sort
 from surveyapp.workspaces.forms import EmptyForm
 
 bp = workspace_blueprint("research", __name__, "/research")
@@ -293,7 +294,7 @@ def _preview_page(study: Study, found: dict[str, Any], token: str, filename: str
     return render_template(
         "research/source_preview.html", study=study, found=found, token=token,
         filename=filename, title=title, participant=participant, in_session=in_session,
-        participants=sorted(study.participants, key=lambda p: p.label), error=error,
+        participants=natural_sort(study.participants, 'label'), error=error,
         empty_form=EmptyForm()), status
 
 
@@ -486,7 +487,7 @@ def edit_source(study_id: int, source_id: int) -> Any:
     return render_template("research/source_edit.html", study=study, source=source, passages=passages,
                            drafts=drafts, form=form, errors=errors,
                            speakers=queries.source_speakers(db.session, source),
-                           labels=sorted(p.label for p in study.participants),
+                           labels=natural_sort(p.label for p in study.participants),
                            typed={p.id: request.form.get(f"speaker-{p.id}", p.speaker or "")
                                   for p in passages},
                            joined={p.id for p in passages if request.form.get(f"join-{p.id}")}), \
