@@ -9,7 +9,11 @@ contact attribute is selected:
   where the same response has an NPS score, its equalised-odds gap against that score
   (detractor = 0-6) as a weak label;
 * **segments** -- who is in each saved segment (the audience personas and segment
-  targeting reach), among the contacts of the segment's environment.
+  targeting reach), among the contacts of the segment's environment;
+* **personalization** -- per slot, who receives which variant, among the people the slot
+  decided for (identified exposures outside the holdout: what the rules or the model
+  chose); and per model-ranked slot, its ranking quality (hit rate@10 on the time split
+  of its last training) per group, from the counts the training kept.
 
 Metrics come from fairlearn: ``MetricFrame`` for per-group rates,
 ``demographic_parity_difference`` (largest gap in selection rate) and
@@ -17,7 +21,9 @@ Metrics come from fairlearn: ``MetricFrame`` for per-group rates,
 impact ratio is the smallest group rate over the largest. Groups with fewer than ``K``
 people are suppressed (neither shown nor used). An attribute is flagged when it is beyond
 a threshold *and* a chi-square test says the difference is unlikely to be chance, so a
-small, fair data set does not raise false alarms.
+small, fair data set does not raise false alarms. Groups are listed in their own order
+when they have one (company sizes "1-10", "11-50", ... "1000+" by their numbers; low,
+medium, high), else alphabetically; :func:`summary` lists every flag first.
 
 Counting runs in the database (GROUP BY attribute value); fairlearn gets 0/1 arrays
 rebuilt from those counts, one entry per person, never the tables themselves.
@@ -25,6 +31,7 @@ rebuilt from those counts, one entry per person, never the tables themselves.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +40,8 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.models import AnswerAnnotation, Contact, Display, Response, Survey, Workspace
+from surveyapp.models.personalization import Slot, SlotExposure
+from surveyapp.models.recommend import SlotModel
 from surveyapp.models.segments import Segment, SegmentMember, SegmentRun
 from surveyapp.surveys.questions import NPS, question_type
 from surveyapp.surveys.scoring import is_detractor
@@ -88,6 +97,44 @@ class Audit:
         return [r for r in self.results if r.flagged]
 
 
+# ----------------------------------------------------------------------------- order
+_NUMBER = re.compile(r"^\s*(?:[<>≤≥~]|under|over|up to)?\s*(\d[\d,]*(?:\.\d+)?)\s*([kKmM])?",
+                     re.IGNORECASE)
+_SCALES = (("none", "very low", "low", "medium", "moderate", "high", "very high"),
+           ("xs", "s", "m", "l", "xl", "xxl"),
+           ("tiny", "small", "medium", "large", "huge"),
+           ("never", "rarely", "monthly", "weekly", "daily"),
+           ("bronze", "silver", "gold", "platinum"))
+
+
+def _number(value: str) -> float | None:
+    found = _NUMBER.match(value)
+    if not found:
+        return None
+    n = float(found.group(1).replace(",", ""))
+    unit = (found.group(2) or "").lower()
+    n *= {"k": 1e3, "m": 1e6}.get(unit, 1)
+    if value.strip().startswith(("<", "≤")) or value.lower().startswith(("under", "up to")):
+        n -= 0.5  # "<18" comes before "18-24"
+    return n
+
+
+def group_order(values: list[str]) -> list[str]:
+    """The groups in their own order when they have one: all numeric ranges ("1-10",
+    "11-50", "1000+", "<18", "65+") by their first number, or one known scale (low <
+    medium < high); else alphabetically. "(not set)" last."""
+    real = [v for v in values if v != NOT_SET]
+    tail = [NOT_SET] if NOT_SET in values else []
+    numbers = {v: _number(v) for v in real}
+    if real and all(n is not None for n in numbers.values()):
+        return sorted(real, key=lambda v: (numbers[v], v)) + tail
+    lowered = {v: v.strip().lower() for v in real}
+    for scale in _SCALES:
+        if real and all(lowered[v] in scale for v in real):
+            return sorted(real, key=lambda v: scale.index(lowered[v])) + tail
+    return sorted(real, key=str.lower) + tail
+
+
 # ----------------------------------------------------------------------------- metrics
 def _expand(counts: list[tuple[str, int, int]]) -> tuple[Any, Any]:
     import numpy as np
@@ -115,7 +162,7 @@ def audit_counts(attribute: str, counts: list[tuple[Any, int, int]]) -> Attribut
         key = NOT_SET if value is None or value == "" else str(value)
         merged[key] += int(n)
         chosen[key] += int(s or 0)
-    kept = [(v, merged[v], chosen[v]) for v in sorted(merged) if merged[v] >= K]
+    kept = [(v, merged[v], chosen[v]) for v in group_order(list(merged)) if merged[v] >= K]
     result = AttributeResult(attribute, [], suppressed=sum(1 for v in merged if merged[v] < K))
     result.n = sum(n for _, n, _ in kept)
     if len(kept) < 2:
@@ -314,11 +361,83 @@ def sentiment_audit(session: Session, workspace: Workspace, attributes: list[str
     return Audit("sentiment", title, outcome, results)
 
 
+def audit_within(session: Session, population: Select[Any], selected: Select[Any],
+                 attributes: list[str]) -> list[AttributeResult]:
+    """Like :func:`audit_selection`, among the contacts of ``population`` only (both are
+    queries returning contact ids)."""
+    base = population.distinct().subquery()
+    chosen = selected.distinct().subquery()
+    out = []
+    for attribute in attributes:
+        value = _attr(attribute)
+        rows = session.execute(
+            select(value, func.count(Contact.id), func.count(chosen.c[0]))
+            .select_from(Contact).join(base, base.c[0] == Contact.id)
+            .outerjoin(chosen, chosen.c[0] == Contact.id).group_by(value)).all()
+        out.append(audit_counts(attribute, [(v, n, s) for v, n, s in rows]))
+    return out
+
+
+def variant_audits(session: Session, workspace: Workspace, attributes: list[str]) -> list[Audit]:
+    """Per slot and variant: the share of the people the slot decided for (identified,
+    outside the holdout) who were shown that variant, per group."""
+    out = []
+    slots = session.execute(select(Slot.id, Slot.name).where(Slot.workspace_id == workspace.id)
+                            .order_by(Slot.name)).all()
+    for slot_id, slot_name in slots:
+        decided = (select(SlotExposure.contact_id)
+                   .where(SlotExposure.slot_id == slot_id, SlotExposure.holdout.is_(False),
+                          SlotExposure.contact_id.is_not(None)))
+        variants = session.execute(
+            decided.with_only_columns(SlotExposure.variant, func.count())
+            .group_by(SlotExposure.variant).order_by(SlotExposure.variant)).all()
+        if len(variants) < 2:
+            continue  # everybody got the same: nothing to compare
+        for variant, _n in variants:
+            out.append(Audit(
+                f"slot-{slot_id}-{variant}", f"“{slot_name}”: who is shown “{variant}”",
+                f"Share of the people “{slot_name}” decided for who were shown “{variant}”",
+                audit_within(session, decided, decided.where(SlotExposure.variant == variant),
+                             attributes)))
+    return out
+
+
+def model_audits(session: Session, workspace: Workspace) -> list[Audit]:
+    """Per model-ranked slot: hit rate@10 of the served ranker per group, on the people
+    tested in its last training's time split (counts kept by the training)."""
+    out = []
+    rows = session.execute(
+        select(Slot.id, Slot.name, SlotModel.fairness, SlotModel.algorithm)
+        .join(SlotModel, SlotModel.slot_id == Slot.id)
+        .where(Slot.workspace_id == workspace.id, SlotModel.status == "ready")
+        .order_by(Slot.name)).all()
+    for slot_id, name, fairness, algorithm in rows:
+        results = [audit_counts(attribute, [(v, n, h) for v, n, h in counts])
+                   for attribute, counts in sorted((fairness or {}).items())]
+        out.append(Audit(f"model-{slot_id}", f"“{name}”: how well the model ranks for each group",
+                         f"Hit rate@10 of the served ranker ({algorithm}): share of the tested "
+                         "people whose top 10 held an item they went on to use", results,
+                         note="" if results else "No contact attributes to compare yet."))
+    return out
+
+
+def summary(report: dict[str, Any]) -> list[tuple[Audit, AttributeResult]]:
+    """Every flagged (audit, attribute), in the page's order: what to look at first."""
+    audits = [*report["audits"], *report["personalization"], *report["models"],
+              *report["segments"]]
+    return [(a, r) for a in audits for r in a.results if r.flagged]
+
+
 def run(session: Session, workspace: Workspace, survey_id: int | None = None,
         attributes: list[str] | None = None) -> dict[str, Any]:
     attributes = attributes if attributes is not None else candidate_attributes(session, workspace)
     audits = [targeting_audit(session, workspace, attributes, survey_id),
               sentiment_audit(session, workspace, attributes)]
-    return {"attributes": attributes, "audits": audits,
-            "segments": segment_audits(session, workspace, attributes),
-            "thresholds": {"k": K, "di": DI_MIN, "dpd": DPD_MAX, "eod": EOD_MAX, "alpha": ALPHA}}
+    report = {"attributes": attributes, "audits": audits,
+              "segments": segment_audits(session, workspace, attributes),
+              "personalization": variant_audits(session, workspace, attributes),
+              "models": model_audits(session, workspace),
+              "thresholds": {"k": K, "di": DI_MIN, "dpd": DPD_MAX, "eod": EOD_MAX,
+                             "alpha": ALPHA}}
+    report["flagged"] = summary(report)
+    return report
