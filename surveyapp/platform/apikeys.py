@@ -1,18 +1,100 @@
 """The server API's authentication (a workspace's secret key) and JSON body parsing,
-shared by every area with key-authenticated endpoints."""
+shared by every area with key-authenticated endpoints.
+
+A verified key is kept for ``KEY_CACHE_SECONDS`` in the process (by its hash), so a busy
+server does not look it up on every request, and its last use is written at most once a
+``LAST_USE_EVERY`` (not on every request). Revoking or deleting a key through the ORM
+forgets it in that process at once; other processes stop taking it within
+``KEY_CACHE_SECONDS``.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from flask import g, request
+from sqlalchemy import event, update
 
 from surveyapp.errors import ApiError
 from surveyapp.extensions import db
-from surveyapp.models import utcnow
+from surveyapp.models import ApiKey, Workspace, hash_token, utcnow
 from surveyapp.platform.inputs import strict_loads
 from surveyapp.workspaces.services import authenticate_api_key
+
+KEY_CACHE_SECONDS = 10.0
+KEY_CACHE_SIZE = 10_000
+LAST_USE_EVERY = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class VerifiedKey:
+    """What a view may know of the key that authenticated the request (``g.api_key``)."""
+
+    id: int
+    name: str
+    prefix: str
+    workspace_id: int
+
+
+_lock = threading.Lock()
+# key hash -> (valid until (monotonic), the key, when its last use was written (monotonic))
+_verified: dict[str, tuple[float, VerifiedKey, float]] = {}
+
+
+def forget_key(key_hash: str) -> None:
+    with _lock:
+        _verified.pop(key_hash, None)
+
+
+@event.listens_for(ApiKey.revoked_at, "set")
+def _revoked(target: ApiKey, value: Any, _old: Any, _initiator: Any) -> None:
+    if value is not None and target.key_hash:
+        forget_key(target.key_hash)
+
+
+@event.listens_for(ApiKey, "after_delete")
+def _deleted(_mapper: Any, _connection: Any, target: ApiKey) -> None:
+    forget_key(target.key_hash)
+
+
+def _verify(secret: str) -> tuple[VerifiedKey, Workspace] | None:
+    """The key and its workspace: from the cache, else the database (and remembered)."""
+    digest, now = hash_token(secret), time.monotonic()
+    with _lock:
+        entry = _verified.get(digest)
+    if entry is not None and entry[0] > now:
+        workspace = db.session.get(Workspace, entry[1].workspace_id)
+        if workspace is None:  # deleted with its keys
+            forget_key(digest)
+            return None
+        if now - entry[2] >= LAST_USE_EVERY.total_seconds():
+            db.session.execute(update(ApiKey).where(ApiKey.id == entry[1].id)
+                               .values(last_used_at=utcnow()))
+            with _lock:
+                _verified[digest] = (entry[0], entry[1], now)
+        return entry[1], workspace
+    row = authenticate_api_key(db.session, secret)
+    if row is None:
+        forget_key(digest)
+        return None
+    last, every = row.last_used_at, LAST_USE_EVERY.total_seconds()
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=dt.UTC)
+    age = every if last is None else (utcnow() - last).total_seconds()
+    if age >= every:
+        row.last_used_at, age = utcnow(), 0.0
+    written = now - age
+    key = VerifiedKey(row.id, row.name, row.prefix, row.workspace_id)
+    with _lock:
+        if len(_verified) >= KEY_CACHE_SIZE:
+            _verified.clear()
+        _verified[digest] = (now + KEY_CACHE_SECONDS, key, written)
+    return key, row.workspace
 
 
 def api_key_required(view: Any) -> Any:
@@ -24,15 +106,13 @@ def api_key_required(view: Any) -> Any:
             raise ApiError(401, "unauthorized",
                            "Send your API key as 'Authorization: Bearer sk_...'.",
                            headers={"WWW-Authenticate": "Bearer"})
-        key = authenticate_api_key(db.session, secret.strip())
-        if key is None:
+        verified = _verify(secret.strip())
+        if verified is None:
             raise ApiError(401, "invalid_api_key", "This API key is unknown or revoked.",
                            headers={"WWW-Authenticate": "Bearer"})
-        key.last_used_at = utcnow()
-        g.api_key = key
-        g.workspace = key.workspace
+        g.api_key, g.workspace = verified
         response = view(*args, **kwargs)
-        db.session.commit()  # the key's last use (reading views write nothing else)
+        db.session.commit()  # the key's last use, when due (reading views write nothing else)
         return response
 
     return wrapper

@@ -29,7 +29,7 @@ def test_anonymous_visitor_gets_a_variant_by_page_and_attributes_and_one_exposur
     body = resp.get_json()
     assert body == {"slot": "onboarding_tip", "version": 1, "variant": "pricing",
                     "payload": {"title": "Compare plans"}, "why": "rule", "personalized": True,
-                    "holdout": False, "exposed": True, "relevance": None,
+                    "holdout": False, "exposed": True, "relevance": None, "items": None,
                     "reason": "You are seeing this because you are on the page /pricing."}
     pro = client.post(url, json={"anonymous_id": "anon-87654321", "page": "/home",
                                  "attributes": {"plan": "pro"}}).get_json()
