@@ -44,6 +44,31 @@ def plural(count: Any, singular: str, plural_form: str | None = None) -> str:
     return f"{number(n)} {word}"
 
 
+def duration(seconds: Any) -> str:
+    """A length of time as people say it: "40 s", "12 min", "5.5 h", "1 day", "14 days"
+    (never "336 h"). Whole days from a day up, hours below two days, one decimal where
+    it matters."""
+    if seconds is None:
+        return "–"
+    s = float(seconds)
+    if s < 60:
+        return f"{round(s)} s"
+    if s < 3600:
+        m = s / 60
+        return f"{m:.1f} min".replace(".0 min", " min") if m < 10 else f"{round(m)} min"
+    days = s / 86400
+    if s < 2 * 86400 and not (s >= 86400 and s % 86400 == 0):
+        h = s / 3600
+        return f"{h:.1f} h".replace(".0 h", " h") if h < 10 else f"{round(h)} h"
+    text = f"{days:.1f}".removesuffix(".0")
+    return f"{text} day" if text == "1" else f"{text} days"
+
+
+def hours(value: Any) -> str:
+    """A window given in hours, in words: 336 -> "14 days", 24 -> "1 day", 6 -> "6 h"."""
+    return "–" if value is None else duration(float(value) * 3600)
+
+
 def scrub(text: str) -> str:
     """Answers shown in reports lose emails, phone numbers, card numbers, IBANs, tokens."""
     from nlp.text import scrub_pii
@@ -77,6 +102,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["scrub"] = scrub
     app.jinja_env.filters["plural"] = plural
+    app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["hours"] = hours
     app.jinja_env.filters["md_inline"] = md_inline
     app.jinja_env.filters["natural_sort"] = natural_sort
     app.jinja_env.globals["app_version"] = __version__

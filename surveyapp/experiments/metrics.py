@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from surveyapp.experiments.sql import seconds_between
 from surveyapp.models import Event, Response
 from surveyapp.models.experiments import Experiment, ExperimentExposure
+from surveyapp.templating import hours
 
 METRIC_KINDS = {
     "conversion": "Conversion to an event",
@@ -38,16 +39,34 @@ class UnitRows:
     converted_at: list[dt.datetime | None]
 
 
-def label(metric: dict[str, Any], survey_names: dict[int, str] | None = None) -> str:
+def label(metric: dict[str, Any], survey_names: dict[int, str] | None = None,
+          question_titles: dict[tuple[int, str], str] | None = None) -> str:
+    """The metric in words: the event, the window as people say it ("14 days"), the
+    question's text and the survey's title -- never "survey 3, question satisfaction"."""
     if metric.get("label"):
         return str(metric["label"])
     kind = metric["kind"]
     if kind == "conversion":
-        return f"Conversion to “{metric['event']}” within {metric.get('window_hours', 24)} h"
+        return f"Conversion to “{metric['event']}” within {hours(metric.get('window_hours', 24))}"
     if kind == "time_to_event":
         return f"Time to “{metric['event']}” (hours)"
-    survey = (survey_names or {}).get(int(metric.get("survey_id") or 0), f"survey {metric.get('survey_id')}")
-    return f"{survey}: “{metric.get('question_id')}”"
+    sid, qid = int(metric.get("survey_id") or 0), str(metric.get("question_id"))
+    survey = (survey_names or {}).get(sid, f"survey {metric.get('survey_id')}")
+    question = (question_titles or {}).get((sid, qid), qid)
+    return f"Answer to “{question}” ({survey})"
+
+
+def question_titles(surveys: Any) -> dict[tuple[int, str], str]:
+    """(survey id, question id) -> the question's text, newest wording first."""
+    out: dict[tuple[int, str], str] = {}
+    for survey in surveys:
+        for version in survey.versions:
+            for q in version.questions:
+                title = q.get("title")
+                if isinstance(title, dict):  # translated: the first language's text
+                    title = next(iter(title.values()), "")
+                out[(survey.id, q["id"])] = str(title or q["id"])
+    return out
 
 
 def unit_rows(session: Session, experiment: Experiment, metric: dict[str, Any]) -> UnitRows:

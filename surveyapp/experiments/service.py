@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.experiments import funnels, sequences, stats
-from surveyapp.experiments.metrics import exposure_counts, label, unit_rows
+from surveyapp.experiments.metrics import exposure_counts, label, question_titles, unit_rows
 from surveyapp.models import Survey, Workspace, utcnow
 from surveyapp.models.experiments import Experiment, ExperimentExposure, ExperimentStatus, Funnel
 
@@ -301,14 +301,31 @@ def daily_mean_looks(rows: Any, control: str, treatment: str, start: dt.datetime
     return looks
 
 
+def metric_names(session: Session, experiment: Experiment
+                 ) -> tuple[dict[int, str], dict[tuple[int, str], str]]:
+    """Survey titles of the workspace and the question texts of the surveys the metrics
+    read, for metric labels."""
+    survey_names = dict(session.execute(select(Survey.id, Survey.name).where(
+        Survey.workspace_id == experiment.workspace_id)).all())
+    ids = {int(m.get("survey_id") or 0) for m in experiment.metrics} - {0}
+    surveys = session.scalars(select(Survey).where(
+        Survey.workspace_id == experiment.workspace_id, Survey.id.in_(ids))).all() if ids else []
+    return survey_names, question_titles(surveys)
+
+
+def metric_labels(session: Session, experiment: Experiment) -> list[str]:
+    """Each metric of the experiment in words, in order."""
+    names, titles = metric_names(session, experiment)
+    return [label(m, names, titles) for m in experiment.metrics]
+
+
 def results(session: Session, experiment: Experiment) -> Results:
     variants = experiment.variants
     control = variants[0]
     exposures = exposure_counts(session, experiment)
     counts = [exposures.get(v["key"], 0) for v in variants]
     srm = stats.srm_check(counts, [float(v["weight"]) for v in variants])
-    survey_names = dict(session.execute(select(Survey.id, Survey.name).where(
-        Survey.workspace_id == experiment.workspace_id)).all())
+    survey_names, titles = metric_names(session, experiment)
     planned = experiment.plan.get("n_per_variant")
     tau = experiment.plan.get("mde") or 0.02
     end = experiment.stopped_at or utcnow()
@@ -337,7 +354,7 @@ def results(session: Session, experiment: Experiment) -> Results:
             else:
                 figures.append(VariantFigure(v["key"], v["name"], n, sum(vals) / n,
                                              _mean_ci(vals)))
-        result = MetricResult(label(metric, survey_names), kind, unit, figures, [])
+        result = MetricResult(label(metric, survey_names, titles), kind, unit, figures, [])
         for v in variants[1:]:
             c_vals, t_vals = by_variant[control["key"]], by_variant[v["key"]]
             if kind == "conversion":

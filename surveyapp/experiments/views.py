@@ -86,6 +86,7 @@ def _detail(experiment: Experiment, metric_form: MetricForm | None = None, statu
         metric_form=metric_form or _metric_form(), plan_form=plan_form, plan=plan,
         empty_form=EmptyForm(), kinds=METRIC_KINDS,
         funnels=service.funnels_of(db.session, g.workspace),
+        metric_labels=service.metric_labels(db.session, experiment),
         variants_text=service.variants_text(experiment.variants),
         can_edit=g.membership.role.allows(Role.RESEARCHER)), status
 

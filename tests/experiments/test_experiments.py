@@ -153,7 +153,7 @@ def test_researcher_defines_starts_and_reads_an_experiment(db, client, team):
     events(db, env_id, evs)
     db.session.commit()
     page = client.get(detail).get_data(as_text=True)
-    assert "Short is better than Control on Conversion to “purchase” within 24 h" in page
+    assert "Short is better than Control on Conversion to “purchase” within 1 day" in page
     assert "Sample-ratio check" in page and "mismatch</strong>" not in page
     assert "Always-valid p" in page and "Shorter is better." in page  # the hypothesis it tests
     n_short = sum(r["variant"] == "short" for r in rows)
