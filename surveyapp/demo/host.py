@@ -3,6 +3,10 @@
 It is deliberately hostile to embedded widgets (global ``!important`` rules on every
 element, a huge base font, odd box sizing) and is a single-page app that changes routes
 with ``history.pushState``, so a newcomer sees targeting and isolation working.
+
+It shows the demo's personalization slots (``SLOTS``: the onboarding tip, the feature
+spotlight) through ``surveyapp("personalize", …)``, each with "Why am I seeing this?",
+the opt-out, and the slot's relevance question; a slot that is not live shows nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ PAGE = """<!doctype html>
   body { margin: 0; background: #eef; }
   nav a { margin-right: 1em; }
   main { padding: 1em 2em; min-height: 150vh; }
+  #slots { display: flex; flex-wrap: wrap; gap: 12px; }
+  #slots aside { flex: 1 1 280px; max-width: 100%; }
+  #slots h3, #slots p { overflow-wrap: anywhere; }
 </style>
 <script>window.surveyapp=window.surveyapp||function(){(surveyapp.q=surveyapp.q||[]).push(arguments)}</script>
 <script async src="__API__/embed/v1/loader.js" data-key="__KEY__"></script>
@@ -43,6 +50,7 @@ PAGE = """<!doctype html>
   <p><button id="finish" type="button">I finished onboarding</button>
      <button id="consent" type="button">Accept analytics cookies</button></p>
   <p>Signed in as <code id="who"></code>.</p>
+  <section id="slots" aria-label="Picked for you"></section>
 </main>
 <script>
   var who = localStorage.getItem("demo_user") || ("demo_" + Math.random().toString(36).slice(2, 8));
@@ -72,10 +80,47 @@ PAGE = """<!doctype html>
   });
   window.addEventListener("popstate", render);
   render();
+  // Personalization: each slot the product has, as the widget decides it for this visitor
+  // and page; null (not live, offline): the product shows nothing of its own here.
+  var slots = __SLOTS__;
+  function showSlots() {
+    var box = document.getElementById("slots");
+    box.textContent = "";
+    slots.forEach(function (s) {
+      surveyapp("personalize", s[0], function (d) {
+        if (!d || !d.payload) return;
+        var card = document.createElement("aside");
+        card.id = "slot-" + s[0];
+        card.setAttribute("aria-label", s[1]);
+        card.setAttribute("data-variant", d.variant);
+        var h = document.createElement("h3");
+        h.textContent = d.payload.title;
+        var why = document.createElement("details");
+        var sum = document.createElement("summary");
+        sum.textContent = "Why am I seeing this?";
+        var reason = document.createElement("p");
+        reason.className = "reason";
+        reason.textContent = d.reason;
+        why.append(sum, reason);
+        if (["opted_out", "do_not_track", "consent_required"].indexOf(d.why) < 0) {
+          var off = document.createElement("button");
+          off.type = "button";
+          off.textContent = "Turn personalisation off";
+          off.addEventListener("click", function () { surveyapp("optOut"); showSlots(); });
+          why.appendChild(off);
+        }
+        card.append(h, why);
+        box.appendChild(card);
+        if (d.ask) d.ask(h);  // "Was this relevant?" after the tip
+      }, {attributes: {plan: "pro"}});
+    });
+  }
+  showSlots();
 </script>
 </body></html>
 """
 
+SLOTS = [["onboarding_tip", "Onboarding tip"], ["feature_spotlight", "Feature spotlight"]]
 PAGES = {
     "/app": ["Acme Analytics", "Your product home. The NPS survey targets /app (half of "
              "visitors are sampled; try a private window if it does not show)."],
@@ -89,7 +134,7 @@ PAGES = {
 def host_page(api_base: str, key: str) -> str:
     return (PAGE.replace("__API__", html.escape(api_base.rstrip("/"), quote=True))
             .replace("__KEY__", html.escape(key, quote=True))
-            .replace("__PAGES__", json.dumps(PAGES)))
+            .replace("__PAGES__", json.dumps(PAGES)).replace("__SLOTS__", json.dumps(SLOTS)))
 
 
 class _Quiet(WSGIRequestHandler):

@@ -10,10 +10,17 @@ the monitoring page may be opened as often as anyone likes.
 
 Only identified exposures (with a contact) count: events follow a person through the
 contact. The default variant's row compares the default with itself, a sanity check.
+
+The *personalization relevance score* sits beside the lift: the mean answer (1-5) to the
+slot's relevance question, kept on each exposure, for the same groups (each variant the
+rules chose, shown vs its holdout; all variants; each current segment), and by who decided
+(a rule, the slot's model, the default, the holdout). Every exposure with an answer counts,
+anonymous ones too; the interval is the normal approximation of the mean's 95% CI.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +71,45 @@ class LiftRow:
                 f"{stats.points(hi)}); always-valid p = {self.sequential.p_value:.3f}: {verdict}.")
 
 
+@dataclass(frozen=True)
+class Score:
+    """A relevance score: the mean answer (1-5) of ``n`` people and its 95% interval."""
+
+    n: int
+    mean: float | None
+    low: float | None = None
+    high: float | None = None
+
+    @classmethod
+    def of(cls, answers: list[int]) -> Score:
+        n = len(answers)
+        if not n:
+            return cls(0, None)
+        mean = sum(answers) / n
+        if n < 2:
+            return cls(n, mean)
+        sd = math.sqrt(sum((a - mean) ** 2 for a in answers) / (n - 1))
+        half = 1.96 * sd / math.sqrt(n)
+        return cls(n, mean, max(1.0, mean - half), min(5.0, mean + half))
+
+
+@dataclass(frozen=True)
+class RelevancePair:
+    """Shown the personalised variant vs in the holdout (shown the default)."""
+
+    personalized: Score
+    holdout: Score
+
+
+@dataclass
+class Relevance:
+    question: str | None
+    groups: dict[str, RelevancePair]  # ALL and each variant the rules chose
+    segments: dict[str, RelevancePair]  # each current segment's name
+    sources: dict[str, Score]  # who decided: rule, model, default, holdout
+    shown: dict[str, Score]  # per variant shown
+
+
 @dataclass
 class Monitoring:
     version: SlotVersion | None
@@ -72,6 +118,7 @@ class Monitoring:
     holdout: int  # exposures in the holdout
     rows: list[LiftRow]
     segments: list[LiftRow] = field(default_factory=list)  # all variants, per current segment
+    relevance: Relevance | None = None  # the slot's relevance answers (None: never asked)
 
 
 def _row(name: str, rows: UnitRows, start: Any, end: Any) -> LiftRow:
@@ -97,6 +144,12 @@ def monitoring(session: Session, slot: Slot, version_number: int | None = None) 
     version = session.scalar(q)
     if version is None:
         return Monitoring(None, None, {}, 0, [])
+    m = _lift(session, slot, version)
+    m.relevance = relevance(session, slot, version)
+    return m
+
+
+def _lift(session: Session, slot: Slot, version: SlotVersion) -> Monitoring:
     x = SlotExposure
     base = (x.slot_id == slot.id, x.version == version.version)
     shown = {str(v): int(n) for v, n in session.execute(
@@ -144,3 +197,49 @@ def _by_segment(session: Session, workspace_id: int, data: list[Any], unit_rows:
         if selected and exposed & inside:
             out.append(_row(name, unit_rows(selected), start, end))
     return out
+
+
+SOURCES = {"rule": "a rule", "model": "the slot's model", "default": "the default",
+           "holdout": "the holdout"}
+
+
+def relevance(session: Session, slot: Slot, version: SlotVersion) -> Relevance | None:
+    """The relevance answers of one version by group (None: the version asks no question
+    and none was answered)."""
+    x = SlotExposure
+    rows = session.execute(
+        select(x.intended, x.variant, x.holdout, x.rule, x.relevance, x.contact_id)
+        .where(x.slot_id == slot.id, x.version == version.version, x.relevance.is_not(None))
+        .order_by(x.id)).all()
+    question = version.definition.get("relevance_question")
+    if not rows and not question:
+        return None
+    default = version.definition.get("default")
+
+    def pair(selected: list[Any]) -> RelevancePair:
+        return RelevancePair(Score.of([int(r[4]) for r in selected if not r[2]]),
+                             Score.of([int(r[4]) for r in selected if r[2]]))
+
+    def source(r: Any) -> str:
+        if r[2]:
+            return "holdout"
+        if r[3] is not None:
+            return "rule"
+        return "model" if r[0] != default else "default"
+
+    groups = {ALL: pair(list(rows))}
+    for variant in sorted({str(r[0]) for r in rows}):
+        groups[variant] = pair([r for r in rows if r[0] == variant])
+    segments: dict[str, RelevancePair] = {}
+    answered = {r[5] for r in rows if r[5] is not None}
+    if answered:
+        for key, name in current_segments(session, slot.workspace_id):
+            inside = set(session.scalars(members(slot.workspace_id, key))) & answered
+            if inside:
+                segments[name] = pair([r for r in rows if r[5] in inside])
+    sources = {label: Score.of([int(r[4]) for r in rows if source(r) == kind])
+               for kind, label in SOURCES.items()}
+    shown = {v: Score.of([int(r[4]) for r in rows if r[1] == v])
+             for v in sorted({str(r[1]) for r in rows})}
+    return Relevance(question, groups, segments, {k: v for k, v in sources.items() if v.n},
+                     shown)

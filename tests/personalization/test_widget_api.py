@@ -155,3 +155,48 @@ def test_concurrent_first_calls_store_one_exposure(app, db, team):
     assert errors == []
     assert answers == [(200, "pricing")] * 8
     assert stored(db) == [("a:anon-racer-01", 1, "pricing", None)]
+
+
+def test_relevance_score_sits_beside_the_lift_on_the_monitoring_page(db, owner_client, team):
+    """Answers kept on exposures: the mean per variant the rules chose (shown vs holdout),
+    per segment, by who decided, on the monitoring page next to the lift."""
+    from sqlalchemy import insert
+
+    from surveyapp.models import utcnow
+    from surveyapp.personalization import lift
+    from tests.experiments.helpers import segment
+
+    slot = published_slot(db, team.workspace, relevance_question=QUESTION)
+    env = team.workspace.environments[0]
+    db.session.execute(insert(Contact), [{"environment_id": env.id, "external_id": f"u_{i}",
+                                          "attributes": {}} for i in range(40)])
+    ids = list(db.session.scalars(select(Contact.id).order_by(Contact.id)))
+    now = utcnow()
+    rows = []
+    for i, cid in enumerate(ids):
+        held = i % 4 == 0
+        intended = "pricing" if i < 20 else "basic"
+        # Personalised pricing tips rate 5 or 4; the holdout's default (same people) 2.
+        score = 2 if held else (5 - i % 2 if intended == "pricing" else 3)
+        rows.append({"slot_id": slot.id, "version": 1, "unit_id": f"u:u_{i}", "contact_id": cid,
+                     "variant": "basic" if held else intended, "intended": intended,
+                     "holdout": held, "rule": 0 if intended == "pricing" else None,
+                     "exposed_at": now, "relevance": score if i % 5 else None})
+    db.session.execute(insert(SlotExposure), rows)
+    segment(db, team.workspace, "early", ids[:20], name="Early adopters")
+    db.session.commit()
+    m = lift.monitoring(db.session, slot)
+    rel = m.relevance
+    assert rel is not None and rel.question == QUESTION
+    pricing = rel.groups["pricing"]
+    assert pricing.personalized.n == 12 and 4 <= pricing.personalized.mean <= 5
+    assert pricing.holdout.n == 4 and pricing.holdout.mean == 2
+    assert rel.groups[lift.ALL].personalized.n == 24
+    assert rel.segments["Early adopters"].personalized.mean == pricing.personalized.mean
+    assert set(rel.sources) == {"a rule", "the default", "the holdout"}
+    assert rel.sources["the default"].mean == 3
+    page = owner_client.get(f"/w/{team.workspace.slug}/personalization/{slot.id}/monitor")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Relevance score" in html and QUESTION in html
+    assert "Relevance, personalised" in html and f"{pricing.personalized.mean:.1f}" in html
