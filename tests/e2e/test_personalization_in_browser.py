@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.e2e.test_layout_overflow import OVERFLOW_JS
 from tests.e2e.test_widget_in_browser import wait_for
 
@@ -121,14 +123,16 @@ def test_a_new_visitor_is_recorded_once_however_often_the_page_asks(page, live_s
     assert errors == []
 
 
-def test_global_privacy_control_gives_the_default_and_records_nothing(browser, live_server, host):
-    context = browser.new_context(extra_http_headers={"Sec-GPC": "1"})
-    context.add_init_script("Object.defineProperty(navigator, 'globalPrivacyControl', "
-                            "{get: () => true})")
+@pytest.mark.parametrize(("header", "prop", "value"), [
+    ("Sec-GPC", "globalPrivacyControl", "true"), ("DNT", "doNotTrack", "'1'")])
+def test_dnt_and_gpc_give_the_default_and_record_nothing(browser, live_server, host, header,
+                                                         prop, value):
+    context = browser.new_context(extra_http_headers={header: "1"})
+    context.add_init_script(f"Object.defineProperty(navigator, '{prop}', {{get: () => {value}}})")
     page = context.new_page()
     try:
         user, _variant, _title = persona_person(live_server)
-        user = user + "_gpc"  # someone new: nothing of theirs exists
+        user = f"{user}_{header.lower()}"  # someone new: nothing of theirs exists
         visit_as(page, host, user)
         card = page.get_by_role("complementary", name=TIP)
         card.get_by_role("heading", name=GENERAL).wait_for(timeout=20_000)
