@@ -176,9 +176,11 @@ def train(session: Session, model: SlotModel, progress: recommend.Progress | Non
                                "test_people": len(split.test_people),
                                "people": len(people), "items": len(log_all.items)}}
     model.fairness = fairness
-    model.message = (f"Serving {NAMES[best]}: hit rate@10 "
-                     f"{evaluation.results[best]['hit_rate']:.0%} against popularity's "
-                     f"{evaluation.results['popularity']['hit_rate']:.0%}.")
+    at = "@1" if len(log_all.items) <= recommend.K else "@10"  # a short list: the top pick
+    key = "hit_rate_1" if at == "@1" else "hit_rate"
+    model.message = (f"Serving {NAMES[best]}: hit rate{at} "
+                     f"{evaluation.results[best].get(key, 0):.0%} against popularity's "
+                     f"{evaluation.results['popularity'].get(key, 0):.0%}.")
     if old and old != name:
         _remove(old)
     return model

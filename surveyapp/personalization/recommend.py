@@ -13,7 +13,8 @@ used each item), all with the same two verbs, ``fit(matrix)`` and ``rank(history
 ``evaluate`` splits the log by time (everything before the cut trains, what each person
 did *afterwards* -- items new to them -- is what a good ranker should have put in its top
 10) and reports hit rate@10, NDCG@10 and catalogue coverage for every ranker, the
-baseline measured in the same run. ``explain`` gives a ranking's top reasons: the items
+baseline measured in the same run (and hit rate@1: whether the one item a slot shows was
+used next). ``explain`` gives a ranking's top reasons: the items
 of the person's history that contributed most ("because you used X and Y").
 
 No database here: callers give rows ``(person, item, when)``. Heavy imports stay inside
@@ -88,6 +89,9 @@ def _bm25(matrix: Any) -> Any:
 # ----------------------------------------------------------------------------- rankers
 class Ranker:
     name = ""
+    #: How many people used each item (set after fitting): breaks ties in favour of the
+    #: more used item, and an item nobody used is never ranked (it has no evidence).
+    prior: Any = None
 
     def fit(self, matrix: Any, progress: Progress | None = None) -> Ranker:
         raise NotImplementedError
@@ -99,6 +103,9 @@ class Ranker:
     def rank(self, history: Any, n: int = K) -> Any:
         """The top ``n`` item indices per row, items already in the history left out."""
         s = np.asarray(self.scores(history), dtype=np.float64).copy()
+        if self.prior is not None and len(self.prior) and self.prior.max() > 0:
+            s += 1e-6 * np.abs(s).max(initial=1.0) * self.prior / self.prior.max()
+            s[:, self.prior <= 0] = -np.inf
         rows, cols = history.nonzero()
         s[rows, cols] = -np.inf
         n = min(n, s.shape[1])
@@ -299,6 +306,7 @@ class Evaluation:
 def evaluate(split: Split, rankers: Sequence[str] = RANKERS,
              progress: Progress | None = None) -> Evaluation:
     history = split.train.matrix[split.test_people]
+    prior = Popularity().fit(split.train.matrix).counts
     out: dict[str, dict[str, float]] = {}
     hits: dict[str, list[bool]] = {}
     for n, name in enumerate(rankers):
@@ -307,9 +315,11 @@ def evaluate(split: Split, rankers: Sequence[str] = RANKERS,
                 progress((n + f) / len(rankers), f"{name}: {msg}")
 
         ranker = make(name).fit(split.train.matrix, sub)
+        ranker.prior = prior
         ranked = [[int(i) for i in row if i >= 0] for row in ranker.rank(history)] \
             if split.test_people else []
         out[name] = {"hit_rate": hit_rate(ranked, split.relevant),
+                     "hit_rate_1": hit_rate(ranked, split.relevant, k=1),
                      "ndcg": ndcg(ranked, split.relevant),
                      "coverage": coverage(ranked, len(split.train.items))}
         hits[name] = [any(i in rel for i in r) for r, rel in zip(ranked, split.relevant,
@@ -388,10 +398,12 @@ class Trained:
             cooc = CoOccurrence()
             cooc.similarity = load_npz(directory / "cooc.npz").tocsr()
             ranker = cooc
+        ranker.prior = popularity.prior = popularity.counts
         return cls(meta["algorithm"], list(meta["items"]), ranker, popularity)
 
 
 def train(log: Log, algorithm: str, progress: Progress | None = None) -> Trained:
     popularity = Popularity().fit(log.matrix)
     ranker = popularity if algorithm == "popularity" else make(algorithm).fit(log.matrix, progress)
+    ranker.prior = popularity.prior = popularity.counts
     return Trained(algorithm, list(log.items), ranker, popularity)

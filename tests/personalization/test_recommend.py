@@ -112,3 +112,15 @@ def test_on_real_lastfm_tags_a_model_beats_popularity_on_a_time_split():
     assert ev.best() != "popularity"
     assert best["hit_rate"] > 1.3 * base["hit_rate"] and best["ndcg"] > 1.2 * base["ndcg"]
     assert best["coverage"] > base["coverage"]  # it shows more of the catalogue than one list
+
+
+def test_an_item_nobody_used_is_never_recommended():
+    rows = _two_tribes()
+    catalogue = sorted({i for _, i, _ in rows}) + ["tour"]  # a variant that is no event
+    log = recommend.build_log([(p, i) for p, i, _ in rows], catalogue)
+    for name in ("popularity", "cooc", "als"):
+        trained = recommend.train(log, name)
+        # Someone who used all but one real item: the last one comes first, never "tour".
+        used = {i: 1 for i in catalogue if i not in ("tour", "z")}
+        items, _ = trained.recommend(used)
+        assert items == ["z"], name
