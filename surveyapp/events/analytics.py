@@ -83,33 +83,68 @@ def _ask_worker() -> None:
 
 
 @contextlib.contextmanager
-def open_events(session: Session, workspace_id: int, *, force: bool = False
+def open_events(session: Session, workspace_id: int | None, *, force: bool = False,
+                env_ids: list[int] | None = None, deletes: bool = False
                 ) -> Iterator[Events | None]:
-    """The workspace's events in DuckDB, or None when the SQL path should run.
+    """The workspace's events (or those of ``env_ids``) in DuckDB, or None when the SQL
+    path should run.
 
     ``force``: catch up whatever the lag, waiting for another writer (tests, benchmarks
-    and the CLI use it to get DuckDB for sure)."""
+    and the CLI use it to get DuckDB for sure). ``deletes``: also make sure no event of
+    these environments was deleted since the copy was last checked (see ``_no_deletes``)."""
     store = st.store_of_app()
-    env_ids = workspace_envs(session, workspace_id)
+    if env_ids is None:
+        env_ids = workspace_envs(session, workspace_id) if workspace_id is not None else []
     if not env_ids:
         yield None
         return
     ok = current(session, store, catch_up=10**15 if force else None, wait=force)
+    if ok and deletes:
+        ok = _no_deletes(session, store, env_ids, force)
     if not ok:
         yield None
         return
     files = store.files(store.load(), env_ids)
-    con = st.duck()
+    con = st.shared()
     try:
         if files:
-            con.execute(f"CREATE VIEW {VIEW} AS SELECT * FROM {st.scan(files)}")
+            con.execute(f"CREATE TEMP VIEW {VIEW} AS SELECT * FROM {st.scan(files)}")
         else:  # no events yet: an empty view of the same shape
             cols = ", ".join(f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}"
                              for f in st.schema())
-            con.execute(f"CREATE VIEW {VIEW} AS SELECT {cols} WHERE false")
+            con.execute(f"CREATE TEMP VIEW {VIEW} AS SELECT {cols} WHERE false")
         yield Events(con, env_ids, files)
     finally:
         con.close()
+
+
+def _no_deletes(session: Session, store: st.EventStore, env_ids: list[int], wait: bool) -> bool:
+    """Whether the copy holds as many events of ``env_ids`` as the database (after
+    repairing it if not). The append-only sync cannot see a delete (retention); the
+    worker's check repairs it within 15 minutes, which is fine for a page but not for a
+    segment run that would assign people by events they no longer have. Counting is cheap
+    on both sides (an index-only count; the copy's from the Parquet footers)."""
+    m = store.load()
+    ids = ", ".join(str(int(e)) for e in env_ids)
+    theirs = int(session.connection().exec_driver_sql(
+        f"SELECT count(*) FROM event WHERE environment_id IN ({ids}) "
+        f"AND id <= {int(m.max_id)}").scalar() or 0)
+    files = store.files(m, env_ids)
+    ours = 0
+    if files:
+        con = st.duck()
+        try:
+            row = con.execute(f"SELECT count(*) FROM {st.scan(files)}").fetchone()
+            ours = int(row[0]) if row else 0
+        finally:
+            con.close()
+    if ours == theirs:
+        return True
+    try:
+        st.verify(session, store, wait=wait)
+    except st.StoreBusy:
+        return False
+    return True
 
 
 def _duck_type(arrow_type: Any) -> str:
@@ -119,18 +154,20 @@ def _duck_type(arrow_type: Any) -> str:
     return {"int64": "BIGINT", "string": "VARCHAR"}[text]
 
 
-def run(session: Session, workspace_id: int, columnar: Any, sql: Any, *,
-        engine: str = "auto") -> Any:
+def run(session: Session, workspace_id: int | None, columnar: Any, sql: Any, *,
+        engine: str = "auto", env_ids: list[int] | None = None, deletes: bool = False) -> Any:
     """``columnar(events)`` on DuckDB when the copy is current, else ``sql()``.
 
     ``engine``: "auto" (as above), "sql" (always SQL), "duckdb" (catch up whatever the
-    lag, then DuckDB). A file replaced by a concurrent writer between reading the
+    lag, then DuckDB). ``env_ids``: these environments instead of the workspace's
+    (segment features work per environment); ``deletes``: see ``open_events``. A file replaced by a concurrent writer between reading the
     manifest and reading the file is retried once with the new manifest."""
     if engine == "sql":
         return sql()
     for attempt in (1, 2):
         try:
-            with open_events(session, workspace_id, force=engine == "duckdb") as events:
+            with open_events(session, workspace_id, force=engine == "duckdb",
+                             env_ids=env_ids, deletes=deletes) as events:
                 if events is None:
                     return sql()
                 return columnar(events)

@@ -25,27 +25,34 @@ def _us(at: dt.datetime) -> int:
 
 def _step_ctes(steps: list[str], window_hours: float, since: dt.datetime | None,
                until: dt.datetime | None, params: dict[str, Any]) -> list[str]:
-    """``ev`` (the step events) and ``s0``..``sN`` (cid, entered, t) as CTE texts."""
-    params.update(names=sorted(set(steps)), window=int(round(float(window_hours) * 3600e6)))
+    """``s0``..``sN`` (cid, entered, t) as CTE texts.
+
+    Each step scans its own name (``name = $stepN``, so the reader skips every row group
+    of other names: the files are sorted by name) and only the contact and time columns.
+    Materialising the step events once and filtering that copy per step was measured
+    slower (a third more CPU at 10M events: the copy of 3M rows costs more than a
+    second pruned scan)."""
+    params.update(window=int(round(float(window_hours) * 3600e6)))
     since_sql = ""
     if since is not None:
         params["since"] = _us(since)
         since_sql = " AND epoch_us(occurred_at) >= $since"
-    ctes = ["ev AS MATERIALIZED (SELECT contact_id AS cid, name, epoch_us(occurred_at) AS t "
-            "FROM events WHERE contact_id IS NOT NULL AND list_contains($names, name)"
-            f"{since_sql})"]
+
+    def scan(i: int) -> str:
+        params[f"step{i}"] = steps[i]
+        return (f"(SELECT contact_id AS cid, epoch_us(occurred_at) AS t FROM events "
+                f"WHERE name = $step{i} AND contact_id IS NOT NULL{since_sql})")
+
     until_sql = ""
     if until is not None:
         params["until"] = _us(until)
-        until_sql = " AND t < $until"
-    params["step0"] = steps[0]
-    ctes.append("s0 AS MATERIALIZED (SELECT cid, min(t) AS entered, min(t) AS t FROM ev "
-                f"WHERE name = $step0{until_sql} GROUP BY cid)")
-    for i, name in enumerate(steps[1:], start=1):
-        params[f"step{i}"] = name
+        until_sql = " WHERE t < $until"
+    ctes = [f"s0 AS MATERIALIZED (SELECT cid, min(t) AS entered, min(t) AS t FROM {scan(0)}"
+            f"{until_sql} GROUP BY cid)"]
+    for i in range(1, len(steps)):
         ctes.append(
             f"s{i} AS MATERIALIZED (SELECT p.cid, p.entered, min(e.t) AS t FROM s{i - 1} p "
-            f"JOIN ev e ON e.cid = p.cid AND e.name = $step{i} AND e.t >= p.t "
+            f"JOIN {scan(i)} e ON e.cid = p.cid AND e.t >= p.t "
             f"WHERE e.t - p.entered <= $window GROUP BY p.cid, p.entered)")
     return ctes
 

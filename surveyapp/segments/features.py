@@ -70,30 +70,22 @@ def _seconds(session: Session, column: Any, end: dt.datetime) -> Any:
     return func.extract("epoch", end - column)
 
 
-def extract(session: Session, env_id: int, end: dt.datetime, days: int) -> FeatureSet:
+def extract(session: Session, env_id: int, end: dt.datetime, days: int, *,
+            engine: str = "auto") -> FeatureSet:
     """The active base is everyone with an event **or an order** in the window, so orders
     alone can be segmented. Event features appear only when the window has events, the
     session features only when events carry session ids; order features (RFM) only when
-    it has orders."""
+    it has orders. The per-event aggregates come from DuckDB over the Parquet copy of the
+    events when it is current (``engine``: see ``surveyapp.events.analytics.run``), else
+    from the database; orders and contacts always from the database."""
     import numpy as np
     import pandas as pd
 
     start = end - dt.timedelta(days=days)
     allowed = Contact.consent.notin_([ConsentState.DENIED, ConsentState.OPTED_OUT])
-    in_window = (Event.environment_id == env_id, Event.occurred_at >= start,
-                 Event.occurred_at < end, Event.contact_id.is_not(None))
     orders_in_window = (Order.environment_id == env_id, Order.ordered_at >= start,
                         Order.ordered_at < end)
-    activity = session.execute(
-        select(Event.contact_id,
-               func.count().label("events"),
-               func.count(func.distinct(_day(session, Event.occurred_at))).label("active_days"),
-               func.count(func.distinct(Event.session_id)).label("sessions"),
-               func.min(_seconds(session, Event.occurred_at, end)).label("recency_s"),
-               func.max(_seconds(session, Event.occurred_at, end)).label("first_s"))
-        .join(Contact, Contact.id == Event.contact_id)
-        .where(*in_window, allowed)
-        .group_by(Event.contact_id)).all()
+    activity, usage_rows = _event_aggregates(session, env_id, start, end, engine)
     ev = pd.DataFrame(activity, columns=["contact_id", "events", "active_days", "sessions",
                                          "recency_s", "first_s"]).set_index("contact_id")
     bought = session.execute(
@@ -131,11 +123,13 @@ def extract(session: Session, env_id: int, end: dt.datetime, days: int) -> Featu
         behaviour += ["recency_days", "active_span_days"]
         first_seen.append(ev["first_s"].astype(float) / 86400)
 
-    contacts = session.execute(
+    # The active contacts are known from the aggregates: read them by id (in chunks),
+    # not by scanning the window's events again.
+    active = index.tolist()
+    contacts = [row for i in range(0, len(active), 5000) for row in session.execute(
         select(Contact.id, Contact.created_at, Contact.attributes)
-        .where(Contact.environment_id == env_id, allowed, Contact.id.in_(
-            select(Event.contact_id).where(*in_window).union(
-                select(Order.contact_id).where(*orders_in_window))))).all()
+        .where(Contact.environment_id == env_id, allowed,
+               Contact.id.in_(active[i:i + 5000]))).all()]
     created = {cid: (end - _aware(c)).total_seconds() / 86400 for cid, c, _ in contacts}
     # A contact made by an import after the window's end says nothing about its tenure.
     first_seen.append(pd.Series(frame.index.map(created), index=index, dtype=float)
@@ -165,11 +159,6 @@ def extract(session: Session, env_id: int, end: dt.datetime, days: int) -> Featu
 
     usage = pd.DataFrame(index=index)
     if "events" in frame:
-        usage_rows = session.execute(
-            select(Event.contact_id, Event.name, func.count())
-            .join(Contact, Contact.id == Event.contact_id)
-            .where(*in_window, allowed)
-            .group_by(Event.contact_id, Event.name)).all()
         usage = (pd.DataFrame(usage_rows, columns=["contact_id", "name", "n"])
                  .pivot_table(index="contact_id", columns="name", values="n", fill_value=0,
                               aggfunc="sum").reindex(index, fill_value=0))
@@ -187,6 +176,77 @@ def extract(session: Session, env_id: int, end: dt.datetime, days: int) -> Featu
     frame = frame.astype(float)
     return FeatureSet(frame=frame, behaviour=behaviour, attributes=attributes,
                       event_names=list(usage.columns), usage=usage, window=window)
+
+
+def _event_aggregates(session: Session, env_id: int, start: dt.datetime, end: dt.datetime,
+                      engine: str) -> tuple[list[Any], list[Any]]:
+    """(activity rows, usage rows) of the window's events of contacts who did not deny or
+    withdraw consent: (contact, events, active days, sessions, seconds from the last event
+    to ``end``, from the first), and (contact, event name, events)."""
+    from surveyapp.events import analytics
+
+    def columnar(events: analytics.Events) -> tuple[list[Any], list[Any]]:
+        return _duckdb_aggregates(session, events, env_id, start, end)
+
+    def sql() -> tuple[list[Any], list[Any]]:
+        return _sql_aggregates(session, env_id, start, end)
+
+    result: tuple[list[Any], list[Any]] = analytics.run(
+        session, None, columnar, sql, engine=engine, env_ids=[env_id], deletes=True)
+    return result
+
+
+def _sql_aggregates(session: Session, env_id: int, start: dt.datetime, end: dt.datetime
+                    ) -> tuple[list[Any], list[Any]]:
+    allowed = Contact.consent.notin_([ConsentState.DENIED, ConsentState.OPTED_OUT])
+    in_window = (Event.environment_id == env_id, Event.occurred_at >= start,
+                 Event.occurred_at < end, Event.contact_id.is_not(None))
+    activity = session.execute(
+        select(Event.contact_id,
+               func.count().label("events"),
+               func.count(func.distinct(_day(session, Event.occurred_at))).label("active_days"),
+               func.count(func.distinct(Event.session_id)).label("sessions"),
+               func.min(_seconds(session, Event.occurred_at, end)).label("recency_s"),
+               func.max(_seconds(session, Event.occurred_at, end)).label("first_s"))
+        .join(Contact, Contact.id == Event.contact_id)
+        .where(*in_window, allowed)
+        .group_by(Event.contact_id)).all()
+    usage = session.execute(
+        select(Event.contact_id, Event.name, func.count())
+        .join(Contact, Contact.id == Event.contact_id)
+        .where(*in_window, allowed)
+        .group_by(Event.contact_id, Event.name)).all()
+    return list(activity), list(usage)
+
+
+def _duckdb_aggregates(session: Session, events: Any, env_id: int, start: dt.datetime,
+                       end: dt.datetime) -> tuple[list[Any], list[Any]]:
+    """The same aggregates in DuckDB. Consent lives in the database: the (few) contacts
+    who denied or withdrew it are read from there and left out. Days are UTC days (the
+    connection's time zone is UTC), seconds exact to the microsecond."""
+    import pyarrow as pa
+
+    blocked = list(session.scalars(select(Contact.id).where(
+        Contact.environment_id == env_id,
+        Contact.consent.in_([ConsentState.DENIED, ConsentState.OPTED_OUT]))))
+    events.con.register("blocked", pa.table({"cid": pa.array(blocked, pa.int64())}))
+    params = {"env": env_id, "start": _us(start), "end": _us(end)}
+    window = ("FROM events WHERE environment_id = $env AND contact_id IS NOT NULL "
+              "AND epoch_us(occurred_at) >= $start AND epoch_us(occurred_at) < $end "
+              "AND contact_id NOT IN (SELECT cid FROM blocked)")
+    activity = events.query(
+        "SELECT contact_id, count(*), count(DISTINCT CAST(occurred_at AS DATE)), "
+        "count(DISTINCT session_id), ($end - max(epoch_us(occurred_at))) / 1e6, "
+        f"($end - min(epoch_us(occurred_at))) / 1e6 {window} GROUP BY contact_id",
+        params).fetchall()
+    usage = events.query(f"SELECT contact_id, name, count(*) {window} GROUP BY ALL",
+                         params).fetchall()
+    return activity, usage
+
+
+def _us(at: dt.datetime) -> int:
+    at = _aware(at)
+    return int(at.timestamp()) * 1_000_000 + at.microsecond
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
