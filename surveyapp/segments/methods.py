@@ -458,12 +458,14 @@ def compare(x: Any, usage: Any, ks: range, seed: int = SEED,
     return results, svg
 
 
-def dendrogram_svg(tree: Any, cut: float | None, k: int, leaves: int = 30) -> str:
-    """The top of the Ward tree as a small, self-contained SVG (no matplotlib)."""
+def dendrogram_svg(tree: Any, cut: float | None, k: int, leaves: int = 16) -> str:
+    """The top of the Ward tree as a small, self-contained SVG (no matplotlib). Sixteen
+    branches with their contact counts in a readable size (30 at 9 px could not be read
+    once the picture shrank to a card)."""
     from scipy.cluster.hierarchy import dendrogram
 
     d = dendrogram(tree, truncate_mode="lastp", p=leaves, no_plot=True)
-    width, height, pad = 640, 260, 30
+    width, height, pad = 640, 300, 34
     xs = [x for row in d["icoord"] for x in row]
     ys = [y for row in d["dcoord"] for y in row]
     x0, x1 = min(xs), max(xs)
@@ -483,18 +485,93 @@ def dendrogram_svg(tree: Any, cut: float | None, k: int, leaves: int = 30) -> st
     for i, leaf in enumerate(d["ivl"]):
         x = px(x0 + i * (x1 - x0) / max(len(d["ivl"]) - 1, 1))
         text = leaf.strip("()") if leaf.startswith("(") else "1"
-        labels.append(f'<text x="{x:.1f}" y="{height - pad + 14}" font-size="9" '
-                      f'text-anchor="middle" fill="#555">{text}</text>')
+        labels.append(f'<text x="{x:.1f}" y="{height - pad + 17}" font-size="13" '
+                      f'text-anchor="middle" fill="#333">{text}</text>')
     cut_line = ""
     if cut is not None:
         y = py(cut)
         cut_line = (f'<line x1="{pad}" x2="{width - pad}" y1="{y:.1f}" y2="{y:.1f}" '
                     f'stroke="#dc2626" stroke-dasharray="5,4"/>'
-                    f'<text x="{width - pad}" y="{y - 4:.1f}" font-size="11" text-anchor="end" '
+                    f'<text x="{width - pad}" y="{y - 4:.1f}" font-size="13" text-anchor="end" '
                     f'fill="#dc2626">cut: {k} clusters</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
             f'role="img" aria-labelledby="dendro-title"><title id="dendro-title">Ward dendrogram '
             f'of the {leaves} largest merges; leaf labels are contact counts; the dashed line '
             f'cuts it into {k} clusters</title>'
-            f'<text x="{pad}" y="16" font-size="11" fill="#555">merge distance</text>'
+            f'<text x="{pad}" y="16" font-size="13" fill="#555">merge distance</text>'
+            f'<text x="{width / 2:.0f}" y="{height - 4}" font-size="12" text-anchor="middle" '
+            f'fill="#555">contacts under each branch</text>'
             + "".join(paths) + "".join(labels) + cut_line + "</svg>")
+
+
+#: The quality figures of the comparison in plain words, for people who do not read
+#: Davies-Bouldin or ARI (shown beside the table on the run page).
+PLAIN_WORDS = {
+    "silhouette": "Silhouette: does each person sit clearly in their own group rather than "
+                  "the next one? Near 1: clear, separate groups; near 0: the groups blur into "
+                  "each other; below 0: many people would fit another group better.",
+    "separation_gap": "Gap: how much clearer the groups are than what the same method finds "
+                      "in the same data shuffled so that it has no real groups. Near 0 or "
+                      "negative: the groups may be an artefact of the method.",
+    "stability_ari": "Stability (ARI, adjusted Rand index): leave out a random fifth of the "
+                     "people and group them again -- do the rest end up together as before? "
+                     "1: always the same groups; 0: no better than chance.",
+    "davies_bouldin": "Davies-Bouldin: how much the groups overlap compared with how tight "
+                      "they are. Lower is better; 0 would be perfectly distinct groups.",
+    "calinski_harabasz": "Calinski-Harabasz: how far apart the groups' centres are compared "
+                         "with the spread inside them. Higher is better; compare it between "
+                         "methods on the same run only.",
+    "noise": "Noise: people HDBSCAN leaves in no group because they are in no dense "
+             "region; the other methods place everyone.",
+}
+
+
+def explain_recommendation(methods: dict[str, dict[str, Any]], recommended: str | None,
+                           saved: str | None, stable: float = STABLE) -> dict[str, Any]:
+    """Why ``recommended`` was recommended, in words, and -- when another method was
+    saved -- where the saved one falls short of it, so the two badges never disagree
+    without a reason. ``methods`` is a run's stored comparison (``run.result["methods"]``)."""
+    def parts(key: str) -> dict[str, Any]:
+        m = methods[key]["metrics"]
+        gap = m.get("separation_gap")
+        return {"title": methods[key]["title"], "gap": gap if gap is not None else m.get("silhouette"),
+                "stability": m.get("stability_ari"), "noise": m.get("noise_share") or 0.0,
+                "clusters": m.get("clusters") or 0}
+
+    out: dict[str, Any] = {"why": "", "saved_note": ""}
+    if not recommended or recommended not in methods:
+        return out
+    r = parts(recommended)
+
+    def fmt(v: Any) -> str:
+        return "–" if v is None else f"{v:.2f}"
+
+    score = max(r["gap"] or 0.0, 0.0) * max(r["stability"] or 0.0, 0.0) * (1 - r["noise"])
+    out["why"] = (f"{r['title']} is recommended: its clearer-than-chance separation (gap "
+                  f"{fmt(r['gap'])}) × stability ({fmt(r['stability'])}) × share of people "
+                  f"placed in a group ({100 * (1 - r['noise']):.0f}%) = {score:.3f} is the "
+                  f"highest among the methods with at least 2 groups, at most 30% noise"
+                  f" and a stability of {stable:.2f} or more"
+                  + ("" if (r["stability"] or 0) >= stable else
+                     " (none reached that stability, so the best of the rest)") + ".")
+    if saved and saved != recommended and saved in methods and \
+            methods[saved].get("status", "ok") == "ok":
+        s_ = parts(saved)
+        short = []
+        if (s_["stability"] or 0) < stable:
+            short.append(f"its stability is {fmt(s_['stability'])}, below {stable:.2f}: "
+                         "refits on part of the data do not give the same groups")
+        elif (s_["stability"] or 0) < (r["stability"] or 0):
+            short.append(f"it is less stable ({fmt(s_['stability'])} against {fmt(r['stability'])})")
+        if (s_["gap"] or 0) < (r["gap"] or 0):
+            short.append(f"its groups are less clearly separated (gap {fmt(s_['gap'])} against "
+                         f"{fmt(r['gap'])})")
+        if s_["noise"] > 0.3:
+            short.append(f"it leaves {100 * s_['noise']:.0f}% of people in no group")
+        if s_["clusters"] < 2:
+            short.append("it found fewer than 2 groups")
+        out["saved_note"] = (f"{s_['title']} was saved instead: the person saving a run picks "
+                             "the method, for example because its groups are easier to act on. "
+                             "Compared with the recommendation, " + ("; ".join(short) if short else
+                                                   "it scores slightly lower overall") + ".")
+    return out

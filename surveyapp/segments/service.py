@@ -178,6 +178,7 @@ def save(session: Session, run: SegmentRun, method: str, by: User | None = None,
         if not seg.profile.get("suppressed"):
             seg.profile = {**seg.profile, **evidence.get(seg.id, {})}
             seg.name = suggest_name(seg.profile, seg.label)
+    unique_names(segments)
 
     report(0.7, "Matching with the previous segments")
     matches = match(session, previous, segments) if previous else {}
@@ -229,6 +230,16 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48] or "segment"
 
 
+def _short_name(seg: Segment) -> str:
+    """What a key is made from: the level and the strongest trait ("new-help-opened"),
+    shorter than the readable name the key would otherwise copy."""
+    p = seg.profile or {}
+    if p.get("suppressed"):
+        return seg.name
+    traits = _traits(p)
+    return f"{_level(p)} {traits[0]}" if traits else seg.name
+
+
 def _assign_keys(session: Session, run: SegmentRun, segments: list[Segment],
                  matches: dict[int, tuple[Segment, float]]) -> None:
     """Matched segments inherit the old key (so survey targeting keeps working); new
@@ -244,7 +255,7 @@ def _assign_keys(session: Session, run: SegmentRun, segments: list[Segment],
     for seg in segments:
         if seg.id in matches:
             continue
-        base = "unclustered" if seg.label < 0 else _slug(seg.name)
+        base = "unclustered" if seg.label < 0 else _slug(_short_name(seg))
         key, n = base, 2
         while key in used or key in taken:
             key, n = f"{base}-{n}", n + 1
@@ -282,36 +293,93 @@ def drift_report(session: Session, previous: SegmentRun, segments: list[Segment]
 
 
 # ----------------------------------------------------------------------------- personas
-def suggest_name(profile: dict[str, Any], label: int) -> str:
-    """A starting name from the strongest behavioural differences (researchers rename)."""
+def _level(profile: dict[str, Any]) -> str:
+    """How a segment's activity compares with everyone's: new, lapsing, highly active,
+    occasional or regular (from the standardised differences of its profile)."""
+    by = {e["feature"]: e["d"] for e in profile.get("effects") or []}
+    activity = by.get("sessions_per_week", by.get("active_days", by.get("orders", 0.0)))
+    if by.get("recency_days", by.get("order_recency_days", 0)) > 0.8:
+        return "Lapsing"
+    if by.get("tenure_days", 0) < -0.8:
+        return "New"
+    if activity > 0.5:
+        return "Highly active"
+    if activity < -0.5:
+        return "Occasional"
+    return "Regular"
+
+
+def _traits(profile: dict[str, Any]) -> list[str]:
+    """What the segment does more than everyone else, strongest first, in words: its
+    distinctive events ("help opened"), then contact attributes ("plan = pro")."""
+    eff = profile.get("effects") or []
+    usage = [e["feature"][6:].replace("_", " ") for e in eff
+             if e["feature"].startswith("share:") and e["d"] > 0 and e["feature"][6:] not in GENERIC]
+    return usage + [e["label"] for e in eff if e["feature"].startswith("attr:") and e["d"] > 0]
+
+
+def suggest_name(profile: dict[str, Any], label: int, extra: int = 0) -> str:
+    """A starting name from the strongest behavioural differences (researchers rename):
+    "New users, above average on help opened". ``extra`` adds further traits, to tell
+    apart two segments that would otherwise get the same name (see ``unique_names``)."""
     if label < 0:
         return "Unclustered (noise)"
     if profile.get("suppressed"):
         return f"Segment {label + 1}"
-    eff = profile.get("effects") or []
-    by = {e["feature"]: e["d"] for e in eff}
-    activity = by.get("sessions_per_week", by.get("active_days", by.get("orders", 0.0)))
-    if by.get("recency_days", by.get("order_recency_days", 0)) > 0.8:
-        level = "Lapsing"
-    elif by.get("tenure_days", 0) < -0.8:
-        level = "New"
-    elif activity > 0.5:
-        level = "Highly active"
-    elif activity < -0.5:
-        level = "Occasional"
-    else:
-        level = "Regular"
-    usage = [e for e in eff if e["feature"].startswith("share:") and e["d"] > 0
-             and e["feature"][6:] not in GENERIC]
-    if usage:
-        return f"{level} · {usage[0]['feature'][6:].replace('_', ' ')}"
-    attr = [e for e in eff if e["feature"].startswith("attr:") and e["d"] > 0]
-    if attr:
-        return f"{level} · {attr[0]['label']}"
+    level = _level(profile)
+    traits = _traits(profile)
+    if traits:
+        shown = traits[:1 + extra]
+        return f"{level} users, above average on {' and '.join(shown)}"
     means = profile.get("means") or {}
     if "orders" in means and "events" not in means:  # segmented on orders alone
         return f"{level} {'one-time buyers' if means['orders'] <= 1 else 'buyers'}"
     return f"{level} users"
+
+
+def unique_names(segments: list[Segment]) -> None:
+    """No two segments of a run share a name ("New - help opened" twice told people
+    nothing): a name used twice takes the next distinguishing trait of each segment, and
+    if that is not enough, the segment's size."""
+    for extra in (1, 2):
+        counts: dict[str, int] = {}
+        for seg in segments:
+            counts[seg.name] = counts.get(seg.name, 0) + 1
+        for seg in segments:
+            if counts[seg.name] > 1 and seg.label >= 0:
+                seg.name = suggest_name(seg.profile, seg.label, extra)
+    counts = {}
+    for seg in segments:
+        counts[seg.name] = counts.get(seg.name, 0) + 1
+    for seg in segments:
+        if counts[seg.name] > 1:
+            seg.name = f"{seg.name} ({seg.size:,} people)"
+    seen: dict[str, int] = {}
+    for seg in segments:  # same name and size: number them
+        seen[seg.name] = seen.get(seg.name, 0) + 1
+        if seen[seg.name] > 1:
+            seg.name = f"{seg.name} #{seen[seg.name]}"
+
+
+#: First names for draft personas: a persona reads as a person, not as its segment's
+#: label; one per segment position, so a run's personas never share a first name.
+PERSONA_FIRST_NAMES = ("Maya", "Leo", "Priya", "Sam", "Ines", "Tomás", "Aisha", "Jonas",
+                       "Mei", "Omar", "Freya", "Kofi")
+ROLES = {"New": "the newcomer", "Lapsing": "the drifting customer",
+         "Highly active": "the power user", "Occasional": "the occasional visitor",
+         "Regular": "the steady regular"}
+
+
+def persona_name(seg: Segment) -> str:
+    """A person-like name that says who the persona is ("Maya, the newcomer who leans on
+    help opened"), distinct from the segment's name."""
+    first = PERSONA_FIRST_NAMES[seg.position % len(PERSONA_FIRST_NAMES)]
+    if seg.position >= len(PERSONA_FIRST_NAMES):
+        first += f" {seg.position // len(PERSONA_FIRST_NAMES) + 1}"
+    p = seg.profile or {}
+    role = ROLES[_level(p)] if not p.get("suppressed") else "from a small segment"
+    traits = _traits(p)
+    return f"{first}, {role}" + (f" who leans on {traits[0]}" if traits else "")
 
 
 def draft_persona(seg: Segment, research: tuple[list[str], list[str]] = ([], [])
@@ -346,7 +414,7 @@ def draft_persona(seg: Segment, research: tuple[list[str], list[str]] = ([], [])
               for q in t.get("quotes", [])[:1] if q.get("sentiment") == "positive"]
     pains += research[0]
     goals += research[1]
-    return {"name": seg.name[:120], "summary": summary,
+    return {"name": persona_name(seg)[:120], "summary": summary,
             "motivations": "\n".join(motivations), "pain_points": "\n".join(pains),
             "goals": "\n".join(goals), "notes": ""}
 

@@ -39,7 +39,13 @@ from surveyapp.segments.forms import (
     UploadForm,
 )
 from surveyapp.segments.imports import ImportFailed
-from surveyapp.segments.methods import METHODS, STABLE
+from surveyapp.segments.methods import METHODS, PLAIN_WORDS, STABLE, explain_recommendation
+from surveyapp.segments.predict import sentence
+
+#: A trigger is stated as "N times as likely" only when at least this many people on
+#: each side (did the behaviour / did not) had the outcome: one churner among 240 makes a
+#: ratio of 25 that means nothing.
+MIN_OUTCOMES = 5
 
 bp = workspace_blueprint("segments", __name__)
 UPLOAD_LIMIT = 100 * 1024 * 1024  # bytes
@@ -96,8 +102,10 @@ def run(run_id: int) -> Any:
     if methods and not form.is_submitted():
         form.method.data = run.result.get("recommended")
     job = _job(arg_id("job")) or _job(run.job_id)
+    explained = explain_recommendation(methods, (run.result or {}).get("recommended"), run.method)
     return render_template("segments/run.html", run=run, form=form, methods=methods, job=job,
                            can_save=g.membership.role.allows(Role.ANALYST), stable=STABLE,
+                           explained=explained, plain_words=PLAIN_WORDS,
                            window_start=run.window_end - dt.timedelta(days=run.window_days))
 
 
@@ -191,9 +199,34 @@ def predict() -> Any:
 
 def _predict_page(form: Any, status: int = 200) -> Any:
     job = _job(arg_id("job"))
-    return render_template("segments/predict.html", form=form,
-                           latest=service.latest_prediction(db.session, g.workspace), job=job,
+    latest = service.latest_prediction(db.session, g.workspace)
+    solid, thin = _triggers(latest.result) if latest is not None and latest.result else ([], [])
+    return render_template("segments/predict.html", form=form, latest=latest, job=job,
+                           solid=solid, thin=thin, min_outcomes=MIN_OUTCOMES,
                            can_run=g.membership.role.allows(Role.ANALYST)), status
+
+
+def _triggers(result: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The findings as sentences: those with enough people with the outcome on each side,
+    and the rest, said to be too thin (how many had the outcome, not a ratio)."""
+    r, p = result.get("prediction") or {}, result.get("params") or {}
+    what = "churned" if p.get("outcome") == "churn" else f"did “{p.get('event')}” later"
+    solid, thin = [], []
+    for f in r.get("findings") or []:
+        did = round(f["did_rate"] * f["did_n"])
+        other = round(f["not_rate"] * f["not_n"])
+        if min(did, other) >= MIN_OUTCOMES:
+            solid.append(sentence(f, p.get("outcome", "churn"), p.get("early_days", 14), p.get("event")))
+        else:
+            direction = "more" if f["did_rate"] > f["not_rate"] else "fewer"
+            thin.append(f"“{f['behaviour']}” in the first {p.get('early_days', 14)} days: "
+                        f"{did:,} of the {f['did_n']:,} people who did it {what} "
+                        f"({100 * f['did_rate']:.0f}%), against {other:,} of the "
+                        f"{f['not_n']:,} who did not ({100 * f['not_rate']:.0f}%): {direction}, "
+                        f"but {min(did, other):,} {'person' if min(did, other) == 1 else 'people'} "
+                        f"on one side is too few to say how many times as likely (a ratio needs "
+                        f"{MIN_OUTCOMES} on each side).")
+    return solid, thin
 
 
 @bp.route("/segments/predict", methods=["POST"])
