@@ -184,6 +184,11 @@ class DbProfile:
             SegmentMember.segment_id == segment_id,
             SegmentMember.contact_id.in_(self.contact_ids)).limit(1)) is not None
 
+    def prediction_score(self, job_id: int) -> float | None:
+        from surveyapp.personalization import prediction
+
+        return prediction.person_score(self.session, self.workspace_id, job_id, self.contact_ids)
+
     def event_count(self, name: str, days: int) -> int:
         if not self.contact_ids:
             return 0

@@ -31,7 +31,8 @@ class DraftForm(FlaskForm):
                           validators=[Optional(), Length(max=50_000)],
                           description='[{"if": [{"segment": "power-users"}], "then": "tip_export"}] '
                                       "— conditions: segment, persona (id), attribute (op, value), "
-                                      "page (op), event (days, min_count, absent). First match wins.")
+                                      "page (op), event (days, min_count, absent), prediction "
+                                      "(a model's id, min, max: a score band). First match wins.")
     default = StringField("Default variant", filters=[strip],
                           validators=[DataRequired(), Length(max=64)],
                           description="Shown when no rule applies, to the holdout, and to anyone "

@@ -26,7 +26,10 @@ none: the default. Conditions:
   contact attribute (or one the request sends, for anonymous visitors);
 * ``{"page": path, "op": eq|prefix|contains}``: the page the visitor is on;
 * ``{"event": name, "days": N, "min_count": 1, "absent": false}``: did (or, with
-  ``absent``, did not) do the event at least ``min_count`` times in the last N days.
+  ``absent``, did not) do the event at least ``min_count`` times in the last N days;
+* ``{"prediction": job id, "min": 0.5, "max": 1.0}``: the person's score from one of the
+  segments area's churn or conversion models falls in ``[min, max)`` (``max`` 1 includes
+  1); see ``surveyapp.personalization.prediction``.
 
 Segments and personas carry a ``name`` (filled in when the slot is published) so the
 reason can say it in words.
@@ -39,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 KEY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+KINDS = ("segment", "persona", "attribute", "page", "event", "prediction")
 ATTRIBUTE_OPS = ("eq", "ne", "in", "contains", "gt", "gte", "lt", "lte", "exists")
 PAGE_OPS = ("eq", "prefix", "contains")
 MAX_RULES = 50
@@ -70,6 +74,8 @@ class Profile(Protocol):
 
     def event_count(self, name: str, days: int) -> int: ...
 
+    def prediction_score(self, job_id: int) -> float | None: ...
+
 
 @dataclass
 class DictProfile:
@@ -80,6 +86,7 @@ class DictProfile:
     segments: set[str] = field(default_factory=set)
     personas: set[int] = field(default_factory=set)
     events: dict[tuple[str, int], int] = field(default_factory=dict)
+    predictions: dict[int, float] = field(default_factory=dict)
 
     def in_segment(self, key: str) -> bool:
         return key in self.segments
@@ -89,6 +96,9 @@ class DictProfile:
 
     def event_count(self, name: str, days: int) -> int:
         return self.events.get((name, days), 0)
+
+    def prediction_score(self, job_id: int) -> float | None:
+        return self.predictions.get(job_id)
 
 
 # ----------------------------------------------------------------------------- checks
@@ -100,9 +110,10 @@ def _number(value: Any) -> bool:
 def _check_condition(cond: Any, where: str) -> dict[str, str]:
     if not isinstance(cond, dict):
         return {where: "a condition is an object such as {\"segment\": \"key\"}"}
-    kinds = [k for k in ("segment", "persona", "attribute", "page", "event") if k in cond]
+    kinds = [k for k in KINDS if k in cond]
     if len(kinds) != 1:
-        return {where: "say exactly one of segment, persona, attribute, page or event"}
+        return {where: "say exactly one of segment, persona, attribute, page, event or "
+                       "prediction"}
     kind = kinds[0]
     value = cond[kind]
     if kind == "segment":
@@ -123,6 +134,12 @@ def _check_condition(cond: Any, where: str) -> dict[str, str]:
             return {where: "value: a non-empty list of values (in)"}
         if op not in ("exists", "in") and "value" not in cond:
             return {where: "value: what the attribute is compared with"}
+    elif kind == "prediction":
+        low, high = cond.get("min", 0), cond.get("max", 1)
+        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            return {where: "prediction: the id of a trained churn or conversion model"}
+        if not (_number(low) and _number(high) and 0 <= low < high <= 1):
+            return {where: "min and max: a score band, 0 ≤ min < max ≤ 1"}
     elif kind == "page":
         if not isinstance(value, str) or not value or len(value) > 500:
             return {where: "page: a path such as /pricing"}
@@ -251,6 +268,10 @@ def holds(cond: dict[str, Any], profile: Profile) -> bool:
         return profile.in_persona(cond["persona"])
     if "attribute" in cond:
         return _attribute_holds(cond, profile.attributes)
+    if "prediction" in cond:
+        p = profile.prediction_score(cond["prediction"])
+        low, high = cond.get("min", 0), cond.get("max", 1)
+        return p is not None and low <= p and (p < high or (high >= 1 and p <= 1))
     if "page" in cond:
         page, op = profile.page, cond.get("op", "prefix")
         if not page:
@@ -286,6 +307,11 @@ def words(cond: dict[str, Any]) -> str:
             "lt": f"your {name} is below {value}", "lte": f"your {name} is {value} or less",
             "exists": f"your profile has a {name}",
         }[op]
+    if "prediction" in cond:
+        low, high = cond.get("min", 0), cond.get("max", 1)
+        what = cond.get("name") or "the outcome"
+        return (f"our model puts your chance of {what} between {round(100 * low)}% and "
+                f"{round(100 * high)}%")
     if "page" in cond:
         return f"you are on the page {cond['page']}"
     days = cond["days"]

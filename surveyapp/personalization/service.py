@@ -12,7 +12,7 @@ from surveyapp.errors import Conflict, Invalid, NotFound
 from surveyapp.models import User, Workspace
 from surveyapp.models.personalization import Slot, SlotExposure, SlotVersion
 from surveyapp.models.segments import Persona, Segment, SegmentRun
-from surveyapp.personalization import rules
+from surveyapp.personalization import prediction, rules
 
 
 class SlotInvalid(Invalid):
@@ -58,7 +58,8 @@ def create_slot(session: Session, workspace: Workspace, *, key: str, name: str,
 
 
 def _names(session: Session, workspace_id: int, definition: dict[str, Any]) -> dict[str, str]:
-    """Fill in segment and persona names for the reasons; errors for unknown ones."""
+    """Fill in segment and persona names, and what a prediction model predicts, for the
+    reasons; errors for unknown ones."""
     errors: dict[str, str] = {}
     segments: dict[str, str] = {str(k): str(n) for k, n in session.execute(
         select(Segment.key, Segment.name).join(SegmentRun, SegmentRun.id == Segment.run_id)
@@ -78,6 +79,14 @@ def _names(session: Session, workspace_id: int, definition: dict[str, Any]) -> d
                     errors[f"rules[{i}].if[{j}]"] = f"no persona {cond['persona']} in this workspace"
                 else:
                     cond["name"] = personas[cond["persona"]]
+            elif "prediction" in cond:
+                job = prediction.model_of(session, workspace_id, cond["prediction"])
+                if job is None:
+                    errors[f"rules[{i}].if[{j}]"] = (
+                        f"no trained churn or conversion model {cond['prediction']} in this "
+                        "workspace (Segments → Triggers trains one)")
+                else:
+                    cond["name"] = prediction.outcome_words(job)
     return errors
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from surveyapp.extensions import db
 from surveyapp.models import Role
 from surveyapp.models.personalization import Slot
-from surveyapp.personalization import service
+from surveyapp.personalization import prediction, service
 from surveyapp.personalization.forms import DraftForm, SlotForm
 from surveyapp.platform.access import get_or_404_in, workspace_view
 from surveyapp.platform.web import arg_id, workspace_blueprint
@@ -70,6 +70,7 @@ def _detail(slot: Slot, form: DraftForm | None = None, status: int = 200) -> Any
         "personalization/detail.html", slot=slot, form=form or _draft_form(slot),
         versions=service.versions_of(db.session, slot), live=live,
         unpublished=live is None or live.definition != slot.draft, empty_form=EmptyForm(),
+        models=prediction.models(db.session, slot.workspace_id),
         can_edit=g.membership.role.allows(Role.RESEARCHER)), status
 
 

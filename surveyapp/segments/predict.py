@@ -8,7 +8,8 @@ everyone had the same time to show the outcome. Features: what each did in their
 * ``conversion``: the event ``event`` at any time after the early period.
 
 Two models are fitted on 70% of the cohort and scored on the held-out 30%: logistic
-regression (log1p + scaling) and gradient boosting. Reported: held-out ROC AUC of each,
+regression (log1p + scaling) and gradient boosting. The logistic model is kept as numbers
+(``scorer``) so a person can be scored later from their own early behaviour. Reported: held-out ROC AUC of each,
 calibration (predicted vs observed rate in five bins, Brier score), and for each early
 behaviour the relative risk of the outcome for those who did it vs those who did not,
 with a 95% CI, in plain language. Groups under 5 contacts are not reported.
@@ -136,6 +137,13 @@ def fit(frame: Any, y: Any, seed: int = 0, progress: Callable[[float, str], None
                 "calibration": [{"predicted": round(float(a), 3), "observed": round(float(b), 3)}
                                 for a, b in zip(predicted, observed, strict=True)]}
     coefs = models["logistic"][-1].coef_[0]
+    # The logistic model as numbers, so a person can be scored later (personalization's
+    # prediction-band rules): log1p, then (x - mean) / scale, then the linear score.
+    scaler, logistic = models["logistic"][1], models["logistic"][-1]
+    out["scorer"] = {"features": [c.split(":", 1)[1] for c in frame.columns],
+                     "mean": [float(v) for v in scaler.mean_],
+                     "scale": [float(v) for v in scaler.scale_],
+                     "coef": [float(v) for v in coefs], "intercept": float(logistic.intercept_[0])}
     findings = []
     for name, coef in zip(frame.columns, coefs, strict=True):
         did = frame[name].to_numpy() > 0
