@@ -121,13 +121,15 @@ def _item_column(model: SlotModel) -> Any:
 
 
 def _events(session: Session, model: SlotModel, workspace_id: int,
-            contact_ids: list[int] | None = None) -> Any:
-    """SELECT contact, item, time of the model's events in the workspace (identified)."""
+            contact_ids: list[int] | None = None, variants: list[str] | None = None) -> Any:
+    """SELECT contact, item, time of the model's events in the workspace (identified);
+    ``variants``: the live definition's, when the caller has it (one query less)."""
     envs = select(Environment.id).where(Environment.workspace_id == workspace_id)
     item = _item_column(model)
     query = select(Event.contact_id, item, Event.occurred_at).where(
         Event.environment_id.in_(envs), Event.contact_id.is_not(None))
-    items = catalogue(session, model)
+    items = None if model.item_event else (variants if variants is not None
+                                           else catalogue(session, model))
     if items is not None:
         query = query.where(Event.name.in_(items))
     else:
@@ -301,7 +303,8 @@ def rank(session: Session, slot: Slot, definition: dict[str, Any], choice: Choic
     if contact_ids:
         since = utcnow() - dt.timedelta(days=HISTORY_DAYS)
         item = _item_column(model)
-        query = _events(session, model, slot.workspace_id, contact_ids).where(
+        query = _events(session, model, slot.workspace_id, contact_ids,
+                        sorted(definition["variants"])).where(
             Event.occurred_at >= since).with_only_columns(item, func.count()).group_by(item)
         counts = {str(i): int(n) for i, n in session.execute(query).all() if i is not None}
     items, because = trained.recommend(counts)

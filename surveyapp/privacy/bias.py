@@ -421,11 +421,12 @@ def model_audits(session: Session, workspace: Workspace) -> list[Audit]:
     return out
 
 
-def summary(report: dict[str, Any]) -> list[tuple[Audit, AttributeResult]]:
-    """Every flagged (audit, attribute), in the page's order: what to look at first."""
+def summary(report: dict[str, Any]) -> list[tuple[Audit, list[AttributeResult]]]:
+    """Every audit with a flag and its flagged attributes, in the page's order: what to
+    look at first."""
     audits = [*report["audits"], *report["personalization"], *report["models"],
               *report["segments"]]
-    return [(a, r) for a in audits for r in a.results if r.flagged]
+    return [(a, a.flagged) for a in audits if a.flagged]
 
 
 def run(session: Session, workspace: Workspace, survey_id: int | None = None,

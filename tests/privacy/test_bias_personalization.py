@@ -88,13 +88,16 @@ def test_the_page_leads_with_flags_and_covers_model_ranking_quality(db, client, 
     login(client, team.users[Role.ANALYST].email)
     html = client.get(f"/w/{team.workspace.slug}/privacy/bias").get_data(as_text=True)
     summary = html[html.index('id="summary"'):html.index('id="targeting"')]
-    assert "flags to look at" in summary
-    assert f'href="#slot-{slot.id}-export"' in summary and f'href="#model-{slot.id}"' in summary
-    assert "by <strong>company_size</strong>" in summary
-    # The summary is the first section; the flagged model audit is open, its table ordered.
+    assert "audits to look at" in summary
+    # One line per flagged audit, linking into it (Chromium opens a folded audit there).
+    assert f'href="#slot-{slot.id}-export-body"' in summary
+    assert f'href="#model-{slot.id}-body"' in summary
+    assert ">company_size</strong>" in summary and ">plan</strong>" in summary
+    assert summary.index(f"#slot-{slot.id}-export-body") < summary.index(f"#model-{slot.id}-body")
+    # The summary is the first section; flagged audits come first in their section.
     assert html.index('id="summary"') < html.index('id="targeting"') < html.index('id="models"')
     models = html[html.index('id="models"'):html.index('id="segments"')]
-    assert f'id="model-{slot.id}" open' in models
-    table = models[models.index("company_size"):]
+    assert f'id="model-{slot.id}-body"' in models and "1 flagged" in models
+    table = models[models.index(">company_size"):]
     positions = [table.index(f">{s}</th>") for s in SIZES]
     assert positions == sorted(positions)
