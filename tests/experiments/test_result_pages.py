@@ -31,7 +31,7 @@ def test_funnel_page_draws_the_funnel_with_conversion_and_time_between_steps(db,
         if i < 8:
             rows.append((cid, "onboarded", 0.5))  # 30 min after signing up
         if i < 2:
-            rows.append((cid, "report", 50))  # two days later
+            rows.append((cid, "report", 50))  # two days after signing up
     events(db, env_id, rows)
     db.session.commit()
     slug = team.workspace.slug
@@ -45,8 +45,8 @@ def test_funnel_page_draws_the_funnel_with_conversion_and_time_between_steps(db,
     widths = re.findall(r'class="funnel-bar" style="width: ([\d.]+)%"', chart)
     assert [float(w) for w in widths] == [100.0, 80.0, 20.0]
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", chart))
-    assert "80.0% continued" in text and "2 people dropped" in text and "median time 30 min" in text
-    assert "25.0% continued" in text and "6 people dropped" in text and "median time 2.1 days" in text
+    assert "80.0% continued" in text and "2 people dropped" in text and "reached a median 30 min after the first step" in text
+    assert "25.0% continued" in text and "6 people dropped" in text and "reached a median 2.1 days after the first step" in text
     listing = owner_client.get(f"/w/{slug}/journeys").get_data(as_text=True)
     assert "within 14 days" in listing
 
