@@ -380,7 +380,8 @@ def audit_within(session: Session, population: Select[Any], selected: Select[Any
 
 def variant_audits(session: Session, workspace: Workspace, attributes: list[str]) -> list[Audit]:
     """Per slot and variant: the share of the people the slot decided for (identified,
-    outside the holdout) who were shown that variant, per group."""
+    outside the holdout) who were shown that variant, per group. Variants shown to fewer
+    than ``K`` people are left out."""
     out = []
     slots = session.execute(select(Slot.id, Slot.name).where(Slot.workspace_id == workspace.id)
                             .order_by(Slot.name)).all()
@@ -393,7 +394,9 @@ def variant_audits(session: Session, workspace: Workspace, attributes: list[str]
             .group_by(SlotExposure.variant).order_by(SlotExposure.variant)).all()
         if len(variants) < 2:
             continue  # everybody got the same: nothing to compare
-        for variant, _n in variants:
+        for variant, n in variants:
+            if n < K:  # shown to a handful: no rate to compare, and it would point at them
+                continue
             out.append(Audit(
                 f"slot-{slot_id}-{variant}", f"“{slot_name}”: who is shown “{variant}”",
                 f"Share of the people “{slot_name}” decided for who were shown “{variant}”",

@@ -60,6 +60,15 @@ def test_a_slot_that_gives_one_plan_a_variant_more_often_is_flagged(db, team):
     assert sum(g.n for g in plan.groups) == len(people)  # among those the slot decided for
 
 
+def test_a_variant_shown_to_a_handful_is_not_audited(db, team):
+    slot = published_slot(db, team.workspace)
+    rng, people = _people(db, team.workspace.environments[0].id)
+    _expose(db, slot, people[:4], rng, {"free": 1.0, "pro": 1.0})  # 4 see "export"
+    _expose(db, slot, people[4:], rng, {"free": 0.0, "pro": 0.0})
+    keys = {a.key for a in bias.variant_audits(db.session, team.workspace, ["plan"])}
+    assert keys == {f"slot-{slot.id}-basic"}
+
+
 def test_a_fair_slot_is_not_flagged(db, team):
     slot = published_slot(db, team.workspace)
     rng, people = _people(db, team.workspace.environments[0].id)
