@@ -143,3 +143,20 @@ def test_quotes_that_read_the_same_once_scrubbed_are_shown_once(db, client, team
     row = row[:row.index("</tr>")]
     assert row.count("Support replied fast, write to [email]") == 1
     assert "Great people on chat" in row
+
+
+def test_a_group_whose_answers_are_all_alike_shows_no_zero_width_interval(db, client, team, dataset):
+    # Every mobile respondent gave a 10: their NPS is 100 with no spread at all.
+    for row in dataset.rows:
+        if row["meta"]["device"] == "mobile":
+            response = db.session.get(Response, row["id"])
+            response.answers = {**response.answers, "score": 10}
+    db.session.commit()
+    login(client, team.users[Role.ANALYST].email)
+    html = _page(client, team, dataset.survey.id, "?breakdown=device")
+    breakdown = html[html.index('id="breakdown"'):]
+    breakdown = breakdown[:breakdown.index("</section>")]
+    mobile = breakdown[breakdown.index(">mobile</th>"):]
+    mobile = mobile[:mobile.index("</tr>")]
+    assert "100.0" in mobile and "all answers alike: no interval" in mobile
+    assert "CI 100.0 to 100.0" not in html
