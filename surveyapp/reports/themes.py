@@ -344,12 +344,17 @@ def _drivers(data: list[tuple[int, int, Any, int]], names: dict[int, str], is_np
 
 
 def _distinct(quotes: list[str]) -> list[str]:
-    """Quotes that differ only in case, punctuation or a trailing word count once."""
-    seen: set[str] = set()
+    """Quotes that differ only in case, punctuation or a trailing word count once, and so
+    does a quote inside another ("Setup took less than ten minutes" beside "Setup took
+    less than ten minutes, honestly"; "you have to jump to enterprise just to get sso"
+    beside the longer answer that says it too): the first one stays."""
+    kept: list[str] = []
     out = []
     for q in quotes:
-        key = "".join(ch for ch in q.lower() if ch.isalnum())[:60]
-        if key not in seen:
-            seen.add(key)
-            out.append(q)
+        key = "".join(ch for ch in q.lower() if ch.isalnum())
+        if not key or any(key[:60] == k[:60] or (min(len(key), len(k)) >= 12 and (key in k or k in key))
+                          for k in kept):
+            continue
+        kept.append(key)
+        out.append(q)
     return out
