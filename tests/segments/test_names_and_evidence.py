@@ -96,3 +96,19 @@ def test_a_trigger_resting_on_one_churner_is_not_stated_as_a_ratio(app, db, clie
     thin = re.search(r'<details class="thin-evidence">(.*?)</details>', html, re.S).group(1)
     assert "1 of the 240 people who did it churned" in thin and "too few to say how many times" in thin
     assert "A ratio is stated only when at least 5 people" in html
+
+
+def test_the_dendrogram_labels_few_branches_in_a_readable_size():
+    import numpy as np
+    from scipy.cluster.hierarchy import linkage
+
+    from surveyapp.segments.methods import dendrogram_svg
+
+    rng = np.random.default_rng(3)
+    x = np.vstack([rng.normal(c, 0.3, size=(40, 2)) for c in (0, 3, 6)])
+    svg = dendrogram_svg(linkage(x, "ward"), cut=5.0, k=3)
+    counts = re.findall(r'<text [^>]*font-size="(\d+)"[^>]*fill="#333">(\d+)</text>', svg)
+    assert 2 <= len(counts) <= 16  # 30 leaves at 9 px could not be read once shrunk to a card
+    assert {size for size, _ in counts} == {"13"}
+    assert sum(int(n) for _, n in counts) == 120  # each label is the contacts under a branch
+    assert "contacts under each branch" in svg and "cut: 3 clusters" in svg
