@@ -310,16 +310,19 @@ def rank(session: Session, slot: Slot, definition: dict[str, Any], choice: Choic
     items, because = trained.recommend(counts)
     variants = definition["variants"]
     pick = next((i for i in items if i in variants), None)
-    if pick is None:
+    if pick is None and not (model.item_event and items):
         return Ranked(choice, items)
+    # A variant the model ranked; or, for content items (an event's property), the rules'
+    # variant as the frame and the ranked items in ``items``.
+    top = pick if pick is not None else items[0]
     if because:
         reason = ("Picked for you because you used " +
                   " and ".join(words(b) for b in because) +
                   f", and people who use {'them' if len(because) > 1 else 'it'} often use "
-                  f"{words(pick)} too.")
+                  f"{words(top)} too.")
     else:
-        reason = f"Picked for you: {words(pick)} is what most people here use."
-    return Ranked(Choice(pick, None, reason), items, True)
+        reason = f"Picked for you: {words(top)} is what most people here use."
+    return Ranked(Choice(pick if pick is not None else choice.variant, None, reason), items, True)
 
 
 # ----------------------------------------------------------------------------- erasure

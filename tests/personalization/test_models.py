@@ -146,3 +146,38 @@ def test_too_few_people_fails_the_job_with_a_reason(db, client, team):
     assert "needs at least 20" in page
     bad = client.post(url, data={"csrf_token": csrf_token(client, url), "item_event": "viewed"})
     assert bad.status_code == 422 and "property" in bad.get_data(as_text=True)
+
+
+def test_content_items_from_an_event_property_come_back_ranked(db, client, team):
+    """Items can be content ids (``content_viewed`` / ``article``): the decision keeps the
+    slot's variant as the frame and returns the ranked ids, with the reason."""
+    slot = _spotlight(db, team.workspace)
+    env = team.workspace.environments[0]
+    start = utcnow() - dt.timedelta(days=10)
+    shelves = {"cooking": ("pasta", "curry", "bread"), "running": ("shoes", "marathon", "pace")}
+    contacts = [{"environment_id": env.id, "external_id": f"{s}{i}", "attributes": {}}
+                for s in shelves for i in range(15)]
+    db.session.execute(insert(Contact), contacts)
+    ids = dict(db.session.execute(select(Contact.external_id, Contact.id)).all())
+    events = []  # everyone reads their shelf's first article, then the second, then the third
+    for k in range(3):
+        for p, (shelf, i) in enumerate((s, i) for s in shelves for i in range(15)):
+            if (shelf, i, k) == ("cooking", 0, 2):
+                continue  # cooking0 has not read "bread" yet
+            events.append({"environment_id": env.id, "contact_id": ids[f"{shelf}{i}"],
+                           "name": "content_viewed", "properties": {"article": shelves[shelf][k]},
+                           "occurred_at": start + dt.timedelta(hours=k, minutes=p),
+                           "received_at": start})
+    db.session.execute(insert(Event), events)
+    db.session.commit()
+    login(client, team.owner.email)
+    url = f"/w/{team.workspace.slug}/personalization/{slot.id}/model"
+    resp = client.post(url, data={"csrf_token": csrf_token(client, url),
+                                  "item_event": "content_viewed", "item_property": "article"})
+    assert jobs.run(int(resp.headers["Location"].split("job=")[1])).value == "succeeded"
+    answer = client.post(f"/api/v1/client/{env.client_key}/personalize/feature_spotlight",
+                         json={"user_id": "cooking0"}).get_json()
+    assert answer["why"] == "model" and answer["variant"] == "tour"  # the frame: the default
+    assert answer["items"][0] == "bread"  # what the other cooks read
+    assert set(answer["items"]) == {"bread", "shoes", "marathon", "pace"}
+    assert "because you used" in answer["reason"] and "“Bread”" in answer["reason"]
