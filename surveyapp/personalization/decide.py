@@ -146,12 +146,28 @@ def find_slot(session: Session, workspace_id: int, key: str) -> Slot:
     return slot
 
 
+_definitions: OrderedDict[tuple[int, str, int], dict[str, Any]] = OrderedDict()
+_definitions_lock = threading.Lock()
+
+
 def definition(session: Session, slot: Slot) -> dict[str, Any] | None:
-    """The live version's definition (None: the slot is not live)."""
+    """The live version's definition (None: the slot is not live). Published versions
+    never change, so each is read once per process (the slot itself, which says which
+    version is live, is read on every call)."""
     if slot.live_version is None:
         return None
+    key = (slot.id, str(slot.created_at), slot.live_version)
+    with _definitions_lock:
+        cached = _definitions.get(key)
+    if cached is not None:
+        return cached
     found: dict[str, Any] | None = session.scalar(select(SlotVersion.definition).where(
         SlotVersion.slot_id == slot.id, SlotVersion.version == slot.live_version))
+    if found is not None:
+        with _definitions_lock:
+            _definitions[key] = found
+            while len(_definitions) > 1000:
+                _definitions.popitem(last=False)
     return found
 
 
