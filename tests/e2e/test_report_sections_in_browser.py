@@ -110,3 +110,40 @@ def test_report_sections_are_tabs_and_its_charts_stay_readable(browser, live_ser
         assert tabs_max < 6000 and tabs_max < 0.6 * heights["all sections (no script)"], heights
     finally:
         context.close()
+
+
+def test_an_empty_live_report_turns_into_the_report_when_the_first_response_arrives(
+        browser, live_server):
+    (survey_id, env_id), = live_server.query(
+        "SELECT s.id, s.environment_id FROM survey s JOIN workspace w "
+        "ON w.id = s.workspace_id WHERE w.slug = 'demo' AND s.status = 'draft' LIMIT 1")
+    # Published (as the builder's Publish stores it) and live, with no response yet.
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    definition = {"questions": [{"id": "score", "type": "nps", "title": "How likely are you to recommend us?"}]}
+    live_server.query("INSERT INTO survey_version (survey_id, number, definition, created_at) "
+                      "VALUES (?, 99, ?, ?)", survey_id, json.dumps(definition), now)
+    (version_id,), = live_server.query(
+        "SELECT id FROM survey_version WHERE survey_id = ? AND number = 99", survey_id)
+    live_server.query("UPDATE survey SET status = 'live', current_version_id = ? WHERE id = ?",
+                      version_id, survey_id)
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server)
+        page.wait_for_url("**/w/demo/")
+        page.goto(f"{live_server}/w/demo/surveys/{survey_id}")
+        assert page.get_by_text("Responses appear here as people answer it.").is_visible()
+        assert page.locator("#report-tabs").count() == 0
+        live_server.query(
+            "INSERT INTO response (environment_id, client_id, survey_id, version_id, finished, "
+            "answers, meta, created_at, updated_at, finished_at) VALUES (?, ?, ?, ?, 1, '{}', "
+            "'{\"device\": \"mobile\"}', ?, ?, ?)", env_id, f"first-{survey_id}", survey_id,
+            version_id, now, now, now)
+        page.locator("#report-tabs").wait_for(state="visible", timeout=30_000)
+        assert page.locator('[data-live="total"]').inner_text() == "1"
+    finally:
+        context.close()
+        live_server.query("DELETE FROM response WHERE client_id = ?", f"first-{survey_id}")
+        live_server.query("UPDATE survey SET status = 'draft', current_version_id = NULL "
+                          "WHERE id = ?", survey_id)
+        live_server.query("DELETE FROM survey_version WHERE id = ?", version_id)

@@ -277,6 +277,10 @@
   }
 
   function apply(data) {
+    if (table.dataset.empty && data.total > 0) {  // the first response: show the report
+      location.reload();
+      return;
+    }
     var body = table.tBodies[0], added = 0;
     var changed = data.total !== shown("total") || data.finished !== shown("finished");
     data.responses.forEach(function (r) {
