@@ -34,8 +34,16 @@ def survey_page(slug: str) -> Any:
     loc, t = _words(survey.current_version.definition)
     resp = render_template("links/survey.html", survey=survey,
                            key=survey.environment.client_key,
-                           title=survey.name, t=t, lang=loc, dir=_dir(loc))
+                           title=public_title(survey.current_version.definition, survey),
+                           t=t, lang=loc, dir=_dir(loc))
     return resp, 200, {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+
+
+def public_title(definition: dict[str, Any], survey: Survey) -> str:
+    """What respondents read as the survey's title: the definition's ``title``, else the
+    workspace's name -- never the survey's name, which is the team's own label ("Checkout
+    NPS (newcomer test)"; #27)."""
+    return str(definition.get("title") or survey.workspace.name)
 
 
 def _words(definition: dict[str, Any]) -> tuple[str, dict[str, str]]:

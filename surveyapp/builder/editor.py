@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from surveyapp.builder.forms import AddQuestionForm, LogicForm, SettingsForm
+from surveyapp.builder.wording import short
 from surveyapp.extensions import db
 from surveyapp.models import Survey
 from surveyapp.surveys.definition import END, DefinitionError, validate_definition
@@ -60,10 +61,16 @@ def add_question_form() -> AddQuestionForm:
 
 
 def logic_form(survey: Survey) -> LogicForm:
+    """Questions by their text (ids stay the values); the page's script offers only the
+    questions after the chosen one as targets (the service refuses a jump back anyway)."""
     form = LogicForm(prefix="logic-")
-    ids = [q["id"] for q in draft_questions(survey) if isinstance(q, dict) and q.get("type") != "hidden"]
-    form.source.choices = [SelectChoice(i, i) for i in ids]
-    form.target.choices = [SelectChoice(i, i) for i in ids] + [SelectChoice(END, "the end")]
+    asked = [q for q in draft_questions(survey) if isinstance(q, dict) and q.get("type") != "hidden"
+             and isinstance(q.get("id"), str)]
+    labels = [(q["id"], f"{n}. {short(q['title'], 50)}" if str(q.get("title") or "").strip()
+               else f"{n}. ({q['id']}, no text yet)") for n, q in enumerate(asked, 1)]
+    form.source.choices = [SelectChoice(i, label) for i, label in labels]
+    form.target.choices = [SelectChoice(i, label) for i, label in labels] + [
+        SelectChoice(END, "End of the survey")]
     return form
 
 
@@ -90,6 +97,7 @@ def settings_form(survey: Survey, formdata: MultiDict[str, str] | None = None) -
         "response_cap": t.get("response_cap"),
         "position": ap.get("position", "bottom-right"), "theme": ap.get("theme", "auto"),
         "brand_color": ap.get("brand_color", "#4f46e5"),
+        "public_title": d.get("title"),
         "thank_you_title": ty.get("title"), "thank_you_body": ty.get("body"),
         "locales": ", ".join(d.get("locales") or [d.get("default_locale", "en")]),
     }
@@ -163,6 +171,9 @@ def settings_to_definition(form: SettingsForm, draft: dict[str, Any]) -> dict[st
     out["targeting"] = targeting
     out["appearance"] = {"position": form.position.data, "theme": form.theme.data,
                          "brand_color": form.brand_color.data}
+    out.pop("title", None)
+    if form.public_title.data:
+        out = {"title": form.public_title.data, **out}
     out["thank_you"] = {k: v for k, v in (("title", form.thank_you_title.data),
                                           ("body", form.thank_you_body.data)) if v}
     locales = [loc.strip() for loc in (form.locales.data or "").split(",") if loc.strip()]

@@ -41,18 +41,19 @@ class AddQuestionForm(FlaskForm):
                       description="Used in logic and exports; made from the type if empty.")
 
 
-OPERATORS = [("lte", "≤"), ("lt", "<"), ("gte", "≥"), ("gt", ">"), ("eq", "is"),
-             ("neq", "is not"), ("in", "is one of"), ("not_in", "is none of"),
-             ("contains", "contains"), ("answered", "was answered"), ("skipped", "was skipped")]
+OPERATORS = [("lte", "is at most"), ("lt", "is less than"), ("gte", "is at least"),
+             ("gt", "is more than"), ("eq", "is"), ("neq", "is not"), ("in", "is one of"),
+             ("not_in", "is none of"), ("contains", "contains"), ("answered", "is answered"),
+             ("skipped", "is skipped")]
 
 
 class LogicForm(FlaskForm):
     source = SelectField("After question")
-    op = SelectField("If the answer", choices=[SelectChoice("", "(always)")] + [
+    op = SelectField("If the answer", choices=[SelectChoice("", "(whatever it is)")] + [
         SelectChoice(v, label) for v, label in OPERATORS])
     value = StringField("Value", filters=[strip],
                         description="A number, a choice id, text, or for “one of” a comma-separated list.")
-    target = SelectField("Jump to")
+    target = SelectField("Go to")
 
 
 class SettingsForm(FlaskForm):
@@ -92,6 +93,10 @@ class SettingsForm(FlaskForm):
                                           SelectChoice("light", "Light"), SelectChoice("dark", "Dark")])
     brand_color = StringField("Brand colour", default="#4f46e5", render_kw={"type": "color"},
                               validators=[Regexp(r"^#[0-9a-fA-F]{6}$", message="a colour like #4f46e5")])
+    public_title = StringField(
+        "Title respondents see", filters=[strip], validators=[Optional(), Length(max=200)],
+        description="On the link page (and the browser tab). The survey's name above stays "
+                    "internal; without a title the page shows your workspace's name.")
     thank_you_title = StringField("Thank-you title", validators=[Optional(), Length(max=200)])
     thank_you_body = TextAreaField("Thank-you message", validators=[Optional(), Length(max=1000)],
                                    render_kw={"rows": 2})

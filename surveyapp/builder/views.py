@@ -25,6 +25,7 @@ from surveyapp.builder.editor import (
 )
 from surveyapp.builder.errors import BuilderError
 from surveyapp.builder.forms import DefinitionForm, ImportForm, NewSurveyForm, StatusForm
+from surveyapp.builder.wording import rule_words
 from surveyapp.collect.service import widget_survey
 from surveyapp.extensions import db
 from surveyapp.models import Role, Survey, SurveyKind, SurveyStatus
@@ -137,10 +138,13 @@ def render_edit(survey: Survey, **overrides: Any) -> str:
         status_form=StatusForm(), question_forms=question_forms,
         add_form=overrides.get("add_form") or editor.add_question_form(),
         logic_form=overrides.get("logic_form") or editor.logic_form(survey),
-        logic=[r for r in (survey.draft or {}).get("logic") or [] if isinstance(r, dict)],
+        rules=[(i, rule_words(r, questions)) for i, r in enumerate((survey.draft or {}).get("logic") or [])
+               if isinstance(r, dict)],
         settings_form=overrides.get("settings_form") or editor.settings_form(survey),
         preview=preview, link=url_for("links.survey_page", slug=survey.public_slug, _external=True),
         open_section=next(iter(overrides), None),
+        opened=request.args.get("open", ""),  # a question just added opens for editing
+        link_survey=survey.kind == SurveyKind.LINK,
     )
 
 
@@ -236,7 +240,9 @@ def add_question(survey_id: int) -> Any:
     draft["questions"] = [*draft_questions(survey), cls.default_config(qid)]
     store_draft(survey, draft)
     flash(f"Added {cls.label.lower()} question “{qid}”. Write its text below.", "success")
-    return back_to(survey, f"q-{qid}")
+    # No #q-<id> anchor: Chromium takes focus away from a field when it scrolls to one;
+    # the page's script scrolls to the question and focuses its text (static/js/builder.js).
+    return redirect(url_for("builder.edit", survey_id=survey.id, open=qid))
 
 @bp.route("/<int:survey_id>/questions/<qid>", methods=["POST"])
 @workspace_view(Role.RESEARCHER)
@@ -348,7 +354,7 @@ def save_settings(survey_id: int) -> Any:
     draft = settings_to_definition(form, survey.draft or {}) if valid else None
     if draft is not None and not form.errors and not any(f.errors for f in form):
         problems = check_part(draft, ("targeting", "appearance", "thank_you", "locales",
-                                       "default_locale"))
+                                       "default_locale", "definition.title"))
         if problems:
             where = next(k for k in problems if k != "_message")
             field = {"targeting.urls": form.urls, "targeting.attributes": form.attributes,
@@ -356,7 +362,8 @@ def save_settings(survey_id: int) -> Any:
                      "targeting.trigger": form.trigger_value}.get(
                 next((p for p in ("targeting.urls", "targeting.attributes", "targeting.trigger",
                                   "targeting.segments")
-                      if where.startswith(p)), ""), form.locales if "locale" in where else form.urls)
+                      if where.startswith(p)), ""), form.locales if "locale" in where else
+                form.public_title if where == "definition.title" else form.urls)
             field.errors = [*field.errors, problems["_message"]]  # type: ignore[misc]
         else:
             store_draft(survey, draft)

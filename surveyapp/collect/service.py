@@ -108,7 +108,7 @@ def get_or_create_contact(session: Session, env: EnvironmentInfo, external_id: s
 
 
 # ----------------------------------------------------------------------------- config
-WIDGET_KEYS = ("questions", "logic", "targeting", "appearance", "thank_you", "locales",
+WIDGET_KEYS = ("title", "questions", "logic", "targeting", "appearance", "thank_you", "locales",
                "default_locale")
 
 

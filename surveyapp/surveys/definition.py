@@ -66,15 +66,20 @@ def validate_definition(definition: Any) -> dict[str, Any]:
     """Return the normalised definition or raise ``DefinitionError`` naming the problem."""
     if not isinstance(definition, dict):
         raise _fail("definition", "must be a JSON object", "A survey definition is a JSON object.")
-    known = {"questions", "logic", "targeting", "appearance", "thank_you", "default_locale",
-             "locales", "strings"}
+    known = {"title", "questions", "logic", "targeting", "appearance", "thank_you",
+             "default_locale", "locales", "strings"}
     extra = sorted(set(definition) - known)
     if extra:
         raise _fail(extra[0], "unknown key", f"Unknown key {extra[0]!r} in the definition "
                     f"(known: {', '.join(sorted(known))}).")
     questions = _questions(definition.get("questions"))
-    out: dict[str, Any] = {"questions": questions,
-                           "logic": _logic(definition.get("logic") or [], questions)}
+    out: dict[str, Any] = {}
+    # The title respondents see (link page, widget); the survey's name stays internal (#27).
+    title = _str(definition, "title", "definition", max_len=200)
+    if title:
+        out["title"] = title
+    out["questions"] = questions
+    out["logic"] = _logic(definition.get("logic") or [], questions)
     out["targeting"] = _targeting(definition.get("targeting") or {})
     out["appearance"] = _appearance(definition.get("appearance") or {})
     thank_you = definition.get("thank_you") or {}
@@ -569,7 +574,7 @@ def describe_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[st
     common_new = [i for i in new_q if i in old_q]
     if common_old != common_new:
         changes.append("Reordered questions")
-    labels = {"logic": "branching logic", "targeting": "targeting", "appearance": "appearance",
+    labels = {"title": "title respondents see", "logic": "branching logic", "targeting": "targeting", "appearance": "appearance",
               "thank_you": "thank-you message", "locales": "languages",
               "default_locale": "default language"}
     for key, label in labels.items():

@@ -95,6 +95,9 @@ DEFINITION: dict[str, Any] = {
             "position": {"enum": ["bottom-right", "bottom-left", "top-right", "top-left", "center"]},
             "brand_color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
             "theme": {"enum": ["auto", "light", "dark"]}}},
+        "title": {"type": "string", "maxLength": 200,
+                  "description": "The title respondents see on the link page (the survey's "
+                                 "name stays internal); without it the workspace's name"},
         "thank_you": {"type": "object", "additionalProperties": False,
                       "properties": {"title": TEXT, "body": TEXT}},
         "default_locale": LOCALE,

@@ -1,4 +1,5 @@
-"""Starting points for common micro-surveys; each validates as a publishable definition."""
+"""Starting points for common micro-surveys; each validates as a publishable definition.
+Their open questions ask for sentences, so each gets a several-line box (``long``)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ TEMPLATES: dict[str, dict[str, Any]] = {
                  "lower_label": "Not at all likely", "upper_label": "Extremely likely"},
                 {"id": "disappointed", "type": "open_text", "long": True,
                  "title": "What disappointed you?"},
-                {"id": "improve", "type": "open_text", "title": "What would make it a 10?"},
-                {"id": "love", "type": "open_text", "title": "What do you love most?"},
+                {"id": "improve", "type": "open_text", "long": True,
+                 "title": "What would make it a 10?"},
+                {"id": "love", "type": "open_text", "long": True,
+                 "title": "What do you love most?"},
             ],
             "logic": [
                 {"from": "score", "when": {"op": "lte", "value": 6}, "jump_to": "disappointed"},
@@ -43,7 +46,8 @@ TEMPLATES: dict[str, dict[str, Any]] = {
                 {"id": "csat", "type": "csat", "required": True,
                  "title": "How satisfied are you with the help you received?",
                  "lower_label": "Very unsatisfied", "upper_label": "Very satisfied"},
-                {"id": "why", "type": "open_text", "title": "What could we have done better?"},
+                {"id": "why", "type": "open_text", "long": True,
+                 "title": "What could we have done better?"},
             ],
             "logic": [{"from": "csat", "when": {"op": "gte", "value": 4}, "jump_to": "end"}],
             "targeting": {"trigger": {"type": "event", "name": "support_ticket_closed"}},
@@ -57,7 +61,8 @@ TEMPLATES: dict[str, dict[str, Any]] = {
                 {"id": "ease", "type": "ces", "required": True,
                  "title": "How easy was it to get started?",
                  "lower_label": "Very difficult", "upper_label": "Very easy"},
-                {"id": "hardest", "type": "open_text", "title": "What was the hardest part?"},
+                {"id": "hardest", "type": "open_text", "long": True,
+                 "title": "What was the hardest part?"},
             ],
             "targeting": {"trigger": {"type": "event", "name": "onboarding_completed"}},
         },
@@ -73,7 +78,8 @@ TEMPLATES: dict[str, dict[str, Any]] = {
                  "choices": [{"id": "daily", "label": "Every day"},
                              {"id": "weekly", "label": "Every week"},
                              {"id": "rarely", "label": "Rarely"}]},
-                {"id": "improve", "type": "open_text", "title": "What should we improve?"},
+                {"id": "improve", "type": "open_text", "long": True,
+                 "title": "What should we improve?"},
             ],
             "targeting": {"trigger": {"type": "scroll", "percent": 60}, "sampling": 50},
         },

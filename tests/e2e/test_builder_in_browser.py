@@ -1,5 +1,7 @@
 """A researcher builds an NPS survey with a branch in the visual editor, publishes it,
-previews it and answers it on its link page, in real Chromium."""
+previews it and answers it on its link page, in real Chromium. The editor speaks in
+question texts, a new question opens for editing, rules can only jump forward, the preview
+follows typing, and respondents see the public title, never the survey's internal name."""
 
 from __future__ import annotations
 
@@ -16,8 +18,9 @@ def add_question(page, qtype: str, qid: str, title: str) -> None:
     page.get_by_role("button", name="Add question").click()
     item = page.locator(f"#q-{qid}")
     item.locator("summary").wait_for()
-    if not item.locator("details").get_attribute("open") is not None:
-        item.locator("summary").click()
+    assert item.locator("details").get_attribute("open") is not None  # opens for editing
+    page.wait_for_function("(id) => document.activeElement && document.activeElement.id === id",
+                           arg=f"q-{qid}-title")
     item.get_by_label("Question", exact=True).fill(title)
     item.get_by_role("button", name="Save question").click()
     page.locator(f"#q-{qid} summary", has_text=title).wait_for()
@@ -49,23 +52,41 @@ def test_build_publish_preview_and_answer_on_the_link_page(page, live_server):
     add_rule(page, "score", "lte", "6", "low")
     add_rule(page, "score", "gte", "7", "high")
     add_rule(page, "low", "", "", "end")
-    # An invalid rule is refused and says why.
+    rules = page.locator("#logic ol.rules")
+    assert rules.locator("li").first.inner_text().startswith(
+        "After “How likely are you to recommend our checkout?”: if the answer is 6 or less, "
+        "go to “What went wrong?”.")
+    assert "After “What went wrong?”: always end the survey." in rules.inner_text()
+    # Only forward jumps are offered: after the last question, only the end.
     page.select_option("#logic-source", "high")
-    page.select_option("#logic-op", "")
-    page.select_option("#logic-target", "score")
-    page.get_by_role("button", name="Add rule").click()
-    assert page.get_by_text("jumps back").first.is_visible()
+    offered = page.locator("#logic-target option:not([disabled])")
+    assert offered.all_inner_texts() == ["End of the survey"]
+    page.select_option("#logic-source", "score")
+    assert page.locator("#logic-target option:not([disabled])").count() == 3  # low, high, end
+    # A link survey: the widget-only settings are not offered; the public title is.
+    assert not page.get_by_label("Show on pages").is_visible()
+    page.get_by_label("Title respondents see").fill("Two minutes about checkout")
+    page.get_by_role("button", name="Save targeting and appearance").click()
+    page.get_by_text("Saved targeting and appearance.").wait_for()
 
     page.get_by_role("button", name="Publish and go live").click()
     page.get_by_text("Version 1 is live").wait_for()
 
-    # The preview uses the real renderer, inline, and stores nothing.
-    page.get_by_role("button", name="Preview the draft").click()
+    # The preview uses the real renderer, inline, starts with the page and stores nothing.
     preview = page.locator("#preview-mount").get_by_role("dialog")
     preview.wait_for()
     assert "recommend our checkout" in preview.inner_text()
     preview.get_by_role("button", name="9 of 10", exact=True).click()
     assert "What did you like?" in preview.get_by_role("heading").inner_text()
+    # It follows typing in a question form, at that question.
+    page.locator("#q-low summary").click()
+    page.locator("#q-low").get_by_label("Question", exact=True).fill("What went wrong today?")
+    page.locator("#preview-mount").get_by_role("heading", name="What went wrong today?").wait_for()
+    # Typing goes on in the form: the redrawn preview does not take the focus.
+    assert page.evaluate("() => document.activeElement.id") == "q-low-title"
+    page.get_by_role("button", name="Restart the preview").click()
+    preview.wait_for()
+    assert "recommend our checkout" in preview.inner_text()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "builder.png"), full_page=True)
 
@@ -74,6 +95,9 @@ def test_build_publish_preview_and_answer_on_the_link_page(page, live_server):
     respondent = page.context.browser.new_context(viewport={"width": 390, "height": 760})
     phone = respondent.new_page()
     phone.goto(link + "?plan=pro")
+    assert phone.title() == "Two minutes about checkout"
+    assert phone.get_by_role("heading", level=1).inner_text() == "Two minutes about checkout"
+    assert "built in the browser" not in phone.content()  # the internal name
     dialog = phone.get_by_role("dialog")
     dialog.wait_for(timeout=15_000)
     dialog.get_by_role("button", name="3 of 10", exact=True).click()
@@ -84,6 +108,7 @@ def test_build_publish_preview_and_answer_on_the_link_page(page, live_server):
     phone.screenshot(path=str(SHOTS / "link-page.png"))
     respondent.close()
     rows = wait_for(lambda: live_server.query(
-        "SELECT answers, finished FROM response WHERE survey_id = ?", survey_id))
+        "SELECT answers, finished, meta FROM response WHERE survey_id = ?", survey_id))
     assert len(rows) == 1 and rows[0][1] == 1
     assert json.loads(rows[0][0]) == {"score": 3, "low": "The card form rejected my postcode"}
+    assert json.loads(rows[0][2])["device"] == "mobile"  # the widget says "phone"
