@@ -646,6 +646,12 @@ def import_file(session: Session, env_id: int, kind: str, path: Path, fmt: str,
     or roll back on any exception). ``progress(fraction, message)`` is called as it goes."""
     if kind not in KINDS:
         raise ImportFailed(f"Unknown import kind {kind!r} (one of {', '.join(KINDS)}).")
+    if kind == "events" and fmt == "csv":
+        from surveyapp.segments import bulk_events
+
+        fast = bulk_events.try_import(session, env_id, path, progress)
+        if fast is not None:
+            return fast
     total = count_rows(path, fmt)
     half = (lambda f, m: progress(f * 0.5, m)) if progress else None
     rows, plan = validate(path, fmt, kind, half, total)
