@@ -89,6 +89,9 @@ def rule_words(rule: dict[str, Any], questions: list[dict[str, Any]]) -> str:
         return f"{after}: always {goes}."
     subject_id = when.get("question", rule.get("from"))
     subject = by_id.get(subject_id)
-    who = "the answer" if subject_id == rule.get("from") else (
-        f"the answer to {question_label(subject, subject_id)}")
+    same = subject_id == rule.get("from")
+    if when.get("op") in ("answered", "skipped"):  # "if it is skipped", not "the answer is"
+        who = "it" if same else question_label(subject, subject_id)
+    else:
+        who = "the answer" if same else f"the answer to {question_label(subject, subject_id)}"
     return f"{after}: if {who} {condition_words(subject, when)}, {goes}."

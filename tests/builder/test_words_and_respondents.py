@@ -63,7 +63,11 @@ def test_conditions_in_words_for_choices_consent_and_other_questions():
     assert rule_words({"from": "ok", "when": {"op": "eq", "value": False}, "jump_to": "end"},
                       questions) == "After “May we contact you?”: if the answer is not ticked, end the survey."
     assert rule_words({"from": "more", "when": {"op": "skipped"}, "jump_to": "end"}, questions) \
-        .endswith("if the answer is skipped, end the survey.")
+        .endswith("“Tell us more please please please please please please…”: if it is skipped, "
+                  "end the survey.")
+    assert rule_words({"from": "ok", "when": {"question": "reason", "op": "answered"},
+                       "jump_to": "end"}, questions).endswith(
+        ": if “Why are you leaving?” is answered, end the survey.")
     assert "if the answer to “Why are you leaving?” is not “Too hard”" in rule_words(
         {"from": "ok", "when": {"question": "reason", "op": "neq", "value": "hard"},
          "jump_to": "more"}, questions)

@@ -70,6 +70,7 @@ PAGES: dict[str, str] = {
     "personalization": "/w/demo/personalization",
     "personalization-slot": "/w/demo/personalization/N",
     "personalization-monitor": "/w/demo/personalization/N/monitor",
+    "personalization-model": "/w/demo/personalization/N/model",
     "goals": "/w/demo/goals",
     "hypotheses": "/w/demo/hypotheses",
     "hypothesis": "/w/demo/hypotheses/N",
@@ -93,10 +94,7 @@ PAGES: dict[str, str] = {
 }
 
 # Pages that still fail for a reason someone else is fixing: name -> "owner: what".
-KNOWN: dict[str, str] = {
-    "experiment": "H5 (experiments templates): a survey metric is named 'survey 3, question "
-                  "satisfaction' instead of the survey's and question's texts",
-}
+KNOWN: dict[str, str] = {}
 
 CHECK_JS = r"""() => {
   const W = document.documentElement.clientWidth;
