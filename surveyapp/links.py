@@ -14,6 +14,7 @@ from flask import Blueprint, Flask, render_template, request
 from sqlalchemy import select
 
 from surveyapp import widget_strings
+from surveyapp.collect import closing
 from surveyapp.extensions import db
 from surveyapp.models import Survey, SurveyStatus
 from surveyapp.platform.wiring import Wiring
@@ -24,7 +25,8 @@ bp = Blueprint("links", __name__)
 @bp.route("/s/<slug>")
 def survey_page(slug: str) -> Any:
     survey = db.session.scalar(select(Survey).where(Survey.public_slug == slug))
-    if survey is None or survey.status != SurveyStatus.LIVE or survey.current_version is None:
+    if survey is None or survey.status != SurveyStatus.LIVE or survey.current_version is None \
+            or closing.closed_reason(db.session, survey.id, survey.current_version.definition):
         definition = survey.current_version.definition if survey and survey.current_version else {}
         loc, t = _words(definition)
         reason = (t["link_missing"] if survey is None else

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from surveyapp import widget_strings
-from surveyapp.collect import cache
+from surveyapp.collect import cache, closing, fatigue
 from surveyapp.collect import payloads as p
 from surveyapp.collect.cache import EnvironmentInfo, SurveyInfo, VersionInfo
 from surveyapp.collect.errors import CollectConflict, CollectError, CollectInvalid, CollectNotFound
@@ -143,15 +144,32 @@ def widget_config(session: Session, env: EnvironmentInfo) -> dict[str, Any]:
         "recontact_days": env.workspace.recontact_days,
         # Click maps on: the loader fetches its click recorder (with tracking consent only).
         "clicks": clicks_enabled(env.workspace),
-        "surveys": [{"id": s.id, "version": s.current_version.number,
-                     "targeting": s.current_version.definition.get("targeting") or {}}
-                    for s in surveys if s.current_version is not None],
+        "surveys": _offered(session, surveys),
     }
     if env.workspace.consent_mode != ConsentMode.NOT_REQUIRED:
         # The notice a consent prompt shows; the widget sends its version back with the decision.
         doc["consent_notice"] = _with_prompt_strings(
             privacy_consent.notice_document(session, env.workspace.id))
     return doc
+
+
+def _offered(session: Session, surveys: Sequence[Survey]) -> list[dict[str, Any]]:
+    """Live surveys that no closing rule has closed, highest priority first (the widget
+    shows the first eligible one), with full segment quotas left out of their targeting."""
+    live = [(s, s.current_version.definition) for s in surveys if s.current_version is not None]
+    capped = [s.id for s, d in live if (d.get("targeting") or {}).get("response_cap")]
+    finished = closing.finished_counts(session, capped)
+    out = []
+    for s, definition in live:
+        targeting = definition.get("targeting") or {}
+        if closing.closed_reason(session, s.id, definition, finished.get(s.id, 0)):
+            continue
+        served = closing.served_targeting(targeting, closing.full_segments(session, s.id, definition)
+                                          if targeting.get("quotas") else set())
+        if served is not None:
+            out.append({"id": s.id, "version": s.current_version.number, "targeting": served})
+    prio = {s.id: fatigue.priority(d.get("targeting") or {}) for s, d in live}
+    return sorted(out, key=lambda doc: -prio[doc["id"]])  # stable: by id within a priority
 
 
 def _with_prompt_strings(notice: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -214,8 +232,13 @@ def record_display(session: Session, env: EnvironmentInfo, data: dict[str, Any],
     version = _version(session, survey, data.get("version"))
     external_id = p.optional_external_id(data.get("user_id"))
     contact = find_contact(session, env, external_id)
+    targeting = version.definition.get("targeting") or {}
     reason = may_store(env, "answer", privacy, contact) or _display_limit_reached(
-        session, survey.id, contact, _display_limit(version))
+        session, survey.id, contact, _display_limit(version)) or closing.reason_for(
+        session, survey.id, _current_definition(survey, version),
+        contact.id if contact else None) or fatigue.recontact_reason(
+        session, env.id, survey.id, contact.id if contact else None,
+        fatigue.wait_days(targeting, env.workspace.recontact_days))
     if reason:
         return {"id": client_id, "stored": False, "reason": reason}, False
     if external_id and not privacy.do_not_track:
@@ -312,10 +335,11 @@ def _create_response(session: Session, env: EnvironmentInfo, client_id: str,
                 Response.finished.is_(True)).limit(1)) is not None:
         raise CollectConflict("already_answered", "This person has already answered this survey.")
     answers = _validate_answers(version, answers_in, finished)
-    cap = (version.definition.get("targeting") or {}).get("response_cap")
-    if cap and session.scalar(select(func.count()).select_from(Response).where(
-            Response.survey_id == survey.id, Response.finished.is_(True))) >= cap:
-        raise CollectConflict("response_cap_reached", "This survey has all the responses it needs.")
+    # A closed survey's late answer is kept, marked with the rule that had closed it.
+    late = closing.reason_for(session, survey.id, _current_definition(survey, version),
+                              contact.id if contact else None)
+    if late:
+        meta["late"] = closing.LATE[late]
     if external_id and not privacy.do_not_track:
         contact = get_or_create_contact(session, env, external_id)
     display = None
@@ -344,6 +368,12 @@ def _create_response(session: Session, env: EnvironmentInfo, client_id: str,
 _INSERT_RESPONSE = insert(Response.__table__)
 
 
+def _current_definition(survey: SurveyInfo, version: SurveyVersion | VersionInfo) -> dict[str, Any]:
+    """The closing rules that hold now are the published version's, whatever version the
+    answer was started on."""
+    return survey.current_version.definition if survey.current_version else version.definition
+
+
 def _update_response(session: Session, env: EnvironmentInfo, response: Response,
                      answers_in: dict[str, Any], finished: bool,
                      data: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -364,6 +394,11 @@ def _update_response(session: Session, env: EnvironmentInfo, response: Response,
         version = session.get(SurveyVersion, response.version_id)
     assert version is not None
     response.answers = _validate_answers(version, merged, finished)
+    if finished and not response.meta.get("late"):
+        late = closing.reason_for(session, survey.id, _current_definition(survey, version),
+                                  response.contact_id)
+        if late:
+            response.meta = {**response.meta, "late": closing.LATE[late]}
     if finished:
         response.finished = True
         response.finished_at = utcnow()

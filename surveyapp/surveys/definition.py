@@ -269,7 +269,7 @@ def _targeting(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise _fail("targeting", "must be an object")
     known = {"urls", "trigger", "attributes", "segment", "segments", "sampling", "display_limit",
-             "recontact_days", "schedule", "response_cap"}
+             "recontact_days", "schedule", "response_cap", "priority", "quotas"}
     extra = sorted(set(raw) - known)
     if extra:
         raise _fail(f"targeting.{extra[0]}", "unknown key",
@@ -337,12 +337,23 @@ def _targeting(raw: Any) -> dict[str, Any]:
         if isinstance(times, bool) or not isinstance(times, int) or not 1 <= times <= 100:
             raise _fail("targeting.display_limit.times", "a whole number from 1 to 100")
         out["display_limit"]["times"] = times
-    for key, hi in (("recontact_days", 365), ("response_cap", 10_000_000)):
+    for key, hi in (("recontact_days", 365), ("response_cap", 10_000_000), ("priority", 100)):
         value = raw.get(key)
         if value is not None:
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= hi:
                 raise _fail(f"targeting.{key}", f"a whole number from 0 to {hi}")
             out[key] = value
+    quotas = raw.get("quotas") or []  # closing per segment (surveyapp/collect/closing.py)
+    if not isinstance(quotas, list) or len(quotas) > 20 or not all(
+            isinstance(q, dict) and set(q) == {"segment", "max"}
+            and isinstance(q["segment"], str) and SEGMENT_KEY.fullmatch(q["segment"])
+            and isinstance(q["max"], int) and not isinstance(q["max"], bool)
+            and 1 <= q["max"] <= 10_000_000 for q in quotas):
+        raise _fail("targeting.quotas", "a list of at most 20 {segment: key, max: responses} "
+                    "(a segment key and a whole number from 1)")
+    if quotas:
+        out["quotas"] = list({q["segment"]: {"segment": q["segment"], "max": q["max"]}
+                              for q in quotas}.values())
     schedule = raw.get("schedule") or {}
     if not isinstance(schedule, dict):
         raise _fail("targeting.schedule", "an object with start and end")

@@ -90,7 +90,14 @@ DEFINITION: dict[str, Any] = {
             "recontact_days": {"type": "integer", "minimum": 0, "maximum": 365},
             "schedule": {"type": "object", "additionalProperties": False, "properties": {
                 "start": {"type": "string"}, "end": {"type": "string"}}},
-            "response_cap": {"type": "integer", "minimum": 0}}},
+            "response_cap": {"type": "integer", "minimum": 0},
+            "priority": {"type": "integer", "minimum": 0, "maximum": 100,
+                         "description": "when two surveys are eligible, the higher one shows"},
+            "quotas": {"type": "array", "maxItems": 20, "items": {
+                "type": "object", "additionalProperties": False, "required": ["segment", "max"],
+                "properties": {"segment": {"type": "string",
+                                           "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
+                               "max": {"type": "integer", "minimum": 1}}}}}},
         "appearance": {"type": "object", "additionalProperties": False, "properties": {
             "position": {"enum": ["bottom-right", "bottom-left", "top-right", "top-left", "center"]},
             "brand_color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
