@@ -338,5 +338,53 @@ def test_the_crawl_knows_every_page_it_finds(crawl):
     assert not unknown, "pages missing from PAGES:\n" + "\n".join(
         f"{shape} (linked from {src}): {len(problems[shape])} problem(s)"
         for shape, src in sorted(unknown.items()))
-    assert crawl["seconds"] < 240, f"the crawl took {crawl['seconds']:.0f} s"
 
+
+
+BAD_PAGE = """<!doctype html><html><head><meta name="viewport" content="width=device-width">
+<style>.card { display: inline-block; width: 200px; height: 80px; border: 1px solid; }
+.row { display: flex; } .row .card:last-child { margin-left: -60px; }
+.clip { display: inline-block; width: 80px; overflow: hidden; white-space: nowrap; }</style></head><body>
+<main>
+  <div class="row"><section class="card">One</section><section class="card">Two</section></div>
+  <p><span class="badge clip">a tag whose words are cut off</span></p>
+  <p>score: 9</p><p>Answered q_reason_2 and survey 3</p><p>job_id: None</p>
+  <p>Run `surveyapp purge` **daily**</p>
+  <p><code>score: 9 and `code` are fine in code</code></p>
+  <div style="width: 900px">wider than a phone</div>
+  <figure><canvas id="empty" width="300" height="150"></canvas></figure>
+  <figure><canvas id="drawn" width="300" height="150"></canvas></figure>
+  <svg width="300" height="100"><text x="0" y="20">an axis only</text></svg>
+</main></body></html>"""
+
+
+def test_the_checks_catch_what_they_claim(browser):
+    """Each check fails on a page made to have its problem, and passes what is fine."""
+    from pathlib import Path
+
+    chart_js = Path(__file__).resolve().parents[2] / "surveyapp/static/vendor/chartjs/chart.umd.min.js"
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_content(BAD_PAGE)
+        page.add_script_tag(path=str(chart_js))
+        page.evaluate("""() => {
+          new Chart(document.getElementById('empty'), {type: 'bar', options: {animation: false},
+            data: {labels: ['a', 'b'], datasets: [{data: [0, 0]}]}});
+          new Chart(document.getElementById('drawn'), {type: 'bar', options: {animation: false},
+            data: {labels: ['a', 'b'], datasets: [{data: [3, 5]}]}});
+          window.__rawKeys = ['score'];
+        }""")
+        problems = "\n".join(page.evaluate(CHECK_JS))
+    finally:
+        context.close()
+    assert "overflow: the page is" in problems and "wider than a phone" in problems
+    assert 'overlap: section.card "One" and section.card "Two"' in problems
+    assert 'clipped: span.badge.clip "a tag whose words are cut off" shows 80' in problems
+    assert 'an answer key: "score: 9"' in problems
+    assert "a question id" in problems and "a survey id" in problems
+    assert 'a programming value: "job_id: None"' in problems
+    assert 'literal Markdown: "Run `surveyapp purge` **daily**"' in problems
+    assert "in code" not in problems  # code may hold ids and backticks
+    assert "empty chart: figure" in problems and problems.count("empty chart") == 2  # + the svg
+    assert "canvas#drawn" not in problems
