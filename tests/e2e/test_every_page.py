@@ -6,7 +6,8 @@ for every survey's), adds the pages no link leads to without typing (a responden
 page, a person's self-service page, the sign-in page), and checks each page at both widths
 for what a person would notice:
 
-- the page is wider than the window (sideways scrolling);
+- the page is wider than the window (sideways scrolling), or the workspace navigation
+  wraps to a second row on a laptop;
 - sibling cards, buttons, table cells or form fields drawn over each other;
 - raw ids shown to people: an answer key such as ``score:``, a question id ``q_...``,
   ``survey 3``, ``None``;
@@ -267,6 +268,13 @@ def _check(browser, live_server, urls: dict[str, str], keys: list[str]) -> dict[
             with contextlib.suppress(PlaywrightTimeout):  # a page that polls: check after 5 s
                 page.wait_for_load_state("networkidle", timeout=5_000)
             results[shape] += [f"{width}px: {p}" for p in page.evaluate(CHECK_JS)]
+            if width >= 1366 and page.locator("header.topbar nav a").count():
+                # The workspace navigation stays one row on a laptop (it scrolls in itself).
+                link = page.locator("header.topbar nav a").first.bounding_box()
+                nav = page.locator("header.topbar nav").bounding_box()
+                if nav["height"] > 1.6 * link["height"]:
+                    results[shape].append(f"{width}px: the navigation wraps "
+                                          f"({nav['height']:.0f}px tall)")
             name = names.get(shape) or re.sub(r"[^a-z0-9]+", "-", shape).strip("-")
             page.screenshot(path=str(SHOTS / f"page-{name}-{width}.png"), full_page=True)
         context.close()
