@@ -53,6 +53,8 @@ PAGES: dict[str, str] = {
     "survey-report": "/w/demo/surveys/N",
     "survey-edit": "/w/demo/surveys/N/edit",
     "survey-versions": "/w/demo/surveys/N/versions",
+    "survey-report-draft": "/w/demo/surveys/N (a draft without answers)",
+    "survey-edit-link": "/w/demo/surveys/N/edit (a link survey)",
     "responses": "/w/demo/surveys/N/responses",
     "person": "/w/demo/people/N",
     "report-settings": "/w/demo/report-settings",
@@ -222,8 +224,10 @@ def _path(url: str, origin: str) -> str:
     return url[len(origin):].split("#")[0].split("?")[0] or "/"
 
 
-def _extra_pages(page, live_server) -> list[str]:
-    """Pages no link leads to: a live survey's link page and a person's self-service page."""
+def _extra_pages(page, live_server) -> dict[str, str]:
+    """Pages no link leads to (a live survey's link page, a person's self-service page),
+    and pages of another state than the crawl's (a draft link survey without answers: its
+    report's empty state and its editor), keyed by a shape of their own."""
     (slug,), = live_server.query(
         "SELECT s.public_slug FROM survey s JOIN workspace w ON w.id = s.workspace_id "
         "WHERE w.slug = 'demo' AND s.status = 'live' ORDER BY s.id LIMIT 1")
@@ -234,7 +238,15 @@ def _extra_pages(page, live_server) -> list[str]:
     page.get_by_label("The person's user id", exact=True).first.fill(who)
     page.get_by_role("button", name="Create a self-service link").click()
     link = page.locator(".flash.link code").inner_text()
-    return [f"{live_server}/s/{slug}", link]
+    pages = {"/s/T": f"{live_server}/s/{slug}", "/privacy/me/T": link}
+    drafts = live_server.query(
+        "SELECT s.id FROM survey s JOIN workspace w ON w.id = s.workspace_id WHERE w.slug = "
+        "'demo' AND s.status = 'draft' AND s.kind = 'link' AND NOT EXISTS (SELECT 1 FROM "
+        "response r WHERE r.survey_id = s.id) ORDER BY s.id LIMIT 1")
+    if drafts:
+        base = f"{live_server}/w/demo/surveys/{drafts[0][0]}"
+        pages.update({PAGES["survey-report-draft"]: base, PAGES["survey-edit-link"]: base + "/edit"})
+    return pages
 
 
 def _answer_keys(live_server) -> list[str]:
@@ -315,8 +327,7 @@ def crawl(browser, live_server) -> dict[str, Any]:
                 target = _path(href, origin)
                 if not NOT_PAGES.search(target) and shape_of(target) not in found:
                     queue.append((origin + target, depth + 1, path))
-        for url in _extra_pages(page, live_server):
-            found[shape_of(_path(url, origin))] = url
+        found.update(_extra_pages(page, live_server))
     finally:
         context.close()
     found.pop(PAGES["sign-in"], None)
