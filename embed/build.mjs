@@ -16,7 +16,7 @@ const check = process.argv.includes("--check");
 // renderer first: the loader is built with its version. The loader was 3,424 of 3,450 B
 // before surveyapp("personalize"); its hook (the queue, the lazy chunk, cb(null) offline)
 // is 79 B of the 3,520 (the widget itself is personalize.js, loaded only when called).
-const budgets = { "renderer.js": 10 * 1024, "clicks.js": 1024, "personalize.js": 2048, "loader.js": 3520 };
+const budgets = { "renderer.js": 10 * 1024, "clicks.js": 1024, "personalize.js": 2048, "loader.js": 3520, "heatmap.js": 3072 };
 const versions = {};
 let stale = [];
 

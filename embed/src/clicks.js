@@ -3,10 +3,18 @@
 // track(), so it is batched in the event outbox): the page path, a short CSS selector,
 // the position inside the element (0-1) and on the page, and whether it was a dead click
 // (a non-interactive element, and nothing on the page changed within a second).
+// With "#surveyapp-heatmap=<token>" in the URL (the analyst's "Open on my site" link) it
+// records nothing and loads the heatmap toolbar instead.
 (function (w, d) {
   var track = w.__surveyappTrack;
   if (!track || w.__surveyappClicks) return;
   w.__surveyappClicks = 1;
+  if (/[#&]surveyapp-heatmap=/.test(w.location.hash)) {
+    var me = d.currentScript, el = d.createElement("script");
+    el.src = (me && me.src || "").replace(/clicks\.js.*$/, "heatmap.js");
+    el.async = true;
+    return d.head.appendChild(el);
+  }
   var interactive = "a,button,input,select,textarea,label,summary,[role=button],[role=link],[tabindex],[onclick]";
 
   function selector(el) {
@@ -34,6 +42,7 @@
       x: r.width ? share((e.clientX - r.left) / r.width) : 0,
       y: r.height ? share((e.clientY - r.top) / r.height) : 0,
       px: share(e.pageX / d.documentElement.scrollWidth), py: Math.round(e.pageY), dead: 0,
+      device: w.innerWidth < 640 ? "mobile" : w.innerWidth < 1024 ? "tablet" : "desktop",
     };
     if (el.closest(interactive)) return track("$click", props);
     var changed = 0, href = w.location.href;

@@ -7,6 +7,10 @@ with ``history.pushState``, so a newcomer sees targeting and isolation working.
 It shows the demo's personalization slots (``SLOTS``: the onboarding tip, the feature
 spotlight) through ``surveyapp("personalize", …)``, each with "Why am I seeing this?",
 the opt-out, and the slot's relevance question; a slot that is not live shows nothing.
+
+Its key figures, "New report", "Export CSV" and "Help" are the elements the demo's click
+maps were recorded on (``experiments.demo.CLICK_TARGETS``), so the heatmap toolbar draws
+the demo's clicks over them.
 """
 
 from __future__ import annotations
@@ -50,6 +54,14 @@ PAGE = """<!doctype html>
   <p><button id="finish" type="button">I finished onboarding</button>
      <button id="consent" type="button">Accept analytics cookies</button></p>
   <p>Signed in as <code id="who"></code>.</p>
+  <section id="kpis" aria-label="Key figures" style="display:flex;flex-wrap:wrap;gap:8px">
+    <div class="kpi-card" style="cursor:pointer">Weekly active teams: 1,204</div>
+    <div class="kpi-card" style="cursor:pointer">NPS: 41</div>
+    <div class="kpi-card" style="cursor:pointer">Reports shared: 318</div>
+  </section>
+  <p><button id="new-report" type="button">New report</button>
+     <button id="export" type="button">Export CSV</button>
+     <a class="help-link" href="#help">Help</a></p>
   <section id="slots" aria-label="Picked for you"></section>
 </main>
 <script>

@@ -2,7 +2,7 @@
 
 Pages under ``/w/<slug>/`` (``views.bp``); the widget's assignment and click endpoints
 (``client.client_bp``); the server API's assignment endpoint and the click chunk
-(``client.server_bp``).
+(``client.server_bp``); the heatmap toolbar's data and script (``heatmap.bp``).
 
 Funnels, paths and sequences run on DuckDB over the Parquet copy of the events
 (``surveyapp.events``) when it is current, on SQL otherwise; this area keeps the copy
@@ -22,12 +22,13 @@ def init_app(app: Flask) -> None:
     from surveyapp.events import cli as events_cli
     from surveyapp.events import store as events_store
     from surveyapp.events import tasks as events_tasks
-    from surveyapp.experiments import assignment, client, demo, views
+    from surveyapp.experiments import assignment, client, demo, heatmap, views
 
     wire = Wiring(app, "experiments")
     wire.blueprint(views.bp)
     wire.blueprint(client.client_bp, csrf_exempt=True)  # public, cookie-less
     wire.blueprint(client.server_bp, csrf_exempt=True)  # authenticated by API key
+    wire.blueprint(heatmap.bp, csrf_exempt=True)  # the heatmap toolbar's data, by signed token
     wire.eraser("experiment exposures by user id", assignment.erase_exposures_by_user_id)
     wire.eraser("events in the columnar copy", events_store.erase_events)
     wire.task(events_tasks.sync_events, events_tasks.SYNC)

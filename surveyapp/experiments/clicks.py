@@ -5,8 +5,9 @@ The widget (only when the workspace enables click maps, and only with tracking c
 sends ``$click`` events through its event outbox with properties: ``path`` (the page),
 ``selector`` (a short CSS path to the element), ``x``/``y`` (position inside the element,
 0-1), ``px``/``py`` (position on the page, as a share of its width and in pixels from
-the top) and ``dead`` (1 when the click hit a non-interactive element and nothing on the
-page changed within a second).
+the top), ``dead`` (1 when the click hit a non-interactive element and nothing on the
+page changed within a second) and ``device`` ("mobile" under 640 px wide, "tablet" under
+1024 px, else "desktop"; clicks recorded before it was added have none).
 
 Any map can be narrowed to the members of a segment (``audience.members``).
 
@@ -86,15 +87,19 @@ def pages(session: Session, workspace_id: int, limit: int = 30, *,
     return out
 
 
-def _clicks_cte(session: Session, workspace_id: int, page: str, segment_key: str | None = None):
+def _clicks_cte(session: Session, workspace_id: int, page: str, segment_key: str | None = None,
+                device: str | None = None):
     """The page's clicks with the time of the click two before on the same element in the
     same session; with ``segment_key`` only the segment's members' clicks (their sessions
-    are theirs, so rage clicks are counted within the segment as they are overall)."""
+    are theirs, so rage clicks are counted within the segment as they are overall); with
+    ``device`` only the clicks recorded on that kind of device."""
     selector = Event.properties["selector"].as_string()
     conds = [Event.environment_id.in_(_env_ids(session, workspace_id)), Event.name == CLICK,
              Event.properties["path"].as_string() == page]
     if segment_key:
         conds.append(Event.contact_id.in_(audience.members(workspace_id, segment_key)))
+    if device:
+        conds.append(Event.properties["device"].as_string() == device)
     return select(
         Event.session_id.label("sid"), Event.contact_id.label("cid"), selector.label("sel"),
         Event.occurred_at.label("at"),
@@ -107,16 +112,19 @@ def _clicks_cte(session: Session, workspace_id: int, page: str, segment_key: str
 
 
 def element_map(session: Session, workspace_id: int, page: str, limit: int = 40,
-                segment_key: str | None = None, *, engine: str = "auto") -> list[ElementClicks]:
+                segment_key: str | None = None, *, device: str | None = None,
+                engine: str = "auto") -> list[ElementClicks]:
     """Clicks, sessions, rage and dead clicks per element of ``page``, busiest first; with
     ``segment_key`` those of the segment's members only, and elements fewer than K_MIN
-    members clicked are left out (k-anonymity). On DuckDB over the columnar copy when it is
-    current, else in SQL; the same figures."""
+    members clicked are left out (k-anonymity); with ``device`` ("mobile", "tablet",
+    "desktop", as the recorder says) those recorded on that kind of device. On DuckDB over
+    the columnar copy when it is current, else in SQL; the same figures (a device map is
+    always read in SQL: the columnar copy's click query has no device column yet)."""
     from surveyapp.events import analytics
     from surveyapp.experiments import columnar as col
 
     def sql() -> list[Any]:
-        c = _clicks_cte(session, workspace_id, page, segment_key)
+        c = _clicks_cte(session, workspace_id, page, segment_key, device)
         rage = case((c.c.lag2.is_not(None) & (seconds_between(session, c.c.at, c.c.lag2)
                                               <= RAGE_SECONDS), 1), else_=0)
         q = (select(c.c.sel, func.count(), func.count(func.distinct(c.c.sid)), func.sum(rage),
@@ -132,7 +140,7 @@ def element_map(session: Session, workspace_id: int, page: str, limit: int = 40,
                    if segment_key else None)
         return col.element_map(events, CLICK, page, limit, RAGE_SECONDS, K_MIN, members)
 
-    rows = analytics.run(session, workspace_id, columnar, sql, engine=engine)
+    rows = analytics.run(session, workspace_id, columnar, sql, engine="sql" if device else engine)
     return [ElementClicks(str(r[0]), int(r[1]), int(r[2]), int(r[3] or 0), int(r[4] or 0),
                           *(float(v) if v is not None else None for v in r[5:9]))
             for r in rows if r[0] is not None]

@@ -50,6 +50,28 @@ def paths(key: dict[str, Any], client_tag: list[str], server_tag: list[str],
                            "events.",
             "parameters": [key],
             "responses": {"200": {"description": "{\"enabled\": true|false}"}, **err(403, 404, 429)}}},
+        "/api/v1/heatmap": {"get": {
+            "tags": client_tag, "summary": "A page's clicks for the heatmap toolbar",
+            "description": "What the heatmap toolbar (/embed/v1/heatmap.js) asks on the "
+                           "analyst's own site. Authorised by the signed token of the click-map "
+                           "page's \"Open on my site\" link (valid for an hour), not by a key or "
+                           "cookie; open to any origin, read-only, rate-limited. Per element: "
+                           "clicks, sessions, rage and dead clicks, the mean position inside "
+                           "the element and on the page. With a segment, elements fewer than "
+                           "k_min members clicked are left out.",
+            "parameters": [
+                {"name": "token", "in": "query", "required": True, "schema": {"type": "string"}},
+                {"name": "path", "in": "query", "required": True,
+                 "schema": {"type": "string", "pattern": "^/", "maxLength": 2000}},
+                {"name": "segment", "in": "query", "schema": {"type": "string"},
+                 "description": "A current segment's key"},
+                {"name": "device", "in": "query",
+                 "schema": {"type": "string", "enum": ["mobile", "tablet", "desktop"]}}],
+            "responses": {"200": {"description": "{\"path\", \"elements\": [{\"selector\", "
+                                                 "\"clicks\", \"rage\", \"dead\", \"x\", \"y\", "
+                                                 "\"page_x\", \"page_y\", ...}], \"segments\", "
+                                                 "\"devices\", \"k_min\"}"},
+                          **err(401, 422, 429)}}},
         "/api/v1/experiments/{key}/assignments": {"post": {
             "tags": server_tag, "summary": "A user's variant of an experiment (server side)",
             "description": "Same hash as the widget. With \"expose\": true the exposure is "

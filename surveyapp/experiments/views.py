@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from surveyapp.experiments import audience, clicks, paths, service, stats
+from surveyapp.experiments import audience, clicks, heatmap, paths, service, stats
 from surveyapp.experiments.forms import ExperimentForm, FunnelForm, MetricForm, PlanForm
 from surveyapp.experiments.metrics import METRIC_KINDS
 from surveyapp.extensions import db
@@ -302,7 +303,9 @@ def clicks_view() -> Any:
                            segments=segments, segment=segment,
                            segment_name=dict(segments).get(segment, ""), in_segment=in_segment,
                            k_min=clicks.K_MIN, enabled=clicks.enabled(g.workspace),
-                           rage_seconds=clicks.RAGE_SECONDS)
+                           rage_seconds=clicks.RAGE_SECONDS,
+                           **heatmap.page_context(g.workspace, current_user, page, elements,
+                                                  request.args.get("site", "")))
 
 
 @bp.route("/journeys/clicks/settings", methods=["POST"])
