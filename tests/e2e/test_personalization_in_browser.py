@@ -143,3 +143,35 @@ def test_dnt_and_gpc_give_the_default_and_record_nothing(browser, live_server, h
         assert live_server.query("SELECT count(*) FROM contact WHERE external_id = ?", user) == [(0,)]
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", (1366, 390))
+def test_slot_and_monitoring_pages_fit_with_bands_and_relevance(browser, live_server, width):
+    """The slot page (with its prediction-band models) and the monitoring page (relevance
+    beside the lift) fit a laptop and a phone without sideways scrolling."""
+    from tests.e2e.test_demo_in_browser import SHOTS, sign_in
+
+    (slot_id,), = live_server.query(
+        "SELECT id FROM personalization_slot WHERE key = 'onboarding_tip'")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live_server)
+        page.wait_for_url("**/w/demo/")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        base = f"{live_server}/w/demo/personalization/{slot_id}"
+        for name, url, heading in (("slot", base, "Prediction bands"),
+                                   ("monitor", base + "/monitor", "Relevance score")):
+            page.goto(url)
+            page.get_by_role("heading", name=heading).wait_for()
+            fit = page.evaluate(OVERFLOW_JS)
+            assert fit["scroll"] <= fit["width"], (name, fit["culprits"])
+            page.screenshot(path=str(SHOTS / f"personalization-{name}-{width}.png"),
+                            full_page=True)
+        # The demo's churn model is there to band, and the tip's relevance sits by its lift.
+        page.goto(base)
+        assert "churning" in page.locator("#prediction-bands").inner_text()
+        page.goto(base + "/monitor")
+        assert page.get_by_role("columnheader", name="Relevance, personalised").count() >= 1
+    finally:
+        context.close()
