@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 
+import pytest
 from sqlalchemy import select
 
 from surveyapp.builder.wording import rule_words
@@ -142,3 +143,17 @@ def test_every_template_asks_for_sentences_in_a_several_line_box():
         for q in template["definition"]["questions"]:
             if q["type"] == "open_text":
                 assert q.get("long") is True, (key, q["id"])
+
+
+def test_the_public_title_survives_export_and_import_and_is_checked():
+    from surveyapp.surveys.definition import DefinitionError, validate_definition
+    from surveyapp.surveys.schema import export_survey, import_survey
+
+    definition = {**TEMPLATES["nps"]["definition"], "title": "Two minutes about checkout"}
+    name, _, back = import_survey(export_survey("Checkout NPS (internal)", "link", definition))
+    assert name == "Checkout NPS (internal)" and back["title"] == "Two minutes about checkout"
+    assert validate_definition(back)["title"] == "Two minutes about checkout"
+    for bad in ("x" * 201, 42):
+        with pytest.raises(DefinitionError) as refused:
+            validate_definition({**definition, "title": bad})
+        assert "definition.title" in refused.value.fields
