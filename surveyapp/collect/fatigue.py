@@ -59,6 +59,15 @@ def recontact_reason(
     return "recontact_wait" if recent is not None else None
 
 
+def _wilson(successes: int, n: int) -> tuple[float, float] | None:
+    if not n:
+        return None
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(successes, n, alpha=0.05, method="wilson")
+    return float(lo), float(hi)
+
+
 def asks_report(session: Session, workspace_id: int, days: int = 90) -> dict[str, Any]:
     """Asks per known person over the last ``days`` days, across all surveys.
 
@@ -102,6 +111,8 @@ def asks_report(session: Session, workspace_id: int, days: int = 90) -> dict[str
             "label": f"{k} or more" if k == TOP_BUCKET else str(k),
             **v,
             "rate": v["answered"] / v["asks"] if v["asks"] else None,
+            # 95% Wilson interval (asks of one person are not independent: a rough guide)
+            "interval": _wilson(v["answered"], v["asks"]),
         }
         for k, v in sorted(buckets.items())
     ]

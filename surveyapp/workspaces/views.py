@@ -116,6 +116,23 @@ def revoke_invitation(invitation_id: int) -> Any:
     return redirect(url_for("ws.members"))
 
 
+@bp.route("/surveys/asks")
+@workspace_view(Role.VIEWER)
+def asks() -> Any:
+    """Survey fatigue: how often each person is asked, across surveys (#24 item 5)."""
+    from flask import request
+
+    from surveyapp.collect import fatigue
+
+    days = request.args.get("days", type=int)
+    days = days if days in ASK_WINDOWS else 90  # anything else: the default window
+    return render_template("workspaces/asks.html", windows=ASK_WINDOWS,
+                           report=fatigue.asks_report(db.session, g.workspace.id, days))
+
+
+ASK_WINDOWS = (30, 90, 365)
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @workspace_view(Role.OWNER)
 def settings() -> Any:
