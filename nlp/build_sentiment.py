@@ -541,7 +541,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--no-uci", action="store_true", help="do not use the npm UCI sentences")
     ap.add_argument("--force", action="store_true", help="rebuild even if the manifest matches")
+    ap.add_argument("--fast-first", default=None, metavar="DIR",
+                    help="first train the fast model (nlp.fast_sentiment) into DIR, usable in minutes")
     a = ap.parse_args(argv)
+    if a.fast_first:
+        from nlp.fast_sentiment import main as fast_main  # noqa: PLC0415
+
+        fast_main(["--out", a.fast_first])
     m = build(
         a.out, quick=a.quick, max_steps=a.max_steps, epochs=a.epochs, batch_size=a.batch_size,
         lr=a.lr, seed=a.seed, use_uci=not a.no_uci, force=a.force,

@@ -7,7 +7,8 @@
 ``sentiment`` adds ``sentiment`` (negative/neutral/positive), ``sentiment_score``
 (probability of that label), ``sentiment_polarity`` (P(pos) - P(neg), -1..1) and
 ``sentiment_mixed``. ``themes`` adds ``theme_id`` (-1 when an answer has no theme) and
-``theme_label`` (the theme's label, or ``unthemed`` / ``filler`` / ``non_english``) and
+``theme_label`` (the theme's label, or ``unthemed`` / ``filler`` / ``non_english``),
+``subtheme_id`` (-1 when none) and ``subtheme_label``, and
 writes ``<OUT stem>.themes.csv`` (one row per theme) and ``<OUT stem>.themes.json`` (the
 full result, for ``assign``) beside ``OUT``. Progress goes to stderr.
 """
@@ -89,26 +90,30 @@ def themes_csv(
     *,
     cache_dir: PathLike | None = None,
     stream: TextIO | None = None,
+    question: str | None = None,
     **kwargs: Any,
 ) -> pd.DataFrame:
-    """Find themes in ``input`` and write ``output`` plus the theme summary beside it."""
+    """Find themes in ``input`` and write ``output`` plus the theme summary beside it.
+
+    ``question`` is the question the answers reply to (it decides, e.g., whether
+    "nothing" is filler or the answer "Nothing to improve")."""
     stream = stream or sys.stderr
     from nlp.embeddings import embed  # noqa: PLC0415
     from nlp.text import normalise, scrub_pii  # noqa: PLC0415
-    from nlp.themes import classify, find_themes  # noqa: PLC0415
+    from nlp.themes import NOTHING, classify, find_themes, theme_doc  # noqa: PLC0415
 
     t0 = time.time()
     df = _read(input, text_column)
     texts = _texts(df, text_column)
     print(f"themes: {len(texts)} answers", file=stream, flush=True)
     # embed up front with a progress bar (find_themes reuses the vectors)
-    kinds = classify(texts)
-    idx = [i for i, k in enumerate(kinds) if k == "ok"]
+    kinds = classify(texts, question)
+    idx = [i for i, k in enumerate(kinds) if k in ("ok", NOTHING)]
     emb = None
     if len(idx) >= 10:
         import numpy as np  # noqa: PLC0415
 
-        docs = [scrub_pii(normalise(texts[i])) for i in idx]
+        docs = [theme_doc(texts[i]) or scrub_pii(normalise(texts[i])) for i in idx]
         vecs = np.zeros((len(texts), 384), dtype=np.float32)
         with _progress(len(docs), "embedding", stream) as bar:
             for s in range(0, len(docs), 256):
@@ -117,9 +122,12 @@ def themes_csv(
                 bar.update(len(part))
         emb = vecs
     print("themes: clustering", file=stream, flush=True)
-    result = find_themes(texts, embeddings=emb, **kwargs)
+    result = find_themes(texts, embeddings=emb, question=question, **kwargs)
     df["theme_id"] = [a if isinstance(a, int) else -1 for a in result.assignments]
     df["theme_label"] = [result.label_of(a) for a in result.assignments]
+    subs = result.subassignments or [None] * len(texts)
+    df["subtheme_id"] = [-1 if s is None else s for s in subs]
+    df["subtheme_label"] = [result.sublabel_of(a, s) for a, s in zip(result.assignments, subs, strict=True)]
     df.to_csv(output, index=False)
     result.summary().to_csv(_side_file(output, ".themes.csv"), index=False)
     _side_file(output, ".themes.json").write_text(result.to_json())
@@ -172,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     t.add_argument("--cache-dir", default=None, help="embedding cache directory")
     t.add_argument("--min-cluster-size", type=int, default=None)
     t.add_argument("--max-themes", type=int, default=25)
+    t.add_argument("--question", default=None, help="the question's text (e.g. 'What could we improve?')")
     a = sub.add_parser("assign", help="assign answers to themes saved by `themes`")
     a.add_argument("input")
     a.add_argument("--text-column", required=True)
@@ -184,7 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sentiment_csv(args.input, args.text_column, args.output, args.model, batch_size=args.batch_size)
         elif args.cmd == "themes":
             themes_csv(args.input, args.text_column, args.output, cache_dir=args.cache_dir,
-                       min_cluster_size=args.min_cluster_size, max_themes=args.max_themes)
+                       min_cluster_size=args.min_cluster_size, max_themes=args.max_themes,
+                       question=args.question)
         else:
             assign_csv(args.input, args.text_column, args.output, args.themes, cache_dir=args.cache_dir)
     except (FileNotFoundError, KeyError) as exc:

@@ -25,13 +25,22 @@ import re
 import time
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
+from nlp.labels import (
+    PLACEHOLDER,
+    REDACTION_WORDS,
+    clean_for_themes,
+    phrase_counts,
+    phrase_label,
+    proper_names,
+)
+from nlp.question import NOTHING_LABEL, OPEN, nothing_to_change, question_kind
 from nlp.text import detect_language, is_filler, normalise, scrub_pii
 
 __all__ = [
@@ -56,6 +65,28 @@ SEED = 42
 
 
 @dataclass
+class SubTheme:
+    """A finer group inside a theme (a theme "Card" -> "Card declined", "Lost card")."""
+
+    id: int  # 0 = largest, within its theme
+    label: str
+    count: int
+    quotes: list[str]
+    centroid: np.ndarray
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["centroid"] = [round(float(x), 5) for x in self.centroid]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SubTheme:
+        d = dict(d)
+        d["centroid"] = np.asarray(d["centroid"], dtype=np.float32)
+        return cls(**d)
+
+
+@dataclass
 class Theme:
     id: int
     label: str
@@ -65,17 +96,27 @@ class Theme:
     centroid: np.ndarray
     edited: bool = False
     merged_from: list[int] = field(default_factory=list)
+    subthemes: list[SubTheme] = field(default_factory=list)
+    kind: str = "theme"  # 'theme' | 'nothing' (the named "Nothing to improve" group)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["centroid"] = [round(float(x), 6) for x in self.centroid]
+        d["subthemes"] = [s.to_dict() for s in self.subthemes]
         return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Theme:
         d = dict(d)
         d["centroid"] = np.asarray(d["centroid"], dtype=np.float32)
+        d["subthemes"] = [SubTheme.from_dict(x) for x in d.get("subthemes") or []]
         return cls(**d)
+
+    def subtheme(self, sub_id: int | None) -> SubTheme | None:
+        for s in self.subthemes:
+            if s.id == sub_id:
+                return s
+        return None
 
 
 @dataclass
@@ -94,6 +135,9 @@ class ThemeResult:
     assign_threshold: float = 0.35
     seconds: float = 0.0
     params: dict[str, Any] = field(default_factory=dict)
+    # per input row: the sub-theme id within its theme (None: no theme or no sub-themes)
+    subassignments: list[int | None] = field(default_factory=list)
+    question_kind: str = OPEN
 
     @property
     def n_themed(self) -> int:
@@ -128,6 +172,7 @@ class ThemeResult:
                 "share": t.count / self.n_total if self.n_total else 0.0,
                 "keywords": ", ".join(t.keywords),
                 "quotes": " | ".join(t.quotes),
+                "subthemes": "; ".join(f"{s.label} ({s.count})" for s in t.subthemes),
             }
             for t in self.themes
         ]
@@ -135,8 +180,15 @@ class ThemeResult:
         for tid, label, n in ((OUTLIER, "unthemed", n_out), (FILLER, FILLER, self.n_filler),
                               (NON_ENGLISH, NON_ENGLISH, self.n_non_english)):
             rows.append({"theme_id": tid, "label": label, "count": n,
-                         "share": n / self.n_total if self.n_total else 0.0, "keywords": "", "quotes": ""})
-        return pd.DataFrame(rows, columns=["theme_id", "label", "count", "share", "keywords", "quotes"])
+                         "share": n / self.n_total if self.n_total else 0.0, "keywords": "", "quotes": "",
+                         "subthemes": ""})
+        return pd.DataFrame(rows, columns=["theme_id", "label", "count", "share", "keywords", "quotes", "subthemes"])
+
+    def sublabel_of(self, assignment: int | str, sub: int | None) -> str:
+        if isinstance(assignment, str) or assignment < 0 or sub is None:
+            return ""
+        s = self.theme(assignment).subtheme(sub)
+        return s.label if s else ""
 
     def to_json(self) -> str:
         d = asdict(self)
@@ -177,11 +229,25 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(n, 1e-12)
 
 
-def classify(texts: Sequence[object]) -> list[str]:
-    """Per text: ``'ok'``, ``'filler'`` or ``'non_english'`` (plus language code in the latter)."""
+NOTHING = "nothing"
+
+
+def theme_doc(text: object, names: frozenset[str] = frozenset()) -> str:
+    """The text a theme is fitted on: PII scrubbed, redaction tokens, speaker labels and
+    first names (and ``names``) out (:func:`nlp.labels.clean_for_themes`)."""
+    return clean_for_themes(scrub_pii(normalise(text)), names)
+
+
+def classify(texts: Sequence[object], question: str | None = None, *, kind: str | None = None) -> list[str]:
+    """Per text: ``'ok'``, ``'filler'``, ``'nothing'`` (a "nothing to improve" answer to an
+    improvement question) or ``'non_english'`` (plus language code in the latter)."""
+    kind = kind or question_kind(question)
     out = []
     for t in texts:
-        if is_filler(t):
+        if kind != OPEN and nothing_to_change(t, kind):
+            out.append(NOTHING)
+            continue
+        if is_filler(t) or is_filler(theme_doc(t)):
             out.append(FILLER)
             continue
         lang = detect_language(t)
@@ -200,7 +266,7 @@ SURVEY_STOP_WORDS = frozenset(["really", "super", "incredibly", "quite", "way", 
 def stop_words() -> list[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # noqa: PLC0415
 
-    return sorted(set(ENGLISH_STOP_WORDS) | SURVEY_STOP_WORDS)
+    return sorted(set(ENGLISH_STOP_WORDS) | SURVEY_STOP_WORDS | REDACTION_WORDS | {PLACEHOLDER})
 
 
 def _min_cluster_size(n: int) -> int:
@@ -297,33 +363,99 @@ def _quotes(docs: Sequence[str], emb: np.ndarray, centroid: np.ndarray, k: int =
     return out
 
 
+def _clean_keywords(kws: Sequence[str]) -> list[str]:
+    """Keyphrases without names, redaction tokens or our placeholders."""
+    from nlp.labels import is_name  # noqa: PLC0415
+
+    bad = REDACTION_WORDS | {PLACEHOLDER}
+    return [k for k in kws if k and not any(w in bad or is_name(w) for w in str(k).lower().split())]
+
+
+def _unique_label(label: str, used: set[str], fallbacks: Sequence[str]) -> str:
+    if label.lower() not in used:
+        return label
+    for f in fallbacks:
+        cand = f"{label}: {f}"
+        if f and f.lower() not in label.lower() and cand.lower() not in used:
+            return cand
+    n = 2
+    while f"{label} ({n})".lower() in used:
+        n += 1
+    return f"{label} ({n})"
+
+
 def _build_themes(
     docs: Sequence[str],
     emb: np.ndarray,
     labels: np.ndarray,
     keywords: Mapping[int, list[str]],
     n_quotes: int,
-) -> tuple[list[Theme], np.ndarray]:
-    """Themes ordered by size (ids 0..k-1) and the relabelled assignment vector."""
+    *,
+    quote_docs: Sequence[str] | None = None,
+    fixed_labels: Mapping[int, str] | None = None,
+    sublabels: np.ndarray | None = None,
+) -> tuple[list[Theme], np.ndarray, np.ndarray]:
+    """Themes ordered by size (ids 0..k-1), the relabelled assignment vector and the
+    sub-theme vector (-1: none). Labels are phrases the answers use (:mod:`nlp.labels`),
+    distinct across themes; the keyphrases are kept as keywords."""
+    quote_docs = quote_docs if quote_docs is not None else docs
+    fixed_labels = fixed_labels or {}
+    stop = frozenset(stop_words())
+    background = phrase_counts(docs, 4, stop)
     ids = [c for c, _ in sorted(Counter(int(x) for x in labels if x >= 0).items(), key=lambda kv: (-kv[1], kv[0]))]
     remap = {old: new for new, old in enumerate(ids)}
     new_labels = np.array([remap.get(int(x), OUTLIER) for x in labels], dtype=int)
+    new_subs = np.full(len(labels), OUTLIER, dtype=int)
     themes = []
+    used: set[str] = set()
     for old in ids:
         idx = np.flatnonzero(labels == old)
         centroid = _unit(emb[idx].mean(axis=0))
-        kws = list(keywords.get(old, []))
-        themes.append(
-            Theme(
-                id=remap[old],
-                label=make_label(kws),
-                keywords=kws[:10],
-                count=len(idx),
-                quotes=_quotes([docs[i] for i in idx], emb[idx], centroid, n_quotes),
-                centroid=centroid,
-            )
+        kws = _clean_keywords(keywords.get(old, []))
+        member_docs = [docs[i] for i in idx]
+        if old in fixed_labels:
+            label = fixed_labels[old]
+        else:
+            label = phrase_label(member_docs, background, len(docs), stop, avoid=sorted(used)) or make_label(kws)
+            label = _unique_label(label, used, [k for k in kws if k.lower() not in label.lower()])
+        used.add(label.lower())
+        theme = Theme(
+            id=remap[old], label=label, keywords=kws[:10], count=len(idx),
+            quotes=_quotes([quote_docs[i] for i in idx], emb[idx], centroid, n_quotes), centroid=centroid,
+            kind=NOTHING if old in fixed_labels else "theme",
         )
-    return themes, new_labels
+        if sublabels is not None and old not in fixed_labels:
+            theme.subthemes, new_subs[idx] = _build_subthemes(
+                member_docs, [quote_docs[i] for i in idx], emb[idx], sublabels[idx], label, stop, n_quotes,
+                background, len(docs))
+        themes.append(theme)
+    return themes, new_labels, new_subs
+
+
+def _build_subthemes(docs: Sequence[str], quote_docs: Sequence[str], emb: np.ndarray, subs: np.ndarray,
+                     theme_label: str, stop: frozenset[str], n_quotes: int,
+                     corpus_counts: Counter[tuple[str, ...]], n_corpus: int) -> tuple[list[SubTheme], np.ndarray]:
+    ids = [c for c, _ in sorted(Counter(int(x) for x in subs if x >= 0).items(), key=lambda kv: (-kv[1], kv[0]))]
+    out_subs = np.full(len(subs), OUTLIER, dtype=int)
+    if len(ids) < 2:
+        return [], out_subs
+    background = corpus_counts
+    used = {theme_label.lower()}
+    result = []
+    for new, old in enumerate(ids):
+        idx = np.flatnonzero(subs == old)
+        out_subs[idx] = new
+        centroid = _unit(emb[idx].mean(axis=0))
+        sub_docs = [docs[i] for i in idx]
+        label = phrase_label(sub_docs, background, n_corpus, stop, avoid=sorted(used)) \
+            or phrase_label(sub_docs, background, n_corpus, stop, avoid=sorted(used), min_df=1) \
+            or f"{theme_label} {new + 1}"
+        label = _unique_label(label, used, [])
+        used.add(label.lower())
+        result.append(SubTheme(id=new, label=label, count=len(idx),
+                               quotes=_quotes([quote_docs[i] for i in idx], emb[idx], centroid, n_quotes),
+                               centroid=centroid))
+    return result, out_subs
 
 
 def _assign_threshold(emb: np.ndarray, labels: np.ndarray, themes: Sequence[Theme]) -> float:
@@ -368,7 +500,7 @@ def _fit_bertopic(
     merge_threshold: float,
     representation: str,
     max_themes: int | None,
-) -> tuple[np.ndarray, dict[int, list[str]], dict[str, Any]]:
+) -> tuple[np.ndarray, dict[int, list[str]], dict[str, Any], np.ndarray | None]:
     with _quiet():  # umap warns about TensorFlow at import
         from bertopic import BERTopic  # noqa: PLC0415
         from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance  # noqa: PLC0415
@@ -420,7 +552,7 @@ def _fit_bertopic(
     params["clusters_found"] = n_clusters
     params["outliers_before"] = float((topics == OUTLIER).mean())
     if n_clusters == 0:
-        return topics, {}, params
+        return topics, {}, params, None
     # merge near-duplicate themes (cosine of topic centroids > merge_threshold)
     merges = _duplicate_groups(emb, topics, merge_threshold)
     if merges:
@@ -458,7 +590,7 @@ def _fit_bertopic(
         # apply our threshold decision (cosine to member centroids) consistently
         new_topics[out_idx[best < th]] = OUTLIER
         topics = new_topics
-    topics, params["split_themes"] = _split_incoherent(emb, topics, mcs, seed)
+    topics, params["split_themes"] = _split_incoherent(emb, topics, mcs, seed, max_themes=max_themes)
     # one final pass computes c-TF-IDF and the keyphrase representation
     with _quiet():
         tm.update_topics(docs, topics=topics.tolist(), vectorizer_model=vec, ctfidf_model=ctfidf,
@@ -467,7 +599,66 @@ def _fit_bertopic(
     for c in sorted(set(topics.tolist()) - {OUTLIER}):
         words = tm.get_topic(c) or []
         keywords[c] = [w for w, _ in words if w]
-    return topics, keywords, params
+    reduced = getattr(umap_model, "embedding_", None)
+    subs = _sub_clusters(emb, reduced, topics, mcs, seed)
+    params["subthemes"] = int(sum(len(set(subs[topics == c].tolist()) - {OUTLIER}) > 1
+                                  for c in set(topics.tolist()) - {OUTLIER}))
+    return topics, keywords, params, subs
+
+
+def _sub_clusters(emb: np.ndarray, reduced: np.ndarray | None, topics: np.ndarray, mcs: int,
+                  seed: int) -> np.ndarray:
+    """Sub-theme ids within each theme (-1 for unthemed answers).
+
+    HDBSCAN again, on the theme's own answers in the UMAP space, with half the
+    theme-level minimum size (at least 5; themes of fewer than three times that have none); when that finds fewer than two groups, k-means on the
+    original embeddings (k = 2..8 by cosine silhouette). Either is kept only when its
+    cosine silhouette is at least ``SUB_SILHOUETTE`` (a theme without inner structure
+    has no sub-themes). Answers HDBSCAN leaves out go to the nearest sub-theme.
+    """
+    from hdbscan import HDBSCAN  # noqa: PLC0415
+    from sklearn.cluster import KMeans  # noqa: PLC0415
+    from sklearn.metrics import silhouette_score  # noqa: PLC0415
+
+    subs = np.full(len(topics), OUTLIER, dtype=int)
+    smin = max(5, mcs // 2)
+    for c in sorted(set(topics.tolist()) - {OUTLIER}):
+        idx = np.flatnonzero(topics == c)
+        subs[idx] = 0
+        if len(idx) < 3 * smin:
+            continue
+        lab = np.full(len(idx), OUTLIER, dtype=int)
+        if reduced is not None and len(reduced) == len(topics):
+            with _quiet():
+                lab = HDBSCAN(min_cluster_size=smin, min_samples=max(2, smin // 2), metric="euclidean",
+                              cluster_selection_method="leaf").fit(reduced[idx]).labels_.astype(int)
+        found = lab >= 0
+        if len(set(lab[found].tolist())) >= 2 and found.sum() > 2 and float(
+                silhouette_score(emb[idx[found]], lab[found], metric="cosine")) < SUB_SILHOUETTE:
+            lab[:] = OUTLIER  # no real structure inside: try k-means below
+        if len(set(lab.tolist()) - {OUTLIER}) < 2:
+            best: tuple[float, np.ndarray] | None = None
+            with _quiet():
+                for k in range(2, min(8, len(idx) // smin) + 1):
+                    km = KMeans(n_clusters=k, random_state=seed, n_init=4).fit(emb[idx]).labels_
+                    if np.bincount(km).min() < smin:
+                        continue
+                    sc = float(silhouette_score(emb[idx], km, metric="cosine"))
+                    if best is None or sc > best[0] + 1e-9:
+                        best = (sc, km.astype(int))
+            if best is None or best[0] < SUB_SILHOUETTE:
+                continue
+            lab = best[1]
+        ids = sorted(set(lab.tolist()) - {OUTLIER})
+        cents = _unit(np.stack([emb[idx[lab == k]].mean(axis=0) for k in ids]))
+        out = lab == OUTLIER
+        if out.any():
+            lab[out] = np.asarray(ids)[(emb[idx[out]] @ cents.T).argmax(axis=1)]
+        subs[idx] = lab
+    return subs
+
+
+SUB_SILHOUETTE = 0.1
 
 
 EXACT_KNN_MAX = 60_000
@@ -475,7 +666,7 @@ SPLIT_BELOW = 0.4
 
 
 def _split_incoherent(emb: np.ndarray, topics: np.ndarray, mcs: int, seed: int,
-                      below: float = SPLIT_BELOW) -> tuple[np.ndarray, int]:
+                      below: float = SPLIT_BELOW, max_themes: int | None = None) -> tuple[np.ndarray, int]:
     """Split themes made of two unrelated groups of answers.
 
     UMAP can place two small, tight groups of near-identical answers side by side, and
@@ -492,7 +683,8 @@ def _split_incoherent(emb: np.ndarray, topics: np.ndarray, mcs: int, seed: int,
     queue = sorted(set(topics.tolist()) - {OUTLIER})
     next_id = max(queue, default=-1) + 1
     splits = 0
-    while queue and splits < 50:
+    n_themes = len(queue)
+    while queue and splits < 50 and (not max_themes or n_themes < max_themes):
         c = queue.pop(0)
         idx = np.flatnonzero(topics == c)
         if len(idx) < 2 * smallest:
@@ -509,6 +701,7 @@ def _split_incoherent(emb: np.ndarray, topics: np.ndarray, mcs: int, seed: int,
         queue += [c, next_id]
         next_id += 1
         splits += 1
+        n_themes += 1
     return topics, splits
 
 
@@ -601,6 +794,7 @@ def _duplicate_groups(emb: np.ndarray, topics: np.ndarray, threshold: float) -> 
 def find_themes(
     texts: Sequence[object],
     *,
+    question: str | None = None,
     embeddings: np.ndarray | None = None,
     cache_dir: str | None = None,
     min_cluster_size: int | None = None,
@@ -610,15 +804,24 @@ def find_themes(
     representation: str = "keybert",
     max_themes: int | None = 25,
     seed: int = SEED,
+    progress: Callable[[float, str], None] | None = None,
 ) -> ThemeResult:
     """Find themes in ``texts`` (see the module docstring).
 
+    ``question`` is the question's text: for an improvement question ("What could we
+    improve?") "nothing"-type answers form a named theme instead of being filler.
     ``embeddings`` may be given precomputed (one row per input text, MiniLM space);
     otherwise they are computed with :func:`nlp.embeddings.embed` (``cache_dir`` as there).
+    ``progress(fraction, message)`` is told about each stage.
+
+    The answers are fitted in a canonical order (sorted by text), so the same answers in
+    another order give the same themes.
     """
     t0 = time.time()
+    report = progress or (lambda _f, _m: None)
     texts = list(texts)
-    kinds = classify(texts)
+    qkind = question_kind(question)
+    kinds = classify(texts, question)
     assignments: list[int | str] = []
     usable: list[int] = []
     langs: Counter[str] = Counter()
@@ -631,10 +834,11 @@ def find_themes(
         else:
             assignments.append(OUTLIER)
             usable.append(i)
+    subassignments: list[int | None] = [None] * len(texts)
     n_filler = sum(1 for k in kinds if k == FILLER)
     base = {
         "n_total": len(texts), "n_filler": n_filler, "n_non_english": sum(langs.values()),
-        "languages": dict(sorted(langs.items())),
+        "languages": dict(sorted(langs.items())), "question_kind": qkind,
     }
     params: dict[str, Any] = {"seed": seed, "outlier_target": outlier_target, "merge_threshold": merge_threshold,
                               "representation": representation, "max_themes": max_themes,
@@ -643,39 +847,68 @@ def find_themes(
         return ThemeResult(
             themes=[], assignments=assignments, outlier_share=1.0 if usable else 0.0, method="too_few",
             message=f"too few answers to find themes: {len(usable)} usable (need at least {MIN_ANSWERS})",
-            seconds=time.time() - t0, params=params, **base,
+            seconds=time.time() - t0, params=params, subassignments=subassignments, **base,
         )
-    docs = [scrub_pii(normalise(texts[i])) for i in usable]
+    quote_docs = [scrub_pii(normalise(texts[i])) for i in usable]
+    names = proper_names(quote_docs)
+    # canonical order: identical input sets give identical fits whatever the row order
+    order = sorted(range(len(usable)), key=lambda j: (theme_doc(texts[usable[j]], names), quote_docs[j], usable[j]))
+    usable = [usable[j] for j in order]
+    quote_docs = [quote_docs[j] for j in order]
+    docs = [theme_doc(texts[i], names) or quote_docs[j] for j, i in enumerate(usable)]
+    report(0.05, f"embedding {len(docs):,} answers")
     if embeddings is not None:
         emb = _unit(np.asarray(embeddings)[usable])
     else:
         from nlp.embeddings import embed  # noqa: PLC0415
 
         emb = embed(docs, cache_dir=cache_dir)
-    if len(usable) < KMEANS_BELOW:
-        method = "kmeans"
-        labels = _fit_kmeans(emb, seed)
-        keywords = _ctfidf_keywords(docs, labels)
-    else:
-        method = "bertopic"
-        labels, keywords, extra = _fit_bertopic(
-            docs, emb, seed=seed, min_cluster_size=min_cluster_size, outlier_target=outlier_target,
-            merge_threshold=merge_threshold, representation=representation, max_themes=max_themes,
-        )
-        params.update(extra)
-        if not keywords:  # HDBSCAN found no structure: fall back to k-means
-            method = "kmeans"
-            labels = _fit_kmeans(emb, seed)
-            keywords = _ctfidf_keywords(docs, labels)
-    themes, labels = _build_themes(docs, emb, labels, keywords, n_quotes)
+    report(0.45, "finding themes")
+    nothing = np.array([kinds[i] == NOTHING for i in usable], dtype=bool)
+    fit = np.flatnonzero(~nothing)
+    labels = np.full(len(usable), OUTLIER, dtype=int)
+    subs: np.ndarray | None = None
+    keywords: dict[int, list[str]] = {}
+    method = "kmeans"
+    if len(fit) >= MIN_ANSWERS:
+        fdocs = [docs[j] for j in fit]
+        femb = emb[fit]
+        flabels: np.ndarray | None = None
+        if len(fit) >= KMEANS_BELOW:
+            method = "bertopic"
+            flabels, keywords, extra, fsubs = _fit_bertopic(
+                fdocs, femb, seed=seed, min_cluster_size=min_cluster_size, outlier_target=outlier_target,
+                merge_threshold=merge_threshold, representation=representation, max_themes=max_themes,
+            )
+            params.update(extra)
+            if fsubs is not None:
+                subs = np.full(len(usable), OUTLIER, dtype=int)
+                subs[fit] = fsubs
+            if not keywords:  # HDBSCAN found no structure: fall back to k-means
+                method, flabels, subs = "kmeans", None, None
+        if flabels is None:
+            flabels = _fit_kmeans(femb, seed)
+            keywords = _ctfidf_keywords(fdocs, flabels)
+        labels[fit] = flabels
+    fixed: dict[int, str] = {}
+    if nothing.any():
+        nid = int(labels.max()) + 1 if (labels >= 0).any() else 0
+        labels[nothing] = nid
+        fixed[nid] = NOTHING_LABEL.get(qkind, "Nothing to improve")
+    report(0.85, "naming themes")
+    themes, labels, sub_out = _build_themes(docs, emb, labels, keywords, n_quotes, quote_docs=quote_docs,
+                                            fixed_labels=fixed, sublabels=subs)
     for j, i in enumerate(usable):
         assignments[i] = int(labels[j])
+        if subs is not None and sub_out[j] >= 0 and themes[int(labels[j])].subthemes:
+            subassignments[i] = int(sub_out[j])
     n_out = int((labels == OUTLIER).sum())
+    report(1.0, f"{len(themes)} themes")
     return ThemeResult(
         themes=themes, assignments=assignments, outlier_share=n_out / len(usable), method=method,
         message=f"{len(themes)} themes in {len(usable)} answers",
         assign_threshold=_assign_threshold(emb, labels, themes), seconds=time.time() - t0,
-        params=params, **base,
+        params=params, subassignments=subassignments, **base,
     )
 
 
@@ -695,24 +928,30 @@ def assign(
     :func:`find_themes`.
     """
     new_texts = list(new_texts)
-    kinds = classify(new_texts)
+    kinds = classify(new_texts, kind=result.question_kind)
+    nothing_id = next((t.id for t in result.themes if t.kind == NOTHING), None)
     out: list[int | str] = [FILLER if k == FILLER else NON_ENGLISH if k.startswith(NON_ENGLISH) else OUTLIER
                             for k in kinds]
+    for i, k in enumerate(kinds):
+        if k == NOTHING:
+            out[i] = nothing_id if nothing_id is not None else OUTLIER
     idx = [i for i, k in enumerate(kinds) if k == "ok"]
-    if not idx or not result.themes:
+    cluster_themes = [t for t in result.themes if t.kind != NOTHING]
+    if not idx or not cluster_themes:
         return out
     if embeddings is not None:
         emb = _unit(np.asarray(embeddings)[idx])
     else:
         from nlp.embeddings import embed  # noqa: PLC0415
 
-        emb = embed([scrub_pii(normalise(new_texts[i])) for i in idx], cache_dir=cache_dir)
-    cents = _unit(np.stack([t.centroid for t in result.themes]))
+        emb = embed([theme_doc(new_texts[i]) or scrub_pii(normalise(new_texts[i])) for i in idx],
+                    cache_dir=cache_dir)
+    cents = _unit(np.stack([t.centroid for t in cluster_themes]))
     sims = emb @ cents.T
     best = sims.argmax(axis=1)
     th = result.assign_threshold if threshold is None else threshold
     for j, i in enumerate(idx):
-        out[i] = result.themes[int(best[j])].id if sims[j, best[j]] >= th else OUTLIER
+        out[i] = cluster_themes[int(best[j])].id if sims[j, best[j]] >= th else OUTLIER
     return out
 
 
@@ -808,12 +1047,13 @@ def refit(
                 final[nid] = Theme(
                     id=nid, label=o.label if o.edited else t.label, keywords=t.keywords, count=t.count,
                     quotes=t.quotes, centroid=t.centroid, edited=o.edited, merged_from=list(o.merged_from),
+                    subthemes=t.subthemes, kind=t.kind,
                 )
         else:
             nid = next_id
             next_id += 1
             final[nid] = Theme(id=nid, label=t.label, keywords=t.keywords, count=t.count, quotes=t.quotes,
-                               centroid=t.centroid)
+                               centroid=t.centroid, subthemes=t.subthemes, kind=t.kind)
         id_map[t.id] = nid
     new.assignments = [id_map[a] if isinstance(a, int) and a >= 0 else a for a in new.assignments]
     new.themes = sorted(final.values(), key=lambda t: (-t.count, t.id))
