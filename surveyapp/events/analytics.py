@@ -132,7 +132,7 @@ def _no_deletes(session: Session, store: st.EventStore, env_ids: list[int], wait
     files = store.files(m, env_ids)
     ours = 0
     if files:
-        con = st.duck()
+        con = st.shared()
         try:
             row = con.execute(f"SELECT count(*) FROM {st.scan(files)}").fetchone()
             ours = int(row[0]) if row else 0
