@@ -51,6 +51,7 @@ PAGES: dict[str, str] = {
     "surveys": "/w/demo/surveys",
     "survey-new": "/w/demo/surveys/new",
     "survey-report": "/w/demo/surveys/N",
+    "survey-asks": "/w/demo/surveys/asks",
     "survey-edit": "/w/demo/surveys/N/edit",
     "survey-versions": "/w/demo/surveys/N/versions",
     "survey-report-draft": "/w/demo/surveys/N (a draft without answers)",
@@ -277,8 +278,8 @@ def _check(browser, live_server, urls: dict[str, str], keys: list[str]) -> dict[
             if response is None or response.status >= 400:
                 results[shape].append(f"{width}px: HTTP {response.status if response else '?'}")
                 continue
-            with contextlib.suppress(PlaywrightTimeout):  # a page that polls: check after 5 s
-                page.wait_for_load_state("networkidle", timeout=5_000)
+            with contextlib.suppress(PlaywrightTimeout):  # a page that polls: check after 3 s
+                page.wait_for_load_state("networkidle", timeout=3_000)
             results[shape] += [f"{width}px: {p}" for p in page.evaluate(CHECK_JS)]
             if width >= 1366 and page.locator("header.topbar nav a").count():
                 # The workspace navigation stays one row on a laptop (it scrolls in itself).
