@@ -20,7 +20,7 @@ from surveyapp.builder.forms import AddQuestionForm, LogicForm, SettingsForm
 from surveyapp.builder.wording import short
 from surveyapp.extensions import db
 from surveyapp.models import Survey
-from surveyapp.surveys.definition import END, DefinitionError, validate_definition
+from surveyapp.surveys.definition import END, SEGMENT_KEY, DefinitionError, validate_definition
 from surveyapp.surveys.questions import QUESTION_TYPES
 
 
@@ -95,6 +95,8 @@ def settings_form(survey: Survey, formdata: MultiDict[str, str] | None = None) -
         "display_times": limit.get("times"), "recontact_days": t.get("recontact_days"),
         "start": _date(schedule.get("start")), "end": _date(schedule.get("end")),
         "response_cap": t.get("response_cap"),
+        "priority": t.get("priority"),
+        "quotas": ", ".join(f"{q['segment']}={q['max']}" for q in t.get("quotas") or []),
         "position": ap.get("position", "bottom-right"), "theme": ap.get("theme", "auto"),
         "brand_color": ap.get("brand_color", "#4f46e5"),
         "public_title": d.get("title"),
@@ -156,7 +158,7 @@ def settings_to_definition(form: SettingsForm, draft: dict[str, Any]) -> dict[st
                                  "display_limit": {"mode": form.display_limit.data}}
     if form.display_limit.data == "times":
         targeting["display_limit"]["times"] = form.display_times.data or 1
-    for key in ("recontact_days", "response_cap"):
+    for key in ("recontact_days", "response_cap", "priority"):
         if getattr(form, key).data is not None:
             targeting[key] = getattr(form, key).data
     schedule = {k: getattr(form, k).data.isoformat() for k in ("start", "end")
@@ -166,6 +168,12 @@ def settings_to_definition(form: SettingsForm, draft: dict[str, Any]) -> dict[st
     segment_keys = [k.strip() for k in (form.segments.data or "").split(",") if k.strip()]
     if segment_keys:
         targeting["segments"] = segment_keys
+    quotas = [q.strip().partition("=") for q in (form.quotas.data or "").split(",") if q.strip()]
+    if any(not SEGMENT_KEY.fullmatch(k.strip()) or not n.strip().isdigit() or not int(n)
+           for k, _, n in quotas):
+        form.quotas.errors.append("Write “segment-key=responses”, e.g. “power-users=200”.")
+    elif quotas:
+        targeting["quotas"] = [{"segment": k.strip(), "max": int(n)} for k, _, n in quotas]
     if (draft.get("targeting") or {}).get("segment") is not None:
         targeting["segment"] = draft["targeting"]["segment"]
     out["targeting"] = targeting

@@ -85,6 +85,10 @@ class SettingsForm(FlaskForm):
     start = DateField("Start showing on", validators=[Optional()])
     end = DateField("Stop showing after", validators=[Optional()])
     response_cap = IntegerField("Stop after this many responses", validators=[Optional(), NumberRange(1)])
+    priority = IntegerField("Priority (0-100)", validators=[Optional(), NumberRange(0, 100)],
+                            description="When two surveys could show, the higher one does.")
+    quotas = StringField("Stop per segment", filters=[strip],
+                         description="“segment-key=responses”, comma-separated: “power-users=200”.")
     position = SelectField("Position", choices=[
         SelectChoice("bottom-right", "Bottom right"), SelectChoice("bottom-left", "Bottom left"),
         SelectChoice("top-right", "Top right"), SelectChoice("top-left", "Top left"),

@@ -137,7 +137,8 @@ def test_targeting_and_appearance(db, editing):
             "set-trigger_value": "export_done", "set-attributes": "plan eq pro\nseats gt 10",
             "set-sampling": "40", "set-display_limit": "times", "set-display_times": "3",
             "set-recontact_days": "14", "set-start": "2026-12-01", "set-end": "2026-12-31",
-            "set-response_cap": "500", "set-position": "center", "set-theme": "dark",
+            "set-response_cap": "500", "set-priority": "20",
+            "set-quotas": "power-users=200, newcomers=50", "set-position": "center", "set-theme": "dark",
             "set-brand_color": "#0f766e", "set-thank_you_title": "Thanks!",
             "set-locales": "en, de"}
     assert post("/settings", good).status_code == 302
@@ -150,10 +151,18 @@ def test_targeting_and_appearance(db, editing):
     assert d["targeting"]["schedule"] == {"start": "2026-12-01", "end": "2026-12-31"}
     assert d["appearance"] == {"position": "center", "theme": "dark", "brand_color": "#0f766e"}
     assert d["locales"] == ["en", "de"]
+    assert (d["targeting"]["priority"], d["targeting"]["response_cap"]) == (20, 500)
+    assert d["targeting"]["quotas"] == [{"segment": "power-users", "max": 200},
+                                        {"segment": "newcomers", "max": 50}]
+    assert 'value="power-users=200, newcomers=50"' in post("/settings", good, follow_redirects=True
+                                                           ).get_data(as_text=True)
     for bad, message in (({"set-urls": "regex (unclosed"}, "not a valid pattern"),
                          ({"set-urls": "somewhere /app"}, "Line 1"),
                          ({"set-sampling": "0"}, "between 1 and 100"),
                          ({"set-brand_color": "red"}, "a colour like"),
+                         ({"set-quotas": "Power Users=10"}, "segment-key=responses"),
+                         ({"set-quotas": "power-users=0"}, "segment-key=responses"),
+                         ({"set-priority": "101"}, "between 0 and 100"),
                          ({"set-start": "2026-12-31", "set-end": "2026-12-01"}, "after the start")):
         resp = post("/settings", {**good, **bad})
         assert resp.status_code == 422 and message in resp.get_data(as_text=True), bad

@@ -42,6 +42,7 @@ def _pages(live_server) -> dict[str, str]:
     return {
         "dashboard": f"{base}/",
         "surveys": f"{base}/surveys",
+        "asks": f"{base}/surveys/asks",
         "responses": f"{base}/surveys/{survey_id}/responses",
         "person": f"{base}/people/{contact_id}",
         "report": f"{base}/surveys/{survey_id}",
