@@ -49,7 +49,8 @@ class WorkspaceSettingsForm(FlaskForm):
                        validators=[DataRequired(), Length(max=120)])
     recontact_days = IntegerField(
         "Recontact wait (days)", validators=[InputRequired(), NumberRange(min=0, max=365)],
-        description="Minimum days between two surveys shown to the same person.",
+        description="Minimum days between two surveys shown to the same person, across all "
+                    "surveys (a survey may set its own wait).",
     )
     consent_mode = SelectField("Consent", choices=CONSENT_CHOICES,
                                description="What the widget may store before a person consents.")
