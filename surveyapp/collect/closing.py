@@ -17,14 +17,15 @@ count it or leave it out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from surveyapp.models import Response
+from surveyapp.models import Response, Survey
 from surveyapp.models.segments import Segment, SegmentMember, SegmentRun
 
 #: meta.late values, by the reason the survey was closed
@@ -71,21 +72,28 @@ def segment_counts(session: Session, survey_id: int, keys: Iterable[str]) -> dic
     keys = list(keys)
     if not keys:
         return {}
-    rows = session.execute(
-        select(Segment.key, func.count(func.distinct(Response.id)))
-        .join(SegmentMember, SegmentMember.contact_id == Response.contact_id)
-        .join(Segment, Segment.id == SegmentMember.segment_id)
+    segments = session.execute(
+        select(Segment.key, Segment.id)
         .join(SegmentRun, SegmentRun.id == Segment.run_id)
-        .where(
-            Response.survey_id == survey_id,
-            Response.finished.is_(True),
-            SegmentRun.status == "saved",
-            SegmentRun.environment_id == Response.environment_id,
-            Segment.key.in_(keys),
+        .join(Survey, Survey.environment_id == SegmentRun.environment_id)
+        .where(Survey.id == survey_id, SegmentRun.status == "saved", Segment.key.in_(keys))
+    ).all()
+    out: dict[str, int] = {}
+    for key, segment_id in segments:  # (one saved run per environment: one id per key)
+        members = select(SegmentMember.contact_id).where(SegmentMember.segment_id == segment_id)
+        out[key] = out.get(key, 0) + (
+            session.scalar(
+                select(func.count())
+                .select_from(Response)
+                .where(
+                    Response.survey_id == survey_id,
+                    Response.finished.is_(True),
+                    Response.contact_id.in_(members),
+                )
+            )
+            or 0
         )
-        .group_by(Segment.key)
-    )
-    return {k: n for k, n in rows}
+    return out
 
 
 def full_segments(session: Session, survey_id: int, definition: dict[str, Any]) -> set[str]:
@@ -120,12 +128,46 @@ def reason_for(
     reason = closed_reason(session, survey_id, definition)
     if reason or contact_id is None or not _targeting(definition).get("quotas"):
         return reason
+    quotas = {q["segment"]: q["max"] for q in _targeting(definition)["quotas"]}
     if segment_keys is None:
         from surveyapp.segments.service import segment_keys as keys_of
 
         segment_keys = keys_of(session, contact_id)
-    full = full_segments(session, survey_id, definition)
-    return "segment_quota" if full & set(segment_keys) else None
+    mine = quotas.keys() & set(segment_keys)  # only the person's own segments are counted
+    if not mine:
+        return None
+    counts = segment_counts(session, survey_id, mine)
+    return "segment_quota" if any(counts.get(k, 0) >= quotas[k] for k in mine) else None
+
+
+#: seconds the config reuses a survey's counts (displays and answers always count afresh)
+CONFIG_TTL = 2.0
+_memo: dict[tuple[Any, str, int, int], tuple[float, Any]] = {}
+
+
+def memo(
+    session: Session, kind: str, survey_id: int, version_id: int, load: Callable[[], Any]
+) -> Any:
+    """``load()`` for the widget config, reused for ``CONFIG_TTL`` seconds in this process:
+    counting a busy survey's responses on every config request cost several times the
+    request itself (bench/closing_rules.py). A response finished in this process forgets
+    its survey's entries at once (``forget``); other processes see it within the TTL."""
+    key = (session.get_bind().engine.url, kind, survey_id, version_id)
+    now = time.monotonic()
+    hit = _memo.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    value = load()
+    if len(_memo) > 10_000:
+        _memo.clear()
+    _memo[key] = (now + CONFIG_TTL, value)
+    return value
+
+
+def forget(survey_id: int) -> None:
+    """A response finished in this process: the next config counts this survey afresh."""
+    for key in [k for k in _memo if k[2] == survey_id]:
+        _memo.pop(key, None)
 
 
 def served_targeting(targeting: dict[str, Any], full: set[str]) -> dict[str, Any] | None:

@@ -157,15 +157,18 @@ def _offered(session: Session, surveys: Sequence[Survey]) -> list[dict[str, Any]
     """Live surveys that no closing rule has closed, highest priority first (the widget
     shows the first eligible one), with full segment quotas left out of their targeting."""
     live = [(s, s.current_version.definition) for s in surveys if s.current_version is not None]
-    capped = [s.id for s, d in live if (d.get("targeting") or {}).get("response_cap")]
-    finished = closing.finished_counts(session, capped)
     out = []
     for s, definition in live:
         targeting = definition.get("targeting") or {}
-        if closing.closed_reason(session, s.id, definition, finished.get(s.id, 0)):
+        version_id = s.current_version.id
+        if closing.closed_on_date(definition) or targeting.get("response_cap") and closing.memo(
+                session, "closed", s.id, version_id,
+                lambda s=s, d=definition: closing.closed_reason(session, s.id, d)):
             continue
-        served = closing.served_targeting(targeting, closing.full_segments(session, s.id, definition)
-                                          if targeting.get("quotas") else set())
+        full = closing.memo(session, "full", s.id, version_id,
+                            lambda s=s, d=definition: closing.full_segments(session, s.id, d)
+                            ) if targeting.get("quotas") else set()
+        served = closing.served_targeting(targeting, full)
         if served is not None:
             out.append({"id": s.id, "version": s.current_version.number, "targeting": served})
     prio = {s.id: fatigue.priority(d.get("targeting") or {}) for s, d in live}
@@ -361,6 +364,8 @@ def _create_response(session: Session, env: EnvironmentInfo, client_id: str,
     except IntegrityError:
         session.rollback()
         raise _AlreadyStored from None
+    if finished:
+        closing.forget(survey.id)
     return {"id": client_id, "survey_id": survey.id, "finished": finished, "answers": answers,
             "stored": True}, True
 
@@ -400,6 +405,7 @@ def _update_response(session: Session, env: EnvironmentInfo, response: Response,
         if late:
             response.meta = {**response.meta, "late": closing.LATE[late]}
     if finished:
+        closing.forget(survey.id)
         response.finished = True
         response.finished_at = utcnow()
     if data.get("meta") is not None:
