@@ -191,3 +191,43 @@ def test_cli_analyses_a_survey_and_any_csv(app, db, team, survey, tmp_path):
     result = runner.invoke(args=["nlp", "sentiment", str(csv_in), "--text-column", "nope", "-o", str(out)])
     assert result.exit_code != 0 and "nope" in result.output
     assert "ready" in runner.invoke(args=["nlp", "status"]).output
+
+
+def test_an_improvement_question_gets_a_nothing_theme_and_the_report_drills_down(db, client, team):
+    """Real customer messages (CLINC150) plus answers to "What could we improve?": the job
+    reads the question, so "nothing" answers form "Nothing to improve" (not filler), and
+    the report lists each theme's sub-themes under it."""
+    import json
+
+    from nlp.themes import NOTHING, ThemeResult
+    from tests.nlp.test_theme_quality import IMPROVE, SAMPLE
+
+    env = team.workspace.environments[0]
+    survey = Survey(workspace=team.workspace, environment=env, name="Improve", status=SurveyStatus.LIVE)
+    version = survey.publish({"questions": [
+        {"id": "better", "type": "open_text", "title": "What could we improve?"}]})
+    db.session.add(survey)
+    db.session.flush()
+    texts = IMPROVE + [r["text"] for r in json.loads(SAMPLE.read_text())["rows"]]
+    for i, text in enumerate(texts):
+        db.session.add(Response(environment_id=env.id, client_id=f"i{i}", survey=survey, version=version,
+                                finished=True, answers={"better": text}))
+    db.session.commit()
+    run_analysis(db, team, survey)
+    result = ThemeResult.from_json(db.session.scalar(select(TextAnalysis).where(
+        TextAnalysis.survey_id == survey.id)).result)
+    nothing = [t for t in result.themes if t.kind == NOTHING]
+    assert [t.label for t in nothing] == ["Nothing to improve"]
+    notes = {db.session.get(Response, n.response_id).answers["better"]: n for n in annotations(db, survey)}
+    assert notes["Nothing to improve, all good"].theme == nothing[0].id
+    assert notes["nothing"].kind == "ok" and notes["nothing"].theme == nothing[0].id
+    assert notes["n/a"].kind == "filler" and notes["asdf"].kind == "filler"
+    with_subs = [t for t in result.themes if t.subthemes]
+    assert with_subs, [t.label for t in result.themes]
+    login(client, team.users[Role.VIEWER].email)
+    page = client.get(f"/w/{team.workspace.slug}/surveys/{survey.id}").get_data(as_text=True)
+    assert "Nothing to improve" in page
+    assert "data-subthemes" in page and "sub-themes" in page
+    from markupsafe import escape
+
+    assert all(str(escape(s.label)) in page for s in with_subs[0].subthemes)

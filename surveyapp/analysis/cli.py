@@ -30,7 +30,7 @@ def _nlp_error(exc: Exception) -> click.ClickException:
 @click.option("--force", is_flag=True, help="Rebuild even if a matching build exists.")
 @with_appcontext
 def nlp_build_model(quick: bool, background: bool, force: bool) -> None:
-    """Fine-tune the packaged MiniLM into the sentiment model (about 15 minutes on 2 cores).
+    """Fine-tune the packaged MiniLM into the sentiment model (25 minutes on 2 idle cores).
 
     The result goes to SURVEYAPP_SENTIMENT_MODEL (default: DATA_DIR/models/sentiment) with a
     manifest of its training data, parameters and held-out metrics; a second run reuses it."""
@@ -76,14 +76,17 @@ def nlp_sentiment(input_csv: str, text_column: str, output: str, model_path: str
 @click.argument("input_csv", type=click.Path(exists=True, dir_okay=False))
 @click.option("--text-column", required=True, help="The column holding the answers.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@click.option("--question", default=None, help="The question's text: 'What could we improve?' makes "
+              "“nothing” answers a theme of their own instead of filler.")
 @with_appcontext
-def nlp_themes(input_csv: str, text_column: str, output: str) -> None:
-    """Add theme_id and theme_label columns to a CSV and write OUTPUT.themes.csv beside it."""
+def nlp_themes(input_csv: str, text_column: str, output: str, question: str | None) -> None:
+    """Add theme_id, theme_label, subtheme_id and subtheme_label columns to a CSV and write
+    OUTPUT.themes.csv beside it."""
     from nlp.cli import themes_csv
 
     settings = current_app.config["SETTINGS"]
     try:
-        df = themes_csv(input_csv, text_column, output, cache_dir=settings.nlp_cache_dir)
+        df = themes_csv(input_csv, text_column, output, cache_dir=settings.nlp_cache_dir, question=question)
     except (KeyError, ValueError) as exc:
         raise _nlp_error(exc) from None
     click.echo(f"Wrote {len(df):,} rows to {output}", err=True)

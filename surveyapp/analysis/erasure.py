@@ -90,6 +90,10 @@ def _scrub(session: Session, analysis: TextAnalysis, texts: list[str],
             removed += gone
             quotes += _other_quotes(session, analysis, theme["id"], others, quotes, gone)
             theme["quotes"] = quotes
+        for sub in theme.get("subthemes") or []:  # the report's drill-down quotes them too
+            kept_quotes = [q for q in sub.get("quotes", []) if q.strip().lower() not in theirs]
+            removed += len(sub.get("quotes", [])) - len(kept_quotes)
+            sub["quotes"] = kept_quotes
         keywords = list(theme.get("keywords", []))
         kept = [k for k in keywords if still_said(str(k))]
         dropped = set(keywords) - set(kept)

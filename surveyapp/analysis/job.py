@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
-from surveyapp.analysis.model import model_status
+from surveyapp.analysis.model import fast_model_dir, fast_model_ready, model_status
 from surveyapp.extensions import db
 from surveyapp.jobs import JobFailed, Progress
 from surveyapp.models import AnswerAnnotation, Job, Response, Survey, TextAnalysis
@@ -39,12 +39,17 @@ def analyse(survey: Survey, progress: Callable[[float, str], None],
     if not questions:
         raise JobFailed("This survey has no open-text questions to analyse.")
     status = model_status(settings.sentiment_model_dir)
-    sentiment = None
+    sentiment: Any = None
+    source: str | None = None
+    cache_dir = str(settings.nlp_cache_dir)
     if status.state == "ready":
         from nlp.sentiment import get_model
 
         sentiment = get_model(settings.sentiment_model_dir)
-    cache_dir = str(settings.nlp_cache_dir)
+        source = str(settings.sentiment_model_dir)
+    elif fast_model_ready(settings.sentiment_model_dir):
+        sentiment = FastScorer(fast_model_dir(settings.sentiment_model_dir), cache_dir)
+        source = FAST + str(fast_model_dir(settings.sentiment_model_dir))
     settings.nlp_cache_dir.mkdir(parents=True, exist_ok=True)
     summary: dict[str, Any] = {"questions": {}}
     share = 1 / len(questions)
@@ -66,16 +71,20 @@ def analyse(survey: Survey, progress: Callable[[float, str], None],
         # Compute first, write after: progress is reported on a side connection, which a
         # pending write transaction would block (SQLite allows one writer).
         old = analysis.theme_result() if analysis else None
+
+        def stage(fraction: float, message: str, base: float = base, title: str = title) -> None:
+            progress(base + share * 0.5 * fraction, f"“{title}”: {message}")
+
         if incremental:
             assert old is not None
             result = old
             assignments = nlp_themes.assign(result, texts, cache_dir=cache_dir) if texts else []
         elif old is not None and not old.too_few and texts:
             result = nlp_themes.refit(old, texts, analysis.edits if analysis else {},
-                                      cache_dir=cache_dir)
+                                      cache_dir=cache_dir, question=title, progress=stage)
             assignments = list(result.assignments)
         else:
-            result = nlp_themes.find_themes(texts, cache_dir=cache_dir)
+            result = nlp_themes.find_themes(texts, cache_dir=cache_dir, question=title, progress=stage)
             assignments = list(result.assignments)
         progress(base + share * 0.5, f"“{title}”: themes done, reading sentiment")
 
@@ -106,14 +115,74 @@ def analyse(survey: Survey, progress: Callable[[float, str], None],
             db.session.execute(AnswerAnnotation.__table__.insert(), rows_out)
         assert analysis is not None
         analysis.answers = len(answers)
-        analysis.sentiment_model = str(settings.sentiment_model_dir) if sentiment else None
+        if incremental and source and analysis.sentiment_model != source and not source.startswith(FAST):
+            rescore(analysis, qid)  # answers read before the full model was ready
+        analysis.sentiment_model = source if sentiment else None
         db.session.commit()
         summary["questions"][qid] = {"themes": len(result.themes), "answers": len(answers),
                                      "new": len(todo), "method": result.method,
                                      "unthemed": round(result.outlier_share, 3)}
         progress(base + share, f"“{title}”: done")
     read = sum(q["new"] for q in summary["questions"].values())
-    summary["message"] = (f"Read {plural(read, 'answer')}" + ("" if sentiment else
-                          "; sentiment skipped: " + status.message))
+    summary["message"] = (f"Read {plural(read, 'answer')}" + (
+        "" if sentiment and not (source or "").startswith(FAST) else
+        "; sentiment from the first (fast) model until the full one is built: " + status.message
+        if sentiment else "; sentiment skipped: " + status.message))
     summary["sentiment"] = sentiment is not None
     return summary
+
+
+FAST = "fast:"
+
+
+class FastScorer:
+    """The fast first model behind the ``analyse(texts)`` of the full one."""
+
+    def __init__(self, path: Any, cache_dir: str) -> None:
+        from nlp.fast_sentiment import FastSentiment
+
+        self.model = FastSentiment.load(path)
+        self.cache_dir = cache_dir
+
+    def analyse(self, texts: list[str]) -> list[dict[str, Any]]:
+        return self.model.analyse(texts, cache_dir=self.cache_dir)
+
+
+def rescore(analysis: TextAnalysis, qid: str) -> int:
+    """Score again, with the full model, every answer of ``analysis`` that was read
+    without it (no model, or the fast one); returns how many."""
+    from nlp.sentiment import get_model
+
+    settings = current_app.config["SETTINGS"]
+    model = get_model(settings.sentiment_model_dir)
+    rows = db.session.execute(
+        select(AnswerAnnotation.id, Response.answers)
+        .join(Response, Response.id == AnswerAnnotation.response_id)
+        .where(AnswerAnnotation.survey_id == analysis.survey_id, AnswerAnnotation.question_id == qid,
+               AnswerAnnotation.kind == "ok")).all()
+    todo = [(aid, a.get(qid)) for aid, a in rows if isinstance((a or {}).get(qid), str)]
+    if not todo:
+        return 0
+    results = model.analyse([t for _, t in todo])
+    db.session.execute(AnswerAnnotation.__table__.update().where(
+        AnswerAnnotation.__table__.c.id == bindparam("aid")), [
+        {"aid": aid, "sentiment": r["label"], "sentiment_score": r["score"], "polarity": r["polarity"],
+         "mixed": bool(r["mixed"])} for (aid, _), r in zip(todo, results, strict=True)])
+    analysis.sentiment_model = str(settings.sentiment_model_dir)
+    return len(todo)
+
+
+FILL_EVERY = 120.0  # seconds between beat's checks for analyses read without the full model
+
+
+def fill_sentiment() -> dict[str, int]:
+    """Once the full model is ready, fill in the sentiment of every analysis that was run
+    before it was (no sentiment, or the fast model's): scheduled by beat."""
+    if model_status(current_app.config["SETTINGS"].sentiment_model_dir).state != "ready":
+        return {}
+    done: dict[str, int] = {}
+    for analysis in db.session.scalars(select(TextAnalysis).where(
+            (TextAnalysis.sentiment_model.is_(None)) | (TextAnalysis.sentiment_model.like(f"{FAST}%")))):
+        done[f"{analysis.survey_id}:{analysis.question_id}"] = rescore(analysis, analysis.question_id)
+        db.session.commit()
+    return done

@@ -33,6 +33,18 @@ def model_dir() -> Path:
     return current_app.config["SETTINGS"].sentiment_model_dir
 
 
+def fast_model_dir(path: Path | None = None) -> Path:
+    """Where the fast first model (``nlp.fast_sentiment``) lives: beside the full one."""
+    path = path or model_dir()
+    return path.parent / f"{path.name}-fast"
+
+
+def fast_model_ready(path: Path | None = None) -> bool:
+    from nlp.fast_sentiment import MODEL_FILE
+
+    return (fast_model_dir(path) / MODEL_FILE).exists()
+
+
 def model_status(path: Path | None = None) -> ModelStatus:
     """What the sentiment model is doing, read from its directory (no torch import)."""
     path = path or model_dir()
@@ -77,14 +89,16 @@ def _alive(pid: int) -> bool:
 
 def start_background_build(path: Path | None = None, quick: bool = False) -> ModelStatus:
     """Start ``python -m nlp.build_sentiment`` detached, logging to ``build.log``; no-op
-    when the model is ready or a build is running."""
+    when the model is ready or a build is running. It first trains the fast model
+    (minutes), which analyses use until the full model is ready."""
     path = path or model_dir()
     status = model_status(path)
     if status.state in ("ready", "building"):
         return status
     path.mkdir(parents=True, exist_ok=True)
     log = (path / BUILD_LOG).open("w")
-    args = [sys.executable, "-m", "nlp.build_sentiment", "--out", str(path)]
+    args = [sys.executable, "-m", "nlp.build_sentiment", "--out", str(path),
+            "--fast-first", str(fast_model_dir(path))]
     if quick:
         args.append("--quick")
     proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -60,7 +60,6 @@ from surveyapp.research.usability import summarise
 if TYPE_CHECKING:
     from surveyapp.models.segments import Persona
 
-MIN_PROPOSED = 8  # unthemed passages needed before new themes are proposed
 MAX_PASSAGE = 20000  # characters in a corrected passage
 
 
@@ -334,6 +333,7 @@ def analyse_study(session: Session, study: Study, progress: Any, *, sentiment_mo
     """Sentiment per passage; passages assigned to the survey question's themes; new themes
     proposed from what the surveys never raised. Idempotent: re-running replaces results."""
     from nlp import themes as nlp_themes
+    from surveyapp.research.themes import theme_passages
 
     passages = session.scalars(select(Passage).where(Passage.study_id == study.id)
                                .order_by(Passage.id)).all()
@@ -344,37 +344,27 @@ def analyse_study(session: Session, study: Study, progress: Any, *, sentiment_mo
         analysis = session.scalar(select(TextAnalysis).where(
             TextAnalysis.survey_id == study.survey_id, TextAnalysis.question_id == study.question_id))
     result = analysis.theme_result() if analysis else None
-    if result is not None and result.themes:
-        assigned = nlp_themes.assign(result, texts, cache_dir=cache_dir) if texts else []
-    else:
-        assigned = [-1 if k == "ok" else nlp_themes.FILLER if k == nlp_themes.FILLER
-                    else nlp_themes.NON_ENGLISH for k in nlp_themes.classify(texts)]
-    progress(0.4, "themes assigned; looking for themes the surveys never raised")
-    unthemed = [i for i, a in enumerate(assigned) if a == -1]
-    proposed: list[dict[str, Any]] = []
-    proposal_of: dict[int, int] = {}
-    if len(unthemed) >= MIN_PROPOSED:
-        fresh = nlp_themes.find_themes([texts[i] for i in unthemed], cache_dir=cache_dir)
-        for k, theme in enumerate(fresh.themes):
-            proposed.append({"label": theme.label, "keywords": list(theme.keywords)[:6],
-                             "size": theme.count})
-            for j, a in enumerate(fresh.assignments):
-                if a == theme.id:
-                    proposal_of[unthemed[j]] = k
+    speakers = {p.speaker for p in passages if p.speaker} | {p.label for p in study.participants}
+    themed = theme_passages(texts, result if result is not None and result.themes else None,
+                            speakers=speakers, cache_dir=cache_dir)
+    progress(0.4, "themes assigned; new themes proposed from what the surveys never raised")
+    assigned = themed.assigned
+    proposed = themed.proposed
     progress(0.6, "reading sentiment")
     scores: list[dict[str, Any] | None] = [None] * len(texts)
     if sentiment_model is not None:
-        ok = [i for i, a in enumerate(assigned) if a not in ("filler", "non_english")]
+        ok = [i for i, a in enumerate(assigned) if a not in (nlp_themes.FILLER, nlp_themes.NON_ENGLISH)]
         for i, res in zip(ok, sentiment_model.analyse([texts[i] for i in ok]), strict=True):
             scores[i] = res
     for i, p in enumerate(passages):
         a = assigned[i]
         p.kind = a if isinstance(a, str) else "ok"
         p.theme = a if isinstance(a, int) else None
-        p.proposed_theme = proposal_of.get(i)
+        p.proposed_theme = themed.proposal_of[i]
         p.sentiment = scores[i]["label"] if scores[i] else None
         p.sentiment_score = scores[i]["score"] if scores[i] else None
     study.analysis = {"passages": len(passages), "proposed": proposed,
+                      "backchannel": themed.backchannel, "link_threshold": themed.threshold,
                       "themes_from": study.question_id if result else None,
                       "sentiment": sentiment_model is not None}
     progress(1.0, "done")
