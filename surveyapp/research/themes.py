@@ -60,6 +60,9 @@ luck feel free bet deal done same too also either both all them
 CONVERSATIONAL = frozenset(_CONVERSATIONAL.split())
 
 
+MAX_BACKCHANNEL_WORDS = 8  # the longest of the real episodes' acknowledgements is 6
+
+
 def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in _WORD.findall(text or "")]
 
@@ -82,7 +85,11 @@ def is_backchannel(text: str, names: re.Pattern[str] | None = None,
                    stop: frozenset[str] | None = None) -> bool:
     """True for a turn that only keeps the conversation going ("Thanks for having us.",
     "Definitely.", "So good!", "Yeah. [laughter]", "$930.", "Thank you, Adam." when Adam
-    is a speaker: ``names`` from :func:`speaker_names`)."""
+    is a speaker: ``names`` from :func:`speaker_names`). Only short turns: a longer one
+    made of common words still says something ("it's not been especially fun to use for
+    the last 18 months or so"), and the stop lists are broad."""
+    if len(words(text)) > MAX_BACKCHANNEL_WORDS:
+        return False
     return not content_words(without_names(text, names), stop)
 
 
