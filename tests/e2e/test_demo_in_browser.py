@@ -35,6 +35,8 @@ def test_survey_page_shows_nps_with_interval_and_exports_with_progress(page, liv
     page.get_by_role("link", name="Product NPS").click()
     assert page.get_by_text("95% CI").first.is_visible()
     page.screenshot(path=str(SHOTS / "survey.png"))
+    # The export is in the report's "Responses and export" tab.
+    page.locator("#report-tabs").get_by_role("link", name="Responses and export").click()
     page.get_by_role("button", name="Export responses as CSV").click()
     download_link = page.get_by_role("link", name="Download CSV")
     download_link.wait_for(state="visible", timeout=60_000)  # the worker ran the export
