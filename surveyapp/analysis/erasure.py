@@ -73,6 +73,9 @@ def _scrub(session: Session, analysis: TextAnalysis, texts: list[str],
     def still_said(phrase: str) -> bool:
         return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", corpus) is not None
 
+    def unsaid(label: str) -> bool:
+        return any(not still_said(w) for w in _label_words(label))
+
     their_themes: dict[int, int] = {}
     for (theme,) in session.execute(select(AnswerAnnotation.theme).where(
             AnswerAnnotation.survey_id == analysis.survey_id, AnswerAnnotation.question_id == qid,
@@ -94,6 +97,12 @@ def _scrub(session: Session, analysis: TextAnalysis, texts: list[str],
             kept_quotes = [q for q in sub.get("quotes", []) if q.strip().lower() not in theirs]
             removed += len(sub.get("quotes", [])) - len(kept_quotes)
             sub["quotes"] = kept_quotes
+            sub_kw = [k for k in sub.get("keywords", []) if still_said(str(k))]
+            if "keywords" in sub:
+                sub["keywords"] = sub_kw
+            if unsaid(str(sub.get("label", ""))):  # a phrase label mined from their answer
+                sub["label"] = make_label(sub_kw) if sub_kw else "Other answers"
+                removed += 1
         keywords = list(theme.get("keywords", []))
         kept = [k for k in keywords if still_said(str(k))]
         dropped = set(keywords) - set(kept)
@@ -101,16 +110,19 @@ def _scrub(session: Session, analysis: TextAnalysis, texts: list[str],
             removed += len(dropped)
             dropped_all |= {str(d).lower() for d in dropped}
             theme["keywords"] = kept
-            old = str(theme.get("label", ""))
-            if _uses(old, dropped):
-                theme["label"] = make_label(kept) if kept else "Other answers"
-                names[old] = theme["label"]
-                removed += 1
+        old = str(theme.get("label", ""))
+        # Labels are phrases mined from the answers (nlp.labels), not only keywords: a
+        # label with a word no remaining answer says is made again too.
+        if (dropped and _uses(old, dropped)) or unsaid(old):
+            theme["label"] = make_label(kept) if kept else "Other answers"
+            names[old] = theme["label"]
+            removed += 1
+            dropped_all |= {w for w in _label_words(old) if not still_said(w)}
         theme["count"] = max(0, int(theme.get("count", 0)) - their_themes.get(theme["id"], 0))
     labels = dict((analysis.edits or {}).get("labels") or {})
     by_id = {str(t["id"]): t["label"] for t in data.get("themes", [])}
     for key, label in list(labels.items()):
-        if _uses(str(label), dropped_all):
+        if _uses(str(label), dropped_all) or unsaid(str(label)):
             labels[key] = by_id.get(key, "Other answers")
             names[str(label)] = labels[key]
             removed += 1
@@ -119,6 +131,10 @@ def _scrub(session: Session, analysis: TextAnalysis, texts: list[str],
     analysis.result = json.dumps(data)
     analysis.answers = max(0, analysis.answers - len(texts))
     return removed, names
+
+
+def _label_words(label: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z][a-z'-]{3,}", label.lower()) if w != "other"]
 
 
 def _uses(label: str, phrases: set[str]) -> bool:

@@ -15,7 +15,9 @@ from surveyapp.platform.wiring import Wiring
 def init_app(app: Flask) -> None:
     """Wire this area into ``app`` (see docs/architecture.md). Its modules are imported
     here, so importing one of them elsewhere (a service, say) never loads the views."""
-    from surveyapp.segments import background, cli, demo, erasure, views
+    from surveyapp.segments import background, bulk_events, cli, demo, erasure, imports, views
+
+    imports.FAST_EVENTS_CSV = bulk_events.try_import
 
     wire = Wiring(app, "segments")
     wire.blueprint(views.bp)

@@ -640,16 +640,19 @@ def _same_order(plan: Plan, row: dict[str, Any], n: int, line: int | None,
                        "all lines of an order in one currency")
 
 
+# The pyarrow fast path for events CSV (bulk_events.try_import), set by the area's
+# init_app: bulk_events builds on this module, so this one does not import it.
+FAST_EVENTS_CSV: Any = None
+
+
 def import_file(session: Session, env_id: int, kind: str, path: Path, fmt: str,
                 progress: Progress | None = None) -> ImportResult:
     """Validate, then write everything in the caller's transaction (which it must commit,
     or roll back on any exception). ``progress(fraction, message)`` is called as it goes."""
     if kind not in KINDS:
         raise ImportFailed(f"Unknown import kind {kind!r} (one of {', '.join(KINDS)}).")
-    if kind == "events" and fmt == "csv":
-        from surveyapp.segments import bulk_events
-
-        fast = bulk_events.try_import(session, env_id, path, progress)
+    if kind == "events" and fmt == "csv" and FAST_EVENTS_CSV is not None:
+        fast = FAST_EVENTS_CSV(session, env_id, path, progress)
         if fast is not None:
             return fast
     total = count_rows(path, fmt)
