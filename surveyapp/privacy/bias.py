@@ -269,16 +269,8 @@ def audit_selection(session: Session, workspace: Workspace, selected: Select[Any
     This is the hook for any "outcome per contact": segment members, targeting, a
     predictive model's positive calls."""
     env_ids = env_ids if env_ids is not None else [e.id for e in workspace.environments]
-    chosen = selected.distinct().subquery()
-    out = []
-    for attribute in attributes:
-        value = _attr(attribute)
-        rows = session.execute(
-            select(value, func.count(Contact.id), func.count(chosen.c[0]))
-            .select_from(Contact).outerjoin(chosen, chosen.c[0] == Contact.id)
-            .where(Contact.environment_id.in_(env_ids)).group_by(value)).all()
-        out.append(audit_counts(attribute, [(v, n, s) for v, n, s in rows]))
-    return out
+    population = select(Contact.id).where(Contact.environment_id.in_(env_ids))
+    return audit_within(session, population, selected, attributes)
 
 
 def targeting_audit(session: Session, workspace: Workspace, attributes: list[str],
