@@ -538,11 +538,15 @@ def edit_persona(session: Session, persona: Persona, data: dict[str, str], by: U
                  ) -> list[str]:
     """Apply a researcher's edit; a new version when something changed. Returns the
     changed fields."""
-    changed = [f for f in PERSONA_FIELDS if (data.get(f) or "") != getattr(persona, f)]
+    # a browser sends a textarea's line breaks as CRLF; the stored text has LF, so an
+    # untouched multi-line field must not count as edited
+    data = {f: (data.get(f) or "").replace("\r\n", "\n").replace("\r", "\n")
+            for f in PERSONA_FIELDS}
+    changed = [f for f in PERSONA_FIELDS if data[f] != getattr(persona, f)]
     if not changed:
         return []
     for f in changed:
-        setattr(persona, f, data.get(f) or "")
+        setattr(persona, f, data[f])
     persona.version += 1
     persona.edited = True
     record_version(session, persona, "Edited " + ", ".join(f.replace("_", " ") for f in changed), by)

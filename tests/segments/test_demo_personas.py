@@ -44,4 +44,8 @@ def test_the_demo_shows_a_churn_model_with_auc_calibration_and_triggers(db, clie
     sentences = re.findall(r"<li>(Users who do .*?)</li>", page)
     assert any("in their first 7 days are" in s and "times as likely to churn" in s
                for s in sentences)
-    assert any("times less likely to churn" in s for s in sentences)
+    # Protective behaviour (creating, sharing reports) shows too: as a ratio when at least 5
+    # of those who did it churned, else as a count said to be too thin for a ratio. Which of
+    # the two depends on the demo's clock (3-6 such churners over a day of seeding times).
+    assert (any("times less likely to churn" in s for s in sentences)
+            or re.search(r"<li>“[^”<]+” in the first 7 days: [^<]*: fewer, but", page))

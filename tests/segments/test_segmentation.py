@@ -117,6 +117,13 @@ def test_analyst_compares_saves_and_a_researcher_edits_a_persona_that_survives_a
     assert post_form(researcher, url, data, token_from=url).status_code == 302
     html = researcher.get(url).get_data(as_text=True)
     assert "Report builders" in html and "Version 2" in html and "Edited name, summary" in html
+    # a browser sends textarea line breaks as CRLF: an untouched multi-line field is no edit
+    lines = {**data, "goals": "Automate weekly reporting\nShare with the board"}
+    assert post_form(researcher, url, lines, token_from=url).status_code == 302
+    crlf = {**lines, "goals": lines["goals"].replace("\n", "\r\n"), "summary": "Share reports daily."}
+    assert post_form(researcher, url, crlf, token_from=url).status_code == 302
+    html = researcher.get(url).get_data(as_text=True)
+    assert "Version 4" in html and "Edited summary<" in html and "Edited summary, goals" not in html
     assert post_form(client, url, data, token_from=url).status_code == 403  # analysts read only
 
     # Recompute on the same behaviour: the persona follows its matched segment.
