@@ -45,7 +45,8 @@ from surveyapp.experiments.audience import is_member
 from surveyapp.models import Contact, Environment, Event, utcnow
 from surveyapp.models.personalization import Slot, SlotExposure, SlotVersion
 from surveyapp.models.segments import Persona, SegmentMember
-from surveyapp.personalization import ranking, rules
+from surveyapp.personalization import hot, ranking, rules
+from surveyapp.personalization.hot import PersonContact, SlotState
 
 
 class UnknownSlot(NotFound):
@@ -133,14 +134,17 @@ class DecisionCache:
 CACHE = DecisionCache()
 
 
-def cache_unit_of(slot: Slot, version: int, stored_unit: str) -> tuple[int, str, int, str]:
+def cache_unit_of(slot: Slot | SlotState, version: int,
+                  stored_unit: str) -> tuple[int, str, int, str]:
     """The slot's creation time beside its id: a database created afresh (tests, a reset
     demo) reuses ids, never both."""
     return (slot.id, str(slot.created_at), version, stored_unit)
 
 
-def find_slot(session: Session, workspace_id: int, key: str) -> Slot:
-    slot = session.scalar(select(Slot).where(Slot.workspace_id == workspace_id, Slot.key == key))
+def find_slot(session: Session, workspace_id: int, key: str) -> SlotState:
+    """The slot as decisions read it (kept ``hot.SLOT_SECONDS``; publishing or pausing in
+    this process forgets it at once)."""
+    slot = hot.live_slot(session, workspace_id, key)
     if slot is None:
         raise UnknownSlot("unknown_slot", f"No slot with key “{key[:64]}”.", {"slot": "unknown"})
     return slot
@@ -150,7 +154,7 @@ _definitions: OrderedDict[tuple[int, str, int], dict[str, Any]] = OrderedDict()
 _definitions_lock = threading.Lock()
 
 
-def definition(session: Session, slot: Slot) -> dict[str, Any] | None:
+def definition(session: Session, slot: Slot | SlotState) -> dict[str, Any] | None:
     """The live version's definition (None: the slot is not live). Published versions
     never change, so each is read once per process (the slot itself, which says which
     version is live, is read on every call)."""
@@ -186,10 +190,22 @@ class DbProfile:
         self.attributes, self.page, self.now = attributes, page, now
         self._events: dict[tuple[str, int], int] = {}
 
+    def _answer(self, question: tuple[Any, ...], load: Any) -> Any:
+        """Answers are kept ``hot.PERSON_SECONDS`` per person (the product asks on every
+        page view; membership and counts change far slower)."""
+        if not self.contact_ids:
+            return load()
+        return hot.answer(self.session, self.contact_ids, question, load)
+
     def in_segment(self, key: str) -> bool:
-        return is_member(self.session, self.workspace_id, key, self.contact_ids)
+        return bool(self._answer(("segment", self.workspace_id, key), lambda: is_member(
+            self.session, self.workspace_id, key, self.contact_ids)))
 
     def in_persona(self, persona_id: int) -> bool:
+        return bool(self._answer(("persona", self.workspace_id, persona_id),
+                                 lambda: self._in_persona(persona_id)))
+
+    def _in_persona(self, persona_id: int) -> bool:
         if not self.contact_ids:
             return False
         segment_id = self.session.scalar(select(Persona.segment_id).where(
@@ -203,20 +219,25 @@ class DbProfile:
     def prediction_score(self, job_id: int) -> float | None:
         from surveyapp.personalization import prediction
 
-        return prediction.person_score(self.session, self.workspace_id, job_id, self.contact_ids)
+        score: float | None = self._answer(("prediction", self.workspace_id, job_id),
+                                           lambda: prediction.person_score(
+                                               self.session, self.workspace_id, job_id,
+                                               self.contact_ids))
+        return score
 
     def event_count(self, name: str, days: int) -> int:
         if not self.contact_ids:
             return 0
         if (name, days) not in self._events:
-            self._events[(name, days)] = int(self.session.scalar(
-                select(func.count()).select_from(Event).where(
+            self._events[(name, days)] = int(self._answer(("event", name, days), lambda: int(
+                self.session.scalar(select(func.count()).select_from(Event).where(
                     Event.contact_id.in_(self.contact_ids), Event.name == name,
-                    Event.occurred_at >= self.now - dt.timedelta(days=days))) or 0)
+                    Event.occurred_at >= self.now - dt.timedelta(days=days))) or 0)))
         return self._events[(name, days)]
 
 
-def profile_attributes(contacts: list[Contact], sent: dict[str, Any]) -> dict[str, Any]:
+def profile_attributes(contacts: list[Contact] | list[PersonContact],
+                       sent: dict[str, Any]) -> dict[str, Any]:
     """Stored attributes of the person's contacts, with what the request sent on top."""
     merged: dict[str, Any] = {}
     for contact in contacts:
@@ -225,12 +246,15 @@ def profile_attributes(contacts: list[Contact], sent: dict[str, Any]) -> dict[st
     return merged
 
 
-def decide(session: Session, slot: Slot, *, unit: str, stored_unit: str,
-           contacts: list[Contact], attributes: dict[str, Any], page: str | None,
-           privacy_reason: str | None, expose: bool) -> Decision:
+def decide(session: Session, slot: Slot | SlotState, *, unit: str, stored_unit: str,
+           contacts: list[Contact] | list[PersonContact], attributes: dict[str, Any],
+           page: str | None, privacy_reason: str | None, expose: bool,
+           batched: bool = False) -> Decision:
     """The decision for one unit ("u:<user id>" or "a:<anonymous id>"; ``stored_unit`` is
     what is written, the keyed hash of the user id when the workspace stores ids hashed).
-    ``privacy_reason``: why nothing may be used or stored (None: it may)."""
+    ``privacy_reason``: why nothing may be used or stored (None: it may). ``batched``:
+    the exposure goes to ``hot.EXPOSURES`` (written within about 0.25 s, no transaction
+    in the request) instead of the caller's transaction."""
     defn = definition(session, slot)
     if defn is None:
         return Decision(slot.key, None, None, None, NOT_LIVE_REASON, "not_live", False, False,
@@ -259,8 +283,16 @@ def decide(session: Session, slot: Slot, *, unit: str, stored_unit: str,
                                      "model" if ranked is not None and ranked.picked else "default")
     exposed = False
     if expose:
-        exposed = _expose(session, slot, version, stored_unit, contacts[0] if contacts else None,
-                          shown, choice, holdout)
+        exposed = True
+        seen = (cache_unit, "exposed")
+        values = hot.exposure_values(slot, version, stored_unit,
+                                     contacts[0].id if contacts and contacts[0].id else None,
+                                     shown, choice.variant, holdout, choice.rule, utcnow())
+        if batched:
+            hot.EXPOSURES.add(session.get_bind().engine, seen, values)
+        elif not hot.EXPOSURES.seen(seen):
+            _expose(session, values)
+            hot.EXPOSURES.mark(seen)
     relevance = None
     if exposed and defn.get("relevance_question"):
         answered = session.scalar(select(SlotExposure.relevance).where(
@@ -279,11 +311,12 @@ class NoDecision(NotFound):
     pass
 
 
-def record_relevance(session: Session, slot: Slot, version: int, stored_unit: str,
+def record_relevance(session: Session, slot: Slot | SlotState, version: int, stored_unit: str,
                      score: int) -> None:
     """The answer to the slot's relevance question, kept on the exposure it is about (the
     visitor's decision of that version); a later answer replaces it, so a retry is harmless.
     NoDecision when no decision of that version was recorded for the unit."""
+    hot.EXPOSURES.flush(session.get_bind().engine)  # a server-API decision still queued
     result = cast(CursorResult[Any], session.execute(
         update(SlotExposure).where(SlotExposure.slot_id == slot.id,
                                    SlotExposure.version == version,
@@ -295,32 +328,26 @@ def record_relevance(session: Session, slot: Slot, version: int, stored_unit: st
     CACHE.forget(cache_unit_of(slot, version, stored_unit))
 
 
-def _expose(session: Session, slot: Slot, version: int, unit: str, contact: Contact | None,
-            shown: str, choice: rules.Choice, holdout: bool) -> bool:
+def _expose(session: Session, values: dict[str, Any]) -> None:
     """Store the exposure unless one of this version is stored for the unit: a single
     INSERT ... ON CONFLICT DO NOTHING on the unique (slot, version, unit), so retries and
     concurrent requests are harmless and a repeat costs one statement."""
-    values = {"slot_id": slot.id, "version": version, "unit_id": unit[:300],
-              "contact_id": contact.id if contact and contact.id else None, "variant": shown,
-              "intended": choice.variant, "holdout": holdout, "rule": choice.rule,
-              "exposed_at": utcnow()}
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        session.execute(pg_insert(SlotExposure).values(**values).on_conflict_do_nothing(
-            index_elements=["slot_id", "version", "unit_id"]))
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        session.execute(sqlite_insert(SlotExposure).values(**values).on_conflict_do_nothing(
-            index_elements=["slot_id", "version", "unit_id"]))
-    return True
+    session.execute(hot.insert_ignoring(session.get_bind().engine).values(**values))
 
 
 def erase_exposures_by_user_id(session: Session, contacts: list[Contact]) -> int:
     """Erasure reaches exposures stored before the person was a contact (the server API
     with an unknown user id), which name them only in ``unit_id``; those with a
-    ``contact_id`` are swept by the privacy area."""
+    ``contact_id`` are swept by the privacy area. Their exposures still queued in this
+    process are dropped, and the process forgets who was exposed and its cached profiles
+    (another process's queue is written within ``hot.FLUSH_SECONDS``, before an erasure
+    request can normally follow a decision; its rows carry the contact and are swept)."""
+    ids = {c.id for c in contacts}
+    units = {f"u:{c.external_id}"[:300] for c in contacts}
+    hot.EXPOSURES.discard(lambda row: row["contact_id"] in ids or row["unit_id"] in units)
+    hot.EXPOSURES.forget_seen()
+    hot.forget_people()
+    CACHE.clear()
     removed = 0
     for contact in contacts:
         workspace_id = session.scalar(select(Environment.workspace_id)

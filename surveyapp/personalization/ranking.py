@@ -32,14 +32,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from surveyapp.errors import Invalid
 from surveyapp.models import Contact, Environment, Event, Job, User, Workspace, utcnow
 from surveyapp.models.personalization import Slot, SlotVersion
 from surveyapp.models.recommend import SlotModel
-from surveyapp.personalization import recommend
+from surveyapp.personalization import hot, recommend
 from surveyapp.personalization.rules import Choice
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class ModelInvalid(Invalid):
 
 
 # ----------------------------------------------------------------------------- setup
-def model_of(session: Session, slot: Slot) -> SlotModel | None:
+def model_of(session: Session, slot: Slot | hot.SlotState) -> SlotModel | None:
     return session.scalar(select(SlotModel).where(SlotModel.slot_id == slot.id))
 
 
@@ -287,11 +287,29 @@ def words(item: str) -> str:
     return f"“{text[:1].upper()}{text[1:]}”" if text else item
 
 
-def rank(session: Session, slot: Slot, definition: dict[str, Any], choice: Choice,
-         contact_ids: list[int]) -> Ranked | None:
+_READY = hot.TtlCache("ready models")
+
+
+@event.listens_for(SlotModel.status, "set")
+def _status_changed(_target: SlotModel, _value: Any, _old: Any, _initiator: Any) -> None:
+    _READY.clear()  # e.g. erasure stops a model serving: at once in this process
+
+
+def _has_ready_model(session: Session, slot: Slot | hot.SlotState) -> bool:
+    """Whether the slot has a ready model, kept ``hot.SLOT_SECONDS`` (most slots have
+    none, and a decision should not ask on every call)."""
+    return bool(_READY.get(session.get_bind().engine, (slot.id, str(slot.created_at)),
+                           hot.SLOT_SECONDS, lambda: session.scalar(
+                               select(SlotModel.id).where(SlotModel.slot_id == slot.id,
+                                                          SlotModel.status == "ready"))
+                           is not None))
+
+
+def rank(session: Session, slot: Slot | hot.SlotState, definition: dict[str, Any],
+         choice: Choice, contact_ids: list[int]) -> Ranked | None:
     """The model's decision when the slot has a ready model and no rule matched (rules
     come first: a researcher's rule is a decision someone made on purpose)."""
-    if choice.rule is not None:
+    if choice.rule is not None or not _has_ready_model(session, slot):
         return None
     model = model_of(session, slot)
     if model is None or model.status != "ready" or not model.artefact:

@@ -62,14 +62,15 @@ def _deleted(_mapper: Any, _connection: Any, target: ApiKey) -> None:
     forget_key(target.key_hash)
 
 
-def _verify(secret: str) -> tuple[VerifiedKey, Workspace] | None:
-    """The key and its workspace: from the cache, else the database (and remembered)."""
+def _verify(secret: str, load_workspace: bool = True) -> tuple[VerifiedKey, Workspace | None] | None:
+    """The key and its workspace: from the cache, else the database (and remembered).
+    ``load_workspace=False``: the workspace row is not read on a cache hit (None)."""
     digest, now = hash_token(secret), time.monotonic()
     with _lock:
         entry = _verified.get(digest)
     if entry is not None and entry[0] > now:
-        workspace = db.session.get(Workspace, entry[1].workspace_id)
-        if workspace is None:  # deleted with its keys
+        workspace = db.session.get(Workspace, entry[1].workspace_id) if load_workspace else None
+        if workspace is None and load_workspace:  # deleted with its keys
             forget_key(digest)
             return None
         if now - entry[2] >= LAST_USE_EVERY.total_seconds():
@@ -94,10 +95,14 @@ def _verify(secret: str) -> tuple[VerifiedKey, Workspace] | None:
         if len(_verified) >= KEY_CACHE_SIZE:
             _verified.clear()
         _verified[digest] = (now + KEY_CACHE_SECONDS, key, written)
-    return key, row.workspace
+    return key, (row.workspace if load_workspace else None)
 
 
-def api_key_required(view: Any) -> Any:
+def api_key_required(view: Any, *, load_workspace: bool = True) -> Any:
+    """The view runs with ``g.api_key`` and ``g.workspace`` (the ORM row) set.
+    ``load_workspace=False`` (a hot path that needs only the id): ``g.workspace`` is None
+    while the key is cached, and ``g.workspace_id`` is always set; a workspace deleted
+    meanwhile is noticed when the key's cache entry runs out (``KEY_CACHE_SECONDS``)."""
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         header = request.headers.get("Authorization", "")
@@ -106,11 +111,12 @@ def api_key_required(view: Any) -> Any:
             raise ApiError(401, "unauthorized",
                            "Send your API key as 'Authorization: Bearer sk_...'.",
                            headers={"WWW-Authenticate": "Bearer"})
-        verified = _verify(secret.strip())
+        verified = _verify(secret.strip(), load_workspace)
         if verified is None:
             raise ApiError(401, "invalid_api_key", "This API key is unknown or revoked.",
                            headers={"WWW-Authenticate": "Bearer"})
         g.api_key, g.workspace = verified
+        g.workspace_id = verified[0].workspace_id
         response = view(*args, **kwargs)
         db.session.commit()  # the key's last use, when due (reading views write nothing else)
         return response

@@ -39,3 +39,16 @@ def api_headers(db: Any, team: Any) -> dict[str, str]:
     secret = ws.create_api_key(db.session, team.workspace, "tests", team.owner)
     db.session.commit()
     return {"Authorization": f"Bearer {secret}"}
+
+
+def written(seconds: float = 2.0) -> None:
+    """Wait until the server API's queued exposures are in the database (the writer
+    promises about 0.25 s; a test waits at most ``seconds``)."""
+    import time
+
+    from surveyapp.personalization import hot
+
+    deadline = time.monotonic() + seconds
+    while not hot.EXPOSURES.idle():
+        assert time.monotonic() < deadline, "queued exposures were not written in time"
+        time.sleep(0.02)

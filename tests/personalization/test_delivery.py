@@ -11,10 +11,11 @@ from sqlalchemy import insert, select
 from surveyapp.models import ConsentMode, ConsentState, Contact, Event, utcnow
 from surveyapp.models.personalization import SlotExposure
 from surveyapp.personalization import decide, service
-from tests.personalization.helpers import api_headers, published_slot, tip_definition
+from tests.personalization.helpers import api_headers, published_slot, tip_definition, written
 
 
 def exposures(db):
+    written()
     db.session.expire_all()
     return sorted((x.unit_id, x.version, x.variant) for x in db.session.scalars(select(SlotExposure)))
 

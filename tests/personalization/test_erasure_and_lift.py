@@ -12,7 +12,7 @@ from surveyapp.models.personalization import SlotExposure
 from surveyapp.personalization import lift
 from surveyapp.privacy import service as privacy
 from tests.experiments.helpers import segment
-from tests.personalization.helpers import api_headers, published_slot
+from tests.personalization.helpers import api_headers, published_slot, written
 
 
 def test_erasure_removes_the_persons_exposures_however_they_were_keyed(db, client, team):
@@ -26,6 +26,7 @@ def test_erasure_removes_the_persons_exposures_however_they_were_keyed(db, clien
                 json={"user_id": "u_1"})
     client.post(f"/api/v1/client/{env.client_key}/personalize/onboarding_tip",
                 json={"user_id": "u_2"})
+    written()
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(SlotExposure)) == 2
     db.session.add(Contact(environment_id=env.id, external_id="u_3", attributes={}))
