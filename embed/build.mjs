@@ -16,9 +16,18 @@ const check = process.argv.includes("--check");
 // renderer first: the loader is built with its version. The loader was 3,424 of 3,450 B
 // before surveyapp("personalize"); its hook (the queue, the lazy chunk, cb(null) offline)
 // is 79 B of the 3,520 (the widget itself is personalize.js, loaded only when called).
-const budgets = { "renderer.js": 10 * 1024, "clicks.js": 1024, "personalize.js": 2048, "loader.js": 3520, "heatmap.js": 3072 };
+// Question-type chunks come before the renderer, which is built with their versions
+// (CHUNKS: type -> "file?v=hash") and fetches one only when a survey holds one of its types.
+const chunks = { "q-input.js": ["number", "slider", "date", "contact", "statement"] };
+const budgets = { "q-input.js": 3072, "renderer.js": 10 * 1024, "clicks.js": 1024, "personalize.js": 2048, "loader.js": 3520, "heatmap.js": 3072 };
 const versions = {};
 let stale = [];
+
+function chunkTypes() {
+  const out = {};
+  for (const [file, types] of Object.entries(chunks)) for (const t of types) out[t] = `${file}?v=${versions[file]}`;
+  return out;
+}
 
 function emit(target, data) {
   if (check) {
@@ -35,7 +44,7 @@ for (const name of Object.keys(budgets)) {
     entryPoints: [join(here, "src", name)],
     bundle: true, minify: true, write: false, format: "iife", target: ["es2019"],
     legalComments: "none", charset: "utf8",
-    define: { RENDERER_VERSION: JSON.stringify(versions["renderer.js"] || "") },
+    define: { RENDERER_VERSION: JSON.stringify(versions["renderer.js"] || ""), CHUNKS: JSON.stringify(chunkTypes()) },
   });
   const code = Buffer.from(result.outputFiles[0].text);
   versions[name] = createHash("sha256").update(code).digest("hex").slice(0, 12);

@@ -29,12 +29,13 @@ p.d{opacity:.8;margin-bottom:10px;font-size:14px}
 .s.st button[aria-pressed=true]{background:none;color:#f5a623}
 .l{display:flex;justify-content:space-between;font-size:12px;opacity:.75;margin-top:4px}
 label.c{display:flex;gap:8px;align-items:flex-start;padding:6px 4px;cursor:pointer;border-radius:6px}
-input[type=text],textarea{width:100%;border:1px solid var(--line);border-radius:6px;padding:8px;background:var(--bg2)}
+input[type=text],.in input,.cf input,textarea{width:100%;border:1px solid var(--line);border-radius:6px;padding:8px;background:var(--bg2)}
+.in{display:flex;gap:8px;align-items:center}.in [type=range]{padding:0;border:0}.cf span{display:block;font-size:13px;margin-top:6px}a.n{text-decoration:none}
 textarea{min-height:90px;resize:vertical}
 .f{display:flex;justify-content:flex-end;align-items:center;gap:8px;margin-top:12px}
 .f span{margin-inline-end:auto;font-size:12px;opacity:.7;order:-1}
 .n{background:var(--brand);color:#fff;border:0;border-radius:6px;padding:8px 16px;cursor:pointer;font-weight:600}
-button:focus-visible,input:focus-visible,textarea:focus-visible{outline:3px solid var(--brand);outline-offset:2px}
+button:focus-visible,input:focus-visible,textarea:focus-visible,a:focus-visible{outline:3px solid var(--brand);outline-offset:2px}
 .e{color:#c0262d;font-size:13px;margin-top:6px}
 .why{background:none;border:0;padding:0;font-size:12px;text-decoration:underline;cursor:pointer;opacity:.75}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
@@ -58,6 +59,11 @@ function fmt(text, vars) { return text.replace(/\{(\w+)\}/g, function (m, k) { r
 var LIGHT = "--bg:var(--surveyapp-background,#fff);--bg2:var(--surveyapp-surface,#f7f7fa);--fg:var(--surveyapp-text,#1d2130);--line:var(--surveyapp-border,#d9dbe3)";
 var DARK = "--bg:var(--surveyapp-background,#1f2430);--bg2:var(--surveyapp-surface,#2a3040);--fg:var(--surveyapp-text,#eef0f4);--line:var(--surveyapp-border,#3a4254)";
 var host, root, lastFocus, enter;
+// Question types this file does not draw come in chunks (build.mjs: CHUNKS, type -> file?v=hash),
+// fetched from beside this file only when a survey holds one. A chunk registers
+// __surveyapp_q[type] = function (q, value, t, go, h) -> [element, read(), draws its own button];
+// read() may throw a message to show instead of moving on.
+var src = (document.currentScript || {}).src || "", Q = window.__surveyapp_q = window.__surveyapp_q || {}, asked = {};
 
 // Alt+Shift+S (the key, whatever the layout types): focus moves into the survey.
 document.addEventListener("keydown", function (e) {
@@ -157,6 +163,16 @@ function render(ctx) {
   // The loader's consent prompt: the workspace's notice as a one-question survey.
   if (ctx.notice) Object.assign(ctx, { answers: {}, attributes: {}, survey: { strings: ctx.strings,
     locales: Object.keys(ctx.strings || {}), questions: [{ id: "c", type: "consent", title: "", description: ctx.notice }] } });
+  var want = (ctx.survey.questions || []).map(function (q) { return !Q[q.type] && CHUNKS[q.type]; }).filter(function (f, i, a) { return f && !asked[f] && a.indexOf(f) == i; });
+  if (want.length) {
+    var left = want.length;
+    return want.forEach(function (f) {
+      asked[f] = document.head.appendChild(h("script", { src: src.slice(0, src.lastIndexOf("/") + 1) + f, onload: done, onerror: done }));
+    });
+  }
+  function done() { if (!--left) render(ctx); }
+  // (a chunk that would not load: no survey, as when the renderer would not)
+  if (ctx.survey.questions.some(function (q) { return CHUNKS[q.type] && !Q[q.type]; })) return document.documentElement.setAttribute("data-surveyapp", "unavailable");
   var s = ctx.survey, loc = pickLocale(s), all = s.strings || {};
   var t = Object.assign({}, EN, all[loc.split("-")[0]], all[loc]);
   if (ctx.notice) s.questions[0].title = t.privacy;
@@ -187,7 +203,7 @@ function render(ctx) {
   panel.addEventListener("keydown", function (e) {
     if (e.key == "Escape" && !ctx.mount) { ctx.close(); return; }
     if (e.key != "Tab") return;
-    var f = panel.querySelectorAll("button,input,textarea");
+    var f = panel.querySelectorAll("button,input,textarea,select,a[href]");
     var first = f[0], last = f[f.length - 1], active = root.activeElement;
     if (e.shiftKey && active == first) { last.focus(); e.preventDefault(); }
     else if (!e.shiftKey && active == last) { first.focus(); e.preventDefault(); }
@@ -209,10 +225,10 @@ function render(ctx) {
     var err = h("p", { class: "e", role: "alert" });
     var title = h("h2", { id: "sa-t", part: "title", dir: "auto" }, [q.title]);
     var last = next(s, qid, answers) == "end";
-    var body = q.type == "open_text" ? text(q, answers[qid]) : q.choices ? choices(q, answers[qid], t) :
+    var body = Q[q.type] ? Q[q.type](q, answers[qid], t, go, h) : q.type == "open_text" ? text(q, answers[qid]) : q.choices ? choices(q, answers[qid], t) :
       q.type == "consent" ? consent(q, answers[qid]) : scale(q, answers[qid], function () { go(); }, t);
     function go() {
-      var v = body[1]();
+      try { var v = body[1](); } catch (m) { err.textContent = m; return; }
       if (q.required && empty(q, v) || /"other":" *"/.test(JSON.stringify(v))) { err.textContent = t.required; return; }
       if (v == null || (Array.isArray(v) && !v.length)) delete answers[qid]; else answers[qid] = v;
       var to = next(s, qid, answers);
