@@ -554,9 +554,12 @@ class Hidden(QuestionType):
         return text
 
 
+from surveyapp.surveys.questions_input import INPUT_TYPES  # noqa: E402 - they build on the above
+
 QUESTION_TYPES: dict[str, type[QuestionType]] = {
     cls.type: cls
-    for cls in (NPS, CSAT, CES, Rating, SingleChoice, MultipleChoice, OpenText, Consent, Hidden)
+    for cls in (NPS, CSAT, CES, Rating, SingleChoice, MultipleChoice, OpenText, Consent, Hidden,
+                *INPUT_TYPES)
 }
 
 
