@@ -60,6 +60,14 @@ class Settings:
     # Webhooks may go to private, loopback and link-local addresses (off: only public hosts,
     # checked when a webhook is added and again, after DNS, on every delivery).
     webhook_allow_private: bool = False
+    # Files answered to file-upload questions: data_dir/uploads, or this S3-compatible bucket
+    # when set (endpoint empty: AWS; e.g. http://127.0.0.1:9000 for MinIO).
+    upload_s3_bucket: str = ""
+    upload_s3_prefix: str = "uploads/"
+    upload_s3_endpoint: str = ""
+    upload_s3_region: str = "us-east-1"
+    upload_s3_access_key: str = ""
+    upload_s3_secret_key: str = ""
 
     # ----------------------------------------------------------------- derived values
     @property

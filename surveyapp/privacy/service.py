@@ -221,6 +221,12 @@ def purge(session: Session, workspace: Workspace, now: dt.datetime | None = None
                                         Response.created_at < cutoff)
         removed["annotations"] = session.execute(delete(AnswerAnnotation).where(
             AnswerAnnotation.response_id.in_(old))).rowcount or 0
+        from surveyapp.collect.uploads import delete_for_responses  # files of file questions
+
+        files = delete_for_responses(session, [Response.environment_id.in_(env_ids),
+                                               Response.created_at < cutoff])
+        if files:
+            removed["files"] = files
         removed["responses"] = session.execute(delete(Response).where(
             Response.environment_id.in_(env_ids), Response.created_at < cutoff)).rowcount or 0
     if days["events"] is not None and env_ids:

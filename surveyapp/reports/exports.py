@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from surveyapp.models import (
     TextAnalysis,
 )
 from surveyapp.privacy.ids import pseudonymiser
+from surveyapp.surveys.questions import question_type
 from surveyapp.templating import plural
 from surveyapp.workspaces.services import slugify
 
@@ -87,6 +89,9 @@ class Columns:
     ids: list[str]
     titles: list[str]
     questions: list[tuple[str, str, str]]
+    # Questions whose answer fills several columns (a matrix: one per row), by id: the
+    # function giving those columns' values from the answer (questions_rich.export_values).
+    spread: dict[str, Callable[[Any], list[Any]]] = field(default_factory=dict)
 
 
 def _title(q: dict[str, Any]) -> str:
@@ -100,18 +105,31 @@ def _columns(survey: Survey, analysed: list[str]) -> Columns:
     """Every question that appears in any version (in order of first appearance, the
     newest wording), then theme/sentiment per analysed question."""
     questions: dict[str, tuple[str, str]] = {}
+    newest: dict[str, dict[str, Any]] = {}
     for version in survey.versions:
         for q in version.questions:
             questions[q["id"]] = (str(q.get("type", "")), _title(q))
+            newest[q["id"]] = q
     question_ids = list(questions)
-    ids = [key for key, _ in FIXED] + question_ids
-    titles = [label for _, label in FIXED] + [questions[q][1] for q in question_ids]
+    ids = [key for key, _ in FIXED]
+    titles = [label for _, label in FIXED]
+    spread: dict[str, Callable[[Any], list[Any]]] = {}
+    for qid in question_ids:
+        cls = question_type(newest[qid])
+        if hasattr(cls, "export_columns"):
+            parts = cls.export_columns(newest[qid])
+            spread[qid] = functools.partial(cls.export_values, newest[qid])
+            ids += [key for key, _ in parts]
+            titles += [label for _, label in parts]
+        else:
+            ids.append(qid)
+            titles.append(questions[qid][1])
     for qid in analysed:
         ids += [f"{qid}__theme", f"{qid}__sentiment"]
         name = questions.get(qid, ("", qid))[1]
         titles += [f"{name} (theme)", f"{name} (sentiment)"]
     return Columns(question_ids, ids, titles,
-                   [(qid, kind, title) for qid, (kind, title) in questions.items()])
+                   [(qid, kind, title) for qid, (kind, title) in questions.items()], spread)
 
 
 def theme_names(survey: Survey) -> dict[tuple[str, int], str]:
@@ -122,7 +140,8 @@ def theme_names(survey: Survey) -> dict[tuple[str, int], str]:
 
 
 def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: list[str],
-          names: dict[tuple[str, int], str], real_ids: bool = False) -> Iterator[list[Any]]:
+          names: dict[tuple[str, int], str], real_ids: bool = False,
+          spread: dict[str, Callable[[Any], list[Any]]] | None = None) -> Iterator[list[Any]]:
     """Raw values per row (lists stay lists; the writers format them). The contact column
     holds a stable pseudonym unless the export asked for real ids."""
     contact = (lambda x: x) if real_ids else pseudonymiser(survey.workspace_id)
@@ -149,7 +168,12 @@ def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: l
             answers = response.answers
             row = [response.client_id, response.created_at, response.finished, number,
                    contact(external_id), response.meta.get("url"), response.meta.get("locale"),
-                   response.meta.get("device"), *(answers.get(qid) for qid in question_ids)]
+                   response.meta.get("device")]
+            for qid in question_ids:
+                if spread and qid in spread:
+                    row += spread[qid](answers.get(qid))
+                else:
+                    row.append(answers.get(qid))
             for qid in analysed:
                 row += list(notes.get((response.id, qid), ("", "")))
             yield row
@@ -176,7 +200,7 @@ def export_responses(job: Job, progress: Progress) -> dict[str, Any]:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
     rows = _rows(survey, where, columns.question_ids, analysed, names,
-                 real_ids=bool(job.params.get("real_ids", False)))
+                 real_ids=bool(job.params.get("real_ids", False)), spread=columns.spread)
     written = WRITERS[fmt](tmp, columns, rows, total, progress)
     os.replace(tmp, path)
     return {"file": path.name, "rows": written, "format": fmt,

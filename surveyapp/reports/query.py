@@ -24,6 +24,7 @@ from surveyapp.models import Contact, Response, Survey
 from surveyapp.models.segments import Segment, SegmentRun
 from surveyapp.reports import rollup, stats
 from surveyapp.reports.filters import ReportFilter
+from surveyapp.reports.rich import RICH_SUMMARIES, rich_summary
 from surveyapp.reports.rollup import bucket_of, in_period
 from surveyapp.surveys import scoring
 from surveyapp.surveys.questions import (
@@ -146,10 +147,15 @@ def survey_report(session: Session, survey: Survey, f: ReportFilter, *, by: str 
     answered = {x["id"]: x["answered"] for x in funnel}
 
     # 2. Per question, from the answer rows.
+    summary_kinds = {q["id"]: summary_kind(q) for q in reported}
     values: dict[str, dict[str, int]] = {}
+    pairs: dict[str, dict[tuple[str, str], int]] = {}  # ranking, matrix, files: (k2, k3)
     for r in a_rows:
         bucket_ = values.setdefault(r.k1, {})
         bucket_[r.k2] = bucket_.get(r.k2, 0) + r.n
+        if r.k3 or summary_kinds.get(r.k1) in RICH_SUMMARIES:
+            cell = pairs.setdefault(r.k1, {})
+            cell[(r.k2, r.k3)] = cell.get((r.k2, r.k3), 0) + r.n
     out = []
     for q in reported:
         kind = summary_kind(q)
@@ -162,6 +168,8 @@ def survey_report(session: Session, survey: Survey, f: ReportFilter, *, by: str 
             _choices(qr, counts, answered[q["id"]], q)
         elif kind == "text":
             qr.n = answered[q["id"]]
+        elif kind in RICH_SUMMARIES:
+            rich_summary(qr, pairs.get(q["id"], {}), answered[q["id"]], q)
         out.append(qr)
 
     nps_q = first_question(survey, NPS.type)
@@ -217,7 +225,7 @@ def _choices(r: QuestionReport, counts: dict[str, int], n: int, q: dict[str, Any
                        "share": round(100 * counts.get(k_, 0) / n, 1) if n else 0.0,
                        "ci": stats.wilson(counts.get(k_, 0), n)}
                       for k_ in order if k_ in labels or counts.get(k_)]
-    r.figures["multiple"] = q.get("type") == "multiple_choice"
+    r.figures["multiple"] = q.get("type") == "multiple_choice" or bool(q.get("multiple"))
 
 
 def _nps_counts(a_rows: list[Any], nps_q: dict[str, Any] | None) -> tuple[int, int, int]:

@@ -162,6 +162,24 @@ def raw_rows(session: Session, survey: Survey, conds: list[Any], questions: list
                     .select_from(Response).join(elems, true())
                     .where(*conds, _answered(q["id"])).group_by(*agroup, label))
                 out["a"] += [_row(r[:5], k1=q["id"], k2=r[5], n=r[6]) for r in rows if r[5] is not None]
+            elif kind in ("ranking", "matrix", "files"):
+                # k2 the item (ranking) or row (matrix) or file kind, k3 its rank or column.
+                k2, k3, elems = _rich_elements(session, q["id"], kind)
+                query = select(*adims, k2, k3, func.count(func.distinct(Response.id))) \
+                    .select_from(Response)
+                for e in elems:
+                    query = query.join(e, true())
+                rows = session.execute(query.where(*conds, _answered(q["id"]))
+                                       .group_by(*agroup, k2, k3))
+                out["a"] += [_row(r[:5], k1=q["id"], k2=r[5], k3=str(r[6]), n=r[7])
+                             for r in rows if r[5] is not None]
+                if kind == "matrix":  # respondents per row (k3 ""): lists overlap
+                    rows = session.execute(
+                        select(*adims, k2, func.count(func.distinct(Response.id)))
+                        .select_from(Response).join(elems[0], true())
+                        .where(*conds, _answered(q["id"])).group_by(*agroup, k2))
+                    out["a"] += [_row(r[:5], k1=q["id"], k2=r[5], k3="", n=r[6])
+                                 for r in rows if r[5] is not None]
     if "t" in kinds:
         score = Response.answers[score_qid].as_integer() if score_qid else literal(None)
         if score_qid and _is_nps(survey, score_qid):
@@ -201,6 +219,31 @@ def _choice_elements(session: Session, qid: str) -> tuple[Any, Any]:
         label = case((or_(elems.c.type == "object", elems.c.key == "other"), literal_column("'other'")),
                      else_=cast(elems.c.value, String))
     return label.label("choice"), elems
+
+
+def _rich_elements(session: Session, qid: str, kind: str) -> tuple[Any, Any, list[Any]]:
+    """(k2, k3, tables to join) for a ranking (item, its 1-based rank), a matrix (row, each
+    chosen column, lists unnested) or a file upload (the file's kind, "")."""
+    value = Response.answers[qid]
+    pg = _dialect(session) == "postgresql"
+    if kind == "files":
+        return Response.answers[(qid, "type")].as_string(), literal(""), []
+    if kind == "ranking":
+        if pg:
+            e = func.jsonb_array_elements_text(value).table_valued(
+                "value", with_ordinality="pos").render_derived(name="e")
+            return e.c.value, e.c.pos, [e]
+        e = func.json_each(Response.answers, f'$."{qid}"').table_valued("value", "key").alias("e")
+        return cast(e.c.value, String), e.c.key + 1, [e]
+    if pg:
+        e = func.jsonb_each(value).table_valued("key", "value").alias("e")
+        f = func.jsonb_array_elements(case(
+            (func.jsonb_typeof(e.c.value) == "array", e.c.value),
+            else_=func.jsonb_build_array(e.c.value))).table_valued("value").alias("f")
+        return e.c.key, f.c.value.op("#>>")(literal_column("'{}'")), [e, f]
+    e = func.json_each(Response.answers, f'$."{qid}"').table_valued("key", "fullkey").alias("e")
+    f = func.json_each(Response.answers, e.c.fullkey).table_valued("value").alias("f")
+    return cast(e.c.key, String), cast(f.c.value, String), [e, f]
 
 
 def _settled(cursor: int, cutoff: dt.datetime, at: dt.datetime) -> Any:

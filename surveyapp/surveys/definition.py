@@ -223,6 +223,9 @@ def _condition(when: Any, subject: dict[str, Any] | None, where: str, i: int, so
 
 def _ops_for(q: dict[str, Any]) -> set[str]:
     t = q["type"]
+    own = getattr(QUESTION_TYPES.get(t), "logic_ops", None)  # a type that names its operators
+    if own is not None:
+        return set(own)
     if t == "multiple_choice":
         return MULTI_OPS
     if t == "single_choice":

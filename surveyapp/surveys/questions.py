@@ -555,11 +555,12 @@ class Hidden(QuestionType):
 
 
 from surveyapp.surveys.questions_input import INPUT_TYPES  # noqa: E402 - they build on the above
+from surveyapp.surveys.questions_rich import RICH_TYPES  # noqa: E402 - they build on the above
 
 QUESTION_TYPES: dict[str, type[QuestionType]] = {
     cls.type: cls
     for cls in (NPS, CSAT, CES, Rating, SingleChoice, MultipleChoice, OpenText, Consent, Hidden,
-                *INPUT_TYPES)
+                *RICH_TYPES, *INPUT_TYPES)
 }
 
 

@@ -11,10 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from surveyapp.surveys.questions import QUESTION_TYPES
+from surveyapp.surveys.questions_rich import FILE_KINDS, MAX_FILE_MB
 
 ID = {"type": "string", "pattern": "^[a-z0-9_]{1,40}$"}
 TEXT = {"type": "string", "maxLength": 2000}
 LOCALE = {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Z]{2}|-[A-Za-z]{4})?$"}
+
+
+def LABELLED(lo: int, hi: int) -> dict[str, Any]:  # noqa: N802 - reads as a schema constant
+    """A list of ``{id, label}`` entries (ranking items, matrix rows and columns)."""
+    return {"type": "array", "minItems": lo, "maxItems": hi, "items": {
+        "type": "object", "required": ["id", "label"], "additionalProperties": False,
+        "properties": {"id": ID, "label": {"type": "string", "maxLength": 500}}}}
+
 
 QUESTION: dict[str, Any] = {
     "type": "object",
@@ -31,7 +40,10 @@ QUESTION: dict[str, Any] = {
         "style": {"enum": ["stars", "numbers"]},
         "choices": {"type": "array", "minItems": 2, "maxItems": 50, "items": {
             "type": "object", "required": ["id", "label"], "additionalProperties": False,
-            "properties": {"id": ID, "label": {"type": "string", "maxLength": 500}}}},
+            "properties": {"id": ID, "label": {"type": "string", "maxLength": 500},
+                           # picture_choice: the picture and its words for screen readers
+                           "image": {"type": "string", "maxLength": 1000},
+                           "alt": {"type": "string", "maxLength": 300}}}},
         "other": {"type": "boolean"},
         "randomize": {"type": "boolean"},
         "min": {"type": "integer", "minimum": 1},
@@ -40,6 +52,15 @@ QUESTION: dict[str, Any] = {
         "min_length": {"type": "integer", "minimum": 0, "maximum": 5000},
         "max_length": {"type": "integer", "minimum": 1, "maximum": 5000},
         "placeholder": {"type": "string", "maxLength": 200},
+        # ranking, matrix, picture_choice, file_upload (surveyapp/surveys/questions_rich.py)
+        "items": LABELLED(2, 20),
+        "rows": LABELLED(1, 30),
+        "columns": LABELLED(2, 11),
+        "multiple": {"type": "boolean"},
+        "max_size_mb": {"type": "integer", "minimum": 1, "maximum": MAX_FILE_MB},
+        "types": {"type": "array", "minItems": 1, "uniqueItems": True,
+                  "items": {"enum": list(FILE_KINDS)}},
+        "button": {"type": "string", "maxLength": 100},
         "translations": {"type": "object", "propertyNames": LOCALE,
                          "additionalProperties": {"type": "object"}},
     },
