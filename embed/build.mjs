@@ -18,8 +18,9 @@ const check = process.argv.includes("--check");
 // is 79 B of the 3,520 (the widget itself is personalize.js, loaded only when called).
 // Question-type chunks come before the renderer, which is built with their versions
 // (CHUNKS: type -> "file?v=hash") and fetches one only when a survey holds one of its types.
-const chunks = { "q-input.js": ["number", "slider", "date", "contact", "statement"] };
-const budgets = { "q-input.js": 3072, "renderer.js": 10 * 1024, "clicks.js": 1024, "personalize.js": 2048, "loader.js": 3520, "heatmap.js": 3072 };
+const chunks = { "q-input.js": ["number", "slider", "date", "contact", "statement"],
+  "q-rich.js": ["ranking", "matrix", "picture_choice", "file_upload"] };
+const budgets = { "q-input.js": 3072, "q-rich.js": 3072, "renderer.js": 10 * 1024, "clicks.js": 1024, "personalize.js": 2048, "loader.js": 3520, "heatmap.js": 3072 };
 const versions = {};
 let stale = [];
 

@@ -21,7 +21,7 @@ from surveyapp.platform.wiring import Wiring
 bp = Blueprint("widget", __name__)
 BUILD_DIR = Path(__file__).parent / "static" / "embed" / "v1"
 # q-*.js: question-type renderers the renderer fetches only for a survey that uses them
-FILES = ("loader.js", "renderer.js", "personalize.js", "q-input.js")
+FILES = ("loader.js", "renderer.js", "personalize.js", "q-input.js", "q-rich.js")
 MAX_AGE = 3600  # an hour: a new release reaches host pages quickly
 IMMUTABLE_AGE = 365 * 24 * 3600
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))

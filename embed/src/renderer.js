@@ -61,7 +61,7 @@ var DARK = "--bg:var(--surveyapp-background,#1f2430);--bg2:var(--surveyapp-surfa
 var host, root, lastFocus, enter;
 // Question types this file does not draw come in chunks (build.mjs: CHUNKS, type -> file?v=hash),
 // fetched from beside this file only when a survey holds one. A chunk registers
-// __surveyapp_q[type] = function (q, value, t, go, h) -> [element, read(), draws its own button];
+// __surveyapp_q[type] = function (q, value, t, go, h, ctx) -> [element, read(), draws its own button];
 // read() may throw a message to show instead of moving on.
 var src = (document.currentScript || {}).src || "", Q = window.__surveyapp_q = window.__surveyapp_q || {}, asked = {};
 
@@ -98,7 +98,8 @@ function localise(q, loc) {
   var t = (q.translations || {})[loc] || (q.translations || {})[loc.split("-")[0]];
   if (!t) return q;
   var out = Object.assign({}, q, t);
-  if (q.choices && t.choices) out.choices = q.choices.map(function (c) { return { id: c.id, label: t.choices[c.id] || c.label }; });
+  // (labels of the lists' entries; a picture keeps its image and alt)
+  ["choices", "items", "rows", "columns"].forEach(function (k) { if (q[k] && t[k]) out[k] = q[k].map(function (c) { return Object.assign({}, c, { label: t[k][c.id] || c.label }); }); });
   return out;
 }
 
@@ -225,7 +226,7 @@ function render(ctx) {
     var err = h("p", { class: "e", role: "alert" });
     var title = h("h2", { id: "sa-t", part: "title", dir: "auto" }, [q.title]);
     var last = next(s, qid, answers) == "end";
-    var body = Q[q.type] ? Q[q.type](q, answers[qid], t, go, h) : q.type == "open_text" ? text(q, answers[qid]) : q.choices ? choices(q, answers[qid], t) :
+    var body = Q[q.type] ? Q[q.type](q, answers[qid], t, go, h, ctx) : q.type == "open_text" ? text(q, answers[qid]) : q.choices ? choices(q, answers[qid], t) :
       q.type == "consent" ? consent(q, answers[qid]) : scale(q, answers[qid], function () { go(); }, t);
     function go() {
       try { var v = body[1](); } catch (m) { err.textContent = m; return; }
