@@ -6,6 +6,7 @@ data (tokens and what the page shows); the workspace's privacy settings and secr
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -154,12 +155,17 @@ def erase_contact(session: Session, workspace: Workspace, external_id: str,
     """Delete a person's contact rows and everything that references them; returns counts.
     The caller commits. The audit entry keeps the count, never the id itself."""
     return erase_contacts(session, workspace, find_contacts(session, workspace, external_id),
-                          actor)
+                          actor, emails=[external_id])
 
 
 def erase_contacts(session: Session, workspace: Workspace, contacts: list[Contact],
-                   actor: User | None = None, via: str = "owner") -> dict[str, int]:
-    """Erase these contacts (of ``workspace``) and every row derived from them."""
+                   actor: User | None = None, via: str = "owner",
+                   emails: Iterable[str] = ()) -> dict[str, int]:
+    """Erase these contacts (of ``workspace``) and every row derived from them, and the
+    contact-info answers holding their e-mail address (or one of ``emails``)."""
+    from surveyapp.privacy.contact_answers import emails_of, erase_contact_answers
+
+    addresses = emails_of(contacts, emails)  # (before the contacts are gone)
     erasers = registry().erasers  # what the areas declared with Wiring.eraser
     counts = {"contacts": 0, "responses": 0, "annotations": 0, "displays": 0, "events": 0,
               **{name: 0 for name in erasers}}
@@ -185,6 +191,8 @@ def erase_contacts(session: Session, workspace: Workspace, contacts: list[Contac
     for name in erasers:  # other areas' erasers are reported only when they removed something
         if not counts.get(name):
             counts.pop(name, None)
+    if answers := erase_contact_answers(session, workspace, addresses):
+        counts["contact answers"] = answers
     audit(session, workspace, "contact.erased", actor, target="a contact (id not kept)",
           via=via, **counts)
     # Last, after the areas' follow-up work (which writes too): the write-ahead log's

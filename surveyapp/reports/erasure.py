@@ -31,12 +31,18 @@ def erase_from_reports(session: Session, contacts: list[Contact]) -> int:
         Response.contact_id.in_(ids)).distinct())) if ids else set()
     if not surveys:
         return 0
+    workspaces = set(session.scalars(select(Environment.workspace_id).where(
+        Environment.id.in_({c.environment_id for c in contacts}))))
+    return erase_survey_outputs(session, workspaces, surveys)
+
+
+def erase_survey_outputs(session: Session, workspaces: set[int], surveys: set[int]) -> int:
+    """Drop the rollups and finished export files of these surveys (their answers changed
+    by an erasure); returns how many rollup rows and export files were removed."""
     removed = 0
     for model in (ReportRollup, ReportFilterRollup, ReportRollupState):
         removed += session.execute(delete(model).where(
             model.survey_id.in_(surveys))).rowcount or 0  # type: ignore[attr-defined]
-    workspaces = set(session.scalars(select(Environment.workspace_id).where(
-        Environment.id.in_({c.environment_id for c in contacts}))))
     files: list[Path] = []
     for job in session.scalars(select(Job).where(Job.workspace_id.in_(workspaces),
                                                  Job.kind == EXPORT_KIND,

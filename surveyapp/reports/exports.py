@@ -36,6 +36,7 @@ from surveyapp.models import (
 )
 from surveyapp.privacy.ids import pseudonymiser
 from surveyapp.surveys.questions import question_type
+from surveyapp.surveys.questions_input import PII_TYPES
 from surveyapp.templating import plural
 from surveyapp.workspaces.services import slugify
 
@@ -151,6 +152,10 @@ def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: l
         .outerjoin(Contact, Contact.id == Response.contact_id)
         .where(*where).order_by(Response.id)
     )
+    # Personal data in answers (contact info) is pseudonymised like the contact id: each
+    # value becomes its stable pseudonym unless the export asked for real ids.
+    personal = set() if real_ids else {q["id"] for v in survey.versions for q in v.questions
+                                       if q.get("type") in PII_TYPES}
     last = 0
     while True:
         batch = db.session.execute(query.where(Response.id > last).limit(BATCH)).all()
@@ -166,6 +171,9 @@ def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: l
                 notes[(ann.response_id, ann.question_id)] = (theme or ann.kind, ann.sentiment or "")
         for response, number, external_id in batch:
             answers = response.answers
+            if personal & answers.keys():
+                answers = {**answers, **{qid: _pseudonymised(answers[qid], contact)
+                                         for qid in personal & answers.keys()}}
             row = [response.client_id, response.created_at, response.finished, number,
                    contact(external_id), response.meta.get("url"), response.meta.get("locale"),
                    response.meta.get("device")]
@@ -179,6 +187,12 @@ def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: l
             yield row
             db.session.expunge(response)  # keep memory flat on big exports
         last = ids[-1]
+
+
+def _pseudonymised(value: Any, pseudonym: Callable[[str | None], str]) -> Any:
+    if isinstance(value, dict):
+        return {k: pseudonym(str(v)) if v else v for k, v in value.items()}
+    return pseudonym(str(value)) if value else value
 
 
 def export_responses(job: Job, progress: Progress) -> dict[str, Any]:

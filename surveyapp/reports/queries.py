@@ -13,8 +13,11 @@ from sqlalchemy.orm import Session
 
 from surveyapp.models import Contact, Response, Survey, Workspace
 from surveyapp.reports.filters import ReportFilter
+from surveyapp.surveys.questions_input import PII_TYPES
 
 PAGE_SIZE = 50
+PII_MARK = "\x00personal"  # (question id, PII_MARK) in choice_labels: a contact question
+PII_TEXT = "contact details given (personal data: in the export only)"
 STATUSES = ("", "finished", "partial")  # "" means every response
 
 
@@ -69,6 +72,8 @@ def choice_labels(survey: Survey) -> dict[tuple[str, str], str]:
             for c in q.get("choices", []) or []:
                 if isinstance(c, dict) and "id" in c:
                     out[(q["id"], c["id"])] = str(c.get("label") or c["id"])
+            if q.get("type") in PII_TYPES:  # contact info: personal data, never on a page
+                out[(q["id"], PII_MARK)] = PII_TEXT
     return out
 
 
@@ -76,6 +81,8 @@ def answer_text(value: Any, qid: str, labels: dict[tuple[str, str], str]) -> str
     """An answer as people read it: choice labels, lists joined, "other" texts."""
     if value is None:
         return ""
+    if (qid, PII_MARK) in labels:
+        return labels[(qid, PII_MARK)]
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):

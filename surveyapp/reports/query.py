@@ -24,6 +24,7 @@ from surveyapp.models import Contact, Response, Survey
 from surveyapp.models.segments import Segment, SegmentRun
 from surveyapp.reports import rollup, stats
 from surveyapp.reports.filters import ReportFilter
+from surveyapp.reports.inputs import INPUT_SUMMARIES, input_summary
 from surveyapp.reports.rich import RICH_SUMMARIES, rich_summary
 from surveyapp.reports.rollup import bucket_of, in_period
 from surveyapp.surveys import scoring
@@ -168,6 +169,8 @@ def survey_report(session: Session, survey: Survey, f: ReportFilter, *, by: str 
             _choices(qr, counts, answered[q["id"]], q)
         elif kind == "text":
             qr.n = answered[q["id"]]
+        elif kind in INPUT_SUMMARIES:
+            input_summary(qr, counts, answered[q["id"]], q)
         elif kind in RICH_SUMMARIES:
             rich_summary(qr, pairs.get(q["id"], {}), answered[q["id"]], q)
         out.append(qr)

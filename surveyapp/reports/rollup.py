@@ -162,6 +162,11 @@ def raw_rows(session: Session, survey: Survey, conds: list[Any], questions: list
                     .select_from(Response).join(elems, true())
                     .where(*conds, _answered(q["id"])).group_by(*agroup, label))
                 out["a"] += [_row(r[:5], k1=q["id"], k2=r[5], n=r[6]) for r in rows if r[5] is not None]
+            elif kind in ("numeric", "date", "statement"):  # questions_input: one value each
+                value = Response.answers[q["id"]].as_string()
+                rows = session.execute(select(*adims, value, func.count()).where(
+                    *conds, value.is_not(None)).group_by(*agroup, value))
+                out["a"] += [_row(r[:5], k1=q["id"], k2=r[5], n=r[6]) for r in rows]
             elif kind in ("ranking", "matrix", "files"):
                 # k2 the item (ranking) or row (matrix) or file kind, k3 its rank or column.
                 k2, k3, elems = _rich_elements(session, q["id"], kind)

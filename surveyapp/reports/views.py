@@ -149,20 +149,23 @@ def live(survey_id: int) -> Any:
     # (themes, sentiment) as soon as the analysis assigns them.
     rows = service.recent_responses(db.session, survey, f)
     notes = service.annotation_labels(db.session, survey, {r.id for r in rows})
+    personal = {qid for qid, mark in queries.choice_labels(survey) if mark == queries.PII_MARK}
     resp = jsonify({
         "total": total, "finished": finished,
         "last_id": stamp[0] or 0,
-        "responses": [_live_json(r, notes.get(r.id, [])) for r in reversed(rows)],
+        "responses": [_live_json(r, notes.get(r.id, []), personal) for r in reversed(rows)],
     })
     resp.set_etag(etag)
     resp.headers["Cache-Control"] = "no-cache"
     return resp
 
 
-def _live_json(r: Response, annotations: list[str]) -> dict[str, Any]:
+def _live_json(r: Response, annotations: list[str], personal: set[str]) -> dict[str, Any]:
     answers = {}
     for k, v in r.answers.items():
-        if isinstance(v, str):
+        if k in personal:  # contact info (questions_input.Contact)
+            answers[k] = queries.PII_TEXT
+        elif isinstance(v, str):
             answers[k] = scrub(v)
         elif isinstance(v, list):
             answers[k] = ", ".join(str(x) for x in v)

@@ -22,6 +22,7 @@ import re
 from typing import Any, ClassVar
 
 from wtforms import BooleanField, DecimalField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -80,7 +81,7 @@ class DateForm(QuestionForm):
 
 
 class ContactForm(QuestionForm):
-    fields = SelectMultipleField("Ask for", choices=list(CONTACT_FIELDS.items()), default=["email"],
+    fields = SelectMultipleField("Ask for", choices=[SelectChoice(k, v) for k, v in CONTACT_FIELDS.items()], default=["email"],
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
                                  validators=[DataRequired()],
                                  description="Stored as personal data: exports can leave it out, "
@@ -127,6 +128,11 @@ class _Numeric(QuestionType):
         if old.get("translations"):
             config["translations"] = old["translations"]
         return cls.validate_config(config, f"question {old['id']!r}")
+
+    def bounds(self) -> tuple[float, float]:
+        """The range a branching rule's number must lie in (``definition``)."""
+        lo, hi = self.config.get("min"), self.config.get("max")
+        return (-NUMBER_CAP if lo is None else lo), (NUMBER_CAP if hi is None else hi)
 
     def validate_answer(self, value: Any) -> int | float:
         c = self.config
@@ -204,7 +210,7 @@ class Date(QuestionType):
     form_class = DateForm
     summary_kind = "date"
     default_required = True
-    logic_ops: ClassVar[frozenset[str]] = NUMERIC_OPS - {"lt", "lte", "gt", "gte"}
+    logic_ops: ClassVar[frozenset[str]] = PRESENCE_OPS
 
     @classmethod
     def validate_specific(cls, config: dict[str, Any], where: str) -> dict[str, Any]:
@@ -277,7 +283,7 @@ class Contact(QuestionType):
     @staticmethod
     def export_columns(q: dict[str, Any]) -> list[tuple[str, str]]:
         title = q.get("title") or q["id"]
-        return [(f"{q['id']}.{f}", f"{title} – {CONTACT_FIELDS[f]}") for f in q.get("fields", ["email"])]
+        return [(f"{q['id']}__{f}", f"{title}: {CONTACT_FIELDS[f]}") for f in q.get("fields", ["email"])]
 
     @staticmethod
     def export_values(q: dict[str, Any], answer: Any) -> list[Any]:
@@ -294,7 +300,7 @@ class Statement(QuestionType):
     form_class = StatementForm
     summary_kind = "statement"
     default_required = False
-    logic_ops: ClassVar[frozenset[str]] = frozenset({"eq", "neq"}) | PRESENCE_OPS
+    logic_ops: ClassVar[frozenset[str]] = PRESENCE_OPS
     translatable = ("title", "description", "button_label")
 
     @classmethod
