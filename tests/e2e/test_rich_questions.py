@@ -121,7 +121,7 @@ def test_rich_types_are_answered_in_the_widget_on_a_customer_page(page, live_ser
         "targeting": {"trigger": {"type": "event", "name": "rich_types_check"},
                       "priority": 100, "recontact_days": 0, "display_limit": {"mode": "always"}}})
     seen = chunk_requests(page)
-    page.goto(host + "/app")
+    page.goto(host + "/welcome")  # no other survey targets this page
     page.wait_for_function("() => window.surveyapp && document.readyState == 'complete'")
     page.wait_for_timeout(1000)  # the loader has read the config
     page.evaluate("() => surveyapp('track', 'rich_types_check')")
