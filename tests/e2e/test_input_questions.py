@@ -147,3 +147,68 @@ def test_the_input_types_are_answered_by_keyboard_on_the_link_page(page, live_se
     assert json.loads(rows[0][1]) == {"team_size": 12, "hours": 6, "started": "2024-03-15",
                                       "reach": {"name": "Ana Lima", "email": "ana@example.com"},
                                       "guide": "clicked"}
+
+
+def test_the_input_types_are_answered_in_the_widget_right_to_left(browser, live_server, host):
+    """In Hebrew, on the customer page: the panel and its controls run right to left, the
+    keyboard answers each type, and the statement's button records "clicked"."""
+    he = {"team_size": "כמה אנשים משתמשים בזה?", "hours": "שעות בשבוע בדוחות",
+          "started": "מתי התחלתם?", "reach": "איך נחזור אליכם?", "guide": "המדריך שלנו"}
+    questions = [{**q, "translations": {"he": {"title": he[q["id"]]}}} for q in QUESTIONS]
+    questions[3] = {**questions[3], "required": True, "fields": ["email"]}
+    questions[4] = {k: v for k, v in questions[4].items() if k != "link"}  # a plain button
+    questions[4]["translations"]["he"]["button_label"] = "הבנתי"
+    sid, _ = create_survey(live_server, "Input types in the widget", "app", {
+        "questions": questions, "locales": ["en", "he"],
+        "targeting": {"urls": [{"match": "contains", "value": "/inputs-widget"}],
+                      "trigger": {"type": "page_view"}, "display_limit": {"mode": "always"},
+                      "recontact_days": 0},
+        "appearance": {"position": "bottom-left"}})
+    context = browser.new_context(locale="he-IL", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        seen = chunk_requests(page)
+        page.goto(host + "/inputs-widget")
+        dialog = page.get_by_role("dialog")
+        dialog.wait_for(timeout=15_000)
+        assert dialog.get_attribute("dir") == "rtl" and len(seen) == 1
+        assert dialog.get_by_role("heading").inner_text() == he["team_size"]
+        page.keyboard.press("Alt+Shift+KeyS")  # into the survey, on the number field
+        field = dialog.get_by_role("spinbutton")
+        assert page.evaluate("() => document.querySelector('surveyapp-widget').shadowRoot"
+                             ".activeElement.type") == "number"
+        # Right to left: the unit sits left of the field.
+        unit = page.locator("surveyapp-widget [part=unit]").bounding_box()
+        assert unit and unit["x"] < field.bounding_box()["x"]
+        page.keyboard.type("40")
+        page.keyboard.press("Enter")
+        slider = dialog.get_by_role("slider")
+        slider.wait_for()
+        assert page.evaluate("() => getComputedStyle(document.querySelector('surveyapp-widget')"
+                             ".shadowRoot.querySelector('input[type=range]')).direction") == "rtl"
+        page.keyboard.press("End")  # the highest, 40 h
+        page.keyboard.press("Enter")
+        date = page.locator("surveyapp-widget input[type=date]")
+        date.wait_for()
+        date.fill("2025-11-30")  # (the Hebrew date field's own segment order)
+        date.focus()
+        page.keyboard.press("Enter")
+        email = dialog.get_by_role("textbox")
+        email.wait_for()
+        page.keyboard.press("Enter")  # required: refused while empty
+        assert dialog.get_by_role("alert").inner_text() != ""
+        assert email.get_attribute("dir") == "ltr"  # an address reads left to right
+        email.fill("dana@example.org")
+        page.keyboard.press("Enter")
+        button = dialog.get_by_role("button", name="הבנתי")
+        button.wait_for()
+        assert page.evaluate("() => document.querySelector('surveyapp-widget').shadowRoot"
+                             ".activeElement.textContent") == "הבנתי"
+        page.keyboard.press("Enter")
+        rows = wait_for(lambda: [r for r in answers_of(live_server, sid) if r[0] == 1])
+        assert len(rows) == 1
+        assert json.loads(rows[0][1]) == {"team_size": 40, "hours": 40, "started": "2025-11-30",
+                                          "reach": {"email": "dana@example.org"},
+                                          "guide": "clicked"}
+    finally:
+        context.close()
