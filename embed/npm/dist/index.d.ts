@@ -47,3 +47,61 @@ export declare function experiment(key: string): Promise<string | null>;
  * HMAC-SHA256(identity secret, user id) in hex, computed on your server.
  */
 export declare function yourData(userHash: string): Promise<string | null>;
+/** Why a decision is what it is (`Decision.why`). */
+export type DecisionWhy = "rule" | "model" | "default" | "holdout" | "do_not_track" | "opted_out" | "consent_required" | "not_live";
+/** A slot's relevance micro-survey ("Was this relevant?", 1-5), when the slot has one. */
+export interface RelevanceQuestion {
+    question: string;
+    /** The labels of 1 and 5, and what is said after an answer. */
+    low: string;
+    high: string;
+    thanks: string;
+    /** Already answered for this decision's version. */
+    answered: boolean;
+}
+/** A personalization decision: which variant of the slot this person gets, and why. */
+export interface Decision {
+    slot: string;
+    /** The slot version that decided (exposures name it). */
+    version: number | null;
+    /** The variant's key; `null` would mean the slot is not live (then the callback gets `null`). */
+    variant: string | null;
+    /** The variant's payload, as the slot's schema declares it. */
+    payload: JsonValue;
+    /**
+     * "Why am I seeing this?" in plain words, e.g. "You are seeing this because you are in
+     * the group “Power users”." Show it next to the element.
+     */
+    reason: string;
+    why: DecisionWhy;
+    /** Chosen for this person by a rule or the slot's model (false: the default). */
+    personalized: boolean;
+    /** In the slot's random holdout (shown the default, to measure lift). */
+    holdout: boolean;
+    /** The decision was recorded (never under Do Not Track, GPC, an opt-out or missing consent). */
+    exposed: boolean;
+    relevance: RelevanceQuestion | null;
+    /** A model-ranked slot's top items, best first. */
+    items: string[] | null;
+    /**
+     * Present when the slot asks its relevance question and it is not answered yet: draws the
+     * question (five buttons) right after `element` and sends the answer.
+     */
+    ask?: (element: Element) => void;
+}
+export interface PersonalizeOptions {
+    /** Attributes the slot's rules may use (an anonymous visitor's plan, country, ...). */
+    attributes?: Attributes;
+}
+/**
+ * The person's decision for a slot (`surveyapp("personalize", slot, cb)`): the loader
+ * fetches its personalize chunk on the first call and asks the server with the person's
+ * id (after `identify`) or the anonymous id, the page's path, the consent state and
+ * Do Not Track / Global Privacy Control (then: the default, nothing used or recorded).
+ * Resolves (and calls `callback`) with the decision, or `null` when the server cannot be
+ * reached or the slot is unknown or paused: show your own default. One request per
+ * visitor, slot, page and attributes for the page's life. On the server it resolves `null`.
+ */
+export declare function personalize(slot: string, callback?: (decision: Decision | null) => void, options?: PersonalizeOptions): Promise<Decision | null>;
+/** The decision's "Why am I seeing this?" text, or a neutral one when there is no decision. */
+export declare function whyText(decision: Decision | null): string;

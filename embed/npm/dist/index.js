@@ -74,13 +74,29 @@ function yourData(userHash) {
   if (!win()) return Promise.resolve(null);
   return new Promise((resolve) => command("yourData", userHash, (url) => resolve(url)));
 }
+function personalize(slot, callback, options) {
+  if (typeof slot !== "string" || !slot) throw new TypeError("surveyapp personalize: `slot` (the slot's key) is required");
+  if (!win()) {
+    if (callback) callback(null);
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve) => command("personalize", slot, (decision) => {
+    resolve(decision);
+    if (callback) callback(decision);
+  }, { attributes: options && options.attributes || {} }));
+}
+function whyText(decision) {
+  return decision ? decision.reason : "Nothing is personalised here at the moment.";
+}
 export {
   experiment,
   identify,
   init,
   optOut,
+  personalize,
   reset,
   setConsent,
   track,
+  whyText,
   yourData
 };

@@ -10,6 +10,7 @@
 //   init({ key: "pk_...", host: "https://surveys.example.com" });
 //   identify("u_42", { plan: "pro" });
 //   track("report_exported", { format: "csv" });
+//   personalize("onboarding_tip", (d) => { if (d) { show(d.payload); why.textContent = d.reason; } });
 //
 // On the server (SSR) there is no window: every function does nothing there.
 
@@ -36,7 +37,7 @@ export interface InitOptions {
   nonce?: string;
 }
 
-type Command = "identify" | "track" | "setConsent" | "optOut" | "reset" | "experiment" | "yourData";
+type Command = "identify" | "track" | "setConsent" | "optOut" | "reset" | "experiment" | "yourData" | "personalize";
 type Queue = ((...args: unknown[]) => void) & { q?: IArguments[] };
 interface Host { surveyapp?: Queue }
 
@@ -147,4 +148,83 @@ export function experiment(key: string): Promise<string | null> {
 export function yourData(userHash: string): Promise<string | null> {
   if (!win()) return Promise.resolve(null);
   return new Promise((resolve) => command("yourData", userHash, (url: string | null) => resolve(url)));
+}
+
+/** Why a decision is what it is (`Decision.why`). */
+export type DecisionWhy =
+  | "rule" | "model" | "default" | "holdout"
+  | "do_not_track" | "opted_out" | "consent_required" | "not_live";
+
+/** A slot's relevance micro-survey ("Was this relevant?", 1-5), when the slot has one. */
+export interface RelevanceQuestion {
+  question: string;
+  /** The labels of 1 and 5, and what is said after an answer. */
+  low: string;
+  high: string;
+  thanks: string;
+  /** Already answered for this decision's version. */
+  answered: boolean;
+}
+
+/** A personalization decision: which variant of the slot this person gets, and why. */
+export interface Decision {
+  slot: string;
+  /** The slot version that decided (exposures name it). */
+  version: number | null;
+  /** The variant's key; `null` would mean the slot is not live (then the callback gets `null`). */
+  variant: string | null;
+  /** The variant's payload, as the slot's schema declares it. */
+  payload: JsonValue;
+  /**
+   * "Why am I seeing this?" in plain words, e.g. "You are seeing this because you are in
+   * the group “Power users”." Show it next to the element.
+   */
+  reason: string;
+  why: DecisionWhy;
+  /** Chosen for this person by a rule or the slot's model (false: the default). */
+  personalized: boolean;
+  /** In the slot's random holdout (shown the default, to measure lift). */
+  holdout: boolean;
+  /** The decision was recorded (never under Do Not Track, GPC, an opt-out or missing consent). */
+  exposed: boolean;
+  relevance: RelevanceQuestion | null;
+  /** A model-ranked slot's top items, best first. */
+  items: string[] | null;
+  /**
+   * Present when the slot asks its relevance question and it is not answered yet: draws the
+   * question (five buttons) right after `element` and sends the answer.
+   */
+  ask?: (element: Element) => void;
+}
+
+export interface PersonalizeOptions {
+  /** Attributes the slot's rules may use (an anonymous visitor's plan, country, ...). */
+  attributes?: Attributes;
+}
+
+/**
+ * The person's decision for a slot (`surveyapp("personalize", slot, cb)`): the loader
+ * fetches its personalize chunk on the first call and asks the server with the person's
+ * id (after `identify`) or the anonymous id, the page's path, the consent state and
+ * Do Not Track / Global Privacy Control (then: the default, nothing used or recorded).
+ * Resolves (and calls `callback`) with the decision, or `null` when the server cannot be
+ * reached or the slot is unknown or paused: show your own default. One request per
+ * visitor, slot, page and attributes for the page's life. On the server it resolves `null`.
+ */
+export function personalize(slot: string, callback?: (decision: Decision | null) => void,
+                            options?: PersonalizeOptions): Promise<Decision | null> {
+  if (typeof slot !== "string" || !slot) throw new TypeError("surveyapp personalize: `slot` (the slot's key) is required");
+  if (!win()) {
+    if (callback) callback(null);
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve) => command("personalize", slot, (decision: Decision | null) => {
+    resolve(decision);
+    if (callback) callback(decision);
+  }, { attributes: (options && options.attributes) || {} }));
+}
+
+/** The decision's "Why am I seeing this?" text, or a neutral one when there is no decision. */
+export function whyText(decision: Decision | null): string {
+  return decision ? decision.reason : "Nothing is personalised here at the moment.";
 }
