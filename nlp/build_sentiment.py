@@ -47,7 +47,7 @@ import numpy as np
 
 from nlp.sentiment import LABELS, NEU, decide, quiet_torch, softmax
 
-BUILD_VERSION = 3
+BUILD_VERSION = 4
 NPM_PACKAGE = "sentiment@5.0.2"
 UCI_SOURCES = ("amazon", "imdb", "yelp")
 LABEL_ID = {name: i for i, name in enumerate(LABELS)}
@@ -410,6 +410,33 @@ def _raw_logits(model: Any, tok: Any, texts: Sequence[str], max_length: int, bat
 
 
 # ----------------------------------------------------------------------------- build
+def timing(started: float, cpu_started: float, load_started: tuple[float, float, float],
+           steps: int, threads: int) -> dict[str, Any]:
+    """Wall and CPU seconds of a build so far, with the load average at its start and now
+    (other jobs on the machine slow a build down; the log says how busy it was)."""
+    return {
+        "wall_seconds": round(time.time() - started, 1),
+        "cpu_seconds": round(time.process_time() - cpu_started, 1),
+        "steps": steps,
+        "threads": threads,
+        "cores": os.cpu_count(),
+        "load_start": [round(x, 2) for x in load_started],
+        "load_end": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def timing_line(t: dict[str, Any]) -> str:
+    """The build log's timing line, e.g. ``build time: 13m05s wall (785.2 s), 1,498.0
+    CPU-s, 771 training steps on 2 threads (2 cores), load average 0.52 at start, 2.10 at
+    end``."""
+    return (
+        f"build time: {_fmt(t['wall_seconds'])} wall ({t['wall_seconds']:.1f} s), "
+        f"{t['cpu_seconds']:,.1f} CPU-s, {t['steps']} training steps on {t['threads']} threads "
+        f"({t['cores']} cores), load average {t['load_start'][0]:.2f} at start, "
+        f"{t['load_end'][0]:.2f} at end"
+    )
+
+
 def build(
     out: str | os.PathLike[str],
     *,
@@ -430,12 +457,16 @@ def build(
     offline()
     threads = set_threads()
     started = time.time()
+    cpu_started = time.process_time()
+    load_started = os.getloadavg()
     out = Path(out)
     params = {
         "build_version": BUILD_VERSION,
         "base_model": MODEL_ID,
         "quick": quick,
-        "epochs": epochs if epochs is not None else (6.0 if quick else 2.0),
+        # one epoch (771 steps on the full data): 2 epochs took 25 min on 2 idle cores, over
+        # the 20-minute budget for a fresh install (issue #20, item 7)
+        "epochs": epochs if epochs is not None else (6.0 if quick else 1.0),
         "max_steps": max_steps,
         "batch_size": batch_size or (16 if quick else 32),
         "lr": lr or (8e-5 if quick else 5e-5),
@@ -458,6 +489,8 @@ def build(
             old = {}
         if old.get("key") == key:
             print(f"sentiment model in {out} is up to date (key {key[:12]}); not rebuilding", file=log)
+            if old.get("timing"):
+                print(f"(it was built {old.get('built_at')}; {timing_line(old['timing'])})", file=log)
             return old
     print(
         f"training on {len(splits['train'])} examples {info['counts']['train']} "
@@ -510,6 +543,7 @@ def build(
             "threads": threads,
             "train_seconds": round(train_seconds, 1),
             "build_seconds": round(time.time() - started, 1),
+            "timing": timing(started, cpu_started, load_started, steps, threads),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
         }
@@ -522,6 +556,7 @@ def build(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     h = results.get("heldout", {})
+    print(timing_line(manifest["timing"]), file=log, flush=True)
     print(
         f"done in {_fmt(manifest['build_seconds'])}: held-out accuracy {h.get('accuracy')} "
         f"macro-F1 {h.get('macro_f1')}; out-of-domain {results.get('ood_imdb', {}).get('polar_accuracy')}",

@@ -10,13 +10,19 @@ held out. A neutral threshold is chosen on the validation split (as the full bui
 
     FastSentiment.load_or_train(dir).predict(texts) -> [(label, score)]
 
-The result is a small JSON file (384 x 3 weights); loading it imports no torch beyond what
-the embeddings need.
+Features: the 384-d embedding and, when the ``vaderSentiment`` lexicon is installed, its
+four scores and our negation reading (:func:`nlp.clauses.negation`), which carry what an
+embedding blurs ("not bad", "never had a problem"). :meth:`FastSentiment.analyse` reads
+answers clause by clause like the full model (:mod:`nlp.clauses`).
+
+The result is a small JSON file (389 x 3 weights); loading it imports no torch beyond what
+the embeddings need. Files of version 1 (embeddings only) are still read.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from collections.abc import Sequence
@@ -30,10 +36,11 @@ from nlp.sentiment import LABELS, decide, softmax
 
 __all__ = ["FastSentiment", "FAST_VERSION", "MODEL_FILE"]
 
-FAST_VERSION = 1
+FAST_VERSION = 2
 MODEL_FILE = "fast_sentiment.json"
 PER_CLASS_TWEETS = 1800
 SEED = 13
+LEXICON_SCALE = 1.0
 
 
 @dataclass
@@ -44,27 +51,23 @@ class FastSentiment:
     info: dict[str, Any]
 
     def probs(self, texts: Sequence[str], *, cache_dir: str | None = None) -> np.ndarray:
-        from nlp.embeddings import embed  # noqa: PLC0415
-        from nlp.text import normalise  # noqa: PLC0415
-
         if not texts:
             return np.zeros((0, 3), dtype=np.float32)
-        emb = embed([normalise(t) or "-" for t in texts], cache_dir=cache_dir)
-        return softmax(emb @ self.coef.T + self.intercept)
+        x = features(texts, cache_dir=cache_dir, lexicon=bool(self.info.get("lexicon")))
+        return softmax(x @ self.coef.T + self.intercept)
 
     def predict(self, texts: Sequence[str], *, cache_dir: str | None = None) -> list[tuple[str, float]]:
+        """``(label, score)`` per text from the whole text (no clause reading)."""
         p = self.probs(texts, cache_dir=cache_dir)
         pred, score = decide(p, self.neutral_threshold)
         return [(LABELS[int(i)], round(float(s), 4)) for i, s in zip(pred, score, strict=True)]
 
     def analyse(self, texts: Sequence[str], *, cache_dir: str | None = None) -> list[dict[str, Any]]:
-        """The shape of :meth:`nlp.sentiment.SentimentModel.analyse` (whole answers only:
-        no clause-level ``mixed``)."""
-        p = self.probs(texts, cache_dir=cache_dir)
-        pred, score = decide(p, self.neutral_threshold)
-        return [{"label": LABELS[int(i)], "score": round(float(s), 4),
-                 "polarity": round(float(row[2] - row[0]), 4), "mixed": False, "sentences": []}
-                for i, s, row in zip(pred, score, p, strict=True)]
+        """The result of :meth:`nlp.sentiment.SentimentModel.analyse`: clause by clause, with
+        negation read and ``mixed`` answers flagged (:func:`nlp.clauses.analyse_with`)."""
+        from nlp.clauses import analyse_with  # noqa: PLC0415
+
+        return analyse_with(lambda xs: self.probs(xs, cache_dir=cache_dir), texts, self.neutral_threshold)
 
     def save(self, directory: Path) -> Path:
         directory.mkdir(parents=True, exist_ok=True)
@@ -79,7 +82,7 @@ class FastSentiment:
     @classmethod
     def load(cls, directory: Path) -> FastSentiment:
         d = json.loads((directory / MODEL_FILE).read_text())
-        if d.get("version") != FAST_VERSION:
+        if d.get("version") not in (1, FAST_VERSION):  # 1: embeddings only, still readable
             raise ValueError("fast sentiment model of another version")
         return cls(np.asarray(d["coef"], dtype=np.float32), np.asarray(d["intercept"], dtype=np.float32),
                    float(d["neutral_threshold"]), dict(d.get("info") or {}))
@@ -103,11 +106,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--cache-dir", default=None)
     a = ap.parse_args(argv)
-    t0 = time.time()
+    t0, cpu0, load0 = time.time(), time.process_time(), os.getloadavg()[0]
     model = FastSentiment.load_or_train(Path(a.out), cache_dir=a.cache_dir)
-    print(f"fast sentiment model ready in {time.time() - t0:.0f} s: {json.dumps(model.info)}",
-          file=sys.stderr, flush=True)
+    print(f"fast sentiment model ready in {time.time() - t0:.0f} s wall, {time.process_time() - cpu0:.0f} CPU-s "
+          f"on {os.cpu_count()} cores, load average {load0:.2f} at start, {os.getloadavg()[0]:.2f} at end: "
+          f"{json.dumps(model.info)}", file=sys.stderr, flush=True)
     return 0
+
+
+def lexicon_features(texts: Sequence[str]) -> np.ndarray:
+    """(n, 5): VADER's negative, neutral, positive and compound scores and our negation
+    reading (:func:`nlp.clauses.negation`: +1 a negated problem, -1 negated praise)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # noqa: PLC0415
+
+    from nlp.clauses import negation  # noqa: PLC0415
+
+    global _SIA
+    if _SIA is None:
+        _SIA = SentimentIntensityAnalyzer()
+    rows = []
+    for t in texts:
+        d = _SIA.polarity_scores(t)
+        rows.append([d["neg"], d["neu"], d["pos"], d["compound"], float(negation(t))])
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), 5)
+
+
+_SIA: Any = None
+
+
+def features(texts: Sequence[str], *, cache_dir: str | None = None, lexicon: bool = True) -> np.ndarray:
+    """The fast model's input: MiniLM embeddings (and, with ``lexicon``, the lexicon
+    features scaled by ``LEXICON_SCALE``)."""
+    from nlp.embeddings import embed  # noqa: PLC0415
+    from nlp.text import normalise  # noqa: PLC0415
+
+    clean = [normalise(t) or "-" for t in texts]
+    emb = np.asarray(embed(clean, cache_dir=cache_dir), dtype=np.float32)
+    if not lexicon:
+        return emb
+    return np.hstack([emb, LEXICON_SCALE * lexicon_features(clean)])
 
 
 def training_data(seed: int = SEED, per_class: int = PER_CLASS_TWEETS,
@@ -139,17 +176,20 @@ def training_data(seed: int = SEED, per_class: int = PER_CLASS_TWEETS,
 
 
 def train(*, cache_dir: str | None = None, seed: int = SEED, per_class: int = PER_CLASS_TWEETS,
-          per_source: int | None = None) -> FastSentiment:
+          per_source: int | None = None, lexicon: bool = True) -> FastSentiment:
     """Embed the sample, fit the regression, pick the neutral threshold on validation."""
+    from importlib.util import find_spec  # noqa: PLC0415
+
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
 
     from nlp.build_sentiment import LABEL_ID, metrics  # noqa: PLC0415
-    from nlp.embeddings import embed  # noqa: PLC0415
 
+    lexicon = lexicon and find_spec("vaderSentiment") is not None  # the lexicon is optional
     t0 = time.time()
+    cpu0 = time.process_time()
     tr, va = training_data(seed, per_class, per_source)
-    x_tr = embed([e.text for e in tr], cache_dir=cache_dir)
-    x_va = embed([e.text for e in va], cache_dir=cache_dir)
+    x_tr = features([e.text for e in tr], cache_dir=cache_dir, lexicon=lexicon)
+    x_va = features([e.text for e in va], cache_dir=cache_dir, lexicon=lexicon)
     y_tr = np.array([LABEL_ID[e.label] for e in tr])
     y_va = [LABEL_ID[e.label] for e in va]
     t_embed = time.time() - t0
@@ -163,8 +203,9 @@ def train(*, cache_dir: str | None = None, seed: int = SEED, per_class: int = PE
         f1 = metrics(y_va, decide(p_va, float(th))[0].tolist())["macro_f1"]
         if f1 > best_f1 + 1e-6:
             best_th, best_f1 = float(th), f1
-    info = {"n_train": len(tr), "n_val": len(va), "val_macro_f1": round(best_f1, 4),
-            "embed_seconds": round(t_embed, 1), "seconds": round(time.time() - t0, 1)}
+    info = {"n_train": len(tr), "n_val": len(va), "val_macro_f1": round(best_f1, 4), "lexicon": lexicon,
+            "embed_seconds": round(t_embed, 1), "seconds": round(time.time() - t0, 1),
+            "cpu_seconds": round(time.process_time() - cpu0, 1)}
     return FastSentiment(coef, intercept, best_th, info)
 
 

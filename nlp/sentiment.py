@@ -9,8 +9,9 @@ sequence-classification directory (2 or 3 labels). Inference is CPU-only and off
 * temperature-calibrated probabilities; a positive/negative guess whose probability is
   below the calibrated threshold becomes ``neutral``.
 
-:func:`analyse` handles long answers: it scores the whole answer and each sentence, and
-flags ``mixed`` when sentences disagree strongly ("love the design, but it crashes").
+:func:`analyse` reads answers clause by clause (:mod:`nlp.clauses`): sentences and
+contrast clauses are scored apart, negation ("never had a problem") is read, and ``mixed``
+is flagged when clauses disagree strongly ("love the design, but it crashes").
 Models are cached per process (:func:`get_model`).
 """
 
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp.text import normalise, split_sentences
+from nlp.text import normalise
 
 __all__ = ["LABELS", "SentimentModel", "get_model", "predict", "analyse", "default_model_dir"]
 
@@ -205,56 +206,17 @@ class SentimentModel:
         *,
         mixed_threshold: float = 0.6,
     ) -> list[dict[str, Any]]:
-        """Per text: ``{label, score, polarity, mixed, sentences}``.
-
-        Answers with several sentences (or "but"/"however" clauses) are scored as a whole
-        and per sentence; the final probabilities average the whole-answer probabilities
-        with the length-weighted sentence mean. ``mixed`` is True when one sentence is
-        confidently positive and another confidently negative (probability >=
+        """Per text: ``{label, score, polarity, mixed, sentences, clauses}``, read clause by
+        clause (:func:`nlp.clauses.analyse_with`): sentences and contrast clauses ("great
+        staff but the food was cold") are scored apart, negation patterns ("never had a
+        problem", "without help") correct a clause's reading, and ``mixed`` is True when one
+        clause is confidently positive and another confidently negative (probability >=
         ``mixed_threshold``). ``polarity`` = P(positive) - P(negative), in [-1, 1].
         """
-        texts = [normalise(t) for t in texts]
-        pieces: list[str] = []
-        owner: list[int] = []
-        for i, t in enumerate(texts):
-            sents = split_sentences(t) if t else []
-            if len(sents) > 1:
-                pieces.extend(sents)
-                owner.extend([i] * len(sents))
-        whole = self.probs(texts, batch_size)
-        sent_p = self.probs(pieces, batch_size) if pieces else np.zeros((0, 3))
-        results: list[dict[str, Any]] = []
-        by_owner: dict[int, list[int]] = {}
-        for j, i in enumerate(owner):
-            by_owner.setdefault(i, []).append(j)
-        for i, t in enumerate(texts):
-            p = whole[i]
-            mixed = False
-            n_sent = 1 if t else 0
-            js = by_owner.get(i)
-            if js:
-                n_sent = len(js)
-                w = np.array([max(len(pieces[j]), 1) for j in js], dtype=np.float64)
-                sp = sent_p[js]
-                p = 0.5 * p + 0.5 * (sp * w[:, None]).sum(axis=0) / w.sum()
-                labs, _ = decide(sp, self.neutral_threshold)
-                has_pos = bool(((labs == POS) & (sp[:, POS] >= mixed_threshold)).any())
-                has_neg = bool(((labs == NEG) & (sp[:, NEG] >= mixed_threshold)).any())
-                mixed = has_pos and has_neg
-            lab, score = decide(p[None, :], self.neutral_threshold)
-            if not t:
-                results.append({"label": "neutral", "score": 1.0, "polarity": 0.0, "mixed": False, "sentences": 0})
-                continue
-            results.append(
-                {
-                    "label": LABELS[int(lab[0])],
-                    "score": round(float(score[0]), 4),
-                    "polarity": round(float(p[POS] - p[NEG]), 4),
-                    "mixed": mixed,
-                    "sentences": n_sent,
-                }
-            )
-        return results
+        from nlp.clauses import analyse_with  # noqa: PLC0415
+
+        return analyse_with(lambda xs: self.probs(xs, batch_size), texts, self.neutral_threshold,
+                            mixed_threshold=mixed_threshold)
 
 
 def get_model(path: str | os.PathLike[str] | None = None, *, quantize: bool = True) -> SentimentModel:

@@ -82,7 +82,8 @@ def test_mixed_feelings(sentiment_model):
     assert res[0]["sentences"] >= 2
     assert res[1]["mixed"] is False and res[1]["label"] == "positive"
     assert res[1]["polarity"] > 0.3
-    assert res[2] == {"label": "neutral", "score": 1.0, "polarity": 0.0, "mixed": False, "sentences": 0}
+    assert res[2] == {"label": "neutral", "score": 1.0, "polarity": 0.0, "mixed": False, "sentences": 0,
+                      "clauses": []}
 
 
 def test_model_cache_and_plain_hf_dir(sentiment_dir, sentiment_model):
