@@ -5,9 +5,11 @@
 The server API decision (bench/personalization.py's workspace: 2,000 users, a slot with a
 page, a segment + event and an attribute rule) with the caches off -- every request looks
 the secret key up and writes its last use, reads the live version's definition and
-decides -- and on (surveyapp/platform/apikeys.py, decide.DecisionCache and the definition
-cache), interleaved request by request so the machine's load hits both alike. 400 first
-calls (new visitor or page), then 200 repeats of a visitor and page already asked. Prints
+decides -- and on (surveyapp/platform/apikeys.py, decide.DecisionCache, the definition
+cache and the hot path's slot, workspace, person and profile-answer caches of
+surveyapp/personalization/hot.py; exposures are batched in both), interleaved request by
+request so the machine's load hits both alike. 400 first calls (new visitor or page),
+then 200 repeats of a visitor and page already asked. Prints
 the p50 of each; the ratio is what the caches save, the absolute figures depend on load.
 """
 
@@ -32,7 +34,7 @@ gen = database_urls(sys.argv[1] if len(sys.argv) > 1 else "sqlite")
 label, url = next(gen)
 key, secret = b.prepare(url)
 from surveyapp import create_app  # noqa: E402
-from surveyapp.personalization import decide  # noqa: E402
+from surveyapp.personalization import decide, hot  # noqa: E402
 from surveyapp.platform import apikeys  # noqa: E402
 
 app = create_app({"database_url": url, "data_dir": Path(tempfile.mkdtemp())})
@@ -50,8 +52,12 @@ def mode(on: bool) -> None:
     apikeys.KEY_CACHE_SECONDS = 10.0 if on else 0.0
     apikeys.LAST_USE_EVERY = dt.timedelta(minutes=1) if on else dt.timedelta(0)
     decide.CACHE.seconds = 30.0 if on else 0.0
+    hot.SLOT_SECONDS, hot.WORKSPACE_SECONDS, hot.PERSON_SECONDS = \
+        (2.0, 10.0, 5.0) if on else (0.0, 0.0, 0.0)
     if not on:
         decide._definitions.clear()
+        for cache in (hot.SLOTS, hot.WORKSPACES, hot.PEOPLE, hot.ANSWERS):
+            cache.clear()
 
 
 for _ in range(30):
