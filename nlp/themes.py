@@ -41,7 +41,7 @@ from nlp.labels import (
     proper_names,
 )
 from nlp.question import NOTHING_LABEL, OPEN, nothing_to_change, question_kind
-from nlp.text import detect_language, is_filler, normalise, scrub_pii
+from nlp.text import is_filler, normalise, scrub_pii
 
 __all__ = [
     "Theme",
@@ -138,6 +138,14 @@ class ThemeResult:
     # per input row: the sub-theme id within its theme (None: no theme or no sub-themes)
     subassignments: list[int | None] = field(default_factory=list)
     question_kind: str = OPEN
+    # non-English answers: how many were placed with the multilingual model (they count
+    # in n_themed / unthemed, not in n_non_english), and why the rest were set aside
+    n_non_english_placed: int = 0
+    non_english_reason: str = ""
+    # theme id (as str) -> centroid in the multilingual model's space, and the cosine an
+    # answer needs to join (for assign)
+    ml_centroids: dict[str, list[float]] = field(default_factory=dict)
+    ml_threshold: float = 0.0
 
     @property
     def n_themed(self) -> int:
@@ -240,18 +248,25 @@ def theme_doc(text: object, names: frozenset[str] = frozenset()) -> str:
 
 def classify(texts: Sequence[object], question: str | None = None, *, kind: str | None = None) -> list[str]:
     """Per text: ``'ok'``, ``'filler'``, ``'nothing'`` (a "nothing to improve" answer to an
-    improvement question) or ``'non_english'`` (plus language code in the latter)."""
+    improvement question) or ``'non_english'`` (plus language code in the latter; the
+    language from :func:`nlp.language.detect_many`)."""
+    from nlp.language import detect_many  # noqa: PLC0415
+
     kind = kind or question_kind(question)
-    out = []
-    for t in texts:
+    out: list[str] = []
+    ask: list[int] = []
+    for i, t in enumerate(texts):
         if kind != OPEN and nothing_to_change(t, kind):
             out.append(NOTHING)
             continue
         if is_filler(t) or is_filler(theme_doc(t)):
             out.append(FILLER)
             continue
-        lang = detect_language(t)
-        out.append("ok" if lang in ("en", "unknown") else f"{NON_ENGLISH}:{lang}")
+        out.append("ok")
+        ask.append(i)
+    for i, lang in zip(ask, detect_many([normalise(texts[i]) for i in ask]), strict=True):
+        if lang not in ("en", "unknown"):
+            out[i] = f"{NON_ENGLISH}:{lang}"
     return out
 
 
@@ -805,8 +820,16 @@ def find_themes(
     max_themes: int | None = 25,
     seed: int = SEED,
     progress: Callable[[float, str], None] | None = None,
+    polarity_directions: int | None = None,
+    multilingual: bool = True,
 ) -> ThemeResult:
     """Find themes in ``texts`` (see the module docstring).
+
+    ``polarity_directions``: how many polarity directions are taken out of the embeddings
+    before fitting (:func:`nlp.aspects.depolarise`; ``None`` = the default
+    :data:`nlp.aspects.N_DIRECTIONS`, 0 = keep polarity), so praise and complaints about
+    one aspect form one theme. ``multilingual``: non-English answers are placed into the
+    themes with the multilingual model when it is installed (:mod:`nlp.multilingual`).
 
     ``question`` is the question's text: for an improvement question ("What could we
     improve?") "nothing"-type answers form a named theme instead of being filler.
@@ -863,6 +886,12 @@ def find_themes(
         from nlp.embeddings import embed  # noqa: PLC0415
 
         emb = embed(docs, cache_dir=cache_dir)
+    from nlp.aspects import N_DIRECTIONS, depolarise  # noqa: PLC0415
+
+    k_pol = N_DIRECTIONS if polarity_directions is None else int(polarity_directions)
+    params["polarity_directions"] = k_pol
+    if k_pol > 0:
+        emb = depolarise(emb, k_pol, cache_dir=cache_dir)
     report(0.45, "finding themes")
     nothing = np.array([kinds[i] == NOTHING for i in usable], dtype=bool)
     fit = np.flatnonzero(~nothing)
@@ -903,13 +932,20 @@ def find_themes(
         if subs is not None and sub_out[j] >= 0 and themes[int(labels[j])].subthemes:
             subassignments[i] = int(sub_out[j])
     n_out = int((labels == OUTLIER).sum())
-    report(1.0, f"{len(themes)} themes")
-    return ThemeResult(
+    result = ThemeResult(
         themes=themes, assignments=assignments, outlier_share=n_out / len(usable), method=method,
         message=f"{len(themes)} themes in {len(usable)} answers",
         assign_threshold=_assign_threshold(emb, labels, themes), seconds=time.time() - t0,
         params=params, subassignments=subassignments, **base,
     )
+    if multilingual and result.n_non_english:
+        from nlp.multilingual import place_non_english  # noqa: PLC0415
+
+        report(0.95, f"placing {result.n_non_english:,} answers in other languages")
+        place_non_english(result, texts, usable, labels, [kinds[i] for i in range(len(texts))])
+        result.seconds = time.time() - t0
+    report(1.0, f"{len(themes)} themes")
+    return result
 
 
 # ----------------------------------------------------------------------------- incremental
@@ -935,6 +971,10 @@ def assign(
     for i, k in enumerate(kinds):
         if k == NOTHING:
             out[i] = nothing_id if nothing_id is not None else OUTLIER
+    if result.ml_centroids and any(k.startswith(NON_ENGLISH) for k in kinds):
+        from nlp.multilingual import assign_non_english  # noqa: PLC0415
+
+        assign_non_english(result, new_texts, kinds, out)
     idx = [i for i, k in enumerate(kinds) if k == "ok"]
     cluster_themes = [t for t in result.themes if t.kind != NOTHING]
     if not idx or not cluster_themes:
@@ -946,6 +986,11 @@ def assign(
 
         emb = embed([theme_doc(new_texts[i]) or scrub_pii(normalise(new_texts[i])) for i in idx],
                     cache_dir=cache_dir)
+    k_pol = int(result.params.get("polarity_directions", 0) or 0)
+    if k_pol > 0:  # the centroids live in the space the themes were fitted in
+        from nlp.aspects import depolarise  # noqa: PLC0415
+
+        emb = depolarise(emb, k_pol, cache_dir=cache_dir)
     cents = _unit(np.stack([t.centroid for t in cluster_themes]))
     sims = emb @ cents.T
     best = sims.argmax(axis=1)
