@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from nlp.aspects import change_first
 from surveyapp.models import AnswerAnnotation, Contact, Response, Survey, TextAnalysis
 from surveyapp.reports import rollup, stats
 from surveyapp.reports.filters import ReportFilter
@@ -69,6 +70,13 @@ class QuestionAnalysis:
     single_nps_group: str = ""
     #: Dimensions tried for "Themes by" that had fewer than two groups to compare.
     one_group_dims: list[str] = field(default_factory=list)
+    #: What people want changed first (nlp.aspects.change_first): for an improvement
+    #: question the themes by how many ask, otherwise by how many complain.
+    change_first: list[dict[str, Any]] = field(default_factory=list)
+    question_kind: str = "open"
+    #: non-English answers themed with the multilingual model, and why others were not
+    non_english_placed: int = 0
+    non_english_reason: str = ""
 
 
 ROW_FIELDS = ("device", "version")  # what annotation rows are grouped by (not locale)
@@ -164,7 +172,13 @@ def survey_analysis(session: Session, survey: Survey, titles: dict[str, str],
             answers=analysis.answers, method=result.method, message=result.message,
             themes=themes, unthemed=theme_n.get(-1, 0), filler=counts.get("filler", 0),
             non_english=counts.get("non_english", 0), sentiment=sentiment, mixed=mixed,
-            by_nps=by_nps, updated_at=analysis.updated_at, single_nps_group=single)
+            by_nps=by_nps, updated_at=analysis.updated_at, single_nps_group=single,
+            question_kind=result.question_kind, non_english_placed=result.n_non_english_placed,
+            non_english_reason=result.non_english_reason)
+        kinds = {t.id: t.kind for t in result.themes}
+        qa.change_first = change_first(
+            [{"id": t.id, "label": t.label, "count": t.count, "kind": kinds.get(t.id, "theme"),
+              "sentiment": t.sentiment} for t in themes], result.question_kind)
         if not full:
             out.append(qa)
             continue
