@@ -109,8 +109,8 @@ def get_or_create_contact(session: Session, env: EnvironmentInfo, external_id: s
 
 
 # ----------------------------------------------------------------------------- config
-WIDGET_KEYS = ("title", "questions", "logic", "targeting", "appearance", "thank_you", "locales",
-               "default_locale")
+WIDGET_KEYS = ("title", "questions", "logic", "pages", "variables", "targeting", "appearance",
+               "thank_you", "locales", "default_locale")
 
 
 def widget_survey(survey_id: int, version: int, definition: dict[str, Any]) -> dict[str, Any]:

@@ -31,8 +31,8 @@ from surveyapp.surveys.questions import (
     question,
 )
 
-__all__ = ["DefinitionError", "InvalidResponse", "LOCALE_RE", "describe_changes", "path",
-           "validate_definition", "validate_response"]
+__all__ = ["DefinitionError", "InvalidResponse", "LOCALE_RE", "describe_changes", "pages_of",
+           "path", "validate_definition", "validate_response", "variables"]
 
 HEX_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_QUESTIONS = 50
@@ -67,7 +67,7 @@ def validate_definition(definition: Any) -> dict[str, Any]:
     if not isinstance(definition, dict):
         raise _fail("definition", "must be a JSON object", "A survey definition is a JSON object.")
     known = {"title", "questions", "logic", "targeting", "appearance", "thank_you",
-             "default_locale", "locales", "strings"}
+             "default_locale", "locales", "strings", "pages", "variables"}
     extra = sorted(set(definition) - known)
     if extra:
         raise _fail(extra[0], "unknown key", f"Unknown key {extra[0]!r} in the definition "
@@ -79,7 +79,11 @@ def validate_definition(definition: Any) -> dict[str, Any]:
     if title:
         out["title"] = title
     out["questions"] = questions
-    out["logic"] = _logic(definition.get("logic") or [], questions)
+    if definition.get("pages") is not None:
+        out["pages"] = _pages(definition["pages"], questions)
+    if definition.get("variables"):
+        out["variables"] = _variables(definition["variables"], questions)
+    out["logic"] = _logic(definition.get("logic") or [], questions, out)
     out["targeting"] = _targeting(definition.get("targeting") or {})
     out["appearance"] = _appearance(definition.get("appearance") or {})
     thank_you = definition.get("thank_you") or {}
@@ -100,6 +104,7 @@ def validate_definition(definition: Any) -> dict[str, Any]:
     out["locales"] = list(dict.fromkeys(locales))
     if definition.get("strings"):
         out["strings"] = _strings(definition["strings"])
+    _check_recall(out)
     return out
 
 
@@ -152,11 +157,20 @@ def _questions(raw: Any) -> list[dict[str, Any]]:
     return out
 
 
-def _logic(raw: Any, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _logic(raw: Any, questions: list[dict[str, Any]],
+           definition: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Rules jump forward only: to a later question or, with pages, to the first question
+    of a later page. The page of a question counts, so a survey with pages has no cycles
+    either (a question without pages is a page of its own)."""
     if not isinstance(raw, list) or len(raw) > MAX_RULES:
         raise _fail("logic", f"a list of at most {MAX_RULES} rules")
+    definition = definition or {}
+    paged = "pages" in definition
+    page_no = _page_numbers(definition, questions)
     position = {q["id"]: i for i, q in enumerate(questions)}
-    by_id = {q["id"]: q for q in questions}
+    by_id: dict[str, dict[str, Any]] = {q["id"]: q for q in questions}
+    for var in definition.get("variables") or []:
+        by_id[var["id"]] = {"id": var["id"], "type": "variable", "sum": var["sum"]}
     out = []
     for i, rule in enumerate(raw):
         where = f"logic.{i}"
@@ -174,32 +188,48 @@ def _logic(raw: Any, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
             raise _fail(f"{where}.jump_to", "unknown question",
                         f"Logic rule {i + 1} from {source!r} jumps to {target!r}, "
                         "which is not a question (use 'end' to finish).")
-        if target != END and position[target] <= position[source]:
+        if target != END and not paged and position[target] <= position[source]:
             raise _fail(f"{where}.jump_to", "jumps can only go forward",
                         f"Logic rule {i + 1} jumps back from {source!r} to {target!r}; jumps "
                         "can only go forward, so a respondent can never loop.")
+        if target != END and paged:
+            if by_id[target]["type"] == "hidden" or page_no[target] <= page_no[source]:
+                raise _fail(f"{where}.jump_to", "jumps can only go to a later page",
+                            f"Logic rule {i + 1} jumps from {source!r} (page "
+                            f"{page_no[source] + 1}) to {target!r}, which is not on a later "
+                            "page; jumps can only go forward, so a respondent can never loop.")
+            if _first_of_page(definition, questions, target) != target:
+                raise _fail(f"{where}.jump_to", "not the first question of its page",
+                            f"Logic rule {i + 1} jumps into the middle of page "
+                            f"{page_no[target] + 1} ({target!r}); jump to the page's first "
+                            f"question, {_first_of_page(definition, questions, target)!r}.")
         normalised = {"from": source, "jump_to": target}
         when = rule.get("when")
         if when is not None:
             normalised["when"] = _condition(when, by_id[when.get("question", source)]
                                             if isinstance(when, dict)
                                             and when.get("question", source) in by_id
-                                            else None, f"{where}.when", i, source, position)
+                                            else None, f"{where}.when", i, source, page_no)
         out.append(normalised)
     return out
 
 
 def _condition(when: Any, subject: dict[str, Any] | None, where: str, i: int, source: str,
                position: dict[str, int]) -> dict[str, Any]:
+    """``position`` is each question's page number (its own place without pages): a
+    condition may ask about a question on the rule's page or before, as the page is
+    submitted whole; a variable, about the questions it adds up."""
     if not isinstance(when, dict):
         raise _fail(where, "must be an object like {\"op\": \"lte\", \"value\": 6}")
     if subject is None:
         raise _fail(f"{where}.question", "unknown question",
                     f"Logic rule {i + 1}: its condition asks about {when.get('question')!r}, "
                     "which is not a question.")
-    if position[subject["id"]] > position[source] and subject["type"] != "hidden":
+    inputs = subject["sum"] if subject["type"] == "variable" else [subject["id"]]
+    late = [q for q in inputs if position.get(q, -1) > position[source]]
+    if late and subject["type"] != "hidden":
         raise _fail(f"{where}.question", "not answered yet at that point",
-                    f"Logic rule {i + 1}: {subject['id']!r} comes after {source!r}, so it is "
+                    f"Logic rule {i + 1}: {late[0]!r} comes after {source!r}, so it is "
                     "not answered yet when the rule runs.")
     op, value = when.get("op"), when.get("value")
     allowed = _ops_for(subject)
@@ -221,6 +251,149 @@ def _condition(when: Any, subject: dict[str, Any] | None, where: str, i: int, so
     return out
 
 
+# ----------------------------------------------------------------------------- pages
+def pages_of(definition: dict[str, Any]) -> list[list[str]]:
+    """The visible question ids, page by page. Without ``pages`` every question is a page
+    of its own (one question at a time, as before pages existed); with it, a page starts
+    at the first question and at each of ``pages.breaks``."""
+    visible = [q["id"] for q in definition.get("questions", []) if q.get("type") != "hidden"]
+    pages = definition.get("pages")
+    if not isinstance(pages, dict):
+        return [[qid] for qid in visible]
+    breaks = set(pages.get("breaks") or [])
+    out: list[list[str]] = []
+    for qid in visible:
+        if not out or qid in breaks:
+            out.append([])
+        out[-1].append(qid)
+    return out
+
+
+def _page_numbers(definition: dict[str, Any], questions: list[dict[str, Any]]) -> dict[str, int]:
+    return {qid: n for n, page in enumerate(pages_of({**definition, "questions": questions}))
+            for qid in page}
+
+
+def _first_of_page(definition: dict[str, Any], questions: list[dict[str, Any]],
+                   qid: str) -> str:
+    for page in pages_of({**definition, "questions": questions}):
+        if qid in page:
+            return page[0]
+    return qid
+
+
+def _pages(raw: Any, questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """``{"breaks": [question ids that start a new page], "widget": false}``."""
+    if not isinstance(raw, dict) or set(raw) - {"breaks", "widget"}:
+        raise _fail("pages", "an object with breaks (question ids) and widget (true/false)")
+    breaks = raw.get("breaks") or []
+    visible = [q["id"] for q in questions if q["type"] != "hidden"]
+    if not isinstance(breaks, list) or len(breaks) > MAX_QUESTIONS:
+        raise _fail("pages.breaks", "a list of the question ids that start a new page")
+    for i, qid in enumerate(breaks):
+        if qid not in visible:
+            raise _fail(f"pages.breaks.{i}", "not a visible question",
+                        f"Page break {i + 1}: {qid!r} is not a question of this survey "
+                        "(hidden fields are on no page).")
+    widget = raw.get("widget", False)
+    if not isinstance(widget, bool):
+        raise _fail("pages.widget", "true or false")
+    # In question order, without the first question (it always starts page 1).
+    return {"breaks": [q for q in visible[1:] if q in set(breaks)], "widget": widget}
+
+
+# ----------------------------------------------------------------------------- variables
+def numeric_question(q: dict[str, Any]) -> bool:
+    """Questions whose answers are numbers, so a variable can add them up."""
+    cls = QUESTION_TYPES.get(q.get("type") or "")
+    return bool(cls and getattr(cls, "is_scale", False)) or q.get("type") in ("number", "slider")
+
+
+def _variables(raw: Any, questions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``[{"id": "score", "sum": ["q1", "q2"], "label": "Effort score"}]``: a number worked
+    out from the answers, for branching, recall and reports; never asked, never stored."""
+    if not isinstance(raw, list) or len(raw) > 20:
+        raise _fail("variables", "a list of at most 20 variables")
+    by_id = {q["id"]: q for q in questions}
+    out, seen = [], set()
+    for i, var in enumerate(raw):
+        where = f"variables.{i}"
+        if not isinstance(var, dict) or set(var) - {"id", "sum", "label"}:
+            raise _fail(where, "an object with id, sum and an optional label")
+        vid = var.get("id")
+        if not isinstance(vid, str) or not ID_RE.match(vid) or vid == END:
+            raise _fail(f"{where}.id", "a-z, 0-9 and _ only (not 'end')")
+        if vid in by_id or vid in seen:
+            raise _fail(f"{where}.id", "already used",
+                        f"Variable {vid!r}: that id is already used by a question or variable.")
+        seen.add(vid)
+        parts = var.get("sum")
+        if not isinstance(parts, list) or not parts or len(parts) > MAX_QUESTIONS:
+            raise _fail(f"{where}.sum", "a non-empty list of question ids")
+        for j, qid in enumerate(parts):
+            if qid not in by_id or not numeric_question(by_id[qid]):
+                raise _fail(f"{where}.sum.{j}", "not a question with a number for an answer",
+                            f"Variable {vid!r} adds up {qid!r}, which is not a score, rating "
+                            "or number question of this survey.")
+        entry: dict[str, Any] = {"id": vid, "sum": list(dict.fromkeys(parts))}
+        label = _str(var, "label", where, max_len=200)
+        if label:
+            entry["label"] = label
+        out.append(entry)
+    return out
+
+
+def variables(definition: dict[str, Any], answers: dict[str, Any]) -> dict[str, float | int]:
+    """Each variable's value: the sum of the numbers answered among its questions; a
+    variable none of whose questions is answered has no value (as a skipped question)."""
+    out: dict[str, float | int] = {}
+    for var in definition.get("variables") or []:
+        got = [a for qid in var["sum"] if isinstance(a := answers.get(qid), int | float)
+               and not isinstance(a, bool) and math.isfinite(a)]
+        if got:
+            out[var["id"]] = sum(got)
+    return out
+
+
+# ----------------------------------------------------------------------------- recall
+# "You gave us {{nps}} -- why?": an earlier answer, a hidden field or a variable, with an
+# optional fallback for when it is missing ({{name|there}}). The widget fills them in as
+# text (never markup), so an answer holding <script> shows as those characters.
+RECALL = re.compile(r"\{\{\s*([a-z0-9_]+)\s*(?:\|([^{}]*))?\}\}")
+
+
+def _check_recall(definition: dict[str, Any]) -> None:
+    """A recalled answer must be known when the text is shown: a hidden field, a question
+    on an earlier page, or a variable of such questions."""
+    questions = definition["questions"]
+    page_no = _page_numbers(definition, questions)
+    kinds = {q["id"]: q["type"] for q in questions}
+    inputs = {v["id"]: v["sum"] for v in definition.get("variables") or []}
+
+    def check(text: Any, where: str, page: int) -> None:
+        for m in RECALL.finditer(text if isinstance(text, str) else ""):
+            ref = m.group(1)
+            if ref not in kinds and ref not in inputs:
+                raise _fail(where, f"recalls {ref!r}, which is not a question, hidden field "
+                            "or variable", f"{where}: {{{{{ref}}}}} is not a question, hidden "
+                            "field or variable of this survey.")
+            late = [q for q in inputs.get(ref, [ref]) if page_no.get(q, -1) >= page]
+            if late and kinds.get(ref) != "hidden":
+                raise _fail(where, f"recalls {ref!r} before it is answered",
+                            f"{where}: {{{{{ref}}}}} is answered on the same page or later "
+                            f"({late[0]!r}); recall answers of earlier pages.")
+
+    for q in questions:
+        page = page_no.get(q["id"], 0)
+        texts = [("", q)] + [(f".translations.{loc}", t)
+                             for loc, t in (q.get("translations") or {}).items()]
+        for suffix, t in texts:
+            for key in ("title", "description"):
+                check(t.get(key), f"questions.{q['id']}{suffix}.{key}", page)
+    for key in ("title", "body"):
+        check(definition.get("thank_you", {}).get(key), f"thank_you.{key}", len(page_no) + 1)
+
+
 def _ops_for(q: dict[str, Any]) -> set[str]:
     t = q["type"]
     own = getattr(QUESTION_TYPES.get(t), "logic_ops", None)  # a type that names its operators
@@ -234,6 +407,8 @@ def _ops_for(q: dict[str, Any]) -> set[str]:
         return {"eq"} | PRESENCE_OPS
     if t == "hidden":
         return {"eq", "neq", "in", "not_in", "contains"} | PRESENCE_OPS
+    if t == "variable":
+        return NUMERIC_OPS | {"in", "not_in"} | PRESENCE_OPS
     return OPS_BY_SUMMARY[question(q).summary_kind]
 
 
@@ -250,6 +425,10 @@ def _check_operand(q: dict[str, Any], op: str, value: Any, where: str, i: int) -
     elif t in ("open_text", "hidden"):
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             bad = "text"
+    elif t == "variable":
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value):
+            bad = "a number"
     else:
         low, high = _bounds(q)
         if isinstance(value, bool) or not isinstance(value, int | float) \
@@ -499,16 +678,29 @@ def _matches(when: dict[str, Any] | None, answer: Any, present: bool) -> bool:
 
 
 def next_question(definition: dict[str, Any], current: str, answers: dict[str, Any]) -> str:
-    """Where a respondent goes after ``current``: a question id or ``"end"``."""
+    """Where a respondent goes after ``current``: a question id or ``"end"``.
+
+    With pages, the questions of a page follow one another and its rules run when the page
+    is submitted, after its last question: the rules from any question on it, in their
+    order. So a survey takes the same path whether it is shown a page or a question at a
+    time."""
     questions = [q for q in definition.get("questions", []) if q.get("type") != "hidden"]
     by_id = {q["id"]: q for q in definition.get("questions", [])}
+    page = next((p for p in pages_of(definition) if current in p), [current])
+    if current != page[-1]:
+        return page[page.index(current) + 1]
+    computed = variables(definition, answers)
+    var_ids = {v["id"] for v in definition.get("variables") or []}
     for rule in definition.get("logic", []):
-        if rule.get("from") != current:
+        if rule.get("from") not in page:
             continue
         when = rule.get("when")
-        subject = (when or {}).get("question") or current
-        answer = answers.get(subject)
-        present = subject in by_id and not question(by_id[subject]).is_empty(answer)
+        subject = (when or {}).get("question") or rule.get("from")
+        if subject in var_ids:
+            answer, present = computed.get(subject), subject in computed
+        else:
+            answer = answers.get(subject)
+            present = subject in by_id and not question(by_id[subject]).is_empty(answer)
         if by_id.get(subject, {}).get("type") in CHOICE_TYPES:
             answer = [_choice(a) for a in answer] if isinstance(answer, list) else _choice(answer)
         if _matches(when, answer, present):
@@ -516,7 +708,7 @@ def next_question(definition: dict[str, Any], current: str, answers: dict[str, A
             if target == END or target in by_id and by_id[target].get("type") != "hidden":
                 return str(target)
     ids = [q["id"] for q in questions]
-    i = ids.index(current) if current in ids else len(ids)
+    i = ids.index(page[-1]) if page[-1] in ids else len(ids)
     return ids[i + 1] if i + 1 < len(ids) else END
 
 
@@ -588,7 +780,8 @@ def describe_changes(old: dict[str, Any] | None, new: dict[str, Any]) -> list[st
     common_new = [i for i in new_q if i in old_q]
     if common_old != common_new:
         changes.append("Reordered questions")
-    labels = {"title": "title respondents see", "logic": "branching logic", "targeting": "targeting", "appearance": "appearance",
+    labels = {"title": "title respondents see", "logic": "branching logic", "pages": "pages",
+              "variables": "variables", "targeting": "targeting", "appearance": "appearance",
               "thank_you": "thank-you message", "locales": "languages",
               "default_locale": "default language"}
     for key, label in labels.items():

@@ -89,6 +89,16 @@ DEFINITION: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "questions": {"type": "array", "maxItems": 50, "items": QUESTION},
+        "pages": {"type": "object", "additionalProperties": False,
+                  "description": "Several questions per page: breaks are the questions that "
+                                 "start a new page; widget: also in the embedded widget",
+                  "properties": {"breaks": {"type": "array", "maxItems": 50, "items": ID},
+                                 "widget": {"type": "boolean"}}},
+        "variables": {"type": "array", "maxItems": 20, "items": {
+            "type": "object", "required": ["id", "sum"], "additionalProperties": False,
+            "properties": {"id": ID, "label": {"type": "string", "maxLength": 200},
+                           "sum": {"type": "array", "minItems": 1, "maxItems": 50,
+                                   "items": ID}}}},
         "logic": {"type": "array", "maxItems": 200, "items": {
             "type": "object", "required": ["from", "jump_to"], "additionalProperties": False,
             "properties": {"from": ID, "jump_to": ID, "when": CONDITION}}},

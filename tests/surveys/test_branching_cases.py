@@ -25,8 +25,9 @@ SCALES = ("nps", "csat", "ces", "rating")
 
 def _definition(case: dict[str, Any]) -> dict[str, Any]:
     """The case's survey as published: rules a survey could not have are refused here."""
+    extra = {k: case[k] for k in ("pages", "variables") if k in case}
     return validate_definition({"questions": FIXTURE["surveys"][case.get("survey", "shop")],
-                                "logic": case["logic"]})
+                                "logic": case["logic"], **extra})
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +69,7 @@ def test_the_cases_cover_every_operator_of_every_kind_of_question():
     for case in CASES:
         for rule in case["logic"]:
             when = rule.get("when")
-            if when:
+            if when and when.get("question", rule["from"]) in by_id:  # (not a variable)
                 subject = by_id[when.get("question", rule["from"])]
                 covered.add((kind[subject["type"]], when["op"]))
                 types.add(subject["type"])
