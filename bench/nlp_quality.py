@@ -275,6 +275,81 @@ def vader_predict() -> Any:
     return predict
 
 
+# ----------------------------------------------------------------------------- aspects (#20, item 4)
+@dataclass
+class AspectSet:
+    name: str
+    question: str
+    texts: list[str]
+    aspects: list[str]  # entity of the one opinion category
+    polarities: list[str]  # positive | negative
+
+
+def load_absa_aspects(data: Path, name: str, file: str, question: str) -> AspectSet:
+    """SemEval ABSA sentences with one opinion category and one polarity (positive or
+    negative): the aspect (entity) and the feeling about it, both human-labelled."""
+    texts, aspects, pols = [], [], []
+    for text, ops in _absa_sentences(data / "absa" / file):
+        cats = {c for c, _ in ops if c}
+        ps = {p for _, p in ops if p}
+        if len(cats) == 1 and len(ps) == 1 and next(iter(ps)) in ("positive", "negative"):
+            texts.append(text)
+            aspects.append(next(iter(cats)).split("#")[0].lower())
+            pols.append(next(iter(ps)))
+    return AspectSet(name, question, texts, aspects, pols)
+
+
+ASPECT_SETS = {
+    "restaurants16": lambda d: load_absa_aspects(d, "restaurants16", "ABSA16_Restaurants_Train_SB1_v2.xml",
+                                                 "What did you think of your visit?"),
+    "laptops16": lambda d: load_absa_aspects(d, "laptops16", "ABSA16_Laptops_Train_SB1_v2.xml",
+                                             "What do you think of your laptop?"),
+}
+
+
+def aspect_scores(aset: AspectSet, got: list[Any]) -> dict[str, Any]:
+    """How themes treat aspect and polarity: NMI with each, the praise/complaint purity of
+    themes, and how often two sentences about one aspect share a theme when they feel
+    opposite ways vs the same way (1.0 = as often: polarity does not split the aspect)."""
+    from math import comb
+
+    g = [str(x) for x in got]
+    cell: Counter[tuple[str, str, str]] = Counter(zip(g, aset.aspects, aset.polarities, strict=True))
+    tot: Counter[tuple[str, str]] = Counter(zip(aset.aspects, aset.polarities, strict=True))
+    opp_t = sum(cell[(t, e, "positive")] * cell[(t, e, "negative")] for t, e, _ in set(cell))
+    opp_all = sum(tot[(e, "positive")] * tot[(e, "negative")] for e in set(aset.aspects))
+    same_t = sum(comb(n, 2) for n in cell.values())
+    same_all = sum(comb(n, 2) for n in tot.values())
+    opp_rate = opp_t / 2 / opp_all if opp_all else 0.0  # each (t, e) pair counted twice above
+    same_rate = same_t / same_all if same_all else 0.0
+    themes = Counter(g)
+    pol_purity = sum(max(sum(1 for x, p in zip(g, aset.polarities, strict=True) if x == t and p == q)
+                         for q in ("positive", "negative")) for t in themes) / len(g)
+    both = [t for t, n in themes.items() if t != "-1" and n >= 10 and min(
+        sum(1 for x, p in zip(g, aset.polarities, strict=True) if x == t and p == q)
+        for q in ("positive", "negative")) >= 0.2 * n]
+    return {"aspect": cluster_scores(aset.aspects, got), "polarity_nmi": cluster_scores(aset.polarities, got)["nmi"],
+            "polarity_purity": round(pol_purity, 3), "opposite_together": round(opp_rate, 3),
+            "same_together": round(same_rate, 3),
+            "together_ratio": round(opp_rate / same_rate, 3) if same_rate else None,
+            "mixed_themes": len(both), "themes_10plus": sum(1 for t, n in themes.items() if t != "-1" and n >= 10)}
+
+
+def run_aspects(aset: AspectSet, cache_dir: str, directions: list[int]) -> dict[str, Any]:
+    from nlp.embeddings import embed
+    from nlp.themes import OUTLIER, find_themes
+
+    emb = embed(aset.texts, cache_dir=cache_dir)
+    out: dict[str, Any] = {"set": aset.name, "n": len(aset.texts), "mix": dict(Counter(aset.polarities))}
+    for k in directions:
+        t0 = time.time()
+        res = find_themes(aset.texts, embeddings=emb, question=aset.question, polarity_directions=k)
+        top = [a if isinstance(a, int) else OUTLIER for a in res.assignments]
+        out[f"k{k}"] = {"s": round(time.time() - t0, 1), "themes": len(res.themes), **aspect_scores(aset, top),
+                        "labels": [t.label for t in res.themes[:8]]}
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=str(ROOT / ".cache" / "nlp-quality"))
@@ -287,10 +362,24 @@ def main() -> int:
     ap.add_argument("--skip-themes", action="store_true")
     ap.add_argument("--cache-dir", default=str(ROOT / ".cache" / "nlp-bench"))
     ap.add_argument("--json", default=None)
+    ap.add_argument("--aspects", default="", help="only the aspect/polarity runs (#20 item 4), with these "
+                    "numbers of polarity directions removed, e.g. 0,4")
     a = ap.parse_args()
     data = Path(a.data)
     want = {s for s in a.sets.split(",") if s}
     report: dict[str, Any] = {"themes": [], "sentiment": []}
+    if a.aspects:
+        ks = [int(x) for x in a.aspects.split(",") if x.strip()]
+        for name, load_a in ASPECT_SETS.items():
+            if want and name not in want:
+                continue
+            try:
+                aset = load_a(data)
+            except FileNotFoundError as exc:
+                print(f"[aspects] {name}: skipped, data not found ({exc.filename})", flush=True)
+                continue
+            print(json.dumps(run_aspects(aset, a.cache_dir, ks)), flush=True)
+        return 0
 
     if not a.skip_themes:
         for name, load in THEME_SETS.items():
