@@ -201,7 +201,11 @@ def document() -> dict[str, Any]:
                     "finished_only": {"type": "boolean"},
                     "format": {"enum": ["csv", "xlsx", "parquet"]},
                     "real_ids": {"type": "boolean", "description": "Real user ids in the contact "
-                                 "column; default false: stable per-workspace pseudonyms"}}},
+                                 "column and real contact-info answers; default false: stable "
+                                 "per-workspace pseudonyms"},
+                    "omit_personal": {"type": "boolean", "description": "Leave out the "
+                                      "columns of contact-info questions (personal data); "
+                                      "default false"}}},
                     {"finished_only": True, "format": "xlsx"}, beacon=False),
                 "responses": {"202": {"description": "Started; Location is the job"},
                               **_err(400, 401, 404, 415, 422)}}},

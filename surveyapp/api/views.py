@@ -101,11 +101,15 @@ def create_export(survey_id: int) -> Any:
     if not isinstance(real_ids, bool):
         raise ApiError(422, "invalid", "Some fields are invalid.",
                        {"real_ids": "must be true or false"})
-    unknown = set(body) - {"finished_only", "format", "real_ids"}
+    omit_personal = body.get("omit_personal", False)
+    if not isinstance(omit_personal, bool):
+        raise ApiError(422, "invalid", "Some fields are invalid.",
+                       {"omit_personal": "must be true or false"})
+    unknown = set(body) - {"finished_only", "format", "real_ids", "omit_personal"}
     if unknown:
         raise ApiError(422, "invalid", "Unknown fields.", {k: "unknown field" for k in unknown})
     job = service.create_export(db.session, g.workspace, survey, finished_only=finished_only,
-                                fmt=fmt, real_ids=real_ids)
+                                fmt=fmt, real_ids=real_ids, omit_personal=omit_personal)
     db.session.flush()  # the audit entry names the job, so it needs its id first
     audit(db.session, g.workspace, "export.created", None, target=survey.name, job_id=job.id,
           api_key=g.api_key.name)

@@ -102,15 +102,17 @@ def _title(q: dict[str, Any]) -> str:
     return str(title or q["id"])
 
 
-def _columns(survey: Survey, analysed: list[str]) -> Columns:
+def _columns(survey: Survey, analysed: list[str], omit_personal: bool = False) -> Columns:
     """Every question that appears in any version (in order of first appearance, the
-    newest wording), then theme/sentiment per analysed question."""
+    newest wording), then theme/sentiment per analysed question; with ``omit_personal``,
+    not the questions whose answers are personal data (contact info)."""
     questions: dict[str, tuple[str, str]] = {}
     newest: dict[str, dict[str, Any]] = {}
     for version in survey.versions:
         for q in version.questions:
-            questions[q["id"]] = (str(q.get("type", "")), _title(q))
-            newest[q["id"]] = q
+            if not (omit_personal and q.get("type") in PII_TYPES):
+                questions[q["id"]] = (str(q.get("type", "")), _title(q))
+                newest[q["id"]] = q
     question_ids = list(questions)
     ids = [key for key, _ in FIXED]
     titles = [label for _, label in FIXED]
@@ -208,7 +210,7 @@ def export_responses(job: Job, progress: Progress) -> dict[str, Any]:
     total = db.session.scalar(select(func.count()).select_from(Response).where(*where)) or 0
     analysed = list(db.session.scalars(select(TextAnalysis.question_id).where(
         TextAnalysis.survey_id == survey.id).order_by(TextAnalysis.id)))
-    columns = _columns(survey, analysed)
+    columns = _columns(survey, analysed, omit_personal=bool(job.params.get("omit_personal")))
     names = theme_names(survey)
     path = export_path(job)
     path.parent.mkdir(parents=True, exist_ok=True)

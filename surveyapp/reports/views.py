@@ -224,7 +224,8 @@ def export(survey_id: int) -> Any:
     job = start_job(
         "export_responses",
         {"survey_id": survey.id, "finished_only": request.form.get("finished_only") == "1",
-         "format": fmt, "real_ids": request.form.get("real_ids") == "1"},
+         "format": fmt, "real_ids": request.form.get("real_ids") == "1",
+         "omit_personal": request.form.get("omit_personal") == "1"},
         what="the export",
         link=lambda job: audit(db.session, g.workspace, "export.created", current_user,
                                target=survey.name, job_id=job.id),

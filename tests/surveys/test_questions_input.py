@@ -261,6 +261,9 @@ def test_exports_have_the_values_and_pseudonymise_contact_info(app, client, db, 
     real = export_row(app, db, team, survey, fmt, real_ids=True)
     assert "ana@example.com" in {str(v) for v in real.values()}
     assert "Ana Lima" in {str(v) for v in real.values()}
+    left_out = export_row(app, db, team, survey, fmt, omit_personal=True)
+    assert not [k for k in left_out if "reach" in k or "contact you" in k]
+    assert "clicked" in {str(v) for v in left_out.values()}
 
 
 # ----------------------------------------------------------------------------- erasure
@@ -321,3 +324,21 @@ def test_the_builder_configures_each_input_type(db, client, team):
     assert db.session.get(Survey, survey.id).draft["questions"][4]["link"] == "https://example.org/x"
     page = client.get(base + "/edit").get_data(as_text=True)
     assert 'id="q-c-fields"' in page and 'id="q-st-button_label"' in page
+
+
+def test_the_api_export_takes_omit_personal_as_a_boolean(client, db, team, survey):
+    from surveyapp.workspaces import services
+
+    auth = {"Authorization": "Bearer " + services.create_api_key(db.session, team.workspace,
+                                                                 "tests", team.owner)}
+    db.session.commit()
+    bad = client.post(f"/api/v1/surveys/{survey.id}/exports", headers=auth,
+                      json={"omit_personal": "yes"})
+    assert bad.status_code == 422 and "omit_personal" in bad.get_json()["error"]["fields"]
+    ok = client.post(f"/api/v1/surveys/{survey.id}/exports", headers=auth,
+                     json={"omit_personal": True})
+    assert ok.status_code == 202
+    from surveyapp.models import Job
+
+    job = db.session.scalar(select(Job).order_by(Job.id.desc()))
+    assert job.params["omit_personal"] is True
