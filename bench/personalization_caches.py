@@ -52,8 +52,8 @@ def mode(on: bool) -> None:
     apikeys.KEY_CACHE_SECONDS = 10.0 if on else 0.0
     apikeys.LAST_USE_EVERY = dt.timedelta(minutes=1) if on else dt.timedelta(0)
     decide.CACHE.seconds = 30.0 if on else 0.0
-    hot.SLOT_SECONDS, hot.WORKSPACE_SECONDS, hot.PERSON_SECONDS = \
-        (2.0, 10.0, 5.0) if on else (0.0, 0.0, 0.0)
+    hot.SLOT_SECONDS, hot.WORKSPACE_SECONDS, hot.PERSON_SECONDS, hot.PROFILE_SECONDS = \
+        (2.0, 10.0, 5.0, 30.0) if on else (0.0, 0.0, 0.0, 0.0)
     if not on:
         decide._definitions.clear()
         for cache in (hot.SLOTS, hot.WORKSPACES, hot.PEOPLE, hot.ANSWERS):

@@ -191,7 +191,7 @@ class DbProfile:
         self._events: dict[tuple[str, int], int] = {}
 
     def _answer(self, question: tuple[Any, ...], load: Any) -> Any:
-        """Answers are kept ``hot.PERSON_SECONDS`` per person (the product asks on every
+        """Answers are kept ``hot.PROFILE_SECONDS`` per person (the product asks on every
         page view; membership and counts change far slower)."""
         if not self.contact_ids:
             return load()

@@ -14,7 +14,8 @@ database engine, so a test's fresh database never meets another's entries):
   within the 5 s. Do Not Track, Global Privacy Control and the request's consent are read
   from every request and take effect at once;
 * the answers the rules asked of the profile (segment and persona membership, event
-  counts, prediction scores): ``PERSON_SECONDS`` too.
+  counts, prediction scores): ``PROFILE_SECONDS`` (30 s, as the per-visitor decision
+  cache already keeps a decision); a consent change or deleted contact forgets them too.
 
 Exposures of the server API are not written in the request: :class:`ExposureWriter`
 keeps each (slot, version, unit) once in memory and writes what is new in batches (one
@@ -49,6 +50,7 @@ log = logging.getLogger(__name__)
 SLOT_SECONDS = 2.0
 WORKSPACE_SECONDS = 10.0
 PERSON_SECONDS = 5.0
+PROFILE_SECONDS = 30.0
 FLUSH_SECONDS = 0.2
 FLUSH_ROWS = 500
 MAX_ENTRIES = 100_000
@@ -160,7 +162,7 @@ def answer(session: Session, contact_ids: list[int], question: Hashable,
            load: Callable[[], Any]) -> Any:
     """A profile answer (segment membership, an event count, a score) of these contacts."""
     return ANSWERS.get(session.get_bind().engine, (tuple(contact_ids), question),
-                       PERSON_SECONDS, load)
+                       PROFILE_SECONDS, load)
 
 
 def forget_people() -> None:
