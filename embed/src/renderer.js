@@ -8,7 +8,7 @@
 // right-to-left languages are laid out right to left. Budget: 10 KB gzip.
 // Branching (logic.js) follows surveyapp/surveys/definition.py (next_question): both are
 // run against tests/fixtures/branching_cases.json.
-import { empty, next } from "./logic.js";
+import { empty, next, pagesOf, recall } from "./logic.js";
 
 var CSS = `:host{all:initial!important;position:fixed!important;z-index:2147483647!important;display:block!important;visibility:visible!important;opacity:1!important;transform:none!important;filter:none!important}
 .w{box-sizing:border-box;width:min(380px,calc(100vw - 24px));max-height:calc(100vh - 24px);overflow:auto;background:var(--bg);color:var(--fg);font:15px/1.45 var(--surveyapp-font,system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);border-radius:var(--surveyapp-radius,12px);box-shadow:0 10px 30px rgba(0,0,0,.25);padding:18px 18px 14px;border:1px solid var(--line);animation:in .2s ease-out;text-align:start;container-type:inline-size}
@@ -211,6 +211,13 @@ function render(ctx) {
   });
 
   var visible = s.questions.filter(function (q) { return q.type != "hidden"; });
+  // Pages (s.pages): several questions at once on the link page (mounted), and in the
+  // widget when the survey says so; otherwise one at a time along the same path.
+  var paged = s.pages && (ctx.mount || s.pages.widget), pages = pagesOf(s), byId = {};
+  s.questions.forEach(function (q) { byId[q.id] = q; });
+  function lq(x) { return byId[x] && localise(byId[x], loc); }
+  // Recall ({{id}}): text in, text out; h() puts it in a text node, never markup.
+  function said(x) { return recall(x, s, answers, lq); }
   // Resume where a reloaded page left off: follow the path through the saved answers.
   var id = visible[0].id;
   while (id != "end" && answers[id] != null) id = next(s, id, answers);
@@ -221,35 +228,46 @@ function render(ctx) {
   }
   function step(qid) {
     var keep = inside() || ctx.mount; // (before the old step's controls are gone)
-    var q = localise(s.questions.filter(function (x) { return x.id == qid; })[0], loc);
-    var n = visible.indexOf(s.questions.filter(function (x) { return x.id == qid; })[0]) + 1;
-    var err = h("p", { class: "e", role: "alert" });
-    var title = h("h2", { id: "sa-t", part: "title", dir: "auto" }, [q.title]);
-    var last = next(s, qid, answers) == "end";
-    var body = Q[q.type] ? Q[q.type](q, answers[qid], t, go, h, ctx) : q.type == "open_text" ? text(q, answers[qid]) : q.choices ? choices(q, answers[qid], t) :
-      q.type == "consent" ? consent(q, answers[qid]) : scale(q, answers[qid], function () { go(); }, t);
+    var page = paged ? pages.filter(function (p) { return p.indexOf(qid) > -1; })[0] : [qid], many = page.length > 1;
+    var n = paged ? pages.indexOf(page) + 1 : visible.indexOf(byId[qid]) + 1, total = paged ? pages.length : visible.length;
+    var items = page.map(function (qid, k) {
+      var q = Object.assign({}, lq(qid)), err = h("p", { class: "e", role: "alert" });
+      q.title = said(q.title); q.description = said(q.description);
+      // On a page a scale pick only marks the answer; the page's button moves on.
+      var pick = many ? function () {} : go;
+      var body = Q[q.type] ? Q[q.type](q, answers[qid], t, pick, h, ctx) : q.type == "open_text" ? text(q, answers[qid]) : q.choices ? choices(q, answers[qid], t) :
+        q.type == "consent" ? consent(q, answers[qid]) : scale(q, answers[qid], function () { pick(); }, t);
+      var tid = "sa-t" + (k || "");
+      return { id: qid, q: q, body: body, err: err, el: h("div", { role: many ? "group" : null, "aria-labelledby": many ? tid : null }, [
+        h("h2", { id: tid, part: "title", dir: "auto" }, [q.title]),
+        q.description && q.type != "consent" ? h("p", { class: "d" }, [q.description]) : null, body[0], err]) };
+    });
+    var last = next(s, page[page.length - 1], answers) == "end";
     function go() {
-      try { var v = body[1](); } catch (m) { err.textContent = m; return; }
-      if (q.required && empty(q, v) || /"other":" *"/.test(JSON.stringify(v))) { err.textContent = t.required; return; }
-      if (v == null || (Array.isArray(v) && !v.length)) delete answers[qid]; else answers[qid] = v;
-      var to = next(s, qid, answers);
+      // A page is checked whole: every answer is read, each problem shown by its question.
+      var bad = null, got = items.map(function (it) {
+        it.err.textContent = "";
+        try { var v = it.body[1](); } catch (m) { it.err.textContent = m; bad = bad || it; return; }
+        if (it.q.required && empty(it.q, v) || /"other":" *"/.test(JSON.stringify(v))) { it.err.textContent = t.required; bad = bad || it; }
+        return v;
+      });
+      if (bad) { if (many) (bad.el.querySelector(".s button,input,textarea,select") || bad.el).focus(); return; }
+      items.forEach(function (it, k) { var v = got[k]; if (v == null || (Array.isArray(v) && !v.length)) delete answers[it.id]; else answers[it.id] = v; });
+      var to = next(s, page[page.length - 1], answers);
       ctx.save(Object.assign({}, answers), to == "end");
       if (to == "end") thanks(); else step(to);
     }
     panel.setAttribute("aria-labelledby", "sa-t");
-    fill(panel, [
-      closer(),
-      title, q.description && q.type != "consent" ? h("p", { class: "d" }, [q.description]) : null,
-      body[0], err,
+    fill(panel, [closer()].concat(items.map(function (it) { return it.el; }), [
       // Submit comes first in the tab order; the counter and "why" link sit left (CSS order).
       h("div", { class: "f" }, [
-        body[2] ? null : h("button", { class: "n", part: "submit", type: "button", onclick: go }, [last ? t.submit : t.next]),
-        h("span", 0, [fmt(t.count, { n: n, total: visible.length }), " · ",
-          h("button", { class: "why", type: "button", dir: "auto", onclick: function () { why(qid); } }, [t.why])])])]);
+        items[0].body[2] && !many ? null : h("button", { class: "n", part: "submit", type: "button", onclick: go }, [last ? t.submit : t.next]),
+        h("span", 0, [fmt(t.count, { n: n, total: total }), " · ",
+          h("button", { class: "why", type: "button", dir: "auto", onclick: function () { why(qid); } }, [t.why])])])]));
     var focusable = panel.querySelector(".s button,input,textarea,.n");
     // Focus follows the visitor: it moves on from a step they answered in the survey (or on
     // a link page, where the survey is the page); a survey that appears on its own only says so.
-    var say = fmt(t.count, { n: n, total: visible.length }) + ": " + q.title;
+    var say = fmt(t.count, { n: n, total: total }) + ": " + items[0].q.title;
     if (keep) { live.textContent = say; focusable.focus(); }
     else setTimeout(function () { live.textContent = t.survey + ": " + say + (/[.?!؟。？！]$/.test(say) ? " " : ". ") + t.hint; }, 300);
   }
@@ -267,9 +285,9 @@ function render(ctx) {
   }
   function thanks() {
     var ty = s.thank_you || {}, keep = inside();
-    var heading = h("h2", { id: "sa-t", tabindex: "-1", dir: "auto" }, [ty.title || t.thanks]);
-    fill(panel, [closer(), heading, ty.body ? h("p", { class: "d" }, [ty.body]) : null]);
-    live.textContent = ty.title || t.thanks;
+    var heading = h("h2", { id: "sa-t", tabindex: "-1", dir: "auto" }, [said(ty.title) || t.thanks]);
+    fill(panel, [closer(), heading, ty.body ? h("p", { class: "d" }, [said(ty.body)]) : null]);
+    live.textContent = said(ty.title) || t.thanks;
     if (keep) (panel.querySelector(".x") || heading).focus();
     if (!ctx.mount) setTimeout(function () { if (panel.isConnected) ctx.close(); }, 6000);
   }
