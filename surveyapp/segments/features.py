@@ -154,9 +154,7 @@ def extract(session: Session, env_id: int, end: dt.datetime, days: int, *,
 
     usage = pd.DataFrame(index=index)
     if "events" in frame:
-        usage = (usage_long.set_index(["contact_id", "name"])["n"].unstack(fill_value=0)
-                 .sort_index(axis=1).reindex(index, fill_value=0))
-        usage.columns.name = "name"
+        usage = _pivot(usage_long, index)
         # Names done by few contacts (a rare status change in a process log) would make
         # outliers of the few who did them once: only names at least MIN_USERS_SHARE of
         # the active contacts did.
@@ -190,6 +188,21 @@ def _event_aggregates(session: Session, env_id: int, start: dt.datetime, end: dt
     result: tuple[pd.DataFrame, pd.DataFrame] = analytics.run(
         session, None, columnar, sql, engine=engine, env_ids=[env_id], deletes=True)
     return result
+
+
+def _pivot(usage_long: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
+    """contact x name counts from (contact_id, name, n) rows, names in sorted order, 0
+    where a contact did not do a name: by integer codes into one matrix (at 10M events
+    the long form is ~2M rows; ``unstack`` took about a second of it)."""
+    import numpy as np
+    import pandas as pd
+
+    names = pd.Categorical(usage_long["name"].astype(str))
+    matrix = np.zeros((len(index), len(names.categories)), dtype="int64")
+    rows = index.get_indexer(usage_long["contact_id"])
+    matrix[rows, names.codes] = usage_long["n"].to_numpy(dtype="int64")
+    return pd.DataFrame(matrix, index=index,
+                        columns=pd.Index(list(names.categories), name="name"))
 
 
 ACTIVITY = ["contact_id", "events", "active_days", "sessions", "recency_s", "first_s"]
@@ -232,7 +245,13 @@ def _duckdb_aggregates(session: Session, events: Any, env_id: int, start: dt.dat
     blocked = list(session.scalars(select(Contact.id).where(
         Contact.environment_id == env_id,
         Contact.consent.in_([ConsentState.DENIED, ConsentState.OPTED_OUT]))))
-    params = {"env": env_id, "start": _us(start), "end": _us(end)}
+    # Days counted as whole days from the UTC midnight before the window (integers, not
+    # dates: half the CPU of casting 10M times to DATE); sessions by the 64-bit hash of
+    # their id (a third less CPU than hashing and keeping the strings). Two session ids
+    # of one contact with the same 64-bit hash would count once: about 1e-17 per contact
+    # with 30 sessions, so equal to the exact count in practice (tests compare with SQL).
+    midnight = _aware(start).replace(hour=0, minute=0, second=0, microsecond=0)
+    params = {"env": env_id, "start": _us(start), "end": _us(end), "origin": _us(midnight)}
     window = ("FROM events WHERE environment_id = $env AND contact_id IS NOT NULL "
               "AND epoch_us(occurred_at) >= $start AND epoch_us(occurred_at) < $end")
     if blocked:
@@ -240,11 +259,12 @@ def _duckdb_aggregates(session: Session, events: Any, env_id: int, start: dt.dat
         window += " AND contact_id NOT IN (SELECT cid FROM blocked)"
     activity = events.query(
         "SELECT contact_id, count(*) AS events, "
-        "count(DISTINCT CAST(occurred_at AS DATE)) AS active_days, "
-        "count(DISTINCT session_id) AS sessions, "
+        "count(DISTINCT (epoch_us(occurred_at) - $origin) // 86400000000) AS active_days, "
+        "count(DISTINCT hash(session_id)) FILTER (WHERE session_id IS NOT NULL) AS sessions, "
         "($end - max(epoch_us(occurred_at))) / 1e6 AS recency_s, "
         f"($end - min(epoch_us(occurred_at))) / 1e6 AS first_s {window} GROUP BY contact_id",
         params).df()
+    del params["origin"]
     usage = events.query(f"SELECT contact_id, name, count(*) AS n {window} GROUP BY ALL",
                          params).df()
     return activity[ACTIVITY], usage
@@ -262,6 +282,16 @@ def _contact_rows(session: Session, env_id: int, ids: list[int]) -> pd.DataFrame
     blocked = ", ".join(f"'{s.value}'" for s in (ConsentState.DENIED, ConsentState.OPTED_OUT))
     conn = session.connection()
     rows: list[Any] = []
+    lo, hi = (min(ids), max(ids)) if ids else (0, -1)
+    if len(ids) > 5000 and len(ids) * 2 >= hi - lo + 1:
+        # Most ids in the range are wanted (a big window over most of the contacts): one
+        # range read by the primary key, the rest dropped here, instead of ~30 IN lists.
+        wanted = set(ids)
+        rows = [tuple(r) for r in conn.exec_driver_sql(
+            f"SELECT id, created_at, attributes FROM contact WHERE environment_id = {int(env_id)}"
+            f" AND consent NOT IN ({blocked}) AND id BETWEEN {int(lo)} AND {int(hi)}")
+            if r[0] in wanted]
+        ids = []
     for i in range(0, len(ids), 5000):
         part = ", ".join(str(int(c)) for c in ids[i:i + 5000])
         rows += map(tuple, conn.exec_driver_sql(
