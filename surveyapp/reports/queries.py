@@ -69,9 +69,12 @@ def choice_labels(survey: Survey) -> dict[tuple[str, str], str]:
     out: dict[tuple[str, str], str] = {}
     for version in survey.versions:
         for q in version.questions:
-            for c in q.get("choices", []) or []:
-                if isinstance(c, dict) and "id" in c:
+            for c in [*(q.get("choices") or []), *(q.get("items") or []), *(q.get("columns") or [])]:
+                if isinstance(c, dict) and "id" in c:  # (a ranking's items, a matrix's columns)
                     out[(q["id"], c["id"])] = str(c.get("label") or c["id"])
+            for r in q.get("rows") or []:  # a matrix's rows
+                if isinstance(r, dict) and "id" in r:
+                    out[(q["id"], f"row:{r['id']}")] = str(r.get("label") or r["id"])
             if q.get("type") in PII_TYPES:  # contact info: personal data, never on a page
                 out[(q["id"], PII_MARK)] = PII_TEXT
     return out
@@ -87,8 +90,11 @@ def answer_text(value: Any, qid: str, labels: dict[tuple[str, str], str]) -> str
         return "yes" if value else "no"
     if isinstance(value, list):
         return ", ".join(answer_text(v, qid, labels) for v in value)
+    if isinstance(value, dict) and isinstance(value.get("file"), str) and "token" in value:
+        return f"{value.get('name')} ({max(1, int(value.get('size') or 0) // 1024)} KB, {value.get('type')})"
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {v}" for k, v in value.items())
+        return "; ".join(f"{labels.get((qid, f'row:{k}'), k)}: {answer_text(v, qid, labels)}"
+                         for k, v in value.items())
     if isinstance(value, str):
         return labels.get((qid, value), value)
     return str(value)

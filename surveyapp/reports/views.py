@@ -169,6 +169,8 @@ def _live_json(r: Response, annotations: list[str], personal: set[str]) -> dict[
             answers[k] = scrub(v)
         elif isinstance(v, list):
             answers[k] = ", ".join(str(x) for x in v)
+        elif isinstance(v, dict):  # a matrix's rows, a file's name (never its token)
+            answers[k] = scrub(queries.answer_text(v, k, {}))
         else:
             answers[k] = v if isinstance(v, int | float | bool) else str(v)
     return {"id": r.id, "created_at": r.created_at.isoformat(), "finished": r.finished,

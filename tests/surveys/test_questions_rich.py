@@ -423,3 +423,16 @@ def test_the_builder_configures_each_rich_type(db, client, team):
     assert db.session.get(Survey, survey.id).draft["questions"][2]["choices"][0]["alt"] == "A red button"
     page = client.get(base + "/edit").get_data(as_text=True)
     assert 'id="q-grid-rows"' in page and 'id="q-shot-types"' in page
+
+
+def test_the_responses_page_reads_rich_answers_in_words(owner_client, client, db, env, survey,
+                                                        team):
+    token = upload(client, env, survey, png(), name="bug.png").get_json()["token"]
+    put(client, env, uid(), survey_id=survey.id, answers={
+        "rank": ["support", "price", "speed"], "grid": {"easy": "1", "fast": "3"},
+        "look": "green", "shot": token})
+    html = owner_client.get(f"/w/{team.workspace.slug}/surveys/{survey.id}/responses").get_data(
+        as_text=True)
+    assert "Support, Price, Speed" in html
+    assert "It is easy: Disagree; It is fast: Agree" in html
+    assert "bug.png (1 KB, image/png)" in html and token not in html
