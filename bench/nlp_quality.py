@@ -260,6 +260,44 @@ def run_sentiment(ss: SentimentSet, models: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def demo_love_answers(n: int = 600, seed: int = 5) -> list[str]:
+    """Answers the demo writes to "What do you love most?" (an NPS of 9-10: praise of the
+    persona's positive themes, about a third mixed with a complaint), English, no filler.
+    The demo generator made them, not people: a check of one failure the issue names (28%
+    of them were called negative), never a quality figure."""
+    from surveyapp.demo.behaviour import PERSONAS
+    from surveyapp.demo.content import FILLER, TextWriter
+
+    rng = random.Random(seed)
+    writer = TextWriter(random.Random(seed + 1), pii_every=10**9)
+    weights = [p.share * sum(p.nps[9:]) / sum(p.nps) for p in PERSONAS]
+    out: list[str] = []
+    while len(out) < n:
+        p = rng.choices(PERSONAS, weights=weights)[0]
+        t = writer.answer(p.pos_themes, "pos", "en", mixed_with=p.neg_themes)
+        if t not in FILLER:
+            out.append(t)
+    return out
+
+
+def run_love(analysers: dict[str, Any], n: int = 600) -> dict[str, Any]:
+    """Share of the demo's "What do you love most?" answers each model calls negative (and,
+    for the models that read clauses, the share flagged mixed)."""
+    texts = demo_love_answers(n)
+    out: dict[str, Any] = {"set": "demo_love", "n": len(texts)}
+    for name, analyse in analysers.items():
+        res = analyse(texts)
+        labels = [r["label"] if isinstance(r, dict) else r for r in res]
+        row = {"negative": round(labels.count("negative") / len(texts), 3),
+               "positive": round(labels.count("positive") / len(texts), 3)}
+        if res and isinstance(res[0], dict):
+            row["mixed"] = round(sum(bool(r["mixed"]) for r in res) / len(texts), 3)
+            row["negative_not_mixed"] = round(
+                sum(r["label"] == "negative" and not r["mixed"] for r in res) / len(texts), 3)
+        out[name] = row
+    return out
+
+
 def vader_predict() -> Any:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -396,6 +434,7 @@ def main() -> int:
 
     if not a.skip_sentiment:
         models: dict[str, Any] = {}
+        analysers: dict[str, Any] = {}
         from nlp.sentiment import default_model_dir
 
         mdir = Path(a.model) if a.model else default_model_dir()
@@ -404,6 +443,7 @@ def main() -> int:
 
             sm = get_model(mdir)
             models["ours"] = lambda texts: [r["label"] for r in sm.analyse(texts)]
+            analysers["ours"] = sm.analyse
         else:
             print(f"[sentiment] no built model in {mdir}: 'ours' skipped", flush=True)
         from nlp.fast_sentiment import FastSentiment
@@ -411,19 +451,25 @@ def main() -> int:
         t0 = time.time()
         fast = FastSentiment.load_or_train(Path(a.fast_model), cache_dir=a.cache_dir)
         report["fast_model_train_s"] = round(time.time() - t0, 1)
-        models["fast"] = lambda texts: [lab for lab, _ in fast.predict(texts, cache_dir=a.cache_dir)]
+        # the fast model as the app uses it: clause by clause (FastSentiment.analyse)
+        models["fast"] = lambda texts: [r["label"] for r in fast.analyse(texts, cache_dir=a.cache_dir)]
+        analysers["fast"] = lambda texts: fast.analyse(texts, cache_dir=a.cache_dir)
         models["vader"] = vader_predict()
-        for name, load in SENTIMENT_SETS.items():
+        analysers["vader"] = models["vader"]
+        for name, load_set in SENTIMENT_SETS.items():
             if want and name not in want:
                 continue
             try:
-                ss = load(data)
+                ss = load_set(data)
             except FileNotFoundError as exc:
                 print(f"[sentiment] {name}: skipped, data not found ({exc.filename})", flush=True)
                 continue
             r = run_sentiment(ss, models)
             report["sentiment"].append(r)
             print(json.dumps(r), flush=True)
+        if not want or "demo_love" in want:
+            report["demo_love"] = run_love(analysers)
+            print(json.dumps(report["demo_love"]), flush=True)
 
     print_tables(report)
     if a.json:
@@ -455,6 +501,14 @@ def print_tables(report: dict[str, Any]) -> None:
             cells = "".join(f"{r[k]['macro_f1']:.3f} ({r[k]['accuracy']:.3f})  " if k in r else f"{'-':<16}"
                             for k in names)
             print(f"{r['set']:<16}{r['n']:>6}  {cells}")
+    love = report.get("demo_love")
+    if love:
+        print(f"\ndemo answers to 'What do you love most?' (n={love['n']}): share called negative")
+        for k, v in love.items():
+            if isinstance(v, dict):
+                extra = f", mixed {v['mixed']:.3f}, negative and not mixed {v['negative_not_mixed']:.3f}" \
+                    if "mixed" in v else ""
+                print(f"  {k:<8} negative {v['negative']:.3f}, positive {v['positive']:.3f}{extra}")
 
 
 if __name__ == "__main__":
