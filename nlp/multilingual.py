@@ -113,6 +113,7 @@ def place_non_english(result: ThemeResult, texts: Sequence[object], usable: Sequ
         result.assignments[i] = tid
         if tid >= 0:
             by_id[tid].count += 1
+    _renumber(result)
     n_placed = sum(1 for t in placed if t >= 0)
     result.n_non_english_placed = n_placed
     result.n_non_english = 0
@@ -122,6 +123,19 @@ def place_non_english(result: ThemeResult, texts: Sequence[object], usable: Sequ
     result.outlier_share = n_out / fitted if fitted else 0.0
     result.params["multilingual_model"] = MODEL_NAME
     result.params["multilingual_threshold"] = result.ml_threshold
+
+
+def _renumber(result: ThemeResult) -> None:
+    """Theme ids stay 0 = largest after the placed answers changed the counts."""
+    order = sorted(result.themes, key=lambda t: (-t.count, t.id))
+    remap = {t.id: new for new, t in enumerate(order)}
+    if all(k == v for k, v in remap.items()):
+        return
+    for t in order:
+        t.id = remap[t.id]
+    result.themes = order
+    result.assignments = [remap[a] if isinstance(a, int) and a >= 0 else a for a in result.assignments]
+    result.ml_centroids = {str(remap[int(k)]): v for k, v in result.ml_centroids.items()}
 
 
 def _place(result: ThemeResult, texts: Sequence[object]) -> list[int]:
