@@ -10,7 +10,7 @@ from flask import abort, flash, g, jsonify, redirect, render_template, request, 
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from surveyapp.builder import editor, service
+from surveyapp.builder import editor, service, translations
 from surveyapp.builder.editor import (
     add_question_form,
     back_to,
@@ -145,7 +145,27 @@ def render_edit(survey: Survey, **overrides: Any) -> str:
         open_section=next(iter(overrides), None),
         opened=request.args.get("open", ""),  # a question just added opens for editing
         link_survey=survey.kind == SurveyKind.LINK,
+        translation=_translation_view(survey.draft or {}, questions),
+        breaks=set(((survey.draft or {}).get("pages") or {}).get("breaks") or [])
+        if isinstance((survey.draft or {}).get("pages"), dict) else set(),
     )
+
+
+def _translation_view(draft: dict[str, Any], questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the Translations section shows: per language, each question's texts (default
+    beside translated), the widget's words when the catalogue lacks the language, gaps."""
+    from surveyapp.widget_strings import WIDGET_KEYS, strings
+
+    locales = translations.other_locales(draft)
+    return {"locales": locales, "missing": translations.missing(draft),
+            "rows": {loc: [(q, [(name, label, text, translations.current(q, loc, name))
+                                for name, label, text in translations.texts(q)])
+                           for q in questions if translations.texts(q)] for loc in locales},
+            "widget": {loc: [(k, strings(loc).get(k, ""),
+                              ((draft.get("strings") or {}).get(loc) or {}).get(k, ""))
+                             for k in WIDGET_KEYS]
+                       for loc in locales if translations.widget_missing(
+                           {**draft, "strings": {}}, loc)}}
 
 
 @bp.route("/<int:survey_id>/publish", methods=["POST"])
@@ -163,7 +183,46 @@ def publish(survey_id: int) -> Any:
     db.session.commit()
     flash(f"Version {survey.current_version.number} is live: " + "; ".join(changes[:5]),
           "success")
+    # Missing translations warn rather than refuse: those respondents read the default
+    # language (builder/translations.py says why).
+    for loc, gaps in translations.missing(survey.current_version.definition).items():
+        flash(f"Not translated into {loc} yet (shown in the default language): "
+              + "; ".join(gaps[:12]) + (f" and {len(gaps) - 12} more" if len(gaps) > 12 else ""),
+              "error")
     return redirect(url_for("builder.edit", survey_id=survey.id))
+
+
+@bp.route("/<int:survey_id>/translations/<loc>/<qid>", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def save_translation(survey_id: int, loc: str, qid: str) -> Any:
+    survey, found, refusal = _question_post(survey_id, qid)
+    if refusal is not None:
+        return refusal
+    if loc not in translations.other_locales(survey.draft or {}):
+        flash(f"“{loc[:20]}” is not one of this survey's languages.", "error")
+        return render_edit(survey), 404
+    try:
+        draft = translations.with_question_texts(survey.draft, found[0], loc, request.form)
+    except DefinitionError as exc:
+        flash(f"Not saved: {exc}", "error")
+        return render_edit(survey), 422
+    store_draft(survey, draft)
+    flash(f"Saved the {loc} texts of “{qid}”.", "success")
+    return back_to(survey, f"tr-{loc}-{qid}")
+
+
+@bp.route("/<int:survey_id>/translations/<loc>/widget-words", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def save_widget_texts(survey_id: int, loc: str) -> Any:
+    survey = get_or_404_in(Survey, survey_id)
+    if not EmptyForm().validate_on_submit():
+        return render_edit(survey), 400
+    if loc not in translations.other_locales(survey.draft or {}):
+        flash(f"“{loc[:20]}” is not one of this survey's languages.", "error")
+        return render_edit(survey), 404
+    store_draft(survey, translations.with_widget_texts(survey.draft, loc, request.form))
+    flash(f"Saved the widget's words in {loc}.", "success")
+    return back_to(survey, f"tr-{loc}-widget")
 
 
 @bp.route("/<int:survey_id>/status", methods=["POST"])
@@ -288,6 +347,28 @@ def move_question(survey_id: int, qid: str) -> Any:
         flash(f"Not moved: {problems['_message']}", "error")
         return back_to(survey, f"q-{qid}")
     store_draft(survey, draft)
+    return back_to(survey, f"q-{qid}")
+
+@bp.route("/<int:survey_id>/questions/<qid>/page_break", methods=["POST"])
+@workspace_view(Role.RESEARCHER)
+def toggle_page_break(survey_id: int, qid: str) -> Any:
+    """Start a new page at this question, or join it to the page before (pages.breaks)."""
+    survey, found, refusal = _question_post(survey_id, qid)
+    if refusal is not None:
+        return refusal
+    draft = copy.deepcopy(survey.draft)
+    pages = draft.get("pages") if isinstance(draft.get("pages"), dict) else {}
+    breaks = [b for b in pages.get("breaks") or [] if b != qid]
+    if qid not in (pages.get("breaks") or []):
+        breaks.append(qid)
+    draft["pages"] = {**pages, "breaks": breaks}
+    problems = check_part(draft, ("logic", "pages", "questions"))
+    if problems:
+        flash(f"Not changed: {problems['_message']}", "error")
+        return back_to(survey, f"q-{qid}")
+    store_draft(survey, draft)
+    flash(f"“{qid}” now starts a new page." if qid in breaks
+          else f"“{qid}” is now on the page before it.", "success")
     return back_to(survey, f"q-{qid}")
 
 @bp.route("/<int:survey_id>/questions/<qid>/delete", methods=["POST"])
