@@ -39,6 +39,7 @@ def make_objects(db, team: Team) -> dict[str, int]:
     survey = Survey(workspace=ws, environment=env, name="Checkout NPS", status=SurveyStatus.LIVE)
     definition = {"questions": [{"id": "score", "type": "nps", "title": "NPS?"},
                                 {"id": "why", "type": "open_text", "title": "Why?"}],
+                  "locales": ["en", "de"],
                   "logic": [{"from": "score", "when": {"op": "gte", "value": 9}, "jump_to": "end"}]}
     version = survey.publish(definition)
     survey.draft = definition
@@ -61,6 +62,7 @@ def make_objects(db, team: Team) -> dict[str, int]:
         "survey_id": survey.id, "membership_id": membership.id, "invitation_id": invitation.id,
         "environment_id": env.id, "key_id": key.id, "job_id": job.id,
         "qid": "score", "index": 0, "theme_id": 0,  # inside the survey's draft and analysis
+        "loc": "de",  # the survey's second language
     }
     for area in AREA_ACCESS:
         ids.update(area.make_objects(db, team, ids))
@@ -81,7 +83,7 @@ def _area_access_modules() -> list[Any]:
 
 AREA_ACCESS = _area_access_modules()
 ID_ARGS = {"survey_id", "membership_id", "invitation_id", "environment_id", "key_id", "job_id",
-           "qid", "index", "theme_id"}.union(*(a.ID_ARGS for a in AREA_ACCESS))
+           "qid", "index", "theme_id", "loc"}.union(*(a.ID_ARGS for a in AREA_ACCESS))
 FORM_DATA = {"email": "someone-new@example.com", "role": "viewer", "name": "Renamed",
              "recontact_days": "3"}
 

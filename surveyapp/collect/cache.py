@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from surveyapp.collect.errors import CollectConflict, CollectNotFound
 from surveyapp.models import (
     ConsentMode,
     Environment,
@@ -136,3 +137,16 @@ def invalidate(session: Session, _context: object) -> None:
 def invalidate_committed(session: Session) -> None:
     if session.info.pop("collect_cache_dirty", False):
         clear()
+
+
+def live_survey(session: Session, env: EnvironmentInfo, survey_id: int) -> SurveyInfo:
+    """The survey a collection request names, if it is in ``env`` and live (else a 404/409)."""
+    found = survey(session, survey_id)
+    if found is None or found.environment_id != env.id:
+        raise CollectNotFound("unknown_survey", f"No survey {survey_id} in this environment.",
+                              {"survey_id": "unknown"})
+    if found.status != SurveyStatus.LIVE or found.current_version is None:
+        raise CollectConflict("survey_not_live",
+                              f"Survey {survey_id} is {found.status.value} and takes no answers.",
+                              {"survey_id": found.status.value})
+    return found

@@ -187,7 +187,7 @@ def _with_prompt_strings(notice: dict[str, Any] | None) -> dict[str, Any] | None
 def survey_definition(session: Session, env: EnvironmentInfo, survey_id: int,
                       number: int) -> dict[str, Any]:
     """One version of a live survey as the renderer draws it (a version never changes)."""
-    survey = _live_survey(session, env, p.positive_int(survey_id, "survey_id"))
+    survey = cache.live_survey(session, env, p.positive_int(survey_id, "survey_id"))
     version = _version(session, survey, number)
     return widget_survey(survey.id, version.number, version.definition)
 
@@ -198,18 +198,6 @@ def etag_of(document: dict[str, Any]) -> str:
 
 
 # ----------------------------------------------------------------------------- displays
-def _live_survey(session: Session, env: EnvironmentInfo, survey_id: int) -> SurveyInfo:
-    survey = cache.survey(session, survey_id)
-    if survey is None or survey.environment_id != env.id:
-        raise CollectNotFound("unknown_survey", f"No survey {survey_id} in this environment.",
-                              {"survey_id": "unknown"})
-    if survey.status != SurveyStatus.LIVE or survey.current_version is None:
-        raise CollectConflict("survey_not_live",
-                              f"Survey {survey_id} is {survey.status.value} and takes no answers.",
-                              {"survey_id": survey.status.value})
-    return survey
-
-
 def _version(session: Session, survey: SurveyInfo, number: Any) -> VersionInfo:
     current = survey.current_version
     assert current is not None
@@ -231,7 +219,7 @@ def record_display(session: Session, env: EnvironmentInfo, data: dict[str, Any],
                                                     Display.client_id == client_id))
     if existing is not None:
         return {"id": client_id, "stored": True}, False
-    survey = _live_survey(session, env, p.positive_int(data.get("survey_id"), "survey_id"))
+    survey = cache.live_survey(session, env, p.positive_int(data.get("survey_id"), "survey_id"))
     version = _version(session, survey, data.get("version"))
     external_id = p.optional_external_id(data.get("user_id"))
     contact = find_contact(session, env, external_id)
@@ -324,7 +312,7 @@ def save_response(session: Session, env: EnvironmentInfo, client_id: str, data: 
 def _create_response(session: Session, env: EnvironmentInfo, client_id: str,
                      answers_in: dict[str, Any], finished: bool, data: dict[str, Any],
                      privacy: Privacy) -> tuple[dict[str, Any], bool]:
-    survey = _live_survey(session, env, p.positive_int(data.get("survey_id"), "survey_id"))
+    survey = cache.live_survey(session, env, p.positive_int(data.get("survey_id"), "survey_id"))
     version = _version(session, survey, data.get("version"))
     meta = p.meta(data.get("meta"))
     external_id = p.optional_external_id(data.get("user_id"))

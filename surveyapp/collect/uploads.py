@@ -29,17 +29,21 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from flask import Flask, current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from surveyapp.collect import cache
 from surveyapp.collect.errors import CollectInvalid, CollectNotFound
 from surveyapp.errors import ApiError
 from surveyapp.models import Contact, Response, SurveyVersion
 from surveyapp.surveys.questions import clean_text
-from surveyapp.surveys.questions_rich import FILE_KINDS, MAX_FILE_MB, FileUpload
+from surveyapp.surveys.questions_rich import (  # the tokens: the answer format is the type's
+    FILE_KINDS,
+    MAX_FILE_MB,
+    FileUpload,
+    make_token,
+)
 
-SALT = "surveyapp.file-upload"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
@@ -158,33 +162,9 @@ def store(app: Flask | None = None) -> Store:
     return found
 
 
-# ----------------------------------------------------------------------------- tokens
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt=SALT)  # type: ignore[arg-type]
-
-
-def make_token(info: dict[str, Any]) -> str:
-    return str(_serializer().dumps(info))
-
-
-def read_token(token: str) -> dict[str, Any] | None:
-    """The upload a token names (``key``, ``name``, ``size``, ``type``, ``q``), or None."""
-    try:
-        info = _serializer().loads(token)
-    except (BadSignature, ValueError, TypeError):
-        return None
-    if not isinstance(info, dict) or not all(isinstance(info.get(k), str)
-                                             for k in ("key", "name", "type", "q")) \
-            or not isinstance(info.get("size"), int):
-        return None
-    return info
-
-
 # ----------------------------------------------------------------------------- service
 def _file_question(session: Session, env: Any, survey_id: int, qid: str) -> FileUpload:
-    from surveyapp.collect.service import _live_survey  # the collection API's own check
-
-    survey = _live_survey(session, env, survey_id)
+    survey = cache.live_survey(session, env, survey_id)  # the collection API's own check
     version = survey.current_version
     assert version is not None
     for q in version.definition.get("questions", []):

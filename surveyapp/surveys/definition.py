@@ -22,14 +22,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from surveyapp.surveys.errors import AnswerError, DefinitionError, InvalidResponse
-from surveyapp.surveys.questions import (
-    ID_RE,
-    LOCALE_RE,
-    QUESTION_TYPES,
-    QuestionType,
-    _str,
-    question,
-)
+from surveyapp.surveys.question_base import ID_RE, LOCALE_RE, QuestionType, _str
+from surveyapp.surveys.questions import QUESTION_TYPES, question
 
 __all__ = ["DefinitionError", "InvalidResponse", "LOCALE_RE", "describe_changes", "pages_of",
            "path", "validate_definition", "validate_response", "variables"]

@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from surveyapp.surveys.errors import AnswerError, DefinitionError
-from surveyapp.surveys.questions import QuestionForm, QuestionType, _str, clean_text
+from surveyapp.surveys.question_base import QuestionForm, QuestionType, _str, clean_text
 
 NUMERIC_OPS = frozenset({"eq", "neq", "lt", "lte", "gt", "gte", "answered", "skipped"})
 PRESENCE_OPS = frozenset({"answered", "skipped"})

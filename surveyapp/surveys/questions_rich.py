@@ -16,12 +16,14 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from surveyapp.surveys.errors import AnswerError, DefinitionError
-from surveyapp.surveys.questions import (
+from surveyapp.surveys.question_base import (
     ID_RE,
     QuestionForm,
     QuestionType,
@@ -384,6 +386,33 @@ class PictureChoice(_ListTranslations):
         return list(value)
 
 
+# ----------------------------------------------------------------------------- upload tokens
+# An answer to a file question is the token the upload endpoint (collect.uploads) gave for
+# the stored file, signed with the app's key; the type checks it here.
+SALT = "surveyapp.file-upload"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt=SALT)  # type: ignore[arg-type]
+
+
+def make_token(info: dict[str, Any]) -> str:
+    return str(_serializer().dumps(info))
+
+
+def read_token(token: str) -> dict[str, Any] | None:
+    """The upload a token names (``key``, ``name``, ``size``, ``type``, ``q``), or None."""
+    try:
+        info = _serializer().loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(info, dict) or not all(isinstance(info.get(k), str)
+                                             for k in ("key", "name", "type", "q")) \
+            or not isinstance(info.get("size"), int):
+        return None
+    return info
+
+
 # ----------------------------------------------------------------------------- uploads
 #: The kinds of file a question may accept, by the MIME type detected from the content
 #: (magic bytes, ``collect.uploads.detect``), never by the name's extension.
@@ -462,8 +491,6 @@ class FileUpload(QuestionType):
         return int(self.config.get("max_size_mb", 5)) * 1024 * 1024
 
     def validate_answer(self, value: Any) -> dict[str, Any]:
-        from surveyapp.collect.uploads import read_token  # the signing key is the app's
-
         token = value.get("token") if isinstance(value, dict) else value
         if not isinstance(token, str) or len(token) > 2000:
             raise AnswerError("upload the file first, then send its token")
