@@ -7,7 +7,8 @@
 ``sentiment`` adds ``sentiment`` (negative/neutral/positive), ``sentiment_score``
 (probability of that label), ``sentiment_polarity`` (P(pos) - P(neg), -1..1) and
 ``sentiment_mixed``. ``themes`` adds ``theme_id`` (-1 when an answer has no theme) and
-``theme_label`` (the theme's label, or ``unthemed`` / ``filler`` / ``non_english``),
+``theme_label`` (the theme's label, or ``unthemed`` / ``filler``, or ``non_english`` when the
+multilingual extra is not installed and an answer is not in English),
 ``subtheme_id`` (-1 when none) and ``subtheme_label``, and
 writes ``<OUT stem>.themes.csv`` (one row per theme) and ``<OUT stem>.themes.json`` (the
 full result, for ``assign``) beside ``OUT``. Progress goes to stderr.

@@ -89,13 +89,16 @@ def test_analysis_finds_themes_and_sentiment_and_sets_filler_aside(db, team, sur
     assert len(notes) == db.session.scalar(select(func.count()).select_from(Response))
     by_text = {db.session.get(Response, n.response_id).answers["why"].rstrip("!"): n for n in notes}
     assert all(by_text[t].kind == "filler" for t in FILLER)
-    assert by_text[GERMAN[0]].kind == "non_english"
     assert by_text["I love the export to CSV"].sentiment == "positive"
     assert by_text["Too expensive for a small team"].sentiment == "negative"
     # The three topics land in different themes.
     slow = {by_text[t].theme for t in SLOW[:4]}
     price = {by_text[t].theme for t in PRICE[:4]}
     assert len(slow) == 1 and len(price) == 1 and slow != price and -1 not in slow | price
+    # A German answer is placed with the rest by the multilingual model (an installed extra):
+    # it joins the slow-dashboards theme or stays unthemed, never a theme of its own.
+    german = by_text[GERMAN[0]]
+    assert german.kind == "ok" and german.theme in slow | {-1}
     analysis = db.session.scalar(select(TextAnalysis))
     assert analysis.answers == len(notes) and analysis.method in ("bertopic", "kmeans")
 
