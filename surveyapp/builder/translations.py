@@ -53,11 +53,18 @@ def widget_missing(definition: dict[str, Any], loc: str) -> list[str]:
     return [k for k in WIDGET_KEYS if not overrides.get(k)]
 
 
+def _named(number: int, q: dict[str, Any]) -> str:
+    """A question as people know it: its number and the start of its title, not its id."""
+    title = str(q.get("title") or q.get("id") or "")
+    return f"Q{number} ({title[:40].rstrip()}{'…' if len(title) > 40 else ''})"
+
+
 def missing(definition: dict[str, Any]) -> dict[str, list[str]]:
     """Per language other than the default: the texts not translated yet."""
     out: dict[str, list[str]] = {}
     for loc in other_locales(definition):
-        gaps = [f"{q['id']}: {label.lower()}" for q in definition.get("questions") or []
+        gaps = [f"{_named(n, q)}: {label.lower()}"
+                for n, q in enumerate(definition.get("questions") or [], 1)
                 if isinstance(q, dict) for name, label, _ in texts(q) if not current(q, loc, name)]
         if widget_missing(definition, loc):
             gaps.append(f"the widget's own words ({len(widget_missing(definition, loc))}: "

@@ -32,6 +32,7 @@ from surveyapp.models import (
     Event,
     Response,
     Survey,
+    SurveyKind,
     SurveyStatus,
     SurveyVersion,
     utcnow,
@@ -169,6 +170,10 @@ def _offered(session: Session, surveys: Sequence[Survey]) -> list[dict[str, Any]
                             lambda s=s, d=definition: closing.full_segments(session, s.id, d)
                             ) if targeting.get("quotas") else set()
         served = closing.served_targeting(targeting, full)
+        if s.kind == SurveyKind.LINK:
+            # Its link page shows it by id (the loader's data-survey); the widget on the
+            # product's pages never does: no trigger of this type ever fires.
+            served = {"trigger": {"type": "link"}}
         if served is not None:
             out.append({"id": s.id, "version": s.current_version.number, "targeting": served})
     prio = {s.id: fatigue.priority(d.get("targeting") or {}) for s, d in live}

@@ -45,7 +45,7 @@ def test_translating_a_question_in_the_form_and_the_missing_list(db, client, tea
     page = client.get(base + "/edit").get_data(as_text=True)
     # German: the catalogue has the widget's words; six question texts are missing.
     assert '<p class="small" data-missing="de"><strong>6 missing</strong>' in page
-    assert "score: title" in page and "plan: choice “pro”" in page
+    assert "Q1 (How likely are you to recommend us?): title" in page and "Q2 (Which plan?): choice “pro”" in page
     resp = post("/translations/de/score", {"title": "Wie wahrscheinlich empfehlen Sie uns?",
                                            "lower_label": "Gar nicht", "upper_label": "Sehr"})
     assert resp.status_code == 302
@@ -59,7 +59,7 @@ def test_translating_a_question_in_the_form_and_the_missing_list(db, client, tea
     assert d["questions"][1]["translations"]["de"] == {"title": "Welcher Tarif?",
                                                        "choices": {"free": "Gratis"}}
     page = client.get(base + "/edit").get_data(as_text=True)
-    assert 'data-missing="de"><strong>1 missing</strong>' in page and "plan: choice “pro”" in page
+    assert 'data-missing="de"><strong>1 missing</strong>' in page and "Q2 (Which plan?): choice “pro”" in page
     assert 'value="Gratis"' in page
 
 
@@ -80,7 +80,7 @@ def test_publishing_warns_with_the_missing_strings(db, client, team):
     assert resp.status_code == 302
     page = client.get(base + "/edit").get_data(as_text=True)
     assert "is live" in page
-    assert "Not translated into de yet (shown in the default language): score: title" in page
+    assert "Not translated into de yet (shown in the default language): Q1 (How likely are you to recommend us?): title" in page
 
 
 def test_bad_translation_posts_change_nothing(db, client, team):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 
-from surveyapp.models import SurveyStatus
+from surveyapp.models import Survey, SurveyKind, SurveyStatus
 from tests.collect.test_collect_api import NPS, env, key, survey  # noqa: F401 (fixtures)
 
 TARGETING = {"urls": [{"match": "starts_with", "value": "/app"}], "trigger": {"type": "page_view"}}
@@ -18,6 +18,22 @@ def test_config_has_each_survey_id_version_and_targeting_only(client, db, key, s
     doc = client.get(f"/api/v1/client/{key}/config").get_json()
     assert doc["surveys"] == [{"id": survey.id, "version": 2, "targeting": TARGETING}]
     assert "consent_notice" not in doc  # consent not required: nothing to ask
+
+
+def test_a_link_survey_never_pops_up_in_the_product(client, db, key, survey):  # noqa: F811
+    """A survey made for its shareable link page is answered there, not shown by the
+    widget on every page of the product (it has no targeting of its own)."""
+    link = Survey(workspace=survey.workspace, environment=survey.environment, name="Link only",
+                  kind=SurveyKind.LINK, status=SurveyStatus.LIVE)
+    link.publish({**NPS, "title": "Link only"})
+    db.session.add(link)
+    db.session.commit()
+    doc = client.get(f"/api/v1/client/{key}/config").get_json()
+    # Offered with a trigger the widget never fires (the link page shows it by its id)
+    assert doc["surveys"][1] == {"id": link.id, "version": 1,
+                                 "targeting": {"trigger": {"type": "link"}}}
+    # ... and its link page still takes answers through the same API.
+    assert client.get(f"/api/v1/client/{key}/surveys/{link.id}/1").status_code == 200
 
 
 def test_a_survey_version_is_served_whole_and_immutable(client, db, key, survey):  # noqa: F811

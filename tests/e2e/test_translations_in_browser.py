@@ -21,7 +21,8 @@ def test_translate_a_question_in_the_form_and_read_it_on_the_link_page(browser, 
         sign_in(page, live_server)
         page.goto(f"{live_server}/w/demo/surveys/{sid}/edit")
         missing = page.locator("[data-missing=de]")
-        assert re.search(r"1 missing.*score: title", missing.inner_text())
+        assert re.search(r"1 missing.*Q1 \(How likely are you to recommend us\?\): title",
+                         missing.inner_text())
         page.locator("#tr-de-score summary").click()
         field = page.get_by_label("Title in de")
         assert page.locator("#tr-de-score-title-src").inner_text() == \
