@@ -60,6 +60,13 @@ class Settings:
     # Webhooks may go to private, loopback and link-local addresses (off: only public hosts,
     # checked when a webhook is added and again, after DNS, on every delivery).
     webhook_allow_private: bool = False
+    # Optional local LLM for theme labels and summaries (docs/nlp.md): an OpenAI-compatible
+    # endpoint on the operator's own network (llama.cpp server, Ollama, vLLM), e.g.
+    # http://127.0.0.1:8080/v1. Empty (the default): off, and no answer leaves the server.
+    llm_base_url: str = ""
+    llm_model: str = ""  # the model name the endpoint serves (required with llm_base_url)
+    llm_api_key: str = ""  # sent as a Bearer token when set
+    llm_timeout: int = 30  # seconds per request; a theme that times out keeps its built-in label
     # Files answered to file-upload questions: data_dir/uploads, or this S3-compatible bucket
     # when set (endpoint empty: AWS; e.g. http://127.0.0.1:9000 for MinIO).
     upload_s3_bucket: str = ""
@@ -150,6 +157,15 @@ class Settings:
             raise ConfigError("SURVEYAPP_PROXY_HOPS must be between 0 and 10")
         if self.max_content_length < 1024:
             raise ConfigError("SURVEYAPP_MAX_CONTENT_LENGTH must be at least 1024 bytes")
+        if self.llm_base_url:
+            if not self.llm_base_url.startswith(("http://", "https://")):
+                raise ConfigError("SURVEYAPP_LLM_BASE_URL must start with http:// or https:// "
+                                  "(e.g. http://127.0.0.1:8080/v1)")
+            if not self.llm_model:
+                raise ConfigError("SURVEYAPP_LLM_MODEL is needed with SURVEYAPP_LLM_BASE_URL: "
+                                  "the model name the endpoint serves")
+        if not 1 <= self.llm_timeout <= 600:
+            raise ConfigError("SURVEYAPP_LLM_TIMEOUT must be between 1 and 600 seconds")
 
     def flask_config(self) -> dict[str, Any]:
         """The subset of settings Flask and its extensions read from ``app.config``."""

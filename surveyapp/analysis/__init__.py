@@ -21,3 +21,4 @@ def init_app(app: Flask) -> None:
     wire.beat("fill-sentiment", "surveyapp.fill_sentiment", job.FILL_EVERY)
     wire.cli(*cli.COMMANDS)
     app.jinja_env.globals["subthemes_of"] = subthemes.subthemes_of  # reports/_subthemes.html
+    app.jinja_env.globals["llm_notes_of"] = job.llm_notes_of  # reports/_llm_theme.html

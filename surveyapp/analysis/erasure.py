@@ -119,6 +119,9 @@ def _scrub(session: Session, analysis: TextAnalysis, texts: list[str],
             removed += 1
             dropped_all |= {w for w in _label_words(old) if not still_said(w)}
         theme["count"] = max(0, int(theme.get("count", 0)) - their_themes.get(theme["id"], 0))
+    from surveyapp.analysis.job import erase_llm_texts
+
+    removed += erase_llm_texts(data, theirs)  # a local model's summaries quoting them
     labels = dict((analysis.edits or {}).get("labels") or {})
     by_id = {str(t["id"]): t["label"] for t in data.get("themes", [])}
     for key, label in list(labels.items()):

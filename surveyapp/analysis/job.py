@@ -86,6 +86,11 @@ def analyse(survey: Survey, progress: Callable[[float, str], None],
         else:
             result = nlp_themes.find_themes(texts, cache_dir=cache_dir, question=title, progress=stage)
             assignments = list(result.assignments)
+        llm_message = ""
+        if settings.llm_base_url and not incremental and result.themes:
+            llm_message = llm_describe(settings, result, texts, assignments, title,
+                                       lambda m, base=base, title=title: progress(
+                                           base + share * 0.5, f"“{title}”: {m}"))
         progress(base + share * 0.5, f"“{title}”: themes done, reading sentiment")
 
         scored: list[dict[str, Any] | None] = [None] * len(texts)
@@ -122,14 +127,114 @@ def analyse(survey: Survey, progress: Callable[[float, str], None],
         summary["questions"][qid] = {"themes": len(result.themes), "answers": len(answers),
                                      "new": len(todo), "method": result.method,
                                      "unthemed": round(result.outlier_share, 3)}
+        if llm_message:
+            summary["questions"][qid]["llm"] = llm_message
         progress(base + share, f"“{title}”: done")
     read = sum(q["new"] for q in summary["questions"].values())
     summary["message"] = (f"Read {plural(read, 'answer')}" + (
         "" if sentiment and not (source or "").startswith(FAST) else
         "; sentiment from the first (fast) model until the full one is built: " + status.message
         if sentiment else "; sentiment skipped: " + status.message))
+    llm = [f"“{dict(questions)[q]}”: {v['llm']}" for q, v in summary["questions"].items() if v.get("llm")]
+    if llm:
+        summary["message"] += "; " + "; ".join(llm)
     summary["sentiment"] = sentiment is not None
     return summary
+
+
+LLM_KEY = "llm"  # ThemeResult.params[LLM_KEY]: what the operator's model said, checked
+
+
+def llm_describe(settings: Any, result: Any, texts: list[str], assignments: list[Any],
+                 question: str, progress: Callable[[str], None]) -> str:
+    """Labels and summaries from the operator's OpenAI-compatible endpoint
+    (``SURVEYAPP_LLM_*``), written into ``result``: a theme's label becomes the model's
+    (its built-in one kept as ``auto_label``) unless an analyst renamed it; what failed
+    keeps the built-in label, with the reason. Returns the line for the job's message."""
+    from nlp.llm import MAX_ANSWERS, LLMConfig, describe_themes
+    from nlp.text import normalise, scrub_pii
+
+    config = LLMConfig(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
+                       float(settings.llm_timeout))
+    members: dict[int, set[str]] = {}
+    for text, a in zip(texts, assignments, strict=True):
+        if isinstance(a, int) and a >= 0:
+            members.setdefault(a, set()).add(scrub_pii(normalise(text)))
+    asks = []
+    for t in result.themes:
+        if t.kind == "nothing":  # "Nothing to improve" keeps its fixed name
+            continue
+        pool = sorted(members.get(t.id, set()) - set(t.quotes))
+        room = max(MAX_ANSWERS - len(t.quotes), 1)
+        asks.append((t.id, [*t.quotes, *pool[::max(1, len(pool) // room)][:room]]))
+    got = describe_themes(config, asks, question=question,
+                          progress=lambda k, n: progress(f"naming themes with the local model ({k + 1} of {n})"))
+    sources = {tid: [_digest(a) for a in shown] for tid, shown in asks}
+    used = {t.label.lower() for t in result.themes}
+    notes: dict[str, Any] = {}
+    for g in got:
+        theme = result.theme(g.theme_id)
+        label = g.label[:1].upper() + g.label[1:]
+        if g.ok and label.lower() in used - {theme.label.lower()}:
+            g.error = f"the label “{label}” is another theme's"
+        note: dict[str, Any] = {"auto_label": theme.label, **g.to_dict(), "sources": sources[g.theme_id]}
+        if g.ok:
+            note["label"] = theme.label if theme.edited else label
+            note["label_from_llm"] = not theme.edited
+            if not theme.edited:
+                used.discard(theme.label.lower())
+                used.add(label.lower())
+                theme.label = label
+        notes[str(g.theme_id)] = note
+    result.params[LLM_KEY] = {"model": config.model, "themes": notes}
+    ok = sum(1 for g in got if g.ok)
+    failed = [g for g in got if not g.ok]
+    line = f"{ok} of {len(got)} themes named by the local model {config.model}"
+    if failed:
+        line += f" (built-in names kept for {len(failed)}: {failed[0].error})"
+    return line
+
+
+def llm_notes_of(survey_id: int, question_id: str, theme_id: int, label: str) -> dict[str, Any] | None:
+    """What the local model said about a theme, for ``reports/_llm_theme.html``: its
+    summary and quotes, whether the label shown (``label``) is the model's, or why it was
+    not used; None when the analysis ran without one."""
+    import json
+
+    from flask import g
+
+    cache: dict[tuple[int, str], dict[str, Any]] = g.setdefault("_llm_notes", {})
+    key = (survey_id, question_id)
+    if key not in cache:
+        raw = db.session.scalar(select(TextAnalysis.result).where(
+            TextAnalysis.survey_id == survey_id, TextAnalysis.question_id == question_id))
+        try:
+            cache[key] = ((json.loads(raw) if raw else {}).get("params") or {}).get(LLM_KEY) or {}
+        except (ValueError, AttributeError):
+            cache[key] = {}
+    llm = cache[key]
+    note = (llm.get("themes") or {}).get(str(theme_id))
+    if not note:
+        return None
+    return {**note, "model": llm.get("model", ""),
+            "label_from_llm": bool(note.get("label_from_llm")) and note.get("label") == label}
+
+
+def erase_llm_texts(data: dict[str, Any], theirs: set[str]) -> int:
+    """Erasure (``surveyapp.analysis.erasure``): a model's summary that quotes or was
+    written from one of ``theirs`` (lower-cased answers; ``sources`` holds digests of the
+    answers the model was shown) goes, with its quotes; the theme
+    keeps its label unless erasure renames it. Returns how many summaries were removed."""
+    llm = (data.get("params") or {}).get(LLM_KEY) or {}
+    gone = {_digest(t) for t in theirs}
+    removed = 0
+    for note in (llm.get("themes") or {}).values():
+        if note.get("summary") and (gone & set(note.get("sources") or []) or any(
+                q.strip().lower() in theirs for q in note.get("quotes") or [])):
+            note["summary"], note["quotes"] = "", []
+            note["error"] = note.get("error") or "summary removed: it quoted an erased answer"
+            removed += 1
+    return removed
 
 
 FAST = "fast:"
@@ -186,3 +291,12 @@ def fill_sentiment() -> dict[str, int]:
         done[f"{analysis.survey_id}:{analysis.question_id}"] = rescore(analysis, analysis.question_id)
         db.session.commit()
     return done
+
+
+def _digest(text: str) -> str:
+    import hashlib
+
+    from nlp.text import normalise, scrub_pii
+
+    key = " ".join(scrub_pii(normalise(text)).lower().split())
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
