@@ -170,7 +170,7 @@ def _offered(session: Session, surveys: Sequence[Survey]) -> list[dict[str, Any]
                             lambda s=s, d=definition: closing.full_segments(session, s.id, d)
                             ) if targeting.get("quotas") else set()
         served = closing.served_targeting(targeting, full)
-        if s.kind == SurveyKind.LINK:
+        if s.kind == SurveyKind.LINK and served is not None:  # (a full quota still closes it)
             # Its link page shows it by id (the loader's data-survey); the widget on the
             # product's pages never does: no trigger of this type ever fires.
             served = {"trigger": {"type": "link"}}
