@@ -75,11 +75,15 @@ def annotations_of(session: Session, survey: Survey, ids: list[int]) -> dict[int
 
 
 def create_export(session: Session, workspace: Workspace, survey: Survey, *, finished_only: bool,
-                  fmt: str, real_ids: bool, omit_personal: bool = False) -> Job:
-    """An export job of the survey's responses (the caller commits, then queues it)."""
+                  fmt: str, real_ids: bool, omit_personal: bool = False,
+                  base_url: str = "") -> Job:
+    """An export job of the survey's responses (the caller commits, then queues it);
+    ``base_url`` (the server's address as the caller reached it) makes the uploaded files'
+    download links absolute."""
     return jobs.create_job(session, "export_responses", workspace,
                            {"survey_id": survey.id, "finished_only": finished_only, "format": fmt,
-                            "real_ids": real_ids, "omit_personal": omit_personal})
+                            "real_ids": real_ids, "omit_personal": omit_personal,
+                            "base_url": base_url})
 
 
 def theme_analyses(session: Session, survey: Survey) -> list[QuestionAnalysis]:

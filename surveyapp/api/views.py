@@ -109,7 +109,8 @@ def create_export(survey_id: int) -> Any:
     if unknown:
         raise ApiError(422, "invalid", "Unknown fields.", {k: "unknown field" for k in unknown})
     job = service.create_export(db.session, g.workspace, survey, finished_only=finished_only,
-                                fmt=fmt, real_ids=real_ids, omit_personal=omit_personal)
+                                fmt=fmt, real_ids=real_ids, omit_personal=omit_personal,
+                                base_url=request.url_root)
     db.session.flush()  # the audit entry names the job, so it needs its id first
     audit(db.session, g.workspace, "export.created", None, target=survey.name, job_id=job.id,
           api_key=g.api_key.name)

@@ -11,6 +11,9 @@ Where files live: ``data_dir/uploads/`` on the local disk, or an S3-compatible b
 ``SURVEYAPP_UPLOAD_S3_BUCKET`` is set (``upload_s3_*`` settings; MinIO, Ceph, AWS S3).
 Files are deleted with their responses: on erasure (the ``uploaded files`` eraser, after
 the erasure commits) and by retention (``delete_for_responses`` from ``privacy.purge``).
+A file uploaded but never answered with (the respondent left, or picked another file) is
+deleted by ``sweep_unanswered`` once it is ``UNANSWERED_AFTER`` old (beat, every few hours).
+Analysts download a response's file through the report (``reports.response_file``).
 
 Type detection uses puremagic (pure Python, no libmagic to install, maintained, MIT): its
 signature table tells PNG, JPEG, GIF, WebP, PDF and ZIP apart from the first bytes. OOXML
@@ -21,10 +24,11 @@ directory without extracting anything.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import secrets
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -88,6 +92,9 @@ class Store(Protocol):
     def put(self, key: str, data: bytes, mime: str) -> None: ...
     def get(self, key: str) -> bytes | None: ...
     def delete(self, keys: list[str]) -> None: ...
+    def listing(self) -> Iterator[tuple[str, dt.datetime]]:
+        """Every stored key with when it was written (UTC)."""
+        ...
 
 
 class LocalStore:
@@ -117,6 +124,14 @@ class LocalStore:
         for key in keys:
             self._path(key).unlink(missing_ok=True)
 
+    def listing(self) -> Iterator[tuple[str, dt.datetime]]:
+        if not self.root.is_dir():
+            return
+        for path in self.root.rglob("*"):
+            if path.is_file():
+                yield (path.relative_to(self.root).as_posix(),
+                       dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC))
+
 
 class S3Store:
     """Files in an S3-compatible bucket, under a prefix."""
@@ -139,6 +154,13 @@ class S3Store:
         for i in range(0, len(keys), 1000):  # the API's batch limit
             self.client.delete_objects(Bucket=self.bucket, Delete={
                 "Objects": [{"Key": self.prefix + k} for k in keys[i:i + 1000]], "Quiet": True})
+
+    def listing(self) -> Iterator[tuple[str, dt.datetime]]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
+                                                                      Prefix=self.prefix)
+        for page in pages:
+            for item in page.get("Contents", []):
+                yield item["Key"][len(self.prefix):], item["LastModified"]
 
 
 def store(app: Flask | None = None) -> Store:
@@ -254,3 +276,44 @@ def erase_uploads(session: Session, contacts: list[Contact]) -> int:
     """Eraser: the files these people uploaded (deleted after the erasure commits)."""
     ids = [c.id for c in contacts]
     return delete_for_responses(session, [Response.contact_id.in_(ids)]) if ids else 0
+
+
+def answered_file(response: Response, qid: str) -> dict[str, Any] | None:
+    """The file a response answered the file-upload question ``qid`` with (``file``: the
+    stored key, ``name``, ``size``, ``type``), or None."""
+    value = (response.answers or {}).get(qid)
+    return value if file_keys(response.version.definition, {qid: value}) else None
+
+
+# ----------------------------------------------------------------------------- sweeping
+#: An uploaded file that no response names after this long is deleted: the respondent
+#: uploaded it and then left, or picked another file instead.
+UNANSWERED_AFTER = dt.timedelta(hours=24)
+SWEEP_UPLOADS = "surveyapp.sweep_uploads"
+SWEEP_EVERY = 6 * 3600.0  # seconds
+
+
+def sweep_unanswered(session: Session, now: dt.datetime | None = None) -> int:
+    """Delete the stored files older than ``UNANSWERED_AFTER`` that no response's answers
+    name (nor a half-written ``.part``); returns how many. Keys are
+    ``<environment>/<survey>/<question>/<random>``, so each survey's answers are read once."""
+    cutoff = (now or dt.datetime.now(dt.UTC)) - UNANSWERED_AFTER
+    by_survey: dict[int, list[str]] = {}
+    strays: list[str] = []
+    for key, written in store().listing():
+        if written.tzinfo is None:
+            written = written.replace(tzinfo=dt.UTC)
+        if written >= cutoff:
+            continue
+        parts = key.split("/")
+        if len(parts) == 4 and parts[1].isdigit() and not key.endswith(".part"):
+            by_survey.setdefault(int(parts[1]), []).append(key)
+        else:
+            strays.append(key)
+    unanswered = list(strays)
+    for survey_id, keys in by_survey.items():
+        named = set(keys_of_responses(session, [Response.survey_id == survey_id]))
+        unanswered += [k for k in keys if k not in named]
+    if unanswered:
+        store().delete(unanswered)
+    return len(unanswered)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
+from flask import current_app, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -35,8 +35,10 @@ from surveyapp.models import (
     TextAnalysis,
 )
 from surveyapp.privacy.ids import pseudonymiser
+from surveyapp.surveys.definition import variables
 from surveyapp.surveys.questions import question_type
 from surveyapp.surveys.questions_input import PII_TYPES
+from surveyapp.surveys.questions_rich import FileUpload
 from surveyapp.templating import plural
 from surveyapp.workspaces.services import slugify
 
@@ -93,6 +95,10 @@ class Columns:
     # Questions whose answer fills several columns (a matrix: one per row), by id: the
     # function giving those columns' values from the answer (questions_rich.export_values).
     spread: dict[str, Callable[[Any], list[Any]]] = field(default_factory=dict)
+    # File-upload questions: their last column is the file's download link.
+    files: set[str] = field(default_factory=set)
+    # Computed variables (definition.variables), after the questions: (variable id, column).
+    variables: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _title(q: dict[str, Any]) -> str:
@@ -114,6 +120,10 @@ def _columns(survey: Survey, analysed: list[str], omit_personal: bool = False) -
                 questions[q["id"]] = (str(q.get("type", "")), _title(q))
                 newest[q["id"]] = q
     question_ids = list(questions)
+    labels: dict[str, str] = {}
+    for version in survey.versions:
+        for var in version.definition.get("variables") or []:
+            labels[var["id"]] = str(var.get("label") or var["id"])
     ids = [key for key, _ in FIXED]
     titles = [label for _, label in FIXED]
     spread: dict[str, Callable[[Any], list[Any]]] = {}
@@ -127,12 +137,17 @@ def _columns(survey: Survey, analysed: list[str], omit_personal: bool = False) -
         else:
             ids.append(qid)
             titles.append(questions[qid][1])
+    variables = [(vid, f"{vid}__variable" if vid in questions else vid) for vid in labels]
+    ids += [column for _, column in variables]
+    titles += [f"{labels[vid]} (computed)" for vid, _ in variables]
     for qid in analysed:
         ids += [f"{qid}__theme", f"{qid}__sentiment"]
         name = questions.get(qid, ("", qid))[1]
         titles += [f"{name} (theme)", f"{name} (sentiment)"]
     return Columns(question_ids, ids, titles,
-                   [(qid, kind, title) for qid, (kind, title) in questions.items()], spread)
+                   [(qid, kind, title) for qid, (kind, title) in questions.items()], spread,
+                   {qid for qid, (kind, _) in questions.items() if kind == FileUpload.type},
+                   variables)
 
 
 def theme_names(survey: Survey) -> dict[tuple[str, int], str]:
@@ -142,11 +157,15 @@ def theme_names(survey: Survey) -> dict[tuple[str, int], str]:
             for tid, name in a.theme_names().items()}
 
 
-def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: list[str],
+def _rows(survey: Survey, where: list[Any], columns: Columns, analysed: list[str],
           names: dict[tuple[str, int], str], real_ids: bool = False,
-          spread: dict[str, Callable[[Any], list[Any]]] | None = None) -> Iterator[list[Any]]:
+          file_link: Callable[[int, str], str] | None = None) -> Iterator[list[Any]]:
     """Raw values per row (lists stay lists; the writers format them). The contact column
-    holds a stable pseudonym unless the export asked for real ids."""
+    holds a stable pseudonym unless the export asked for real ids; an uploaded file's
+    column holds ``file_link(response id, question id)``; variables are worked out from
+    each response's own version of the survey."""
+    question_ids, spread = columns.question_ids, columns.spread
+    definitions = {v.id: v.definition for v in survey.versions}
     contact = (lambda x: x) if real_ids else pseudonymiser(survey.workspace_id)
     query = (
         select(Response, SurveyVersion.number, Contact.external_id)
@@ -180,10 +199,15 @@ def _rows(survey: Survey, where: list[Any], question_ids: list[str], analysed: l
                    contact(external_id), response.meta.get("url"), response.meta.get("locale"),
                    response.meta.get("device")]
             for qid in question_ids:
-                if spread and qid in spread:
+                if qid in spread:
                     row += spread[qid](answers.get(qid))
+                    if qid in columns.files and file_link and row[-1] is not None:
+                        row[-1] = file_link(response.id, qid)
                 else:
                     row.append(answers.get(qid))
+            if columns.variables:
+                computed = variables(definitions.get(response.version_id, {}), response.answers)
+                row += [computed.get(vid) for vid, _ in columns.variables]
             for qid in analysed:
                 row += list(notes.get((response.id, qid), ("", "")))
             yield row
@@ -215,12 +239,23 @@ def export_responses(job: Job, progress: Progress) -> dict[str, Any]:
     path = export_path(job)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
-    rows = _rows(survey, where, columns.question_ids, analysed, names,
-                 real_ids=bool(job.params.get("real_ids", False)), spread=columns.spread)
+    rows = _rows(survey, where, columns, analysed, names,
+                 real_ids=bool(job.params.get("real_ids", False)),
+                 file_link=_file_link(survey, str(job.params.get("base_url") or "")))
     written = WRITERS[fmt](tmp, columns, rows, total, progress)
     os.replace(tmp, path)
     return {"file": path.name, "rows": written, "format": fmt,
             "message": f"Exported {plural(written, 'response')} as {fmt.upper()}"}
+
+
+def _file_link(survey: Survey, base_url: str) -> Callable[[int, str], str]:
+    """Where an analyst downloads a response's uploaded file (``reports.response_file``):
+    absolute on ``base_url`` (the address the export was asked from), else from the site's
+    root."""
+    with current_app.test_request_context(base_url=base_url or None):
+        prefix = url_for("reports.responses", slug=survey.workspace.slug, survey_id=survey.id,
+                         _external=bool(base_url))
+    return lambda response_id, qid: f"{prefix}/{response_id}/files/{qid}"
 
 
 def _report(done: int, total: int, progress: Progress) -> None:
@@ -294,7 +329,8 @@ def _write_parquet(path: Path, columns: Columns, rows: Iterator[list[Any]], tota
             return v.isoformat()
         return json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else str(v)
 
-    fixed = {"finished": pa.bool_(), "version": pa.int32()}
+    fixed = {"finished": pa.bool_(), "version": pa.int32(),
+             **{column: pa.float64() for _, column in columns.variables}}
     schema = pa.schema([(h, fixed.get(h, pa.string())) for h in header])
     n = 0
     with pq.ParquetWriter(path, schema) as writer:

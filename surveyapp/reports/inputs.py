@@ -109,14 +109,23 @@ def _dates(r: Any, counts: dict[str, int]) -> None:
     days.sort()
     weekly = (days[-1][0] - days[0][0]).days <= 92
     r.figures["by"] = "week" if weekly else "month"
-    buckets: dict[str, int] = {}
-    for day, n in days:
+    def period(day: dt.date) -> str:
         if weekly:
             year, week, _ = day.isocalendar()
-            key = f"{year}-W{week:02d}"
-        else:
-            key = day.strftime("%Y-%m")
-        buckets[key] = buckets.get(key, 0) + n
+            return f"{year}-W{week:02d}"
+        return day.strftime("%Y-%m")
+
+    # Every period from the first to the last answer, the empty ones too (a gap is a
+    # finding, and a chart without it misleads).
+    buckets: dict[str, int] = {}
+    step = dt.timedelta(days=7)
+    at = days[0][0] - dt.timedelta(days=days[0][0].weekday()) if weekly else days[0][0].replace(day=1)
+    while at <= days[-1][0]:
+        buckets[period(at)] = 0
+        at = at + step if weekly else (at.replace(year=at.year + 1, month=1) if at.month == 12
+                                       else at.replace(month=at.month + 1))
+    for day, n in days:
+        buckets[period(day)] += n
     r.figures["first"], r.figures["last"] = days[0][0].isoformat(), days[-1][0].isoformat()
     r.distribution = [{"label": k, "count": c, "share": round(100 * c / r.n, 1)}
-                      for k, c in sorted(buckets.items())]
+                      for k, c in buckets.items()]

@@ -174,6 +174,13 @@ def survey_report(session: Session, survey: Survey, f: ReportFilter, *, by: str 
         elif kind in RICH_SUMMARIES:
             rich_summary(qr, pairs.get(q["id"], {}), answered[q["id"]], q)
         out.append(qr)
+    titles = {q["id"]: q.get("title", q["id"]) for q in reported}
+    for var in rollup.survey_variables(survey):  # computed variables, as number questions
+        qr = QuestionReport(id=var["id"], title=var.get("label") or var["id"],
+                            type="computed variable", kind="numeric")
+        input_summary(qr, values.get(var["id"], {}), 0, {})
+        qr.figures["sum_of"] = [titles.get(qid, qid) for qid in var["sum"]]
+        out.append(qr)
 
     nps_q = first_question(survey, NPS.type)
     by = by if by in ("day", "week") else _default_granularity(f)

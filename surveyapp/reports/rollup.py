@@ -185,6 +185,15 @@ def raw_rows(session: Session, survey: Survey, conds: list[Any], questions: list
                         .where(*conds, _answered(q["id"])).group_by(*agroup, k2))
                     out["a"] += [_row(r[:5], k1=q["id"], k2=r[5], k3="", n=r[6])
                                  for r in rows if r[5] is not None]
+        for var in survey_variables(survey):  # k1 the variable, k2 its value
+            parts = [Response.answers[qid].as_float() for qid in var["sum"]]
+            total: Any = func.coalesce(parts[0], 0.0)
+            for part in parts[1:]:
+                total = total + func.coalesce(part, 0.0)
+            total = total.label("total")
+            rows = session.execute(select(*adims, total, func.count()).where(
+                *conds, or_(*[p.is_not(None) for p in parts])).group_by(*agroup, total))
+            out["a"] += [_row(r[:5], k1=var["id"], k2=r[5], n=r[6]) for r in rows]
     if "t" in kinds:
         score = Response.answers[score_qid].as_integer() if score_qid else literal(None)
         if score_qid and _is_nps(survey, score_qid):
@@ -263,9 +272,18 @@ def score_question(survey: Survey) -> str | None:
     return q["id"] if q else None
 
 
+def survey_variables(survey: Survey) -> list[dict[str, Any]]:
+    """The computed variables of the published survey (``definition.variables``)."""
+    version = survey.current_version
+    return list(version.definition.get("variables") or []) if version else []
+
+
 def _fingerprint(survey: Survey, questions: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"ids": [q["id"] for q in questions], "types": [q.get("type") for q in questions],
-            "score": score_question(survey)}
+    out = {"ids": [q["id"] for q in questions], "types": [q.get("type") for q in questions],
+           "score": score_question(survey)}
+    if survey_variables(survey):  # (kept out otherwise: stored fingerprints stay valid)
+        out["variables"] = [[v["id"], *v["sum"]] for v in survey_variables(survey)]
+    return out
 
 
 def _fill(session: Session, survey: Survey, questions: list[dict[str, Any]], conds: list[Any],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from typing import Any
 
 from flask import (
@@ -22,6 +23,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from surveyapp.analysis.model import model_status
+from surveyapp.collect import uploads
 from surveyapp.extensions import db
 from surveyapp.insights.service import notes_for
 from surveyapp.models import Job, Response, Role, Survey
@@ -88,6 +90,32 @@ def responses(survey_id: int) -> Any:
         answer_text=queries.answer_text, can_see_people=g.membership.role.allows(Role.ANALYST),
         locales=service.meta_values(db.session, survey, "locale"),
         devices=service.meta_values(db.session, survey, "device"))
+
+
+@bp.route("/surveys/<int:survey_id>/responses/<int:response_id>/files/<qid>")
+@workspace_view(Role.ANALYST)
+def response_file(survey_id: int, response_id: int, qid: str) -> Any:
+    """The file a response answered a file-upload question with, as an attachment (never
+    shown inline: its content is the respondent's). Each download is in the audit log."""
+    survey = get_or_404_in(Survey, survey_id)
+    response = db.session.get(Response, response_id)
+    info = uploads.answered_file(response, qid) if response and response.survey_id == survey.id \
+        else None
+    if info is None:
+        abort(404)
+    data = uploads.store().get(info["file"])
+    if data is None:  # erased or swept meanwhile
+        return render_template("error.html", status=410, title="File deleted",
+                               message="This file is no longer stored (its response was "
+                                       "erased or it passed the retention period)."), 410
+    audit(db.session, g.workspace, "upload.downloaded", current_user, target=survey.name,
+          response_id=response.id, question=qid)
+    db.session.commit()
+    sent = send_file(io.BytesIO(data), mimetype=info.get("type") or "application/octet-stream",
+                     as_attachment=True, download_name=str(info.get("name") or "file"))
+    sent.headers["X-Content-Type-Options"] = "nosniff"
+    sent.headers["Cache-Control"] = "private, no-store"
+    return sent
 
 
 @bp.route("/people/<int:contact_id>")
@@ -227,7 +255,8 @@ def export(survey_id: int) -> Any:
         "export_responses",
         {"survey_id": survey.id, "finished_only": request.form.get("finished_only") == "1",
          "format": fmt, "real_ids": request.form.get("real_ids") == "1",
-         "omit_personal": request.form.get("omit_personal") == "1"},
+         "omit_personal": request.form.get("omit_personal") == "1",
+         "base_url": request.url_root},  # the files' download links, as the analyst reaches us
         what="the export",
         link=lambda job: audit(db.session, g.workspace, "export.created", current_user,
                                target=survey.name, job_id=job.id),

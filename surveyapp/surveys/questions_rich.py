@@ -506,10 +506,11 @@ class FileUpload(QuestionType):
     @staticmethod
     def export_columns(q: dict[str, Any]) -> list[tuple[str, str]]:
         title = q.get("title") or q["id"]
-        return [(q["id"], f"{title} (file name)"), (f"{q['id']}__file", f"{title} (stored file)")]
+        return [(q["id"], f"{title} (file name)"), (f"{q['id']}__file", f"{title} (download link)")]
 
     @staticmethod
     def export_values(q: dict[str, Any], answer: Any) -> list[Any]:
+        """The file's name, and its stored key (the export puts its download link there)."""
         if not isinstance(answer, dict):
             return [None, None]
         return [answer.get("name"), answer.get("file")]

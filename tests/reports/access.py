@@ -1,13 +1,15 @@
-"""Objects behind the reports area's URL arguments (the person page), for
-tests/test_access.py."""
+"""Objects behind the reports area's URL arguments (the person page, a response's file),
+for tests/test_access.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from surveyapp.models import Contact
+from sqlalchemy import select
 
-ID_ARGS = {"contact_id"}
+from surveyapp.models import Contact, Response
+
+ID_ARGS = {"contact_id", "response_id"}
 
 
 def make_objects(db, team, ids: dict[str, Any]) -> dict[str, int]:
@@ -16,4 +18,5 @@ def make_objects(db, team, ids: dict[str, Any]) -> dict[str, int]:
                       attributes={"plan": "pro"})
     db.session.add(contact)
     db.session.flush()
-    return {"contact_id": contact.id}
+    response = db.session.scalar(select(Response.id).where(Response.survey_id == ids["survey_id"]))
+    return {"contact_id": contact.id, "response_id": response}

@@ -295,6 +295,14 @@ def test_uploads_go_to_an_s3_compatible_bucket_when_configured(app_config, reque
         privacy.erase_contact(db.session, team.workspace, "u_s3")
         db.session.commit()
         assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
+        # A file uploaded and never answered with is swept from the bucket after a day.
+        from surveyapp.collect import uploads
+
+        upload(client, env, survey, png(), name="left.png")
+        assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 1
+        later = dt.datetime.now(dt.UTC) + uploads.UNANSWERED_AFTER + dt.timedelta(minutes=1)
+        assert uploads.sweep_unanswered(db.session, later) == 1
+        assert s3.list_objects_v2(Bucket=bucket).get("KeyCount", 0) == 0
     finally:
         server.stop()
 
@@ -374,8 +382,72 @@ def test_the_csv_export_has_one_column_per_matrix_row_and_the_file_name(app, cli
             continue
         assert str(row["grid__easy"]) == "1" and str(row["grid__fast"]) == "3"
         assert str(row["rank__support"]) == "1" and str(row["rank__speed"]) == "3"
-        assert row["shot"] == "bug.png" and row["shot__file"].endswith(".png")
+        rid = db.session.scalar(select(Response.id))
+        assert row["shot"] == "bug.png"
+        assert row["shot__file"] == (f"/w/{team.workspace.slug}/surveys/{survey.id}"
+                                     f"/responses/{rid}/files/shot")
         assert "iVBOR" not in str(row)  # never the bytes inline
+
+
+def test_the_export_links_to_the_file_and_the_analyst_downloads_it(app, client, db, env,
+                                                                   survey, team):
+    from surveyapp.models import AuditEvent, Role
+    from tests.conftest import login
+
+    token = upload(client, env, survey, png(3, 3), name="bug report.png").get_json()["token"]
+    put(client, env, uid(), survey_id=survey.id, answers={"shot": token})
+    job = jobs.create_job(db.session, "export_responses", team.workspace,
+                          {"survey_id": survey.id, "format": "csv",
+                           "base_url": "https://surveys.example.org/"})
+    db.session.commit()
+    assert jobs.run(job.id).value == "succeeded"
+    lines = (app.config["SETTINGS"].exports_dir / f"job-{job.id}.csv").read_text("utf-8")
+    link = list(csv.DictReader(lines.splitlines()[1:]))[0]["shot__file"]
+    assert link.startswith(f"https://surveys.example.org/w/{team.workspace.slug}/surveys/")
+    path = link.removeprefix("https://surveys.example.org")
+
+    viewer = app.test_client()
+    login(viewer, team.users[Role.VIEWER].email)  # a viewer sees names, not the files
+    assert viewer.get(path).status_code == 403
+    login(client, team.users[Role.ANALYST].email)
+    got = client.get(path)
+    assert got.status_code == 200 and got.data == png(3, 3)
+    assert got.mimetype == "image/png" and got.headers["X-Content-Type-Options"] == "nosniff"
+    assert 'attachment; filename="bug report.png"' in got.headers["Content-Disposition"]
+    assert db.session.scalar(select(AuditEvent.action).where(
+        AuditEvent.action == "upload.downloaded")) == "upload.downloaded"
+    page = client.get(f"/w/{team.workspace.slug}/surveys/{survey.id}/responses").get_data(
+        as_text=True)
+    assert f'href="{path}"' in page
+    assert client.get(path.replace("/shot", "/rank")).status_code == 404  # not a file answer
+    rid = int(path.split("/responses/")[1].split("/")[0])
+    assert client.get(path.replace(f"/{rid}/", f"/{rid + 1}/")).status_code == 404
+
+    (app.config["SETTINGS"].data_dir / "uploads" /
+     db.session.scalar(select(Response)).answers["shot"]["file"]).unlink()
+    gone = client.get(path)
+    assert gone.status_code == 410 and "no longer stored" in gone.get_data(as_text=True)
+
+
+def test_files_uploaded_but_never_answered_are_swept_after_a_day(app, client, db, env, survey):
+    from surveyapp.collect import uploads
+
+    root = app.config["SETTINGS"].data_dir / "uploads"
+    answered = upload(client, env, survey, png(), name="kept.png").get_json()["token"]
+    put(client, env, uid(), survey_id=survey.id, answers={"shot": answered})
+    upload(client, env, survey, png(4, 4), name="abandoned.png")
+    files = sorted(root.rglob("*.png"))
+    assert len(files) == 2
+    now = dt.datetime.now(dt.UTC)
+    assert uploads.sweep_unanswered(db.session, now) == 0  # both are fresh
+    later = now + uploads.UNANSWERED_AFTER + dt.timedelta(minutes=1)
+    assert uploads.sweep_unanswered(db.session, later) == 1
+    kept = root / db.session.scalar(select(Response)).answers["shot"]["file"]
+    assert sorted(root.rglob("*.png")) == [kept] and kept.read_bytes() == png()
+    from surveyapp.collect.tasks import sweep_uploads
+
+    assert sweep_uploads() == {"deleted": 0}  # the beat task: the answered file stays
+    assert kept.exists()
 
 
 # ----------------------------------------------------------------------------- builder
