@@ -4,13 +4,22 @@ right-to-left where the language is, and any string overridable per survey (issu
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from surveyapp.collect.service import widget_survey
 from surveyapp.models import Survey, SurveyStatus
 from surveyapp.surveys.definition import DefinitionError, validate_definition
-from surveyapp.widget_strings import CATALOGUE, EN, for_survey, is_rtl, strings
+from surveyapp.widget_strings import (
+    CATALOGUE,
+    EN,
+    QUESTION_KEYS,
+    WORDS_BY_TYPE,
+    for_survey,
+    is_rtl,
+    strings,
+)
 
 SURVEY = {"questions": [{"id": "score", "type": "nps", "title": "How likely are you to recommend us?",
                          "translations": {"he": {"title": "עד כמה סביר שתמליצו עלינו?"}}}],
@@ -73,3 +82,31 @@ def test_the_link_page_speaks_the_visitors_language_among_the_surveys(db, client
     assert closed.status_code == 410 and CATALOGUE["ar"]["link_closed"] in closed.get_data(as_text=True)
     missing = client.get("/s/no-such-link", headers={"Accept-Language": "ja"})
     assert missing.status_code == 404 and CATALOGUE["ja"]["link_missing"] in missing.get_data(as_text=True)
+
+
+def test_the_lazy_types_words_come_only_with_a_survey_that_uses_them():
+    """The ranking's buttons, the file upload's messages, the contact fields' labels: in
+    the survey's languages, sent with the survey only when it has such a question."""
+    plain = widget_survey(1, 1, validate_definition(SURVEY))["strings"]
+    assert not QUESTION_KEYS & set(plain["he"])
+    rich = validate_definition({"locales": ["de", "ar"], "questions": [
+        {"id": "rank", "type": "ranking", "title": "Order", "items": [
+            {"id": "a", "label": "A"}, {"id": "b", "label": "B"}]},
+        {"id": "shot", "type": "file_upload", "title": "Attach"},
+        {"id": "reach", "type": "contact", "title": "How to reach you?", "fields": ["email"]}],
+        "strings": {"de": {"rank_up": "{item} hoch"}}})
+    words = widget_survey(1, 1, rich)["strings"]
+    assert words["de"]["rank_up"] == "{item} hoch"  # the survey's own override
+    assert words["de"]["file_type"] == "Diese Art von Datei wird hier nicht angenommen."
+    assert words["ar"]["contact_email"] == "البريد الإلكتروني"
+    assert "date_range" not in words["de"] and "matrix_rows" not in words["ar"]
+    # Every lazy renderer's key has words in every language (none falls back to English
+    # unnoticed): the keys the chunks ask for are the catalogue's.
+    asked = set()
+    for chunk in ("q-input.js", "q-rich.js"):
+        source = (Path(__file__).parents[1] / "embed" / "src" / chunk).read_text("utf-8")
+        asked |= set(re.findall(r'say\(t, "([a-z_]+)"', source))
+        labels = re.search(r"var LABELS = \{([^}]*)\}", source)  # the contact fields
+        asked |= {f"contact_{f}" for f in re.findall(r"(\w+):", labels.group(1))} if labels else set()
+    assert asked <= QUESTION_KEYS, asked - QUESTION_KEYS
+    assert set().union(*WORDS_BY_TYPE.values()) == QUESTION_KEYS

@@ -100,6 +100,7 @@ Q.picture_choice = function (q, value, t, go, h) {
 Q.file_upload = function (q, value, t, go, h, ctx) {
   var token = value || null, busy, problem, status = h("p", { class: "d", "aria-live": "polite", part: "upload-status" });
   var el = h("input", { type: "file", accept: (q.types || []).join(","), "aria-label": q.title });
+  function failed() { return say(t, "file_failed", "The file could not be uploaded. Please try again."); }
   el.addEventListener("change", function () {
     var f = el.files[0];
     token = problem = null;
@@ -111,9 +112,14 @@ Q.file_upload = function (q, value, t, go, h, ctx) {
       return r.json().then(function (d) {
         busy = 0;
         if (d.token) { token = d.token; status.textContent = say(t, "file_done", "Uploaded: {name}", { name: d.name }); }
-        else status.textContent = problem = (d.error && d.error.message) || d.reason || "Error";
+        else {
+          var c = d.error && d.error.code;
+          status.textContent = problem = c == "file_type_not_accepted" ? say(t, "file_type", "This kind of file is not accepted here.")
+            : c == "file_too_large" ? say(t, "file_big", "The file is larger than {n} MB.", { n: q.max_size_mb })
+            : (d.error && d.error.message) || d.reason || failed();
+        }
       });
-    }, function () { busy = 0; status.textContent = problem = t.offline || "Error"; });
+    }, function () { busy = 0; status.textContent = problem = failed(); });
   });
   return [h("div", { class: "in", part: "file" }, [el, status]), function () {
     if (busy) throw say(t, "file_wait", "Wait until the file is uploaded.");

@@ -122,7 +122,9 @@ def widget_survey(survey_id: int, version: int, definition: dict[str, Any]) -> d
     doc.setdefault("targeting", {})
     # The widget's own words in each of the survey's languages, with the survey's overrides.
     locales = [*(definition.get("locales") or []), definition.get("default_locale") or "en"]
-    doc["strings"] = widget_strings.for_survey(locales, definition.get("strings"))
+    doc["strings"] = widget_strings.for_survey(
+        locales, definition.get("strings"),
+        {q.get("type", "") for q in definition.get("questions", [])})
     return {"id": survey_id, "version": version, **doc}
 
 

@@ -13,6 +13,7 @@ import time
 from playwright.sync_api import expect
 
 from surveyapp.collect.cache import TTL
+from surveyapp.widget_strings import CATALOGUE
 from tests.e2e.test_widget_in_browser import open_survey, wait_for
 
 CREATE = """
@@ -206,6 +207,11 @@ def test_the_input_types_are_answered_in_the_widget_right_to_left(browser, live_
         page.keyboard.press("Enter")  # required: refused while empty
         assert dialog.get_by_role("alert").inner_text() != ""
         assert email.get_attribute("dir") == "ltr"  # an address reads left to right
+        # The lazily loaded type's own words are in the survey's language too.
+        assert dialog.get_by_text(CATALOGUE["he"]["contact_email"], exact=True).is_visible()
+        email.fill("dana@")
+        page.keyboard.press("Enter")
+        assert dialog.get_by_role("alert").inner_text() == CATALOGUE["he"]["email_invalid"]
         email.fill("dana@example.org")
         page.keyboard.press("Enter")
         button = dialog.get_by_role("button", name="הבנתי")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from surveyapp.widget_strings import CATALOGUE
 from tests.e2e.test_input_questions import answers_of, create_survey
 from tests.e2e.test_widget_in_browser import wait_for
 from tests.surveys.test_questions_rich import png
@@ -146,7 +147,8 @@ def test_a_right_to_left_ranking_and_grid_are_laid_out_right_to_left(page, live_
     number = first.locator(".rn").bounding_box()
     label = first.get_by_text("السعر").bounding_box()
     assert number["x"] > label["x"]  # the rank number sits on the right
-    page.get_by_role("button", name="Move Speed up").focus()
+    # The buttons are named in the survey's language (the lazy chunk's words).
+    page.get_by_role("button", name=CATALOGUE["ar"]["rank_up"].format(item="Speed")).focus()
     page.keyboard.press("Enter")
     page.get_by_role("button").filter(has_text="▼").first.wait_for()
     page.locator("surveyapp-widget [part=submit]").click()
