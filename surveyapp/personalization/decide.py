@@ -36,13 +36,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from surveyapp.errors import NotFound
 from surveyapp.experiments.assignment import BUCKETS, bucket
-from surveyapp.experiments.audience import is_member
-from surveyapp.models import Contact, Environment, Event, utcnow
+from surveyapp.models import Contact, Environment, utcnow
 from surveyapp.models.personalization import Slot, SlotExposure, SlotVersion
 from surveyapp.models.segments import Persona, SegmentMember
 from surveyapp.personalization import hot, ranking, rules
@@ -198,7 +197,7 @@ class DbProfile:
         return hot.answer(self.session, self.contact_ids, question, load)
 
     def in_segment(self, key: str) -> bool:
-        return bool(self._answer(("segment", self.workspace_id, key), lambda: is_member(
+        return bool(self._answer(("segment", self.workspace_id, key), lambda: hot.in_segment(
             self.session, self.workspace_id, key, self.contact_ids)))
 
     def in_persona(self, persona_id: int) -> bool:
@@ -229,10 +228,9 @@ class DbProfile:
         if not self.contact_ids:
             return 0
         if (name, days) not in self._events:
-            self._events[(name, days)] = int(self._answer(("event", name, days), lambda: int(
-                self.session.scalar(select(func.count()).select_from(Event).where(
-                    Event.contact_id.in_(self.contact_ids), Event.name == name,
-                    Event.occurred_at >= self.now - dt.timedelta(days=days))) or 0)))
+            self._events[(name, days)] = int(self._answer(("event", name, days), lambda: (
+                hot.event_count(self.session, self.contact_ids, name,
+                                self.now - dt.timedelta(days=days)))))
         return self._events[(name, days)]
 
 

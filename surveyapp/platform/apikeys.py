@@ -15,10 +15,11 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from flask import g, request
 from sqlalchemy import event, update
+from sqlalchemy.orm import Session, scoped_session
 
 from surveyapp.errors import ApiError
 from surveyapp.extensions import db
@@ -118,7 +119,11 @@ def api_key_required(view: Any, *, load_workspace: bool = True) -> Any:
         g.api_key, g.workspace = verified
         g.workspace_id = verified[0].workspace_id
         response = view(*args, **kwargs)
-        db.session.commit()  # the key's last use, when due (reading views write nothing else)
+        # The key's last use, when due (reading views write nothing else). A request that
+        # never touched the session (every answer from the caches) has nothing to commit:
+        # the session begins a transaction on its first statement or added object.
+        if cast("scoped_session[Session]", db.session)().in_transaction():
+            db.session.commit()
         return response
 
     return wrapper
