@@ -112,3 +112,57 @@ def test_build_publish_preview_and_answer_on_the_link_page(page, live_server):
     assert len(rows) == 1 and rows[0][1] == 1
     assert json.loads(rows[0][0]) == {"score": 3, "low": "The card form rejected my postcode"}
     assert json.loads(rows[0][2])["device"] == "mobile"  # the widget says "phone"
+
+
+def test_page_breaks_set_with_the_editors_button_group_questions_on_the_link_page(
+        page, live_server):
+    """"Start a new page here" in the editor: the question shows a "New page" badge, the
+    published link page shows the questions before it together and it on the next page;
+    "Join the page before" takes the break out again."""
+    sign_in(page, live_server)
+    page.goto(live_server + "/w/demo/surveys/new")
+    page.get_by_label("Name").fill("Pages from the editor")
+    page.get_by_label("Where it is answered").select_option("link")
+    page.get_by_label("Environment").select_option(label="staging")
+    page.get_by_role("button", name="Create draft").click()
+    page.wait_for_url(re.compile(r"/surveys/\d+/edit"))
+    titles = {"role": "What is your role?", "team": "How big is your team?",
+              "goal": "What did you come here to do?"}
+    for qid, title in titles.items():
+        add_question(page, "open_text", qid, title)
+    first = page.locator("#q-role")
+    first.locator("summary").click()
+    assert first.get_by_role("button", name="Start a new page here").count() == 0  # page 1
+    goal = page.locator("#q-goal")
+    if goal.locator("details").get_attribute("open") is None:
+        goal.locator("summary").click()
+    goal.get_by_role("button", name="Start a new page here").click()
+    page.get_by_text("“goal” now starts a new page.").wait_for()
+    assert page.locator("#q-goal summary .badge", has_text="New page").count() == 1
+    assert page.locator("#q-team summary .badge", has_text="New page").count() == 0
+
+    page.get_by_role("button", name="Publish and go live").click()
+    page.get_by_text("Version 1 is live").wait_for()
+    link = page.locator("#link-page").get_attribute("href")
+    respondent = page.context.browser.new_context()
+    answering = respondent.new_page()
+    try:
+        answering.goto(link)
+        widget = answering.locator("surveyapp-widget")
+        widget.get_by_role("heading", name=titles["team"]).wait_for(timeout=15_000)
+        on_page = widget.get_by_role("heading", level=2).all_inner_texts()
+        assert on_page == [titles["role"], titles["team"]]  # one page, two questions
+        answering.keyboard.type("Designer")
+        widget.get_by_role("button", name="Next").click()
+        widget.get_by_role("heading", name=titles["goal"]).wait_for()
+        assert widget.get_by_role("heading", level=2).all_inner_texts() == [titles["goal"]]
+    finally:
+        respondent.close()
+
+    # The break comes out again with the same button, now named for what it does.
+    goal = page.locator("#q-goal")
+    if goal.locator("details").get_attribute("open") is None:
+        goal.locator("summary").click()
+    goal.get_by_role("button", name="Join the page before").click()
+    page.get_by_text("“goal” is now on the page before it.").wait_for()
+    assert page.locator("#q-goal summary .badge", has_text="New page").count() == 0
