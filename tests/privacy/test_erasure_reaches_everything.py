@@ -1,5 +1,5 @@
 """Erasure reaches every derived copy (issue 26): one person is planted in every store --
-responses, events, contact attributes, the analysed themes (quotes, keywords, labels), the
+responses (with a contact-info answer and an uploaded file), events, contact attributes, the analysed themes (quotes, keywords, labels), the
 embedding cache, a segment profile and a persona, a theme's evidence label, CSV and XLSX
 exports, a research participant linked under hashed ids with a transcript in the full-text
 index -- then erased. Every table (SQLite's FTS5 shadow tables included), every file
@@ -42,6 +42,7 @@ from tests.conftest import login, post_form
 
 MARK = "quellbrook"  # a word nobody else uses; FTS5 stores it lower-cased
 EMAIL = "erin.marsh@example.org"
+PHONE = "+44 20 7946 0958"  # answered to the contact question (Ofcom's drama range)
 WHO = "victim-7a"
 THEIRS = ["The Quellbrook sync keeps failing whenever I export invoices",
           "Quellbrook sync failed again, the invoices never arrive",
@@ -62,7 +63,7 @@ TRANSCRIPT = (b"Interviewer: How do you send invoices today?\n"
 
 
 def needles() -> list[bytes]:
-    return [MARK.encode(), EMAIL.encode(), WHO.encode()]
+    return [MARK.encode(), EMAIL.encode(), WHO.encode(), PHONE.encode()]
 
 
 def found_in(blob: bytes) -> list[str]:
@@ -118,17 +119,32 @@ def planted(db, team, app):
     survey = Survey(workspace=ws, environment=env, name="Billing NPS", status=SurveyStatus.LIVE)
     version = survey.publish({"questions": [
         {"id": "score", "type": "nps", "title": "How likely are you to recommend us?"},
-        {"id": "why", "type": "open_text", "title": "What is the main reason?"}]})
+        {"id": "why", "type": "open_text", "title": "What is the main reason?"},
+        {"id": "reach", "type": "contact", "title": "How can we reach you?",
+         "fields": ["email", "phone"]},
+        {"id": "shot", "type": "file_upload", "title": "Attach a screenshot"}]})
     db.session.add(survey)
     db.session.flush()
     person = Contact(environment_id=env.id, external_id=ids.stored_external_id(db.session, ws.id, WHO),
                      attributes={"email": EMAIL, "plan": "pro"})
     db.session.add(person)
     db.session.flush()
+    # Their contact details and a screenshot (a real PNG whose text chunk names them), in
+    # the upload store like any answered file.
+    from surveyapp.collect import uploads
+    from tests.surveys.test_questions_rich import png
+
+    shot = png()
+    shot = shot[:-12] + b"\x00\x00\x00\x15tEXtTitle\x00Quellbrook bill" + b"\x00" * 4 + shot[-12:]
+    key = f"{env.id}/{survey.id}/shot/quellbrook-upload.png"
+    uploads.store(app).put(key, shot, "image/png")
     for i, answer in enumerate(THEIRS):
+        extra = {"reach": {"email": EMAIL, "phone": PHONE},
+                 "shot": {"file": key, "name": "quellbrook-bill.png", "size": len(shot),
+                          "type": "image/png", "token": "t"}} if i == 0 else {}
         db.session.add(Response(environment_id=env.id, client_id=f"theirs-{i:04d}", survey=survey,
                                 version=version, finished=True, contact_id=person.id,
-                                answers={"score": 2, "why": answer}))
+                                answers={"score": 2, "why": answer, **extra}))
     for i, answer in enumerate(OTHERS * 2):
         other = Contact(environment_id=env.id, external_id=f"h:other-{i}", attributes={"plan": "free"})
         db.session.add(other)
@@ -196,7 +212,9 @@ def planted(db, team, app):
 def test_erasure_leaves_nothing_of_the_person_anywhere(app, db, team, planted, client, tmp_path):
     survey, exported = planted
     data_dir = app.config["SETTINGS"].data_dir
-    assert scan_tables() and scan_files(data_dir)  # they are everywhere before
+    tables, files = scan_tables(), scan_files(data_dir)  # they are everywhere before
+    assert PHONE in tables["response"] and any(f.startswith("uploads/") for f in files)
+    assert any(PHONE in found for name, found in files.items() if name.startswith("exports/"))
 
     counts = service.erase_contact(db.session, team.workspace, WHO, team.owner)
     db.session.commit()
@@ -210,6 +228,7 @@ def test_erasure_leaves_nothing_of_the_person_anywhere(app, db, team, planted, c
     assert counts["report caches and export files"] == 2
     assert counts["segment profile and persona quotes"] == 3  # a quote, a label, a line
     assert counts["theme evidence labels"] == 1
+    assert counts["uploaded files"] == 1
     entry = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "contact.erased")).one()
     assert entry.details["theme quotes and keywords"] == counts["theme quotes and keywords"]
 
