@@ -46,7 +46,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Engine, bindparam, event, func, select
+from sqlalchemy import Engine, Table, bindparam, event, func, select, text
 from sqlalchemy.orm import Session
 
 from surveyapp.experiments.audience import members
@@ -342,17 +342,25 @@ class ExposureWriter:
         return sent
 
 
+_EXPOSURE_COLUMNS = ("slot_id", "version", "unit_id", "contact_id", "variant", "intended",
+                     "holdout", "rule", "exposed_at", "relevance", "relevance_at")
+_exposure_table = cast(Table, SlotExposure.__table__)
+# SQLAlchemy's dialect inserts with ``on_conflict_do_nothing`` cannot be cached (their cache
+# key is None), so each call compiled the statement anew: 1.1 ms of the widget's request in
+# process. The same words work in SQLite (3.24+) and PostgreSQL; the columns' types are bound
+# so values are converted as the ORM would.
+_INSERT_IGNORING = text(
+    f"INSERT INTO {_exposure_table.name} ({', '.join(_EXPOSURE_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _EXPOSURE_COLUMNS)}) "
+    "ON CONFLICT (slot_id, version, unit_id) DO NOTHING"
+).bindparams(*(bindparam(c, type_=_exposure_table.c[c].type) for c in _EXPOSURE_COLUMNS))
+
+
 def insert_ignoring(engine: Engine) -> Any:
-    """INSERT ... ON CONFLICT (slot, version, unit) DO NOTHING in the engine's dialect."""
-    if engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(SlotExposure).on_conflict_do_nothing(
-            index_elements=["slot_id", "version", "unit_id"])
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(SlotExposure).on_conflict_do_nothing(
-        index_elements=["slot_id", "version", "unit_id"])
+    """INSERT ... ON CONFLICT (slot, version, unit) DO NOTHING (the same in both dialects),
+    executed with the row(s) of :func:`exposure_values` as parameters."""
+    del engine  # one statement serves both dialects
+    return _INSERT_IGNORING
 
 
 EXPOSURES = ExposureWriter()
