@@ -106,3 +106,35 @@ def test_a_new_version_or_a_pause_is_used_at_once_here_and_within_2_s_from_elsew
     db.session.expire_all()
     assert sorted((x.version, x.variant) for x in db.session.scalars(select(SlotExposure))) == \
         [(1, "export"), (2, "pricing")]
+
+
+def test_a_segment_rule_reads_the_saved_segment_of_the_persons_contacts_in_any_environment(
+        db, client, team):
+    """The hot path's own membership statement: a member of the workspace's saved segment
+    gets the rule's variant (also when their contact is in the other environment); a
+    member of a run still computing, or no member, gets the default."""
+    from tests.experiments.helpers import segment
+
+    production, staging = team.workspace.environments[:2]
+    contacts = {}
+    for external_id, env in (("u_in", production), ("u_staging", staging),
+                             ("u_computing", production), ("u_out", production)):
+        contacts[external_id] = Contact(environment_id=env.id, external_id=external_id)
+        db.session.add(contacts[external_id])
+    db.session.commit()
+    segment(db, team.workspace, "power", [contacts["u_in"].id, contacts["u_staging"].id],
+            name="Power users")
+    segment(db, team.workspace, "power", [contacts["u_computing"].id], status="computing")
+    published_slot(db, team.workspace, rules=[{"if": [{"segment": "power"}], "then": "export"}])
+    headers = api_headers(db, team)
+
+    def variant(user: str) -> str:
+        body = client.get(f"/api/v1/personalize?slot=onboarding_tip&user={user}",
+                          headers=headers).get_json()
+        return f"{body['variant']}/{body['why']}"
+
+    assert variant("u_in") == "export/rule"
+    assert variant("u_staging") == "export/rule"
+    assert variant("u_computing") == "basic/default"
+    assert variant("u_out") == "basic/default"
+    assert variant("u_unknown") == "basic/default"
