@@ -73,9 +73,10 @@ Q.contact = function (q, value, t, go, h) {
 };
 
 // A statement: its text (title and description), a button (and a link it opens); the record
-// is "clicked" for the button, "seen" for moving on without it (when not required).
+// is "clicked" for the button, else "seen" (the renderer stores that when it shows one that
+// is not required, so leaving here still counts as having seen it).
 Q.statement = function (q, value, t, go, h) {
-  var v = null, attrs = { class: "n", part: "submit", onclick: function () { v = "clicked"; go(); } };
+  var v = value == "clicked" || q.required ? value || null : "seen", attrs = { class: "n", part: "submit", onclick: function () { v = "clicked"; go(); } };
   var cta = q.link ? h("a", Object.assign(attrs, { href: q.link, target: "_blank", rel: "noopener noreferrer" }), [q.button_label])
     : h("button", Object.assign(attrs, { type: "button" }), [q.button_label]);
   var skip = !q.required && h("button", { class: "why", type: "button", part: "skip", onclick: function () { v = "seen"; go(); } }, [t.next]);

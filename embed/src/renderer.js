@@ -243,6 +243,10 @@ function render(ctx) {
         q.description && q.type != "consent" ? h("p", { class: "d" }, [q.description]) : null, body[0], err]) };
     });
     var last = next(s, page[page.length - 1], answers) == "end";
+    // A statement is "seen" once shown (kept if the visitor leaves here), "clicked" after.
+    var shown = items.filter(function (it) { return it.q.type == "statement" && !it.q.required && answers[it.id] == null; });
+    shown.forEach(function (it) { answers[it.id] = "seen"; });
+    if (shown.length) ctx.save(Object.assign({}, answers), false);
     function go() {
       // A page is checked whole: every answer is read, each problem shown by its question.
       var bad = null, got = items.map(function (it) {

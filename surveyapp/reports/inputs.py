@@ -33,7 +33,7 @@ def input_summary(r: Any, counts: dict[str, int], answered: int, q: dict[str, An
                           "clicked_share": round(100 * clicked / r.n, 1) if r.n else None,
                           "clicked_ci": stats.wilson(clicked, r.n)})
         r.distribution = [{"label": label, "count": c, "share": round(100 * c / r.n, 1) if r.n else 0.0}
-                          for label, c in (("Pressed the button", clicked), ("Moved on", seen))]
+                          for label, c in (("Pressed the button", clicked), ("Saw it, did not press", seen))]
     else:  # contact
         r.n = answered
 

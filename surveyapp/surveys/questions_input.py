@@ -293,7 +293,9 @@ class Contact(QuestionType):
 
 class Statement(QuestionType):
     """A screen with a text, a button and an optional link: no answer, a record of what
-    the person did -- ``"clicked"`` (the button) or ``"seen"`` (moved on past it)."""
+    the person did -- ``"clicked"`` (the button) or ``"seen"`` (shown, the button not pressed:
+the widget stores it as soon as it shows a statement that is not required, so a visitor
+who leaves there counts as having seen it)."""
 
     type = "statement"
     label = "Statement / call to action"

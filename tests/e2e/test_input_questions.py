@@ -141,6 +141,10 @@ def test_the_input_types_are_answered_by_keyboard_on_the_link_page(page, live_se
     cta.wait_for()
     assert cta.get_attribute("href") == "https://example.com/guide"
     assert cta.get_attribute("target") == "_blank"
+    # Shown is "seen" at once: a visitor who left here would still count as having seen it.
+    partial = wait_for(lambda: [json.loads(r[1]) for r in answers_of(live_server, sid)
+                                if r[0] == 0 and "guide" in json.loads(r[1])])
+    assert partial[0]["guide"] == "seen"
     # (the guide's page is answered here: nothing leaves the machine)
     page.context.route("https://example.com/**", lambda route: route.fulfill(
         body="<title>Guide</title>", content_type="text/html"))
