@@ -54,9 +54,11 @@ def test_non_english_answers_are_themed_with_the_rest(german, english) -> None:
     tail = res.assignments[len(english):]
     assert NON_ENGLISH not in tail and all(isinstance(a, int) for a in tail)
     # English answers get the same themes as without them: the fit sees no other language
-    # (one of the 60 German posts, too short to tell, is read as English and fitted)
-    alone = find_themes(english, question="How can we help you today?")
-    assert adjusted_rand_score([str(a) for a in alone.assignments],
+    # (a German post too short to tell is read as English and fitted: it is in both fits)
+    as_english = [t for t in de[:60] if detect(t) == "en"]
+    assert len(as_english) <= 5
+    alone = find_themes(english + as_english, question="How can we help you today?")
+    assert adjusted_rand_score([str(a) for a in alone.assignments[: len(english)]],
                                [str(a) for a in res.assignments[: len(english)]]) >= 0.95
     # posts about trains have nothing to do with banking or travel-booking questions:
     # most stay unthemed rather than being forced into a theme
