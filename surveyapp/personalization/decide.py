@@ -330,7 +330,7 @@ def _expose(session: Session, values: dict[str, Any]) -> None:
     """Store the exposure unless one of this version is stored for the unit: a single
     INSERT ... ON CONFLICT DO NOTHING on the unique (slot, version, unit), so retries and
     concurrent requests are harmless and a repeat costs one statement."""
-    session.connection().execute(hot.insert_ignoring(session.get_bind().engine), values)
+    session.connection().execute(hot.insert_ignoring(), values)
 
 
 def erase_exposures_by_user_id(session: Session, contacts: list[Contact]) -> int:

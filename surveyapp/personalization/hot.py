@@ -330,12 +330,12 @@ class ExposureWriter:
             sent += len(rows)
             try:
                 with eng.begin() as conn:
-                    conn.execute(insert_ignoring(eng), rows)
+                    conn.execute(insert_ignoring(), rows)
             except Exception:  # noqa: BLE001 -- one bad row (an erased contact) must not lose the rest
                 for row in rows:
                     try:
                         with eng.begin() as conn:
-                            conn.execute(insert_ignoring(eng), [row])
+                            conn.execute(insert_ignoring(), [row])
                     except Exception as exc:  # noqa: BLE001
                         self.failed += 1
                         log.warning("exposure not stored (%s): %s", row.get("unit_id"), exc)
@@ -356,10 +356,9 @@ _INSERT_IGNORING = text(
 ).bindparams(*(bindparam(c, type_=_exposure_table.c[c].type) for c in _EXPOSURE_COLUMNS))
 
 
-def insert_ignoring(engine: Engine) -> Any:
-    """INSERT ... ON CONFLICT (slot, version, unit) DO NOTHING (the same in both dialects),
-    executed with the row(s) of :func:`exposure_values` as parameters."""
-    del engine  # one statement serves both dialects
+def insert_ignoring() -> Any:
+    """INSERT ... ON CONFLICT (slot, version, unit) DO NOTHING (one statement for both
+    dialects), executed with the row(s) of :func:`exposure_values` as parameters."""
     return _INSERT_IGNORING
 
 
